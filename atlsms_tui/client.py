@@ -1,0 +1,346 @@
+"""HTTP client of the API: one pooled ``httpx.AsyncClient`` per profile.
+
+Reads (units, report, detailedreport) are retried on transport errors and
+5xx with capped, jittered exponential backoff. A submit is retried only when
+the failure proves nothing reached the server; any other failure is reported
+as uncertain so that the service layer can settle it under the same
+controlid, never under a new one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import random
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+import httpx
+
+from . import codes, protocol
+from .errors import ApiError, ProtocolError, TransportError
+from .models import DetailRow, Report
+from .secret import Secret
+
+USER_AGENT = "atlsms-tui/0.1"
+CONTENT_TYPE = "text/xml; charset=UTF-8"
+
+# Errors that prove the request never left this machine.
+NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass(slots=True)
+class Timeouts:
+    connect: float = 10.0
+    read: float = 30.0
+    write: float = 60.0
+    pool: float = 10.0
+    submit_read: float = 180.0  # the server answers a big submit only after storing it
+
+    def for_reads(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+    def for_submit(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, read=self.submit_read, write=self.write, pool=self.pool)
+
+
+@dataclass(slots=True)
+class RetryPolicy:
+    attempts: int = 4  # total tries of a read
+    base: float = 0.5
+    cap: float = 8.0
+    submit_not_sent_attempts: int = 3
+
+    def delay(self, attempt: int) -> float:
+        # "full jitter": spreads retries of many clients apart
+        return random.uniform(0, min(self.cap, self.base * (2 ** attempt)))
+
+
+class SubmitUncertain(TransportError):
+    """The submit may have reached the server; its outcome is unknown."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message, nothing_sent=False)
+        self.code = code
+
+
+@dataclass(slots=True)
+class SubmitAnswer:
+    code: str
+    taskid: str | None
+
+
+class SpooledBody:
+    """A request body written once to a private temporary file and sent with
+    a Content-Length (the vendor's server is not known to accept chunked
+    bodies). The credentials are not spooled: they go in the head, which is
+    kept in memory and sent first."""
+
+    CHUNK = 256 * 1024
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        # TemporaryFile: created 0600 and unlinked at once.
+        self._file = tempfile.TemporaryFile(prefix="atlsms-")
+        size = 0
+        digest = hashlib.sha256()
+        for chunk in chunks:
+            self._file.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+        self._file.flush()
+        self.size = size
+        self.digest = digest.digest()  # of the bodies, for the journal's payload hash
+
+    async def stream(self, head: bytes, tail: bytes) -> AsyncIterator[bytes]:
+        yield head
+        self._file.seek(0)
+        read = self._file.read
+        while True:
+            chunk = read(self.CHUNK)
+            if not chunk:
+                break
+            yield chunk
+        yield tail
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class AtlClient:
+    def __init__(
+        self,
+        api_url: str,
+        login: str,
+        password: Secret,
+        *,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.api_url = api_url
+        self.login = login
+        self._password = password
+        self.timeouts = timeouts or Timeouts()
+        self.retry = retry or RetryPolicy()
+        self._http = httpx.AsyncClient(
+            verify=True,
+            follow_redirects=False,
+            trust_env=True,  # proxies from the environment
+            timeout=self.timeouts.for_reads(),
+            headers={"User-Agent": USER_AGENT, "Content-Type": CONTENT_TYPE},
+            limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"AtlClient({self.api_url!r}, login={self.login!r})"
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # ------------------------------------------------------------ reads
+
+    async def _read_with_retry(self, fn: Callable[[], Awaitable[object]]):
+        last: Exception | None = None
+        for attempt in range(self.retry.attempts):
+            if attempt:
+                await asyncio.sleep(self.retry.delay(attempt - 1))
+            try:
+                return await fn()
+            except _Retryable as exc:
+                last = exc.error
+        assert last is not None
+        raise last
+
+    async def _post_small(self, body: bytes) -> protocol.ApiResponse:
+        try:
+            async with self._http.stream("POST", self.api_url, content=body) as resp:
+                data = await _read_limited(resp, protocol.MAX_SMALL_RESPONSE)
+                status = resp.status_code
+        except httpx.TimeoutException as exc:
+            raise _Retryable(TransportError(f"timed out talking to {self.api_url} ({type(exc).__name__})")) from None
+        except httpx.TransportError as exc:
+            raise _Retryable(TransportError(f"cannot reach {self.api_url}: {_why(exc)}")) from None
+        if status >= 500:
+            raise _Retryable(TransportError(f"server error HTTP {status} from {self.api_url}"))
+        _check_status(status, data)
+        return protocol.parse_response(data)
+
+    async def units(self) -> int:
+        body = protocol.build_units(self.login, self._password)
+
+        async def once() -> int:
+            resp = await self._post_small(body)
+            if not resp.ok:
+                raise ApiError(resp.code, "units")
+            return protocol.read_units(resp)
+
+        return await self._read_with_retry(once)
+
+    async def report(self, taskid: str) -> Report:
+        body = protocol.build_report(self.login, self._password, taskid)
+
+        async def once() -> Report:
+            resp = await self._post_small(body)
+            if resp.code not in (codes.OK, codes.NOT_READY):
+                raise ApiError(resp.code, "report")
+            return protocol.read_report(resp, taskid)
+
+        return await self._read_with_retry(once)
+
+    async def detailed_report(
+        self,
+        taskid: str,
+        on_rows: Callable[[list[DetailRow]], Awaitable[None] | None],
+        *,
+        on_restart: Callable[[], Awaitable[None] | None] | None = None,
+    ) -> bool:
+        """Stream the detailed report; ``on_rows`` gets batches as they parse.
+
+        Returns False when the report is not ready yet (001). A retried
+        download calls ``on_restart`` first so the caller can drop what an
+        interrupted attempt delivered.
+        """
+        body = protocol.build_report(self.login, self._password, taskid, detailed=True)
+        started = False
+
+        async def once() -> bool:
+            nonlocal started
+            if started and on_restart is not None:
+                r = on_restart()
+                if asyncio.iscoroutine(r):
+                    await r
+            started = True
+            parser = protocol.DetailedReportParser()
+            try:
+                async with self._http.stream("POST", self.api_url, content=body) as resp:
+                    if resp.status_code >= 500:
+                        raise _Retryable(TransportError(f"server error HTTP {resp.status_code} from {self.api_url}"))
+                    if resp.status_code != 200:
+                        data = await _read_limited(resp, 64 * 1024, strict=False)
+                        _check_status(resp.status_code, data)
+                    async for chunk in resp.aiter_bytes(1 << 16):
+                        rows = parser.feed(chunk)
+                        if rows:
+                            r = on_rows(rows)
+                            if asyncio.iscoroutine(r):
+                                await r
+            except httpx.TimeoutException as exc:
+                raise _Retryable(TransportError(f"timed out talking to {self.api_url} ({type(exc).__name__})")) from None
+            except httpx.TransportError as exc:
+                raise _Retryable(TransportError(f"cannot reach {self.api_url}: {_why(exc)}")) from None
+            rows = parser.close()
+            if rows:
+                r = on_rows(rows)
+                if asyncio.iscoroutine(r):
+                    await r
+            if parser.code == codes.NOT_READY:
+                return False
+            if parser.code != codes.OK:
+                raise ApiError(parser.code or "", "detailedreport")
+            return True
+
+        return await self._read_with_retry(once)
+
+    # ----------------------------------------------------------- submit
+
+    async def submit(self, content: protocol.SubmitContent, spool: SpooledBody | None = None) -> SubmitAnswer:
+        """One submit, retried only while the failure proves nothing was sent.
+
+        Raises TransportError(nothing_sent=True) when it never left, and
+        SubmitUncertain when it may have reached the server.
+        """
+        own_spool = spool is None
+        if spool is None:
+            spool = await asyncio.to_thread(SpooledBody, protocol.iter_submit_bodies(content.recipients))
+        try:
+            head = protocol.submit_head(self.login, self._password, content)
+            length = len(head) + spool.size + len(protocol.SUBMIT_TAIL)
+            last: Exception | None = None
+            for attempt in range(self.retry.submit_not_sent_attempts):
+                if attempt:
+                    await asyncio.sleep(self.retry.delay(attempt - 1))
+                try:
+                    return await self._submit_once(head, spool, length)
+                except NOT_SENT_ERRORS as exc:
+                    last = exc
+            raise TransportError(
+                f"cannot reach {self.api_url}: {_why(last)}; nothing was sent", nothing_sent=True
+            )
+        finally:
+            if own_spool:
+                spool.close()
+
+    async def _submit_once(self, head: bytes, spool: SpooledBody, length: int) -> SubmitAnswer:
+        try:
+            async with self._http.stream(
+                "POST",
+                self.api_url,
+                content=spool.stream(head, protocol.SUBMIT_TAIL),
+                headers={"Content-Length": str(length)},
+                timeout=self.timeouts.for_submit(),
+            ) as resp:
+                data = await _read_limited(resp, protocol.MAX_SMALL_RESPONSE, strict=False)
+                status = resp.status_code
+        except NOT_SENT_ERRORS:
+            raise
+        except httpx.TimeoutException as exc:
+            raise SubmitUncertain(f"no answer in time ({type(exc).__name__})") from None
+        except httpx.TransportError as exc:
+            raise SubmitUncertain(f"connection failed after sending: {_why(exc)}") from None
+        except ProtocolError as exc:
+            raise SubmitUncertain(str(exc)) from None
+        if status != 200:
+            raise SubmitUncertain(f"HTTP {status} answer to the submit")
+        try:
+            resp_xml = protocol.parse_response(data)
+        except ProtocolError as exc:
+            raise SubmitUncertain(f"unreadable answer: {exc}") from None
+        if codes.is_system_error(resp_xml.code) or not codes.is_known(resp_xml.code):
+            # The server failed somewhere while handling it: it may or may not
+            # have stored the task.
+            raise SubmitUncertain(f"error {resp_xml.code}: {resp_xml.wording}", code=resp_xml.code)
+        if resp_xml.ok:
+            try:
+                return SubmitAnswer(resp_xml.code, protocol.read_taskid(resp_xml))
+            except ProtocolError as exc:
+                raise SubmitUncertain(str(exc), code=resp_xml.code) from None
+        return SubmitAnswer(resp_xml.code, None)
+
+
+class _Retryable(Exception):
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+async def _read_limited(resp: httpx.Response, limit: int, *, strict: bool = True) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in resp.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise ProtocolError(f"answer larger than {limit // 1024} KiB is not the API's")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _check_status(status: int, data: bytes) -> None:
+    if 300 <= status < 400:
+        raise ProtocolError(f"HTTP {status} redirect refused (check the API URL)")
+    if status != 200:
+        snippet = " ".join(data[:80].decode("utf-8", "replace").split())
+        raise ProtocolError(f"HTTP {status} from the server: {snippet!r}")
+
+
+def _why(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown error"
+    text = str(exc) or type(exc).__name__
+    # httpx messages can be long tracebacks of nested causes: keep one line
+    return text.splitlines()[0][:200] + (f" ({type(exc).__name__})" if str(exc) else "")
+
+
+def env_proxies_in_use() -> bool:
+    return any(os.environ.get(k) for k in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"))

@@ -1,0 +1,141 @@
+"""Plain data shared by the core, the CLI and the UI."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class State(str, enum.Enum):
+    SENDING = "sending"  # journalled; request in flight (or the process died)
+    ACCEPTED = "accepted"
+    ACCEPTED_WITHOUT_TASKID = "accepted_without_taskid"
+    REJECTED = "rejected"  # the API refused it with a code
+    FAILED = "failed"  # never reached the server (connection refused); nothing sent
+    UNCERTAIN = "uncertain"  # may have reached the server; settle with retry
+
+    @property
+    def final(self) -> bool:
+        return self in (State.REJECTED, State.FAILED)
+
+    @property
+    def settleable(self) -> bool:
+        return self in (State.UNCERTAIN, State.SENDING)
+
+
+class DeliveryStatus(int, enum.Enum):
+    QUEUED = 1
+    DELIVERED = 2
+    FAILED = 3
+    REMOVED = 4
+    ERROR = 5
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+STATUS_BY_LABEL = {s.label: s for s in DeliveryStatus}
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    msisdn: str
+    message: str | None = None  # individual sends only
+
+
+@dataclass(slots=True)
+class Units:
+    units: int
+    fetched_at: datetime
+
+
+@dataclass(slots=True)
+class Report:
+    taskid: str
+    ready: bool
+    pending: int = 0
+    delivered: int = 0
+    failed: int = 0
+    removed: int = 0
+    error: int = 0
+    fetched_at: datetime | None = None
+
+    @property
+    def total(self) -> int:
+        return self.pending + self.delivered + self.failed + self.removed + self.error
+
+    @property
+    def final(self) -> bool:
+        return self.ready and self.pending == 0 and self.total > 0
+
+    def as_json(self) -> dict:
+        return {
+            "taskid": self.taskid,
+            "ready": self.ready,
+            "pending": self.pending,
+            "delivered": self.delivered,
+            "failed": self.failed,
+            "removed": self.removed,
+            "error": self.error,
+        }
+
+
+@dataclass(slots=True)
+class DetailRow:
+    msisdn: str
+    message: str
+    status_code: int
+    date: str | None = None
+
+    @property
+    def status(self) -> str:
+        try:
+            return DeliveryStatus(self.status_code).label
+        except ValueError:
+            return "error"
+
+    def as_json(self) -> dict:
+        return {
+            "msisdn": self.msisdn,
+            "message": self.message,
+            "status": self.status,
+            "status_code": self.status_code,
+            "date": self.date,
+        }
+
+
+@dataclass(slots=True)
+class Submission:
+    """One journal row: a submit request and what became of it."""
+
+    controlid: str
+    profile: str
+    title: str
+    individual: bool
+    scheduled: str  # "NOW" or "YYYY-MM-DD HH:MM:SS" Baku time, as on the wire
+    created: str  # ISO 8601 UTC
+    recipients: int
+    segments: int
+    units_estimate: int
+    payload_hash: str
+    state: State
+    message: str | None = None  # the bulk message
+    taskid: str | None = None
+    code: str | None = None
+    detail: str = ""
+    attempts: int = 0
+    updated: str = ""
+    report: Report | None = field(default=None)
+
+    def as_json(self) -> dict:
+        return {
+            "controlid": self.controlid,
+            "taskid": self.taskid,
+            "state": self.state.value,
+            "title": self.title,
+            "created": self.created,
+            "scheduled": self.scheduled,
+            "recipients": self.recipients,
+        }

@@ -1,0 +1,510 @@
+"""The ATL Bulk SMS XML dialect: requests built, responses parsed. No I/O.
+
+Small messages go through xmltodict. A submit can carry a million recipients,
+so its body is produced as a stream of encoded chunks; the detailed report of
+a large task is parsed incrementally as it downloads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from xml.parsers import expat
+
+import xmltodict
+
+from . import codes
+from .errors import InputError, ProtocolError
+from .models import DetailRow, Recipient, Report
+from .secret import Secret
+from .xmlchars import describe_char, find_illegal
+
+DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+# Answers other than a detailed report are a few hundred bytes; anything this
+# large is not the API talking.
+MAX_SMALL_RESPONSE = 1 << 20
+
+
+# ---------------------------------------------------------------- requests
+
+
+def _small_request(head: dict[str, str]) -> bytes:
+    for name, value in head.items():
+        _check_text(value, f"<{name}>")
+    text = xmltodict.unparse({"request": {"head": head}}, full_document=False)
+    return DECLARATION + text.encode("utf-8")
+
+
+def build_units(login: str, password: Secret) -> bytes:
+    return _small_request(
+        {"operation": "units", "login": login, "password": password.reveal()}
+    )
+
+
+def build_report(login: str, password: Secret, taskid: str, *, detailed: bool = False) -> bytes:
+    return _small_request(
+        {
+            "operation": "detailedreport" if detailed else "report",
+            "login": login,
+            "password": password.reveal(),
+            "taskid": taskid,
+        }
+    )
+
+
+def _check_text(value: str, where: str) -> None:
+    bad = find_illegal(value)
+    if bad is not None:
+        pos, ch = bad
+        raise InputError(
+            f"{where}: character {describe_char(ch)} at column {pos + 1} cannot be sent"
+        )
+
+
+@dataclass(slots=True)
+class SubmitContent:
+    """Everything of a submit request except the credentials."""
+
+    title: str
+    scheduled: str  # "NOW" or "YYYY-MM-DD HH:MM:SS" Baku time
+    controlid: str
+    recipients: list[Recipient]
+    bulkmessage: str | None = None  # None for an individual send
+
+    @property
+    def isbulk(self) -> bool:
+        return self.bulkmessage is not None
+
+
+def validate_content(content: SubmitContent) -> None:
+    """Refuse what XML 1.0 cannot carry, naming the recipient row and character."""
+    _check_text(content.title, "title")
+    if content.bulkmessage is not None:
+        _check_text(content.bulkmessage, "message")
+    search = find_illegal
+    for row, r in enumerate(content.recipients, start=1):
+        if r.message is not None and (bad := search(r.message)) is not None:
+            pos, ch = bad
+            raise InputError(
+                f"recipient row {row} ({r.msisdn}): message character "
+                f"{describe_char(ch)} at column {pos + 1} cannot be sent"
+            )
+        if (bad := search(r.msisdn)) is not None:
+            raise InputError(
+                f"recipient row {row}: number contains character {describe_char(bad[1])}"
+            )
+
+
+def escape(text: str) -> str:
+    # CR is escaped so that it survives XML's line-end normalisation.
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    return text
+
+
+def _head_fields(content: SubmitContent) -> list[tuple[str, str]]:
+    fields = [("title", content.title)]
+    if content.bulkmessage is not None:
+        fields.append(("bulkmessage", content.bulkmessage))
+    fields += [
+        ("scheduled", content.scheduled),
+        ("isbulk", "true" if content.isbulk else "false"),
+        ("controlid", content.controlid),
+    ]
+    return fields
+
+
+def submit_head(login: str, password: Secret, content: SubmitContent) -> bytes:
+    parts = [
+        "<request><head><operation>submit</operation>",
+        f"<login>{escape(login)}</login>",
+        f"<password>{escape(password.reveal())}</password>",
+    ]
+    parts += [f"<{k}>{escape(v)}</{k}>" for k, v in _head_fields(content)]
+    parts.append("</head>")
+    return DECLARATION + "".join(parts).encode("utf-8")
+
+
+SUBMIT_TAIL = b"</request>"
+
+
+def iter_submit_bodies(recipients: Iterable[Recipient], *, batch: int = 4096) -> Iterator[bytes]:
+    """The ``<body>`` elements of a submit, as encoded chunks of ``batch`` rows."""
+    esc = escape
+    buf: list[str] = []
+    append = buf.append
+    n = 0
+    for r in recipients:
+        if r.message is None:
+            append(f"<body><msisdn>{esc(r.msisdn)}</msisdn></body>")
+        else:
+            append(f"<body><msisdn>{esc(r.msisdn)}</msisdn><message>{esc(r.message)}</message></body>")
+        n += 1
+        if n == batch:
+            yield "".join(buf).encode("utf-8")
+            buf.clear()
+            n = 0
+    if buf:
+        yield "".join(buf).encode("utf-8")
+
+
+def iter_submit(login: str, password: Secret, content: SubmitContent) -> Iterator[bytes]:
+    """The whole submit request as a stream of encoded chunks."""
+    yield submit_head(login, password, content)
+    yield from iter_submit_bodies(content.recipients)
+    yield SUBMIT_TAIL
+
+
+def body_digest(recipients: Iterable[Recipient]) -> bytes:
+    h = hashlib.sha256()
+    for chunk in iter_submit_bodies(recipients):
+        h.update(chunk)
+    return h.digest()
+
+
+def content_hash(content: SubmitContent, digest: bytes | None = None) -> str:
+    """A digest of the request without credentials: proves a resend is
+    identical. ``digest`` is the bodies' digest when already computed."""
+    h = hashlib.sha256()
+    for k, v in _head_fields(content):
+        h.update(f"<{k}>{escape(v)}</{k}>".encode())
+    h.update(digest if digest is not None else body_digest(content.recipients))
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------- responses
+
+
+class _RefusingExpat:
+    """pyexpat with document type declarations refused outright.
+
+    xmltodict already refuses entity declarations; a DOCTYPE of any kind has
+    no business in an API answer, so it is refused before it can declare one.
+    """
+
+    ExpatError = expat.ExpatError
+
+    @staticmethod
+    def ParserCreate(*args: Any, **kwargs: Any):
+        parser = expat.ParserCreate(*args, **kwargs)
+        parser.StartDoctypeDeclHandler = _refuse_doctype
+        return parser
+
+
+def _refuse_doctype(*_args: Any) -> None:
+    raise ValueError("document type declarations are refused")
+
+
+@dataclass(slots=True)
+class ApiResponse:
+    code: str
+    body: dict[str, Any]
+
+    @property
+    def ok(self) -> bool:
+        return self.code == codes.OK
+
+    @property
+    def wording(self) -> str:
+        return codes.describe(self.code)
+
+
+def _snippet(data: bytes) -> str:
+    text = data[:80].decode("utf-8", "replace")
+    return " ".join(text.split())
+
+
+def parse_response(data: bytes) -> ApiResponse:
+    """Any answer body to a typed response; ProtocolError when it is not the API's XML."""
+    if len(data) > MAX_SMALL_RESPONSE:
+        raise ProtocolError(f"answer of {len(data)} bytes is too large to be the API's")
+    if not data.strip():
+        raise ProtocolError("empty answer from the server")
+    try:
+        doc = xmltodict.parse(data, expat=_RefusingExpat, force_list=("body",))
+    except ValueError as exc:
+        raise ProtocolError(f"answer refused: {exc}") from None
+    except expat.ExpatError as exc:
+        raise ProtocolError(f"answer is not well-formed XML ({exc}): {_snippet(data)!r}") from None
+    root = doc.get("response") if isinstance(doc, dict) else None
+    if not isinstance(root, dict):
+        name = next(iter(doc), "?") if isinstance(doc, dict) else "?"
+        raise ProtocolError(f"answer is XML but not an API response (root <{name}>)")
+    head = root.get("head")
+    code = head.get("responsecode") if isinstance(head, dict) else None
+    if not isinstance(code, str) or len(code.strip()) != 3 or not code.strip().isdigit():
+        raise ProtocolError(f"answer has no valid response code: {code!r}")
+    bodies = root.get("body") or []
+    body: dict[str, Any] = {}
+    for b in bodies:
+        if isinstance(b, dict):
+            body.update(b)
+    return ApiResponse(code.strip(), body)
+
+
+def _int_field(body: dict[str, Any], name: str) -> int:
+    value = body.get(name)
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        raise ProtocolError(f"answer field <{name}> is not a number: {value!r}") from None
+
+
+def read_units(resp: ApiResponse) -> int:
+    return _int_field(resp.body, "units")
+
+
+def read_taskid(resp: ApiResponse) -> str:
+    value = resp.body.get("taskid")
+    if not isinstance(value, str) or not value.strip():
+        raise ProtocolError("success answer carries no task id")
+    taskid = value.strip()
+    if len(taskid) > 64 or find_illegal(taskid):
+        raise ProtocolError(f"task id {taskid[:20]!r} is not plausible")
+    return taskid
+
+
+def read_report(resp: ApiResponse, taskid: str) -> Report:
+    if resp.code == codes.NOT_READY:
+        return Report(taskid=taskid, ready=False)
+    return Report(
+        taskid=taskid,
+        ready=True,
+        pending=_int_field(resp.body, "pending"),
+        delivered=_int_field(resp.body, "delivered"),
+        failed=_int_field(resp.body, "failed"),
+        removed=_int_field(resp.body, "removed"),
+        error=_int_field(resp.body, "error"),
+    )
+
+
+_ROW = re.compile(
+    rb"<body>\s*<msisdn>([^<]*)</msisdn>\s*<message>([^<]*)</message>\s*"
+    rb"<status>\s*(\d{1,3})\s*</status>\s*(?:<date>([^<]*)</date>\s*|<date/>\s*)?</body>"
+)
+_CODE = re.compile(rb"<responsecode>\s*([^<]*?)\s*</responsecode>")
+_REF = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|lt|gt|amp|quot|apos);")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+def _unref(m: re.Match[str]) -> str:
+    name = m.group(1)
+    if name[0] != "#":
+        return _NAMED[name]
+    return chr(int(name[2:], 16) if name[1] == "x" else int(name[1:]))
+
+
+def _text(raw: bytes) -> str:
+    """XML character data to str: line ends normalised, references resolved."""
+    text = raw.decode("utf-8")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in text:
+        text = _REF.sub(_unref, text)
+    return text
+
+
+def _row_from_element(elem: ET.Element, rowno: int) -> DetailRow | None:
+    msisdn = elem.findtext("msisdn")
+    if msisdn is None and not len(elem):
+        return None  # an empty <body/>: no recipients
+    status = elem.findtext("status")
+    try:
+        code = int(status)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ProtocolError(
+            f"detailed report row {rowno}: status {status!r} is not a number"
+        ) from None
+    return DetailRow(
+        (msisdn or "").strip(),
+        elem.findtext("message") or "",
+        code,
+        (elem.findtext("date") or "").strip() or None,
+    )
+
+
+class DetailedReportParser:
+    """Incremental parser of a ``detailedreport`` answer.
+
+    Fed with chunks as they download; each ``feed`` returns the recipient rows
+    completed so far, so a million-row report never exists whole in memory.
+
+    Two layers keep it both strict and fast: expat, with no per-element
+    callbacks, checks that the whole answer is well-formed XML and refuses any
+    document type declaration (so no entity can be declared); rows in the
+    plain shape the API sends are then cut out with one compiled pattern. A
+    row in any other shape (attributes, other element order) is handed to
+    ElementTree, and once a comment or CDATA section appears the rest of the
+    answer is read by ElementTree alone, so odd but valid XML is still read
+    correctly, only slower.
+    """
+
+    MAX_PENDING = 8 << 20  # one row larger than this is not a report row
+
+    def __init__(self) -> None:
+        self._validator = expat.ParserCreate()
+        self._validator.StartDoctypeDeclHandler = self._refuse
+        self._validator.StartElementHandler = self._first_element
+        self._buf = b""
+        self._slow: ET.XMLPullParser | None = None
+        self._slow_root: ET.Element | None = None
+        self.code: str | None = None
+        self.rows = 0
+        self._bytes = 0
+        self._error: ProtocolError | None = None
+
+    def _refuse(self, *_args: Any) -> None:
+        self._error = ProtocolError("answer refused: document type declarations are refused")
+        raise ValueError
+
+    def _first_element(self, name: str, _attrs: Any) -> None:
+        self._validator.StartElementHandler = None  # one callback, not millions
+        if name != "response":
+            self._error = ProtocolError(f"answer is XML but not an API response (root <{name}>)")
+            raise ValueError
+
+    def _validate(self, chunk: bytes, final: bool) -> None:
+        try:
+            self._validator.Parse(chunk, final)
+        except (ValueError, expat.ExpatError) as exc:
+            if self._error is not None:
+                raise self._error from None
+            raise ProtocolError(f"detailed report is not well-formed XML ({exc})") from None
+
+    def feed(self, chunk: bytes) -> list[DetailRow]:
+        if not chunk:
+            return []
+        self._bytes += len(chunk)
+        self._validate(chunk, False)
+        return self._extract(chunk)
+
+    def close(self) -> list[DetailRow]:
+        if self._bytes == 0:
+            raise ProtocolError("empty answer from the server")
+        self._validate(b"", True)
+        rows = self._extract(b"", final=True)
+        if self.code is None:
+            raise ProtocolError("answer has no valid response code")
+        return rows
+
+    def _extract(self, chunk: bytes, final: bool = False) -> list[DetailRow]:
+        if self._slow is not None:
+            return self._feed_slow(chunk, final)
+        buf = self._buf + chunk if self._buf else chunk
+        pos = 0
+        if self.code is None:
+            m = _CODE.search(buf)
+            first_body = buf.find(b"<body")
+            head_end = buf.find(b"</head>", m.end()) if m is not None else -1
+            if m is None or head_end < 0 or (0 <= first_body < head_end):
+                if first_body >= 0:
+                    raise ProtocolError("answer carries recipients before a response code")
+                if len(buf) > self.MAX_PENDING:
+                    raise ProtocolError("answer has no response code in its first bytes")
+                self._buf = buf
+                return []
+            code = m.group(1).decode("utf-8", "replace")
+            if len(code) != 3 or not code.isdigit():
+                raise ProtocolError(f"answer has no valid response code: {code!r}")
+            self.code = code
+            pos = head_end + 7
+        rows: list[DetailRow] = []
+        append = rows.append
+        match = _ROW.match
+        find = buf.find
+        while True:
+            start = find(b"<body", pos)
+            if start < 0:
+                break
+            bang = find(b"<!", pos, start)
+            if bang >= 0:
+                self._buf = b""
+                self.rows += len(rows)
+                return rows + self._start_slow(buf[pos:], final)
+            m = match(buf, start)
+            if m is not None:
+                msisdn, message, status, date = m.groups()
+                append(
+                    DetailRow(
+                        msisdn.decode().strip(),
+                        _text(message),
+                        int(status),
+                        date.decode().strip() or None if date else None,
+                    )
+                )
+                pos = m.end()
+                continue
+            end = find(b"</body>", start)
+            if end < 0:
+                if find(b"/>", start, start + 8) >= 0:
+                    pos = start + 7  # <body/>
+                    continue
+                break
+            if find(b"<!", start, end) >= 0:
+                self._buf = b""
+                self.rows += len(rows)
+                return rows + self._start_slow(buf[start:], final)
+            try:
+                elem = ET.fromstring(buf[start : end + 7])
+            except ET.ParseError as exc:
+                raise ProtocolError(f"detailed report row {self.rows + len(rows) + 1}: {exc}") from None
+            row = _row_from_element(elem, self.rows + len(rows) + 1)
+            if row is not None:
+                append(row)
+            pos = end + 7
+        rest = buf[pos:]
+        if len(rest) > self.MAX_PENDING:
+            raise ProtocolError("detailed report row too large")
+        self._buf = rest
+        self.rows += len(rows)
+        return rows
+
+    def _start_slow(self, rest: bytes, final: bool) -> list[DetailRow]:
+        # Everything from here on sits inside <response>; a synthetic root
+        # lets ElementTree read it from the middle of the stream.
+        self._slow = ET.XMLPullParser(events=("start", "end"))
+        self._slow.feed(b"<response>")
+        return self._feed_slow(rest, final)
+
+    def _feed_slow(self, chunk: bytes, final: bool) -> list[DetailRow]:
+        assert self._slow is not None
+        rows: list[DetailRow] = []
+        try:
+            if chunk:
+                self._slow.feed(chunk)
+            if final:
+                self._slow.close()
+            for event, elem in self._slow.read_events():
+                if event == "start":
+                    if self._slow_root is None:
+                        self._slow_root = elem
+                    continue
+                if elem.tag == "body":
+                    if self._slow_root is not None:
+                        self._slow_root.remove(elem)
+                    row = _row_from_element(elem, self.rows + len(rows) + 1)
+                    if row is not None:
+                        rows.append(row)
+        except ET.ParseError as exc:
+            raise ProtocolError(f"detailed report is not well-formed XML ({exc})") from None
+        self.rows += len(rows)
+        return rows
+
+
+def parse_detailed(data: bytes) -> tuple[str, list[DetailRow]]:
+    """Whole-body convenience wrapper around DetailedReportParser."""
+    p = DetailedReportParser()
+    rows = p.feed(data)
+    rows += p.close()
+    return p.code or "", rows

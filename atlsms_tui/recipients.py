@@ -1,0 +1,242 @@
+"""Recipient files the operator gives the CLI (and text the UI pastes).
+
+* numbers files (``--to-file``): numbers one per line, or separated by commas,
+  semicolons, tabs or whitespace (see :func:`msisdn.parse_numbers`);
+* individual CSV (``--individual``): a header with ``msisdn`` and ``message``
+  columns (any case, any order, ``,`` or ``;`` delimited), one row per
+  recipient.
+
+Files are UTF-8, with or without a BOM. Line numbers are 1-based file lines;
+in a CSV the header is line 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass, field
+
+from .errors import InputError
+from .models import Recipient
+from .msisdn import NumberError, normalize, parse_numbers
+from .xmlchars import describe_char, find_illegal
+
+__all__ = [
+    "RecipientIssue",
+    "RecipientList",
+    "read_numbers_file",
+    "read_individual_csv",
+    "parse_individual_text",
+]
+
+MSISDN_COLUMN = "msisdn"
+MESSAGE_COLUMN = "message"
+
+
+@dataclass
+class RecipientIssue:
+    line: int  # 1-based file line
+    column: int | None  # 1-based character position (in the message for message issues)
+    raw: str
+    reason: str
+
+
+@dataclass
+class RecipientList:
+    recipients: list[Recipient] = field(default_factory=list)
+    invalid: list[RecipientIssue] = field(default_factory=list)
+    duplicates: list[RecipientIssue] = field(default_factory=list)
+    rows: int = 0  # entries (numbers files) or data rows (CSV) read
+
+
+# --------------------------------------------------------------------------
+# reading files
+
+
+def _read_text(path: str | os.PathLike[str]) -> str:
+    """Whole file as text: UTF-8 with or without BOM, or an InputError."""
+    shown = os.fspath(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise InputError(f"file not found: {shown}") from None
+    except IsADirectoryError:
+        raise InputError(f"{shown} is a directory, not a file") from None
+    except PermissionError:
+        raise InputError(f"cannot read {shown}: permission denied") from None
+    except OSError as e:
+        raise InputError(f"cannot read {shown}: {e.strerror or e}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        offset = e.start
+        bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+        line = data.count(b"\n", 0, offset) + 1
+        line_start = data.rfind(b"\n", 0, offset) + 1
+        prefix = data[max(line_start, bom) : offset].decode("utf-8", errors="replace")
+        raise InputError(
+            f"{shown}: line {line}, column {len(prefix) + 1}: not UTF-8 text "
+            f"(byte 0x{data[offset]:02X}); save the file as UTF-8"
+        ) from None
+
+
+# A one-word header line some exports put above a column of numbers.
+_NUMBER_HEADERS = frozenset(
+    {"msisdn", "number", "numbers", "phone", "phones", "mobile", "tel", "telefon", "nomre", "nömrə"}
+)
+
+
+def read_numbers_file(path: str | os.PathLike[str]) -> RecipientList:
+    """Numbers from a ``--to-file``: one per line or comma/semicolon separated.
+
+    A first line that is only a column name such as ``msisdn`` or ``phone``
+    is skipped (line numbers stay those of the file).
+    """
+    text = _read_text(path)
+    first, nl, rest = text.partition("\n")
+    if first.strip().strip('"').strip().lower() in _NUMBER_HEADERS:
+        text = nl + rest
+    return _from_parsed(text)
+
+
+def _from_parsed(text: str) -> RecipientList:
+    parsed = parse_numbers(text)
+    return RecipientList(
+        recipients=[Recipient(m) for m in parsed.valid],
+        invalid=[RecipientIssue(i.line, i.column, i.raw, i.reason) for i in parsed.invalid],
+        duplicates=[RecipientIssue(i.line, i.column, i.raw, i.reason) for i in parsed.duplicates],
+        rows=parsed.entries,
+    )
+
+
+def read_individual_csv(path: str | os.PathLike[str]) -> RecipientList:
+    """Individual messages from a CSV with ``msisdn`` and ``message`` columns."""
+    return parse_individual_text(_read_text(path), source=os.fspath(path))
+
+
+# --------------------------------------------------------------------------
+# individual CSV
+
+
+def _header_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line
+    return ""
+
+
+def _sniff_delimiter(header: str) -> str:
+    """``,`` or ``;``: the one that splits the header into the needed columns."""
+    best, best_score = ",", -1
+    for delim in (",", ";", "\t"):
+        names = {c.strip().strip('"').strip().lower() for c in header.split(delim)}
+        score = (MSISDN_COLUMN in names) + (MESSAGE_COLUMN in names)
+        if score > best_score or (score == best_score and header.count(delim) > header.count(best)):
+            best, best_score = delim, score
+    return best
+
+
+def parse_individual_text(text: str, source: str = "") -> RecipientList:
+    """Individual recipients from CSV text (header ``msisdn,message``).
+
+    Rows whose number is not a valid mobile number, whose message is empty or
+    holds a character XML cannot carry are reported in ``invalid``; a repeated
+    number keeps its first row and the others go to ``duplicates``. A missing
+    header or column, or broken CSV quoting, raises InputError.
+    """
+    where = f"{source}: " if source else ""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    header_text = _header_line(text)
+    if not header_text.strip():
+        raise InputError(
+            f"{where}no header: the first line must name the columns "
+            f"'{MSISDN_COLUMN}' and '{MESSAGE_COLUMN}'"
+        )
+    delimiter = _sniff_delimiter(header_text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+
+    result = RecipientList()
+    seen: dict[str, int] = {}
+    header: list[str] | None = None
+    i_num = i_msg = -1
+    last_line = 0
+    try:
+        for row in reader:
+            line = last_line + 1  # first physical line of this record
+            last_line = reader.line_num
+            if not row or all(not c.strip() for c in row):
+                continue
+            if header is None:
+                header = [c.strip().lower() for c in row]
+                missing = [c for c in (MSISDN_COLUMN, MESSAGE_COLUMN) if c not in header]
+                if missing:
+                    found = ", ".join(repr(c.strip()) for c in row)
+                    which = " and ".join(f"'{c}'" for c in missing)
+                    plural = "columns" if len(missing) > 1 else "column"
+                    raise InputError(
+                        f"{where}line {line}: missing {plural} {which} in the header "
+                        f"(found {found}); the first line must be "
+                        f"'{MSISDN_COLUMN}{delimiter}{MESSAGE_COLUMN}'"
+                    )
+                i_num = header.index(MSISDN_COLUMN)
+                i_msg = header.index(MESSAGE_COLUMN)
+                continue
+            result.rows += 1
+            _take_row(row, line, i_num, i_msg, result, seen)
+    except csv.Error as e:
+        raise InputError(
+            f"{where}line {last_line + 1}: malformed CSV ({e}); "
+            f"check the quotes around messages"
+        ) from None
+    if header is None:  # pragma: no cover - guarded above
+        raise InputError(f"{where}no header")
+    return result
+
+
+def _take_row(
+    row: list[str],
+    line: int,
+    i_num: int,
+    i_msg: int,
+    result: RecipientList,
+    seen: dict[str, int],
+) -> None:
+    raw_num = row[i_num].strip() if i_num < len(row) else ""
+    message = row[i_msg] if i_msg < len(row) else None
+    shown = raw_num or ",".join(row)
+    if not raw_num:
+        result.invalid.append(RecipientIssue(line, None, shown, "missing number"))
+        return
+    try:
+        wire = normalize(raw_num)
+    except NumberError as e:
+        result.invalid.append(RecipientIssue(line, None, raw_num, e.reason))
+        return
+    if message is None:
+        result.invalid.append(RecipientIssue(line, None, raw_num, "missing message"))
+        return
+    if not message.strip():
+        result.invalid.append(RecipientIssue(line, None, raw_num, "empty message"))
+        return
+    bad = find_illegal(message)
+    if bad is not None:
+        pos, ch = bad
+        result.invalid.append(
+            RecipientIssue(
+                line,
+                pos + 1,
+                message,
+                f"message contains {describe_char(ch)} at character {pos + 1}, "
+                f"which XML cannot carry",
+            )
+        )
+        return
+    first = seen.get(wire)
+    if first is not None:
+        result.duplicates.append(RecipientIssue(line, None, raw_num, f"duplicate of line {first}"))
+        return
+    seen[wire] = line
+    result.recipients.append(Recipient(wire, message))

@@ -1,0 +1,440 @@
+"""The service layer: the one object the CLI and the TUI call.
+
+It owns the submit discipline. A submission is journalled before its request
+leaves; an answer that cannot be read is resent once, automatically, with the
+same controlid and the identical payload, and the server's duplicate check
+(002) then tells that the first one arrived. A submission is never resent
+under a new controlid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from . import baku, codes, protocol, smstext
+from .client import AtlClient, RetryPolicy, SpooledBody, SubmitAnswer, SubmitUncertain, Timeouts
+from .errors import ApiError, InputError, NotFoundError, TransportError
+from .models import DeliveryStatus, Recipient, Report, State, Submission, Units
+from .settings import ResolvedProfile
+from .store import ControlIdClash, DetailPage, Store, new_controlid
+
+# A resend refused with one of these says nothing about the first request:
+# the answer depends on state that the first request itself may have changed
+# (units spent, time passed, password changed) or on a failure of theirs.
+STATE_DEPENDENT_CODES = {"105", "113", "118"}
+
+MAX_TITLE = 11
+
+Progress = Callable[[str], None]
+
+
+@dataclass(slots=True)
+class Draft:
+    """A campaign as the operator composed it."""
+
+    title: str
+    recipients: list[Recipient]
+    message: str | None = None  # the bulk message; None for individual messages
+    scheduled: datetime | None = None  # None: send now
+
+    @property
+    def individual(self) -> bool:
+        return self.message is None
+
+
+@dataclass(slots=True)
+class Estimate:
+    recipients: int
+    encoding: str  # "GSM-7", "UCS-2" or "mixed"
+    segments: int  # of the bulk message; of the longest individual message
+    units: int
+    balance: Units | None = None
+
+    @property
+    def balance_after(self) -> int | None:
+        return None if self.balance is None else self.balance.units - self.units
+
+    @property
+    def affordable(self) -> bool | None:
+        return None if self.balance is None else self.balance.units >= self.units
+
+
+@dataclass(slots=True)
+class SubmitResult:
+    state: State
+    controlid: str
+    recipients: int
+    segments: int
+    units_estimate: int
+    taskid: str | None = None
+    code: str | None = None
+    detail: str = ""
+
+    @property
+    def wording(self) -> str:
+        return codes.describe(self.code) if self.code else ""
+
+    @property
+    def advice(self) -> str:
+        return codes.ADVICE.get(self.code or "", "")
+
+    def headline(self) -> str:
+        if self.state is State.ACCEPTED:
+            return f"Accepted: task {self.taskid}"
+        if self.state is State.ACCEPTED_WITHOUT_TASKID:
+            return (
+                "Sent, but ATL gave no task id (the resend was a duplicate of a request that "
+                "arrived): it will be delivered, but no report can be fetched for it"
+            )
+        if self.state is State.REJECTED:
+            return f"Rejected: error {self.code}: {self.wording}"
+        if self.state is State.FAILED:
+            return f"Not sent: {self.detail}"
+        return (
+            f"Outcome unknown: {self.detail}. It may have reached ATL. Settle it with "
+            f"retry (controlid {self.controlid}); never send it again as a new campaign"
+        )
+
+    def as_json(self) -> dict:
+        doc: dict = {
+            "state": self.state.value,
+            "taskid": self.taskid,
+            "controlid": self.controlid,
+            "recipients": self.recipients,
+            "segments": self.segments,
+            "units_estimate": self.units_estimate,
+        }
+        if self.code:
+            doc["code"] = self.code
+            doc["message"] = self.wording
+        if self.detail and self.state is not State.ACCEPTED:
+            doc["detail"] = self.detail
+        return doc
+
+
+@dataclass(slots=True)
+class DetailFetch:
+    ready: bool
+    rows: int
+    report: Report | None = None
+
+
+def estimate(draft: Draft, balance: Units | None = None) -> Estimate:
+    n = len(draft.recipients)
+    if draft.message is not None:
+        info = smstext.analyze(draft.message)
+        return Estimate(n, info.encoding, info.segments, info.segments * n, balance)
+    seg = smstext.segments
+    total = 0
+    longest = 0
+    encodings = set()
+    gsm = smstext.is_gsm7
+    for r in draft.recipients:
+        s = seg(r.message or "")
+        total += s
+        if s > longest:
+            longest = s
+        if len(encodings) < 2:
+            encodings.add("GSM-7" if gsm(r.message or "") else "UCS-2")
+    encoding = encodings.pop() if len(encodings) == 1 else ("mixed" if encodings else "GSM-7")
+    return Estimate(n, encoding, longest, total, balance)
+
+
+def check_draft(draft: Draft) -> None:
+    """Refuse a draft the API would refuse, before anything is journalled."""
+    title = draft.title.strip()
+    if not title:
+        raise InputError("title (sender name) is empty")
+    if len(title) > MAX_TITLE:
+        raise InputError(f"title {title!r} is longer than {MAX_TITLE} characters")
+    if not draft.recipients:
+        raise InputError("no recipients")
+    if draft.message is not None:
+        if not draft.message.strip():
+            raise InputError("message is empty")
+    else:
+        for row, r in enumerate(draft.recipients, start=1):
+            if r.message is None or not r.message.strip():
+                raise InputError(f"recipient row {row} ({r.msisdn}): message is empty")
+    if draft.scheduled is not None and draft.scheduled <= baku.now_baku():
+        raise InputError(f"schedule {baku.format_baku(draft.scheduled)} Baku time is in the past")
+
+
+class Service:
+    def __init__(
+        self,
+        profile: ResolvedProfile,
+        store: Store,
+        *,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        transport=None,
+    ) -> None:
+        self.profile = profile
+        self.store = store
+        self.client = AtlClient(
+            profile.api_url, profile.login, profile.password,
+            timeouts=timeouts, retry=retry, transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"Service(profile={self.profile.name!r})"
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    # ------------------------------------------------------------ units
+
+    async def units(self) -> Units:
+        value = await self.client.units()
+        units = Units(value, datetime.now(timezone.utc))
+        self.store.save_units(self.profile.name, units)
+        return units
+
+    def cached_units(self) -> Units | None:
+        return self.store.get_units(self.profile.name)
+
+    def estimate(self, draft: Draft) -> Estimate:
+        return estimate(draft, self.cached_units())
+
+    # ----------------------------------------------------------- submit
+
+    async def submit(self, draft: Draft, progress: Progress | None = None) -> SubmitResult:
+        say = progress or (lambda _s: None)
+        check_draft(draft)
+        est = estimate(draft)
+        content = protocol.SubmitContent(
+            title=draft.title.strip(),
+            scheduled=baku.wire_schedule(draft.scheduled),
+            controlid=new_controlid(),
+            recipients=draft.recipients,
+            bulkmessage=draft.message,
+        )
+        protocol.validate_content(content)
+        say("preparing the request")
+        spool = await asyncio.to_thread(SpooledBody, protocol.iter_submit_bodies(content.recipients))
+        try:
+            sub = Submission(
+                controlid=content.controlid,
+                profile=self.profile.name,
+                title=content.title,
+                individual=draft.individual,
+                scheduled=content.scheduled,
+                created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                recipients=est.recipients,
+                segments=est.segments,
+                units_estimate=est.units,
+                payload_hash="",
+                state=State.SENDING,
+                message=draft.message,
+            )
+            say("writing the journal")
+            for _ in range(5):
+                sub.controlid = content.controlid
+                sub.payload_hash = protocol.content_hash(content, spool.digest)
+                try:
+                    sub = await asyncio.to_thread(
+                        self.store.begin_submission, sub, self.profile.api_url,
+                        self.profile.login, content.recipients,
+                    )
+                    break
+                except ControlIdClash:
+                    content.controlid = new_controlid()
+            else:
+                raise InputError("could not draw an unused controlid")
+            say("sending")
+            result = await self._send(sub, content, spool, first=True)
+            if result.state is State.UNCERTAIN:
+                say("no clear answer: resending once with the same controlid")
+                result = await self._send(sub, content, spool, first=False, previous=result)
+            return result
+        finally:
+            spool.close()
+
+    async def retry(self, controlid: str, progress: Progress | None = None) -> SubmitResult:
+        """Settle an uncertain submission: resend it, same controlid, same payload."""
+        say = progress or (lambda _s: None)
+        self.store.recover_orphans()
+        existing = self.store.get_submission(controlid)
+        if existing is None:
+            raise NotFoundError(f"no submission with controlid {controlid} in the journal")
+        if not existing.state.settleable:
+            raise InputError(
+                f"submission {controlid} is {existing.state.value}, not uncertain: nothing to settle"
+            )
+        target = self.store.submission_target(controlid)
+        if target and (target[0] != self.profile.api_url or target[1] != self.profile.login):
+            raise InputError(
+                f"submission {controlid} was sent to {target[0]} as {target[1]}; "
+                f"use that profile to settle it"
+            )
+        sub = self.store.claim_for_resend(controlid)
+        if sub is None:
+            raise InputError(f"submission {controlid} is being sent by another running instance")
+        recipients = await asyncio.to_thread(self.store.load_recipients, controlid)
+        content = protocol.SubmitContent(
+            title=sub.title, scheduled=sub.scheduled, controlid=controlid,
+            recipients=recipients, bulkmessage=sub.message if not sub.individual else None,
+        )
+        spool = await asyncio.to_thread(SpooledBody, protocol.iter_submit_bodies(recipients))
+        try:
+            if protocol.content_hash(content, spool.digest) != sub.payload_hash:
+                self.store.finish_submission(
+                    controlid, State.UNCERTAIN, detail="journal payload does not match its hash; not resent"
+                )
+                raise InputError(
+                    f"submission {controlid}: the journalled payload does not match its hash; not resent"
+                )
+            say("resending with the same controlid")
+            return await self._send(sub, content, spool, first=False)
+        finally:
+            spool.close()
+
+    async def _send(
+        self,
+        sub: Submission,
+        content: protocol.SubmitContent,
+        spool: SpooledBody,
+        *,
+        first: bool,
+        previous: SubmitResult | None = None,
+    ) -> SubmitResult:
+        result = SubmitResult(
+            State.UNCERTAIN, sub.controlid, sub.recipients, sub.segments, sub.units_estimate
+        )
+        self.store.mark_attempt(sub.controlid)
+        try:
+            answer: SubmitAnswer = await self.client.submit(content, spool)
+        except SubmitUncertain as exc:
+            result.code = exc.code
+            result.detail = str(exc)
+        except TransportError as exc:
+            if first and exc.nothing_sent:
+                result.state = State.FAILED
+                result.detail = str(exc)
+            else:
+                # This attempt did not leave, but an earlier one may have.
+                result.detail = (previous.detail + "; then " if previous else "") + str(exc)
+        else:
+            result.code = answer.code
+            if answer.code == codes.OK:
+                result.state = State.ACCEPTED
+                result.taskid = answer.taskid
+                result.code = None
+            elif answer.code == codes.DUPLICATE_CONTROLID and not first:
+                result.state = State.ACCEPTED_WITHOUT_TASKID
+                result.detail = "ATL answered 002 to the resend: the first request had arrived"
+            elif not first and answer.code in STATE_DEPENDENT_CODES:
+                result.detail = (
+                    f"the resend was refused with error {answer.code} ({codes.describe(answer.code)}); "
+                    "whether the first request arrived is still unknown"
+                )
+            else:
+                result.state = State.REJECTED
+        self.store.finish_submission(
+            sub.controlid, result.state, taskid=result.taskid, code=result.code, detail=result.detail
+        )
+        return result
+
+    # ------------------------------------------------------ tasks/reports
+
+    def tasks(self, limit: int | None = None) -> list[Submission]:
+        return self.store.list_submissions(self.profile.name, limit=limit)
+
+    def task(self, controlid: str) -> Submission | None:
+        return self.store.get_submission(controlid)
+
+    def recover(self) -> list[str]:
+        return self.store.recover_orphans()
+
+    def stored_report(self, taskid: str) -> Report | None:
+        return self.store.get_report(self.profile.name, taskid)
+
+    async def report(self, taskid: str) -> Report:
+        """The summary report; ``ready`` is False while ATL answers 001."""
+        taskid = _check_taskid(taskid)
+        report = await self.client.report(taskid)
+        report.fetched_at = datetime.now(timezone.utc)
+        if report.ready or self.store.get_report(self.profile.name, taskid) is None:
+            self.store.save_report(self.profile.name, report)
+        return report
+
+    async def detailed_report(
+        self, taskid: str, progress: Callable[[int], None] | None = None
+    ) -> DetailFetch:
+        """Download the detailed report into the store as it parses."""
+        taskid = _check_taskid(taskid)
+        store = self.store
+        gen = store.new_detail_generation()
+        seq = 0
+        counts = {s: 0 for s in DeliveryStatus}
+
+        async def on_rows(rows) -> None:
+            nonlocal seq
+            await asyncio.to_thread(store.add_detail_rows, gen, seq, rows)
+            seq += len(rows)
+            for r in rows:
+                try:
+                    counts[DeliveryStatus(r.status_code)] += 1
+                except ValueError:
+                    counts[DeliveryStatus.ERROR] += 1
+            if progress:
+                progress(seq)
+
+        async def on_restart() -> None:
+            nonlocal seq
+            await asyncio.to_thread(store.discard_detail, gen)
+            seq = 0
+            for s in counts:
+                counts[s] = 0
+
+        try:
+            ready = await self.client.detailed_report(taskid, on_rows, on_restart=on_restart)
+        except BaseException:
+            await asyncio.to_thread(store.discard_detail, gen)
+            raise
+        if not ready:
+            await asyncio.to_thread(store.discard_detail, gen)
+            return DetailFetch(False, 0)
+        store.commit_detail(self.profile.name, taskid, gen, seq)
+        report = Report(
+            taskid, True,
+            pending=counts[DeliveryStatus.QUEUED],
+            delivered=counts[DeliveryStatus.DELIVERED],
+            failed=counts[DeliveryStatus.FAILED],
+            removed=counts[DeliveryStatus.REMOVED],
+            error=counts[DeliveryStatus.ERROR],
+            fetched_at=datetime.now(timezone.utc),
+        )
+        store.save_report(self.profile.name, report)
+        return DetailFetch(True, seq, report)
+
+    def detail_page(self, taskid: str, **kw) -> DetailPage:
+        return self.store.detail_page(self.profile.name, taskid, **kw)
+
+    def iter_detail(self, taskid: str, **kw):
+        return self.store.iter_detail(self.profile.name, taskid, **kw)
+
+
+def _check_taskid(taskid: str) -> str:
+    taskid = (taskid or "").strip()
+    if not taskid:
+        raise InputError("task id is empty")
+    if not taskid.isdigit() or len(taskid) > 32:
+        raise InputError(f"task id {taskid!r} is not a number")
+    return taskid
+
+
+__all__ = [
+    "ApiError",
+    "Draft",
+    "Estimate",
+    "Service",
+    "SubmitResult",
+    "DetailFetch",
+    "estimate",
+    "check_draft",
+]

@@ -1,0 +1,168 @@
+"""One settings model: profiles and preferences in a JSON file under the
+user config dir, with environment overrides for automation. Passwords live
+apart, in the credentials file (see credentials.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import paths
+from .errors import ConfigError
+from .secret import Secret
+
+DEFAULT_API_URL = "https://click.atlsms.az/bulksms/api"
+
+
+@dataclass
+class Profile:
+    name: str
+    login: str
+    api_url: str = DEFAULT_API_URL
+    titles: list[str] = field(default_factory=list)
+    default_title: str | None = None
+
+
+@dataclass
+class Preferences:
+    refresh_interval: float = 15.0  # seconds between dashboard refresh rounds
+    units_interval: float = 60.0  # seconds between balance refreshes
+    low_balance_threshold: int = 1000
+    theme: str = "textual-dark"
+    max_recipients_per_task: int = 50_000
+
+
+@dataclass
+class Settings:
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    current: str | None = None
+    preferences: Preferences = field(default_factory=Preferences)
+    # binding id -> keys, e.g. {"send": "f5"}: lets an operator remap keys
+    bindings: dict[str, str] = field(default_factory=dict)
+    path: Path | None = field(default=None, compare=False, repr=False)
+
+    def to_json(self) -> dict:
+        return {
+            "current": self.current,
+            "profiles": {n: asdict(p) for n, p in self.profiles.items()},
+            "preferences": asdict(self.preferences),
+            "bindings": dict(self.bindings),
+        }
+
+    def save(self, path: Path | None = None) -> None:
+        target = path or self.path or paths.settings_file()
+        data = json.dumps(self.to_json(), indent=2, ensure_ascii=False).encode("utf-8")
+        paths.write_private(target, data + b"\n")
+        self.path = target
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    target = path or paths.settings_file()
+    try:
+        raw = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings(path=target)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"settings file {target}: cannot read it ({exc})") from None
+    try:
+        doc = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"settings file {target}: line {exc.lineno}, column {exc.colno}: {exc.msg}. "
+            "The file was left as it is; fix or remove it."
+        ) from None
+    if not isinstance(doc, dict):
+        raise ConfigError(f"settings file {target}: expected a JSON object")
+    try:
+        profiles = {}
+        for name, p in (doc.get("profiles") or {}).items():
+            profiles[name] = Profile(
+                name=name,
+                login=str(p["login"]),
+                api_url=str(p.get("api_url") or DEFAULT_API_URL),
+                titles=[str(t) for t in p.get("titles") or []],
+                default_title=p.get("default_title"),
+            )
+        prefs_doc = doc.get("preferences") or {}
+        known = Preferences.__dataclass_fields__
+        prefs = Preferences(**{k: v for k, v in prefs_doc.items() if k in known})
+        bindings = {str(k): str(v) for k, v in (doc.get("bindings") or {}).items()}
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(f"settings file {target}: malformed entry ({exc})") from None
+    return Settings(
+        profiles=profiles,
+        current=doc.get("current"),
+        preferences=prefs,
+        bindings=bindings,
+        path=target,
+    )
+
+
+@dataclass
+class ResolvedProfile:
+    """A profile with the environment's overrides applied and its password."""
+
+    name: str
+    login: str
+    api_url: str
+    password: Secret
+    titles: list[str] = field(default_factory=list)
+    default_title: str | None = None
+    demo: bool = False
+
+    def __repr__(self) -> str:
+        return f"ResolvedProfile(name={self.name!r}, login={self.login!r}, api_url={self.api_url!r})"
+
+
+def resolve_profile(
+    settings: Settings,
+    name: str | None = None,
+    api_url: str | None = None,
+    *,
+    need_password: bool = True,
+) -> ResolvedProfile:
+    """The profile to use: --profile, else ATLSMS_PROFILE, else the current one.
+
+    ATLSMS_LOGIN and ATLSMS_PASSWORD together need no stored profile.
+    """
+    from .credentials import load_password
+
+    env = os.environ
+    name = name or env.get("ATLSMS_PROFILE") or settings.current
+    env_login = env.get("ATLSMS_LOGIN")
+    env_password = env.get("ATLSMS_PASSWORD")
+    profile = settings.profiles.get(name) if name else None
+    if profile is None and not (env_login and env_password):
+        if name and settings.profiles:
+            raise ConfigError(
+                f"no profile named {name!r} (known: {', '.join(sorted(settings.profiles))})"
+            )
+        if settings.profiles and not name:
+            name = sorted(settings.profiles)[0]
+            profile = settings.profiles[name]
+        else:
+            raise ConfigError(
+                "no profile configured: run `atlsms-tui login`, or set ATLSMS_LOGIN and ATLSMS_PASSWORD"
+            )
+    login = env_login or (profile.login if profile else "")
+    url = api_url or env.get("ATLSMS_API_URL") or (profile.api_url if profile else DEFAULT_API_URL)
+    if env_password:
+        password = Secret(env_password)
+    elif profile is not None and need_password:
+        password = load_password(profile.name)
+        if password is None:
+            raise ConfigError(
+                f"no password stored for profile {profile.name!r}: run `atlsms-tui login --profile {profile.name}`"
+            )
+    else:
+        password = Secret("")
+    return ResolvedProfile(
+        name=(profile.name if profile else (name or "env")),
+        login=login,
+        api_url=url,
+        password=password,
+        titles=list(profile.titles) if profile else [],
+        default_title=profile.default_title if profile else None,
+    )
