@@ -27,7 +27,7 @@ def is_gsm7(text: str) -> bool:
     return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
 
 
-def _units(text: str) -> tuple[str, list[int]] | None:
+def _units(text: str) -> tuple[str, list[int]]:
     """Encoding name and the width of each character in that encoding."""
     if is_gsm7(text):
         return "gsm7", [2 if ch in GSM7_EXTENSION else 1 for ch in text]

@@ -1,0 +1,33 @@
+"""User key remaps: settings.bindings maps Binding ids to keys.
+
+Every binding of the TUI carries an id so an operator whose terminal or tmux
+swallows a key can move the action elsewhere ({"compose": "f5"})."""
+
+from __future__ import annotations
+
+import re
+
+from textual.app import App
+
+# A key list as Textual writes it: "f5", "ctrl+s", "f5,ctrl+n".
+_KEYS_RE = re.compile(r"^[a-z0-9_+\-]+(,[a-z0-9_+\-]+)*$")
+
+
+def clean_keymap(bindings: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The usable entries, and a message for each one that is not."""
+    keymap: dict[str, str] = {}
+    problems: list[str] = []
+    for binding_id, keys in (bindings or {}).items():
+        keys_norm = str(keys).strip().lower().replace(" ", "")
+        if not _KEYS_RE.match(keys_norm):
+            problems.append(f"key binding {binding_id!r}: {keys!r} is not a key list like 'f5' or 'ctrl+s,f10'")
+            continue
+        keymap[str(binding_id)] = keys_norm
+    return keymap, problems
+
+
+def apply_keymap(app: App, bindings: dict[str, str]) -> list[str]:
+    """Install the remaps; return the problems for the app to notify."""
+    keymap, problems = clean_keymap(bindings)
+    app.set_keymap(keymap)
+    return problems

@@ -1,0 +1,98 @@
+"""BalanceHeader: the one-line header every screen yields.
+
+It shows the screen, the DEMO badge (always, in demo mode: an operator must
+never mistake the simulator for the live account), the profile, the balance
+with the age of the figure, a refreshing indicator and the connection state.
+It renders the app's ``balance`` reactive, so every screen's header agrees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+
+@dataclass(frozen=True)
+class BalanceState:
+    """What the header shows; the app replaces it as a whole (reactive)."""
+
+    profile: str = ""
+    demo: bool = False
+    units: int | None = None
+    fetched_at: float | None = None  # epoch seconds of the figure
+    refreshing: bool = False
+    error: str | None = None  # last refresh failed: the API's wording or the transport error
+    connected: bool | None = None  # None: not asked yet this run
+    threshold: int = 0
+
+
+def format_age(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 10:
+        return "just now"
+    if seconds < 60:
+        return f"{int(seconds)}s ago"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h ago"
+    return f"{int(seconds // 86400)}d ago"
+
+
+class BalanceHeader(Horizontal):
+    """Docked at the top; one row."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="hdr-title")
+        yield Static(" DEMO ", id="hdr-demo")
+        yield Static("", id="hdr-profile")
+        yield Static("", id="hdr-units")
+        yield Static("", id="hdr-conn")
+
+    def on_mount(self) -> None:
+        if hasattr(self.app, "balance"):
+            self.watch(self.app, "balance", self._render_state, init=True)
+        else:  # an app without a balance (a widget test): show the title only
+            self._render_state(BalanceState())
+        # The age of the figure moves on even when nothing else happens.
+        self.set_interval(5, self._tick)
+
+    def _tick(self) -> None:
+        self._render_state(getattr(self.app, "balance", BalanceState()))
+
+    def _now(self) -> float:
+        clock = getattr(self.app, "clock", None)
+        if clock is None:
+            import time
+
+            return time.time()
+        return clock()
+
+    def _render_state(self, state: BalanceState) -> None:
+        title = getattr(self.screen, "TITLE", None) or self.app.title
+        self.query_one("#hdr-title", Static).update(title)
+        self.query_one("#hdr-demo").display = state.demo
+        self.query_one("#hdr-profile", Static).update(f"profile {state.profile}" if state.profile else "no profile")
+        units = self.query_one("#hdr-units", Static)
+        if state.units is None:
+            text = "units ?"
+        else:
+            text = f"{state.units:,} units"
+            if state.fetched_at is not None:
+                text += f" · {format_age(self._now() - state.fetched_at)}"
+        if state.refreshing:
+            text += " ⟳"
+        units.update(text)
+        units.set_class(state.units is not None and state.units < state.threshold, "-low")
+        conn = self.query_one("#hdr-conn", Static)
+        if state.error:
+            conn.update(f"✖ {state.error}")
+            conn.set_class(True, "-error")
+        elif state.connected:
+            conn.update("● online")
+            conn.set_class(False, "-error")
+        else:
+            conn.update("")
+            conn.set_class(False, "-error")

@@ -1,0 +1,194 @@
+"""Protocol: requests built and responses parsed, without I/O."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+import xmltodict
+from hypothesis import given, settings, strategies as st
+
+from atlsms_tui import codes, protocol
+from atlsms_tui.errors import InputError, ProtocolError
+from atlsms_tui.models import Recipient
+from atlsms_tui.secret import Secret
+from atlsms_tui.xmlchars import find_illegal
+
+PW = Secret("p&<>w")
+
+
+def submit_bytes(content):
+    return b"".join(protocol.iter_submit("user", PW, content))
+
+
+def test_small_requests_are_well_formed_with_declaration():
+    body = protocol.build_units("user", PW)
+    assert body.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+    doc = ET.fromstring(body)
+    assert doc.tag == "request"
+    assert [e.tag for e in doc.find("head")] == ["operation", "login", "password"]
+    assert doc.findtext("head/password") == "p&<>w"
+    rep = ET.fromstring(protocol.build_report("user", PW, "4837", detailed=True))
+    assert rep.findtext("head/operation") == "detailedreport"
+    assert rep.findtext("head/taskid") == "4837"
+    assert ET.fromstring(protocol.build_report("u", PW, "1")).findtext("head/operation") == "report"
+
+
+def test_submit_bulk_layout_matches_document():
+    c = protocol.SubmitContent("ATL", "NOW", "123", [Recipient("994501234567"), Recipient("994551234567")], "hi & <bye>")
+    doc = ET.fromstring(submit_bytes(c))
+    head = doc.find("head")
+    assert [e.tag for e in head] == [
+        "operation", "login", "password", "title", "bulkmessage", "scheduled", "isbulk", "controlid"
+    ]
+    assert head.findtext("isbulk") == "true"
+    assert head.findtext("bulkmessage") == "hi & <bye>"
+    bodies = doc.findall("body")
+    assert [b.findtext("msisdn") for b in bodies] == ["994501234567", "994551234567"]
+    assert all(b.find("message") is None for b in bodies)
+
+
+def test_submit_individual_layout():
+    c = protocol.SubmitContent("ATL", "2030-01-01 10:00:00", "9", [Recipient("994501234567", "one"), Recipient("994551234567", "two")])
+    doc = ET.fromstring(submit_bytes(c))
+    assert doc.findtext("head/isbulk") == "false"
+    assert doc.find("head/bulkmessage") is None
+    assert [b.findtext("message") for b in doc.findall("body")] == ["one", "two"]
+
+
+xml_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+).filter(lambda s: find_illegal(s) is None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(msg=xml_text, msgs=st.lists(xml_text, min_size=1, max_size=5), title=xml_text)
+def test_escaping_round_trips_arbitrary_text(msg, msgs, title):
+    bulk = protocol.SubmitContent(title, "NOW", "1", [Recipient("994501234567")], msg)
+    doc = ET.fromstring(submit_bytes(bulk))
+    assert (doc.findtext("head/bulkmessage") or "") == msg
+    assert (doc.findtext("head/title") or "") == title
+    ind = protocol.SubmitContent("T", "NOW", "1", [Recipient(f"99450{i:07d}", m) for i, m in enumerate(msgs)])
+    doc = ET.fromstring(submit_bytes(ind))
+    assert [(b.findtext("message") or "") for b in doc.findall("body")] == msgs
+
+
+@settings(max_examples=100, deadline=None)
+@given(msgs=st.lists(xml_text, min_size=1, max_size=5), numbers=st.lists(st.text("0123456789", min_size=1, max_size=15), min_size=5, max_size=5))
+def test_detailed_report_round_trips(msgs, numbers):
+    # Build a report as a server would (xmltodict, not our builder) and read it back.
+    doc = {"response": {"head": {"responsecode": "000"}, "body": [
+        {"msisdn": n, "message": m, "status": str(1 + i % 5), "date": "2026-11-25 10:00:00"}
+        for i, (n, m) in enumerate(zip(numbers, msgs))
+    ]}}
+    data = xmltodict.unparse(doc).encode()
+    for size in (7, 1 << 16):
+        p = protocol.DetailedReportParser()
+        rows = []
+        for i in range(0, len(data), size):
+            rows += p.feed(data[i:i + size])
+        rows += p.close()
+        # XML normalises line ends in character data; xmltodict writes CR raw.
+        expect = [m.replace("\r\n", "\n").replace("\r", "\n") for m in msgs]
+        assert [r.message for r in rows] == expect[: len(rows)]
+        assert [r.msisdn for r in rows] == numbers[: len(rows)]
+        assert p.code == "000"
+
+
+@pytest.mark.parametrize("bad, name", [("\x00", "U+0000"), ("\x0b", "U+000B"), ("\ud800", "U+D800"), ("\uffff", "U+FFFF")])
+def test_illegal_characters_refused_naming_row_and_character(bad, name):
+    c = protocol.SubmitContent("T", "NOW", "1", [Recipient("994501234567", "ok"), Recipient("994551234567", f"ab{bad}c")])
+    with pytest.raises(InputError) as e:
+        protocol.validate_content(c)
+    msg = str(e.value)
+    assert "row 2" in msg and name in msg and "column 3" in msg
+
+
+def test_illegal_character_in_bulk_message():
+    c = protocol.SubmitContent("T", "NOW", "1", [Recipient("994501234567")], "x\x07")
+    with pytest.raises(InputError, match="U\\+0007"):
+        protocol.validate_content(c)
+
+
+def resp(code, body=""):
+    return f'<?xml version="1.0" encoding="UTF-8"?><response><head><responsecode>{code}</responsecode></head>{body}</response>'.encode()
+
+
+def test_parse_units_and_taskid_and_report():
+    assert protocol.read_units(protocol.parse_response(resp("000", "<body><units>234</units></body>"))) == 234
+    assert protocol.read_taskid(protocol.parse_response(resp("000", "<body><taskid>4837</taskid></body>"))) == "4837"
+    r = protocol.read_report(protocol.parse_response(resp("000", "<body><pending>0</pending><delivered>1</delivered><failed>1</failed><removed>0</removed><error>0</error></body>")), "1")
+    assert (r.ready, r.delivered, r.failed, r.total) == (True, 1, 1, 2)
+    assert protocol.read_report(protocol.parse_response(resp("001")), "1").ready is False
+
+
+@pytest.mark.parametrize("code", sorted(codes.CODES))
+def test_every_documented_code_parses_with_its_wording(code):
+    r = protocol.parse_response(resp(code))
+    assert r.code == code
+    assert r.wording == codes.CODES[code]
+
+
+def test_code_table_wording():
+    assert codes.describe("105") == "Invalid authentification information"
+    assert codes.describe("235") == "Invalid TITLE please contact Account Manager"
+    assert codes.describe("250") == "System error, report to administrator"
+    assert codes.is_system_error("201") and not codes.is_system_error("235")
+    assert "Unknown" in codes.describe("777") and not codes.is_known("777")
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"<html><body><h1>502 Bad Gateway</h1></body></html>", "not an API response"),
+    (b"", "empty"),
+    (resp("000", "<body><units>23")[:-30], "well-formed"),
+    (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]><response><head><responsecode>&b;</responsecode></head></response>', "refused"),
+    (b"<response><head><responsecode>12</responsecode></head></response>", "response code"),
+    (b"<response><head></head></response>", "response code"),
+    (b"<response>" + b"x" * (2 << 20) + b"</response>", "too large"),
+    (b"\x00\xff garbage", "well-formed"),
+])
+def test_unreadable_answers_are_typed_protocol_errors(data, words):
+    with pytest.raises(ProtocolError, match=words):
+        protocol.parse_response(data)
+
+
+def test_success_without_taskid_is_not_success():
+    with pytest.raises(ProtocolError):
+        protocol.read_taskid(protocol.parse_response(resp("000")))
+    with pytest.raises(ProtocolError):
+        protocol.read_units(protocol.parse_response(resp("000", "<body><units>many</units></body>")))
+
+
+@pytest.mark.parametrize("data, words", [
+    (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "x">]><response/>', "refused"),
+    (b"<html><body>oops</body></html>", "not an API response"),
+    (resp("000", "<body><msisdn>1</msisdn><message>m</message><status>2</status></body>")[:-20], "well-formed"),
+    (resp("000", "<body><msisdn>1</msisdn><message>m</message><status>x</status></body>"), "not a number"),
+    (b"", "empty"),
+])
+def test_detailed_parser_errors(data, words):
+    p = protocol.DetailedReportParser()
+    with pytest.raises(ProtocolError, match=words):
+        p.feed(data)
+        p.close()
+
+
+def test_detailed_parser_single_body_and_odd_but_valid_xml():
+    one = resp("000", "<body><msisdn>994501234567</msisdn><message>a</message><status>2</status><date>2026-01-01 10:00:00</date></body>")
+    code, rows = protocol.parse_detailed(one)
+    assert code == "000" and len(rows) == 1 and rows[0].status == "delivered"
+    odd = resp("000",
+        '<body><status>3</status><msisdn>1</msisdn><message>x</message></body>'
+        '<body><msisdn a="1">2</msisdn><message>y</message><status>4</status></body>'
+        '<!-- a comment --><body><msisdn>3</msisdn><message><![CDATA[<b>&]]></message><status>5</status></body>')
+    code, rows = protocol.parse_detailed(odd)
+    assert [(r.msisdn, r.message, r.status) for r in rows] == [
+        ("1", "x", "failed"), ("2", "y", "removed"), ("3", "<b>&", "error")]
+
+
+def test_content_hash_ignores_password_but_not_payload():
+    c = protocol.SubmitContent("T", "NOW", "1", [Recipient("994501234567")], "m")
+    h = protocol.content_hash(c)
+    assert protocol.content_hash(protocol.SubmitContent("T", "NOW", "1", [Recipient("994501234567")], "m")) == h
+    assert protocol.content_hash(protocol.SubmitContent("T", "NOW", "1", [Recipient("994501234567")], "m2")) != h
+    assert protocol.content_hash(protocol.SubmitContent("T", "NOW", "2", [Recipient("994501234567")], "m")) != h
