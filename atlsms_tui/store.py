@@ -23,7 +23,7 @@ from pathlib import Path
 from . import paths
 from .models import DetailRow, DeliveryStatus, Recipient, Report, State, Submission, Units
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 15_000
 
 # Each entry brings the schema from version i to i+1.
@@ -97,6 +97,45 @@ MIGRATIONS: list[str] = [
         units INTEGER NOT NULL,
         fetched_at TEXT NOT NULL
     );
+    """,
+    # 2: campaign tooling (saved groups, templates, opt-outs) and campaigns
+    # larger than one task.
+    """
+    CREATE TABLE groups(
+        name TEXT PRIMARY KEY,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        source TEXT,
+        columns TEXT
+    );
+    CREATE TABLE group_members(
+        name TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        msisdn TEXT NOT NULL,
+        fields TEXT,
+        PRIMARY KEY(name, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE templates(
+        name TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL
+    );
+    CREATE TABLE optouts(
+        msisdn TEXT PRIMARY KEY,
+        added TEXT NOT NULL,
+        reason TEXT,
+        source TEXT
+    );
+    CREATE TABLE campaigns(
+        campaign TEXT PRIMARY KEY,
+        profile TEXT NOT NULL,
+        title TEXT NOT NULL,
+        created TEXT NOT NULL,
+        recipients INTEGER NOT NULL,
+        parts INTEGER NOT NULL
+    );
+    CREATE INDEX submissions_by_campaign ON submissions(campaign);
     """,
 ]
 
@@ -226,6 +265,13 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    def transaction(self):
+        """A write transaction for modules that keep their own tables here."""
+        return self._tx()
+
+    def query(self, sql: str, args: tuple = ()) -> list[tuple]:
+        return self._read(sql, args)
 
     def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
         with self._lock:
