@@ -9,16 +9,18 @@ from typing import NamedTuple
 
 
 class State(str, enum.Enum):
+    QUEUED = "queued"  # journalled, never sent (a later part of a campaign)
     SENDING = "sending"  # journalled; request in flight (or the process died)
     ACCEPTED = "accepted"
     ACCEPTED_WITHOUT_TASKID = "accepted_without_taskid"
     REJECTED = "rejected"  # the API refused it with a code
     FAILED = "failed"  # never reached the server (connection refused); nothing sent
     UNCERTAIN = "uncertain"  # may have reached the server; settle with retry
+    CANCELLED = "cancelled"  # a queued part the operator dropped; never sent
 
     @property
     def final(self) -> bool:
-        return self in (State.REJECTED, State.FAILED)
+        return self in (State.REJECTED, State.FAILED, State.CANCELLED)
 
     @property
     def settleable(self) -> bool:
@@ -131,6 +133,7 @@ class Submission:
     attempts: int = 0
     updated: str = ""
     report: Report | None = field(default=None)
+    campaign: str | None = None
 
     def as_json(self) -> dict:
         return {
@@ -141,4 +144,5 @@ class Submission:
             "created": self.created,
             "scheduled": self.scheduled,
             "recipients": self.recipients,
+            "campaign": self.campaign,
         }

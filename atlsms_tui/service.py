@@ -202,9 +202,39 @@ class Service:
 
     # ----------------------------------------------------------- submit
 
-    async def submit(self, draft: Draft, progress: Progress | None = None) -> SubmitResult:
+    async def submit(
+        self, draft: Draft, progress: Progress | None = None, *, campaign: str | None = None
+    ) -> SubmitResult:
         say = progress or (lambda _s: None)
         check_draft(draft)
+        content, spool, sub = await self._journal(draft, State.SENDING, campaign, say)
+        try:
+            return await self._send_fresh(sub, content, spool, say)
+        finally:
+            spool.close()
+
+    async def journal_queued(self, draft: Draft, campaign: str | None = None) -> Submission:
+        """Journal a submission without sending it (a part of a campaign)."""
+        check_draft(draft)
+        _content, spool, sub = await self._journal(draft, State.QUEUED, campaign, lambda _s: None)
+        spool.close()
+        return sub
+
+    async def send_queued(self, controlid: str, progress: Progress | None = None) -> SubmitResult:
+        """Send a journalled, never-sent submission: its first attempt."""
+        say = progress or (lambda _s: None)
+        sub = self.store.claim_queued(controlid)
+        if sub is None:
+            raise InputError(f"submission {controlid} is not queued (already sent or being sent)")
+        content, spool = await self._load_journalled(sub)
+        try:
+            return await self._send_fresh(sub, content, spool, say)
+        finally:
+            spool.close()
+
+    async def _journal(
+        self, draft: Draft, state: State, campaign: str | None, say: Progress
+    ) -> tuple[protocol.SubmitContent, SpooledBody, Submission]:
         est = estimate(draft)
         content = protocol.SubmitContent(
             title=draft.title.strip(),
@@ -228,8 +258,9 @@ class Service:
                 segments=est.segments,
                 units_estimate=est.units,
                 payload_hash="",
-                state=State.SENDING,
+                state=state,
                 message=draft.message,
+                campaign=campaign,
             )
             say("writing the journal")
             for _ in range(5):
@@ -245,14 +276,39 @@ class Service:
                     content.controlid = new_controlid()
             else:
                 raise InputError("could not draw an unused controlid")
-            say("sending")
-            result = await self._send(sub, content, spool, first=True)
-            if result.state is State.UNCERTAIN:
-                say("no clear answer: resending once with the same controlid")
-                result = await self._send(sub, content, spool, first=False, previous=result)
-            return result
-        finally:
+        except BaseException:
             spool.close()
+            raise
+        return content, spool, sub
+
+    async def _load_journalled(self, sub: Submission) -> tuple[protocol.SubmitContent, SpooledBody]:
+        """The exact payload of a journalled submission, checked against its hash."""
+        controlid = sub.controlid
+        recipients = await asyncio.to_thread(self.store.load_recipients, controlid)
+        content = protocol.SubmitContent(
+            title=sub.title, scheduled=sub.scheduled, controlid=controlid,
+            recipients=recipients, bulkmessage=sub.message if not sub.individual else None,
+        )
+        spool = await asyncio.to_thread(SpooledBody, protocol.iter_submit_bodies(recipients))
+        if protocol.content_hash(content, spool.digest) != sub.payload_hash:
+            spool.close()
+            self.store.finish_submission(
+                controlid, State.UNCERTAIN, detail="journal payload does not match its hash; not resent"
+            )
+            raise InputError(
+                f"submission {controlid}: the journalled payload does not match its hash; not resent"
+            )
+        return content, spool
+
+    async def _send_fresh(
+        self, sub: Submission, content: protocol.SubmitContent, spool: SpooledBody, say: Progress
+    ) -> SubmitResult:
+        say("sending")
+        result = await self._send(sub, content, spool, first=True)
+        if result.state is State.UNCERTAIN:
+            say("no clear answer: resending once with the same controlid")
+            result = await self._send(sub, content, spool, first=False, previous=result)
+        return result
 
     async def retry(self, controlid: str, progress: Progress | None = None) -> SubmitResult:
         """Settle an uncertain submission: resend it, same controlid, same payload."""
@@ -274,20 +330,8 @@ class Service:
         sub = self.store.claim_for_resend(controlid)
         if sub is None:
             raise InputError(f"submission {controlid} is being sent by another running instance")
-        recipients = await asyncio.to_thread(self.store.load_recipients, controlid)
-        content = protocol.SubmitContent(
-            title=sub.title, scheduled=sub.scheduled, controlid=controlid,
-            recipients=recipients, bulkmessage=sub.message if not sub.individual else None,
-        )
-        spool = await asyncio.to_thread(SpooledBody, protocol.iter_submit_bodies(recipients))
+        content, spool = await self._load_journalled(sub)
         try:
-            if protocol.content_hash(content, spool.digest) != sub.payload_hash:
-                self.store.finish_submission(
-                    controlid, State.UNCERTAIN, detail="journal payload does not match its hash; not resent"
-                )
-                raise InputError(
-                    f"submission {controlid}: the journalled payload does not match its hash; not resent"
-                )
             say("resending with the same controlid")
             return await self._send(sub, content, spool, first=False)
         finally:

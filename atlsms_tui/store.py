@@ -196,7 +196,7 @@ def owner_alive(owner: str | None) -> bool:
 
 _SUB_COLS = (
     "controlid, profile, title, individual, scheduled, created, recipients, segments, "
-    "units_estimate, payload_hash, state, message, taskid, code, detail, attempts, updated"
+    "units_estimate, payload_hash, state, message, taskid, code, detail, attempts, updated, campaign"
 )
 
 
@@ -219,6 +219,7 @@ def _sub_from_row(row: tuple) -> Submission:
         detail=row[14],
         attempts=row[15],
         updated=row[16],
+        campaign=row[17],
     )
 
 
@@ -302,7 +303,8 @@ class Store:
         """Journal a submission (state ``sending``) with its full payload,
         durably, before anything is sent."""
         now = _now()
-        sub.state = State.SENDING
+        if sub.state not in (State.SENDING, State.QUEUED):
+            sub.state = State.SENDING
         sub.updated = now
         with self._tx() as db:
             if db.execute("SELECT 1 FROM submissions WHERE controlid=?", (sub.controlid,)).fetchone():
@@ -310,11 +312,12 @@ class Store:
             db.execute(
                 "INSERT INTO submissions(controlid, profile, api_url, login, title, individual, message, "
                 "scheduled, created, recipients, segments, units_estimate, payload_hash, state, attempts, "
-                "updated, owner) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?)",
+                "updated, owner, campaign) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)",
                 (
                     sub.controlid, sub.profile, api_url, login, sub.title, int(sub.individual),
                     sub.message, sub.scheduled, sub.created, sub.recipients, sub.segments,
-                    sub.units_estimate, sub.payload_hash, State.SENDING.value, now, OWNER,
+                    sub.units_estimate, sub.payload_hash, sub.state.value, now,
+                    OWNER if sub.state is State.SENDING else None, sub.campaign,
                 ),
             )
             cid = sub.controlid
@@ -369,6 +372,60 @@ class Store:
                 return sub
             return None
 
+    def claim_queued(self, controlid: str) -> Submission | None:
+        """Take a queued (never sent) row for its first send; atomic across instances."""
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE submissions SET state='sending', owner=?, updated=? WHERE controlid=? AND state='queued'",
+                (OWNER, _now(), controlid),
+            )
+            if cur.rowcount != 1:
+                return None
+            row = db.execute(f"SELECT {_SUB_COLS} FROM submissions WHERE controlid=?", (controlid,)).fetchone()
+        return _sub_from_row(row)
+
+    def cancel_queued(self, controlids: Iterable[str]) -> int:
+        n = 0
+        with self._tx() as db:
+            for cid in controlids:
+                n += db.execute(
+                    "UPDATE submissions SET state='cancelled', updated=?, detail='cancelled before sending' "
+                    "WHERE controlid=? AND state='queued'",
+                    (_now(), cid),
+                ).rowcount
+        return n
+
+    # ------------------------------------------------------------ campaigns
+
+    def create_campaign(self, campaign: str, profile: str, title: str, recipients: int, parts: int) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO campaigns(campaign, profile, title, created, recipients, parts) VALUES(?,?,?,?,?,?)",
+                (campaign, profile, title, _now(), recipients, parts),
+            )
+
+    def get_campaign(self, campaign: str) -> tuple | None:
+        rows = self._read(
+            "SELECT campaign, profile, title, created, recipients, parts FROM campaigns WHERE campaign=?",
+            (campaign,),
+        )
+        return rows[0] if rows else None
+
+    def list_campaign_ids(self, profile: str) -> list[str]:
+        return [r[0] for r in self._read(
+            "SELECT campaign FROM campaigns WHERE profile=? ORDER BY created DESC, rowid DESC", (profile,)
+        )]
+
+    def campaign_parts(self, campaign: str) -> list[Submission]:
+        rows = self._read(
+            f"SELECT {_SUB_COLS} FROM submissions WHERE campaign=? ORDER BY created, rowid", (campaign,)
+        )
+        parts = [_sub_from_row(r) for r in rows]
+        for p in parts:
+            if p.taskid:
+                p.report = self.get_report(p.profile, p.taskid)
+        return parts
+
     def recover_orphans(self) -> list[str]:
         """Rows left ``sending`` by a process that is gone become uncertain."""
         rows = self._read("SELECT controlid, owner FROM submissions WHERE state='sending'")
@@ -412,11 +469,11 @@ class Store:
             sql += f" LIMIT {int(limit)}"
         out = []
         for row in self._read(sql, args):
-            sub = _sub_from_row(row[:17])
-            if row[17] is not None and sub.taskid:
+            sub = _sub_from_row(row[:18])
+            if row[18] is not None and sub.taskid:
                 sub.report = Report(
-                    sub.taskid, bool(row[17]), row[18], row[19], row[20], row[21], row[22],
-                    datetime.fromisoformat(row[23]),
+                    sub.taskid, bool(row[18]), row[19], row[20], row[21], row[22], row[23],
+                    datetime.fromisoformat(row[24]),
                 )
             out.append(sub)
         return out

@@ -101,7 +101,7 @@ def test_send_bulk_json(logged_in, sim):
     assert sim.task(doc["taskid"]).controlid == doc["controlid"]
     tasks = json.loads(logged_in("tasks", "--json").stdout)
     assert tasks[0]["taskid"] == doc["taskid"]
-    assert set(tasks[0]) == {"controlid", "taskid", "state", "title", "created", "scheduled", "recipients"}
+    assert set(tasks[0]) == {"controlid", "taskid", "state", "title", "created", "scheduled", "recipients", "campaign"}
 
 
 def test_send_reports_invalid_and_duplicates_by_line(logged_in, sim, tmp_path):
