@@ -16,6 +16,7 @@ import random
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -73,25 +74,56 @@ class SubmitAnswer:
 
 
 class SpooledBody:
-    """A request body written once to a private temporary file and sent with
-    a Content-Length (the vendor's server is not known to accept chunked
-    bodies). The credentials are not spooled: they go in the head, which is
-    kept in memory and sent first."""
+    """The ``<body>`` elements of a submit, written once to a file and sent
+    with a Content-Length (the vendor's server is not known to accept chunked
+    bodies). The credentials are never spooled: they go in the head, which is
+    kept in memory and sent first.
+
+    With ``path`` the file is the journal's copy of the payload (see
+    Store.begin_submission); without, an anonymous temporary file.
+    """
 
     CHUNK = 256 * 1024
 
-    def __init__(self, chunks: Iterable[bytes]) -> None:
-        # TemporaryFile: created 0600 and unlinked at once.
-        self._file = tempfile.TemporaryFile(prefix="atlsms-")
+    def __init__(self, chunks: Iterable[bytes] | None, path: Path | None = None) -> None:
+        self.path = path
+        if path is None:
+            # TemporaryFile: created 0600 and unlinked at once.
+            self._file = tempfile.TemporaryFile(prefix="atlsms-")
+        else:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+            self._file = os.fdopen(fd, "w+b")
         size = 0
         digest = hashlib.sha256()
-        for chunk in chunks:
-            self._file.write(chunk)
-            digest.update(chunk)
-            size += len(chunk)
-        self._file.flush()
+        if chunks is not None:
+            write = self._file.write
+            update = digest.update
+            for chunk in chunks:
+                write(chunk)
+                update(chunk)
+                size += len(chunk)
+            self._file.flush()
         self.size = size
         self.digest = digest.digest()  # of the bodies, for the journal's payload hash
+
+    @classmethod
+    def open_existing(cls, path: Path) -> "SpooledBody":
+        """A journalled payload, read back with its size and digest."""
+        body = cls.__new__(cls)
+        body.path = path
+        body._file = open(path, "rb")
+        digest = hashlib.sha256()
+        size = 0
+        while chunk := body._file.read(cls.CHUNK * 4):
+            digest.update(chunk)
+            size += len(chunk)
+        body.size = size
+        body.digest = digest.digest()
+        return body
+
+    def sync(self) -> None:
+        self._file.flush()
+        os.fsync(self._file.fileno())
 
     async def stream(self, head: bytes, tail: bytes) -> AsyncIterator[bytes]:
         yield head

@@ -10,6 +10,7 @@ under a new controlid.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -72,6 +73,7 @@ class SubmitResult:
     taskid: str | None = None
     code: str | None = None
     detail: str = ""
+    optouts_removed: int = 0  # recipients left out by the opt-out list
 
     @property
     def wording(self) -> str:
@@ -112,6 +114,8 @@ class SubmitResult:
             doc["message"] = self.wording
         if self.detail and self.state is not State.ACCEPTED:
             doc["detail"] = self.detail
+        if self.optouts_removed > 0:
+            doc["optouts_removed"] = self.optouts_removed
         return doc
 
 
@@ -245,7 +249,9 @@ class Service:
         )
         protocol.validate_content(content)
         say("preparing the request")
-        spool = await asyncio.to_thread(SpooledBody, protocol.iter_submit_bodies(content.recipients))
+        spool = await asyncio.to_thread(
+            SpooledBody, protocol.iter_submit_bodies(content.recipients), self.store.new_payload_path()
+        )
         try:
             sub = Submission(
                 controlid=content.controlid,
@@ -269,7 +275,7 @@ class Service:
                 try:
                     sub = await asyncio.to_thread(
                         self.store.begin_submission, sub, self.profile.api_url,
-                        self.profile.login, content.recipients,
+                        self.profile.login, spool,
                     )
                     break
                 except ControlIdClash:
@@ -278,18 +284,25 @@ class Service:
                 raise InputError("could not draw an unused controlid")
         except BaseException:
             spool.close()
+            if spool.path is not None and spool.path.name.startswith(".spool-"):
+                spool.path.unlink(missing_ok=True)
             raise
         return content, spool, sub
 
     async def _load_journalled(self, sub: Submission) -> tuple[protocol.SubmitContent, SpooledBody]:
         """The exact payload of a journalled submission, checked against its hash."""
         controlid = sub.controlid
-        recipients = await asyncio.to_thread(self.store.load_recipients, controlid)
         content = protocol.SubmitContent(
             title=sub.title, scheduled=sub.scheduled, controlid=controlid,
-            recipients=recipients, bulkmessage=sub.message if not sub.individual else None,
+            recipients=[], bulkmessage=sub.message if not sub.individual else None,
         )
-        spool = await asyncio.to_thread(SpooledBody, protocol.iter_submit_bodies(recipients))
+        try:
+            spool = await asyncio.to_thread(SpooledBody.open_existing, self.store.payload_path(controlid))
+        except OSError as exc:
+            self.store.finish_submission(
+                controlid, State.UNCERTAIN, detail=f"journalled payload unreadable ({exc.strerror}); not resent"
+            )
+            raise InputError(f"submission {controlid}: its journalled payload is unreadable; not resent") from None
         if protocol.content_hash(content, spool.digest) != sub.payload_hash:
             spool.close()
             self.store.finish_submission(

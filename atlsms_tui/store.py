@@ -140,6 +140,14 @@ MIGRATIONS: list[str] = [
 ]
 
 
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -297,15 +305,35 @@ class Store:
 
     # ------------------------------------------------------ submissions
 
-    def begin_submission(
-        self, sub: Submission, api_url: str, login: str, recipients: Iterable[Recipient]
-    ) -> Submission:
-        """Journal a submission (state ``sending``) with its full payload,
-        durably, before anything is sent."""
+    @property
+    def payload_dir(self) -> Path:
+        return self.path.parent / "payloads"
+
+    def payload_path(self, controlid: str) -> Path:
+        return self.payload_dir / f"{controlid}.xml"
+
+    def new_payload_path(self) -> Path:
+        """Where a payload is spooled before its submission is journalled."""
+        paths.private_dir(self.payload_dir)
+        return self.payload_dir / f".spool-{os.getpid()}-{secrets.token_hex(6)}"
+
+    def begin_submission(self, sub: Submission, api_url: str, login: str, payload) -> Submission:
+        """Journal a submission (``sending`` or ``queued``) durably, before
+        anything is sent. Its payload (the request bodies, never the
+        credentials) is kept as a file beside the store: the exact bytes a
+        resend must repeat."""
         now = _now()
         if sub.state not in (State.SENDING, State.QUEUED):
             sub.state = State.SENDING
         sub.updated = now
+        target = self.payload_path(sub.controlid)
+        if target.exists():
+            raise ControlIdClash(sub.controlid)
+        payload.sync()
+        if payload.path is not None and payload.path != target:
+            os.replace(payload.path, target)
+            payload.path = target
+            _fsync_dir(target.parent)
         with self._tx() as db:
             if db.execute("SELECT 1 FROM submissions WHERE controlid=?", (sub.controlid,)).fetchone():
                 raise ControlIdClash(sub.controlid)
@@ -320,12 +348,13 @@ class Store:
                     OWNER if sub.state is State.SENDING else None, sub.campaign,
                 ),
             )
-            cid = sub.controlid
-            db.executemany(
-                "INSERT INTO submission_recipients(controlid, seq, msisdn, message) VALUES(?,?,?,?)",
-                ((cid, i, r.msisdn, r.message) for i, r in enumerate(recipients)),
-            )
         return sub
+
+    def forget_payload(self, controlid: str) -> None:
+        try:
+            os.unlink(self.payload_path(controlid))
+        except FileNotFoundError:
+            pass
 
     def mark_attempt(self, controlid: str) -> None:
         with self._tx() as db:
@@ -349,6 +378,9 @@ class Store:
                 "updated=?, owner=NULL WHERE controlid=?",
                 (state.value, taskid, code, detail, _now(), controlid),
             )
+        if not state.settleable and state is not State.QUEUED:
+            # Settled for good: it will never be resent, so its payload can go.
+            self.forget_payload(controlid)
 
     def claim_for_resend(self, controlid: str) -> Submission | None:
         """Take an uncertain (or orphaned ``sending``) row for a resend.
@@ -393,6 +425,7 @@ class Store:
                     "WHERE controlid=? AND state='queued'",
                     (_now(), cid),
                 ).rowcount
+                self.forget_payload(cid)
         return n
 
     # ------------------------------------------------------------ campaigns
@@ -477,13 +510,6 @@ class Store:
                 )
             out.append(sub)
         return out
-
-    def load_recipients(self, controlid: str) -> list[Recipient]:
-        rows = self._read(
-            "SELECT msisdn, message FROM submission_recipients WHERE controlid=? ORDER BY seq",
-            (controlid,),
-        )
-        return [Recipient(m, t) for m, t in rows]
 
     # ---------------------------------------------------------- reports
 

@@ -276,3 +276,25 @@ async def test_password_never_in_store(service, sim, private_dirs):
             assert SENTINEL.encode() not in path.read_bytes(), path
     assert SENTINEL not in repr(service) and SENTINEL not in repr(service.profile)
     assert SENTINEL not in repr(service.client.__dict__)
+
+
+async def test_payload_kept_while_uncertain_and_tamper_refused(service, sim):
+    sim.inject(Fault("drop", operation="submit", times=2))
+    r = await service.submit(bulk())
+    assert r.state is State.UNCERTAIN
+    path = service.store.payload_path(r.controlid)
+    assert path.exists() and oct(path.stat().st_mode & 0o777) == "0o600"
+    data = path.read_bytes()
+    assert A.encode() in data and SENTINEL.encode() not in data
+    path.write_bytes(data.replace(A.encode(), b"994709999999"))
+    with pytest.raises(InputError, match="does not match"):
+        await service.retry(r.controlid)
+    assert len(sim.tasks) == 1
+    assert service.task(r.controlid).state is State.UNCERTAIN
+
+
+async def test_payload_forgotten_once_settled(service, sim):
+    r = await service.submit(bulk())
+    assert r.state is State.ACCEPTED
+    assert not service.store.payload_path(r.controlid).exists()
+    assert not [p for p in service.store.payload_dir.iterdir()]
