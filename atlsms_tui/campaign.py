@@ -109,6 +109,7 @@ class CampaignResult:
     campaign: str | None  # None when it fitted in one task
     results: list[SubmitResult]
     queued: list[str] = field(default_factory=list)  # parts left unsent (cancelled run)
+    optouts_removed: int = 0
 
     @property
     def state(self) -> str:
@@ -148,7 +149,7 @@ class CampaignResult:
             "units_estimate": sum(r.units_estimate for r in self.results),
             "parts": [r.as_json() for r in self.results],
             "queued": list(self.queued),
-        }
+        } | ({"optouts_removed": self.optouts_removed} if self.optouts_removed else {})
 
 
 def split(draft: Draft, max_per_task: int) -> list[Draft]:
@@ -173,6 +174,8 @@ async def submit_campaign(
     cancel: asyncio.Event | None = None,
 ) -> CampaignResult:
     """Submit a campaign, as one task or as several parts."""
+    # Opt-outs come off before splitting, so parts and totals are the real ones.
+    draft, optouts_removed = service.without_optouts(draft)
     check_draft(draft)
     say = progress or (lambda _p: None)
     total = len(draft.recipients)
@@ -180,8 +183,9 @@ async def submit_campaign(
     if len(parts) == 1:
         say(CampaignProgress(1, 1, "sending", 0, total, "sending"))
         result = await service.submit(draft, lambda t: say(CampaignProgress(1, 1, "sending", 0, total, t)))
+        result.optouts_removed = optouts_removed
         say(CampaignProgress(1, 1, "done", total, total, result.state.value))
-        return CampaignResult(None, [result])
+        return CampaignResult(None, [result], optouts_removed=optouts_removed)
 
     campaign = "C" + new_controlid()
     service.store.create_campaign(campaign, service.profile.name, draft.title.strip(), total, len(parts))
@@ -190,7 +194,9 @@ async def submit_campaign(
     for i, part in enumerate(parts, start=1):
         say(CampaignProgress(i, len(parts), "journalling", done, total, f"journalling part {i} of {len(parts)}"))
         journalled.append(await service.journal_queued(part, campaign))
-    return await _send_parts(service, campaign, journalled, say, cancel)
+    result = await _send_parts(service, campaign, journalled, say, cancel)
+    result.optouts_removed = optouts_removed
+    return result
 
 
 async def _send_parts(

@@ -72,13 +72,77 @@ def build_parser() -> argparse.ArgumentParser:
     m = s.add_mutually_exclusive_group()
     m.add_argument("--message", help="the message for every recipient")
     m.add_argument("--message-file", type=Path, help="a UTF-8 file holding the message")
+    m.add_argument("--template", metavar="TEXT",
+                   help="a mail-merge template: {column} placeholders filled from each row")
+    m.add_argument("--template-file", type=Path, metavar="FILE", help="a UTF-8 file holding the template")
+    m.add_argument("--template-name", metavar="NAME", help="a template saved with 'template save'")
     s.add_argument("--to", nargs="+", action="extend", default=[], metavar="MSISDN", help="recipient numbers")
-    s.add_argument("--to-file", type=Path, help="a file of numbers, one a line or comma/semicolon separated")
-    s.add_argument("--individual", type=Path, metavar="FILE.csv", help="CSV with header msisdn,message")
+    s.add_argument("--to-file", type=Path, metavar="FILE",
+                   help="numbers: .txt (one a line or separated), .csv/.tsv or .xlsx")
+    s.add_argument("--group", action="append", default=[], metavar="NAME",
+                   help="a saved recipient group; repeatable")
+    s.add_argument("--individual", type=Path, metavar="FILE",
+                   help="CSV/XLSX, one row per recipient: with --template its columns fill the "
+                        "placeholders, else its 'message' column is the message")
+    s.add_argument("--column", metavar="C", help="the number column of --to-file/--individual (name, index or letter)")
+    s.add_argument("--sheet", metavar="S", help="the .xlsx sheet to read (default: the first)")
+    s.add_argument("--encoding", metavar="E", help="text encoding of the files (default: detected)")
+    s.add_argument("--transliterate", action="store_true",
+                   help="replace ə ğ ı İ ş ç, typographic quotes, dashes... by GSM-7 letters (cheaper)")
     s.add_argument("--at", metavar="YYYY-MM-DD HH:MM[:SS]", help="schedule, in Baku time (default: now)")
     s.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    s.add_argument("--strict", action="store_true", help="send nothing if any number is invalid")
+    s.add_argument("--strict", action="store_true",
+                   help="send nothing if any number or mail-merge row is invalid")
     s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("group", parents=[common], help="saved recipient groups")
+    gs = s.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    g = gs.add_parser("create", help="save the numbers (and columns) of a file as a group")
+    g.add_argument("name")
+    g.add_argument("--from", dest="source", type=Path, required=True, metavar="FILE")
+    g.add_argument("--column", metavar="C")
+    g.add_argument("--sheet", metavar="S")
+    g.add_argument("--encoding", metavar="E")
+    g.add_argument("--replace", action="store_true", help="overwrite a group of that name")
+    g.add_argument("--json", action="store_true")
+    g = gs.add_parser("list", help="saved groups")
+    g.add_argument("--json", action="store_true")
+    g = gs.add_parser("show", help="a group's members")
+    g.add_argument("name")
+    g.add_argument("--json", action="store_true")
+    g = gs.add_parser("delete", help="delete a group")
+    g.add_argument("name")
+
+    s = sub.add_parser("template", parents=[common], help="saved message templates")
+    ts = s.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    t = ts.add_parser("save", help="save (or overwrite) a template")
+    t.add_argument("name")
+    tm = t.add_mutually_exclusive_group(required=True)
+    tm.add_argument("--text")
+    tm.add_argument("--file", type=Path)
+    t = ts.add_parser("list", help="saved templates")
+    t.add_argument("--json", action="store_true")
+    t = ts.add_parser("show", help="a template's text and cost")
+    t.add_argument("name")
+    t.add_argument("--json", action="store_true")
+    t = ts.add_parser("delete", help="delete a template")
+    t.add_argument("name")
+
+    s = sub.add_parser("optout", parents=[common], help="numbers that must never receive a message")
+    os_ = s.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    o = os_.add_parser("add", help="add numbers to the opt-out list")
+    o.add_argument("numbers", nargs="+", metavar="MSISDN")
+    o.add_argument("--reason", help=f"why (default: {'asked to stop'!r})")
+    o = os_.add_parser("remove", help="remove numbers from the opt-out list")
+    o.add_argument("numbers", nargs="+", metavar="MSISDN")
+    o = os_.add_parser("import", help="add every number of a file to the opt-out list")
+    o.add_argument("file", type=Path)
+    o.add_argument("--column", metavar="C")
+    o.add_argument("--sheet", metavar="S")
+    o.add_argument("--encoding", metavar="E")
+    o.add_argument("--reason")
+    o = os_.add_parser("list", help="the opt-out list")
+    o.add_argument("--json", action="store_true")
 
     s = sub.add_parser("tasks", parents=[common], help="submissions in the journal")
     s.add_argument("--json", action="store_true")
@@ -107,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("count", parents=[common], help="characters, encoding and segments of a text")
     s.add_argument("text")
     s.add_argument("--json", action="store_true")
+    s.add_argument("--transliterate", action="store_true", help="count the transliterated text")
     return p
 
 
@@ -201,85 +266,198 @@ def _read_text_file(path: Path, what: str) -> str:
     return text
 
 
-def _gather_recipients(args):
-    """Recipients from --to / --to-file / --individual, problems reported by line."""
-    from . import msisdn, recipients
-    from .models import Recipient
+def _open_store():
+    from .store import Store
 
-    sources = sum(bool(x) for x in (args.to, args.to_file, args.individual))
-    if sources == 0:
-        raise UsageError("no recipients: give --to, --to-file or --individual")
-    if args.individual and (args.to or args.to_file):
-        raise UsageError("--individual cannot be combined with --to or --to-file")
-    if args.individual:
-        if args.message or args.message_file:
-            raise UsageError("--individual takes its messages from the CSV; drop --message")
-        lst = recipients.read_individual_csv(args.individual)
-        where = str(args.individual)
-        return lst.recipients, [(where, i) for i in lst.invalid], [(where, i) for i in lst.duplicates]
-    recips: list = []
-    invalid: list = []
-    dups: list = []
-    seen: set[str] = set()
-    if args.to:
-        parsed = msisdn.parse_numbers("\n".join(args.to))
-        for n in parsed.valid:
-            if n not in seen:
-                seen.add(n)
-                recips.append(Recipient(n))
-        invalid += [("--to argument", i) for i in parsed.invalid]
-        dups += [("--to argument", i) for i in parsed.duplicates]
-    if args.to_file:
-        lst = recipients.read_numbers_file(args.to_file)
-        where = str(args.to_file)
-        for r in lst.recipients:
-            if r.msisdn in seen:
+    return Store(paths.store_file())
+
+
+def _err_report(rep, always: bool = True) -> None:
+    """An import report on stderr (numbers given with --to: only their problems)."""
+    if not always and not rep.invalid and not rep.duplicate_rows and not rep.recovered:
+        return
+    if always:
+        for line in rep.lines():
+            err(line)
+        return
+    for title, issues in (("invalid, not sent to", rep.invalid), ("duplicates removed", rep.duplicate_rows)):
+        if issues:
+            err(f"{rep.source}: {len(issues)} {title}:")
+            for i in issues[:50]:
+                err(f"  {rep.issue_line(i)}")
+            if len(issues) > 50:
+                err(f"  ... and {len(issues) - 50} more")
+
+
+class _Gathered:
+    def __init__(self) -> None:
+        self.records: list = []
+        self.columns: list[str] = []
+        self.sources: list[str] = []
+        self.invalid = 0
+        self.duplicates = 0
+        self._seen: set[str] = set()
+
+    def add(self, records, columns, source: str) -> None:
+        self.sources.append(source)
+        for c in columns:
+            if c.lower() not in {x.lower() for x in self.columns}:
+                self.columns.append(c)
+        for r in records:
+            if r.msisdn in self._seen:
+                self.duplicates += 1
                 continue
-            seen.add(r.msisdn)
-            recips.append(r)
-        invalid += [(where, i) for i in lst.invalid]
-        dups += [(where, i) for i in lst.duplicates]
-    return recips, invalid, dups
+            self._seen.add(r.msisdn)
+            self.records.append(r)
 
 
-def _issue_line(where: str, issue) -> str:
-    col = f", column {issue.column}" if getattr(issue, "column", None) else ""
-    return f"  {where}: line {issue.line}{col}: {issue.raw!r}: {issue.reason}"
+def _gather_recipients(args, store_fn) -> _Gathered:
+    """Recipients from --to / --to-file / --group / --individual; each file's
+    import report is printed on stderr."""
+    from . import imports, lists
+
+    if not (args.to or args.to_file or args.individual or args.group):
+        raise UsageError("no recipients: give --to, --to-file, --group or --individual")
+    if args.individual and (args.to or args.to_file or args.group):
+        raise UsageError("--individual cannot be combined with --to, --to-file or --group")
+    if (args.column or args.sheet) and not (args.to_file or args.individual):
+        raise UsageError("--column and --sheet apply to --to-file or --individual")
+    got = _Gathered()
+    if args.to:
+        rep = imports.parse_text_list("\n".join(args.to), "--to argument")
+        _err_report(rep, always=False)
+        got.invalid += len(rep.invalid)
+        got.add(rep.records, [], rep.source)
+    for path in (args.to_file, args.individual):
+        if path is None:
+            continue
+        rep = imports.read_recipients(path, column=args.column, sheet=args.sheet, encoding=args.encoding)
+        _err_report(rep)
+        got.invalid += len(rep.invalid)
+        before = got.duplicates
+        got.add(rep.records, rep.columns if rep.kind != "list" else [], rep.source)
+        if got.duplicates > before:
+            err(f"  {got.duplicates - before} number(s) also given elsewhere, kept once")
+    if args.group:
+        store = store_fn()
+        for name in args.group:
+            g = lists.get_group(store, name)
+            err(f"group {g.info.name!r}: {g.info.members:,} member(s)"
+                + (f", columns {', '.join(g.info.columns)}" if g.info.columns else ""))
+            before = got.duplicates
+            got.add(g.records, g.info.columns, f"group {g.info.name!r}")
+            if got.duplicates > before:
+                err(f"  {got.duplicates - before} number(s) also given elsewhere, kept once")
+    return got
+
+
+def _template_body(args, store_fn) -> tuple[str | None, str]:
+    """(template text or None, what to call it in messages)."""
+    from . import lists
+
+    if args.template is not None:
+        return args.template, "--template"
+    if args.template_file:
+        body = _read_text_file(args.template_file, "template file")
+        return (body[:-1] if body.endswith("\n") else body), str(args.template_file)
+    if args.template_name:
+        t = lists.get_template(store_fn(), args.template_name)
+        return t.body, f"template {t.name!r}"
+    return None, ""
 
 
 async def cmd_send(args) -> int:
+    from . import mailmerge, smstext
+    from .models import Recipient
     from .service import Draft, check_draft, estimate
 
-    recips, invalid, dups = _gather_recipients(args)
-    if invalid:
-        err(f"{len(invalid)} invalid number(s) or row(s), not sent to:")
-        for where, issue in invalid[:50]:
-            err(_issue_line(where, issue))
-        if len(invalid) > 50:
-            err(f"  ... and {len(invalid) - 50} more")
-    if dups:
-        err(f"{len(dups)} duplicate(s) removed:")
-        for where, issue in dups[:20]:
-            err(_issue_line(where, issue))
-        if len(dups) > 20:
-            err(f"  ... and {len(dups) - 20} more")
-    if args.strict and invalid:
+    lookup_store = None
+
+    def store_fn():
+        nonlocal lookup_store
+        if lookup_store is None:
+            lookup_store = _open_store()
+        return lookup_store
+
+    try:
+        template_text, template_what = _template_body(args, store_fn)
+        got = _gather_recipients(args, store_fn)
+    finally:
+        if lookup_store is not None:
+            lookup_store.close()
+
+    message = None
+    if args.message_file:
+        message = _read_text_file(args.message_file, "message file")
+        message = message[:-1] if message.endswith("\n") else message
+    elif args.message is not None:
+        message = args.message
+    if args.individual and message is not None:
+        raise UsageError("--individual takes its messages from the file or a template; drop --message")
+
+    template = None
+    if template_text is not None:
+        template = mailmerge.parse_template(template_text, template_what)
+        if not template.personal and not args.individual:
+            message = template.literal()
+            template = None
+    elif args.individual:
+        template = mailmerge.parse_template("{message}")
+        if "message" not in {c.lower() for c in got.columns}:
+            raise UsageError(f"{args.individual}: no 'message' column; give --template "
+                             "(placeholders from its columns) or add a 'message' column")
+    elif message is None:
+        raise UsageError("no message: give --message, --message-file, --template, --template-file "
+                         "or --template-name")
+    if message is not None:
+        try:
+            maybe = mailmerge.parse_template(message)
+        except InputError:
+            maybe = None
+        if maybe is not None and maybe.personal:
+            err(f"note: the message contains {{{maybe.fields[0]}}}, sent as typed; "
+                "use --template for a mail merge")
+
+    merge_problems = 0
+    if template is not None:
+        res = mailmerge.merge(template, got.records, got.columns, source=", ".join(got.sources))
+        if res.problems:
+            merge_problems = len(res.problems)
+            err(f"{len(res.problems)} row(s) left out of the mail merge:")
+            for p in res.problems[:50]:
+                err(f"  {mailmerge.problem_line(p)}")
+            if len(res.problems) > 50:
+                err(f"  ... and {len(res.problems) - 50} more")
+        recips = res.recipients
+    else:
+        recips = [Recipient(r.msisdn) for r in got.records]
+
+    if args.strict and (got.invalid or merge_problems):
         err("--strict: nothing sent")
         return EXIT_INPUT
     if not recips:
         err("no valid recipient: nothing sent")
         return EXIT_INPUT
-    message = None
-    if not args.individual:
-        if args.message_file:
-            message = _read_text_file(args.message_file, "message file")
-            message = message[:-1] if message.endswith("\n") else message
-        elif args.message is not None:
-            message = args.message
-        else:
-            raise UsageError("no message: give --message or --message-file")
     scheduled = baku.parse_schedule(args.at) if args.at else None
     draft = Draft(title=args.title, recipients=recips, message=message, scheduled=scheduled)
+
+    # Cheaper text: shown both ways, applied only with --transliterate.
+    cmp = mailmerge.compare_costs(draft)
+    if args.transliterate:
+        err(f"transliteration: {cmp.line()}")
+        if not cmp.changed:
+            err("  (transliteration changes nothing in this text)")
+        draft = mailmerge.transliterate_draft(draft)
+        if cmp.still_ucs2:
+            err("  still UCS-2 because of: " + " ".join(repr(c) for c in cmp.still_ucs2[:20]))
+    elif cmp.saving > 0:
+        err(f"hint: {cmp.line()}; pass --transliterate to send it transliterated")
+    if draft.individual:
+        err("preview:")
+        for r in draft.recipients[:3]:
+            err(f"  {r.msisdn} ({smstext.segments(r.message or '')} segment(s)): {r.message}")
+        if len(draft.recipients) > 3:
+            err(f"  ... {len(draft.recipients) - 3:,} more")
     check_draft(draft)
     if not args.yes and not sys.stdin.isatty():
         err("refusing to send without confirmation: no terminal on stdin (pass --yes)")
@@ -287,12 +465,23 @@ async def cmd_send(args) -> int:
 
     s = _session(args)
     try:
+        opt = s.service.preview_optouts(draft)
+        if opt.removed:
+            err(opt.summary())
+            for hit in opt.removed[:20]:
+                err(f"  {hit.line()}")
+            if len(opt.removed) > 20:
+                err(f"  ... and {len(opt.removed) - 20:,} more")
+            if not opt.kept:
+                err("every recipient is on the opt-out list: nothing sent")
+                return EXIT_INPUT
+        shown = Draft(draft.title, opt.kept, draft.message, draft.scheduled)
         try:
             balance = await s.service.units()
         except TransportError as exc:
             err(f"warning: balance unknown ({exc})")
             balance = s.service.cached_units()
-        est = estimate(draft, balance)
+        est = estimate(shown, balance)
         when = "now" if scheduled is None else f"{baku.format_baku(scheduled)} Baku time"
         err(
             f"{'DEMO ' if s.demo else ''}profile {s.profile.name}: title {draft.title!r}, "
@@ -427,19 +616,203 @@ def cmd_locate(args) -> int:
 def cmd_count(args) -> int:
     from . import smstext
 
-    info = smstext.analyze(args.text)
+    text = smstext.transliterate(args.text) if args.transliterate else args.text
+    info = smstext.analyze(text)
+    tr = None
+    if not args.transliterate and not info.is_gsm7:
+        t = smstext.transliterate(args.text)
+        if t != args.text:
+            tr = smstext.analyze(t)
     if args.json:
-        out_json({
+        doc = {
             "characters": info.characters, "encoding": info.encoding, "segments": info.segments,
             "length": info.length, "ucs2_chars": [c for _, c in info.ucs2_chars],
-        })
+        }
+        if args.transliterate:
+            doc["text"] = text
+        if tr is not None:
+            doc["transliterated"] = {"encoding": tr.encoding, "segments": tr.segments,
+                                     "characters": tr.characters}
+        out_json(doc)
         return EXIT_OK
+    if args.transliterate:
+        print(f"transliterated: {text}")
     print(f"{info.characters} characters, {info.encoding}, {info.segments} segment(s), "
           f"{info.remaining} left in the last")
     if info.ucs2_chars:
         chars = " ".join(f"{c!r}@{i + 1}" for i, c in info.ucs2_chars[:20])
-        print(f"forcing UCS-2: {chars}")
+        more = f" (and {len(info.ucs2_chars) - 20} more)" if len(info.ucs2_chars) > 20 else ""
+        print(f"forcing UCS-2: {chars}{more}")
+    if tr is not None:
+        print(f"transliterated (--transliterate): {tr.characters} characters, {tr.encoding}, "
+              f"{tr.segments} segment(s)")
     return EXIT_OK
+
+
+# ------------------------------------------------------ groups, templates, opt-outs
+
+
+def _baku_time(iso: str) -> str:
+    try:
+        return baku.format_baku(baku.from_iso(iso))
+    except (ValueError, TypeError):
+        return iso
+
+
+def cmd_group(args) -> int:
+    from . import imports, lists
+
+    store = _open_store()
+    try:
+        if args.action == "create":
+            name = lists.check_name(args.name, "group")
+            rep = imports.read_recipients(args.source, column=args.column, sheet=args.sheet,
+                                          encoding=args.encoding)
+            for line in rep.lines():
+                err(line)
+            if not rep.records:
+                err(f"no valid number in {args.source}: group not saved")
+                return EXIT_INPUT
+            if not args.replace and any(g.name == name for g in lists.list_groups(store)):
+                raise InputError(f"group {name!r} already exists: pass --replace to overwrite it")
+            info = lists.save_group(store, name, rep, replace=args.replace,
+                                    columns=rep.columns if rep.kind != "list" else [])
+            if args.json:
+                out_json({"name": info.name, "members": info.members, "columns": info.columns,
+                          "import": rep.as_json()})
+            else:
+                print(f"group {info.name!r} saved: {info.members:,} member(s)")
+            return EXIT_OK
+        if args.action == "list":
+            groups = lists.list_groups(store)
+            if args.json:
+                out_json([{"name": g.name, "members": g.members, "columns": g.columns, "source": g.source,
+                           "created": g.created, "updated": g.updated} for g in groups])
+            elif not groups:
+                print("no saved groups")
+            else:
+                print(f"{'NAME':<24} {'MEMBERS':>8}  {'UPDATED (Baku)':<16}  COLUMNS")
+                for g in groups:
+                    print(f"{g.name:<24} {g.members:>8,}  {_baku_time(g.updated):<16}  {', '.join(g.columns)}")
+            return EXIT_OK
+        if args.action == "show":
+            g = lists.get_group(store, args.name)
+            if args.json:
+                out_json({"name": g.info.name, "members": g.info.members, "columns": g.info.columns,
+                          "source": g.info.source, "created": g.info.created, "updated": g.info.updated,
+                          "recipients": [{"msisdn": r.msisdn, "fields": r.fields} for r in g.records]})
+                return EXIT_OK
+            print(f"group {g.info.name!r}: {g.info.members:,} member(s), from {g.info.source or '-'}, "
+                  f"updated {_baku_time(g.info.updated)} Baku time")
+            cols = [c for c in g.info.columns]
+            if cols:
+                print("MSISDN        " + "  ".join(cols))
+            for r in g.records:
+                print(f"{r.msisdn:<12}  " + "  ".join(r.fields.get(c, "") for c in cols))
+            return EXIT_OK
+        if args.action == "delete":
+            g = lists.get_group(store, args.name)
+            lists.delete_group(store, g.info.name)
+            print(f"group {g.info.name!r} deleted ({g.info.members:,} member(s))")
+            return EXIT_OK
+    finally:
+        store.close()
+    raise UsageError(f"unknown action {args.action}")  # pragma: no cover
+
+
+def cmd_template(args) -> int:
+    from . import lists, mailmerge, smstext
+
+    store = _open_store()
+    try:
+        if args.action == "save":
+            if args.file is not None:
+                body = _read_text_file(args.file, "template file")
+                body = body[:-1] if body.endswith("\n") else body
+            else:
+                body = args.text
+            t, created = lists.save_template(store, args.name, body)
+            tpl = mailmerge.parse_template(t.body)
+            fields = f" (placeholders: {', '.join('{' + f + '}' for f in tpl.fields)})" if tpl.fields else ""
+            print(f"template {t.name!r} {'saved' if created else 'updated'}{fields}")
+            return EXIT_OK
+        if args.action == "list":
+            ts = lists.list_templates(store)
+            if args.json:
+                out_json([{"name": t.name, "body": t.body, "created": t.created, "updated": t.updated}
+                          for t in ts])
+            elif not ts:
+                print("no saved templates")
+            else:
+                for t in ts:
+                    first = t.body.splitlines()[0] if t.body else ""
+                    print(f"{t.name:<24} {first[:50]}{'...' if len(t.body) > len(first[:50]) else ''}")
+            return EXIT_OK
+        if args.action == "show":
+            t = lists.get_template(store, args.name)
+            tpl = mailmerge.parse_template(t.body)
+            info = smstext.analyze(t.body)
+            if args.json:
+                out_json({"name": t.name, "body": t.body, "placeholders": list(tpl.fields),
+                          "created": t.created, "updated": t.updated})
+                return EXIT_OK
+            print(t.body)
+            err(f"template {t.name!r}: placeholders {', '.join(tpl.fields) or 'none'}; "
+                f"as written {info.encoding}, {info.segments} segment(s) before merging")
+            return EXIT_OK
+        if args.action == "delete":
+            t = lists.get_template(store, args.name)
+            lists.delete_template(store, t.name)
+            print(f"template {t.name!r} deleted")
+            return EXIT_OK
+    finally:
+        store.close()
+    raise UsageError(f"unknown action {args.action}")  # pragma: no cover
+
+
+def cmd_optout(args) -> int:
+    from . import imports, lists
+
+    store = _open_store()
+    try:
+        if args.action == "add":
+            added, already = lists.add_optouts(store, args.numbers, reason=args.reason, source="cli")
+            print(f"{len(added)} number(s) added to the opt-out list"
+                  + (f", {len(already)} already on it" if already else ""))
+            return EXIT_OK
+        if args.action == "remove":
+            removed, absent = lists.remove_optouts(store, args.numbers)
+            print(f"{len(removed)} number(s) removed from the opt-out list")
+            for w in absent:
+                err(f"note: {w} was not on the opt-out list")
+            return EXIT_OK
+        if args.action == "import":
+            rep = imports.read_recipients(args.file, column=args.column, sheet=args.sheet,
+                                          encoding=args.encoding)
+            for line in rep.lines():
+                err(line)
+            if not rep.records:
+                err(f"no valid number in {args.file}: nothing added")
+                return EXIT_INPUT
+            added, already = lists.add_optouts(store, [r.msisdn for r in rep.records],
+                                               reason=args.reason, source=str(args.file))
+            print(f"{len(added)} number(s) added to the opt-out list"
+                  + (f", {len(already)} already on it" if already else ""))
+            return EXIT_OK
+        if args.action == "list":
+            rows = lists.list_optouts(store)
+            if args.json:
+                out_json([o.as_json() for o in rows])
+            elif not rows:
+                print("the opt-out list is empty")
+            else:
+                print(f"{'MSISDN':<12}  {'ADDED (Baku)':<16}  {'REASON':<24}  SOURCE")
+                for o in rows:
+                    print(f"{o.msisdn:<12}  {_baku_time(o.added):<16}  {o.reason or '':<24}  {o.source or ''}")
+            return EXIT_OK
+    finally:
+        store.close()
+    raise UsageError(f"unknown action {args.action}")  # pragma: no cover
 
 
 def run_tui(args) -> int:
@@ -452,7 +825,10 @@ ASYNC_COMMANDS = {
     "login": cmd_login, "units": cmd_units, "send": cmd_send, "tasks": cmd_tasks,
     "report": cmd_report, "retry": cmd_retry,
 }
-SYNC_COMMANDS = {"simulator": cmd_simulator, "locate": cmd_locate, "count": cmd_count}
+SYNC_COMMANDS = {
+    "simulator": cmd_simulator, "locate": cmd_locate, "count": cmd_count,
+    "group": cmd_group, "template": cmd_template, "optout": cmd_optout,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -83,11 +83,18 @@ class SubmitContent:
         return self.bulkmessage is not None
 
 
-def validate_content(content: SubmitContent) -> None:
-    """Refuse what XML 1.0 cannot carry, naming the recipient row and character."""
+def validate_head(content: SubmitContent) -> None:
     _check_text(content.title, "title")
     if content.bulkmessage is not None:
         _check_text(content.bulkmessage, "message")
+
+
+def validate_content(content: SubmitContent) -> None:
+    """Refuse what XML 1.0 cannot carry, naming the recipient row and character.
+
+    (iter_submit_bodies makes the same check on the rows as it serialises,
+    so a submit needs only validate_head before spooling.)"""
+    validate_head(content)
     # One search per batch of rows; only a batch with a bad character is
     # walked row by row to name it.
     rs = content.recipients
@@ -170,7 +177,7 @@ def _has_bad_bytes(data: bytes) -> bool:
     return bool(data.translate(None, _KEEP_ONLY_BAD)) or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data
 
 
-def _encode_guarded(text: str, rows: list[Recipient], markers: int) -> bytes:
+def _encode_guarded(text: str, rows: list[Recipient], markers: int, offset: int) -> bytes:
     """Encode a marked batch, checking that the markers are the only control
     characters in it: content that skipped validate_content could otherwise
     forge tags."""
@@ -186,7 +193,7 @@ def _encode_guarded(text: str, rows: list[Recipient], markers: int) -> bytes:
         or (markers == 2 and b"\x02" in data)
         or _has_bad_bytes(data)
     ):
-        _name_illegal(rows, 0)
+        _name_illegal(rows, offset)
         raise InputError("recipient data holds characters that cannot be sent")
     return data
 
@@ -213,21 +220,23 @@ def iter_submit_bodies(recipients: Iterable[Recipient], *, batch: int = 4096) ->
     ``validate_content``, which refuses the marker characters.
     """
     it = iter(recipients)
+    offset = -batch
     while True:
         rows = list(islice(it, batch))
         if not rows:
             return
+        offset += batch
         if all(r.message is None for r in rows):
             text = _OPEN + (_CLOSE + _OPEN).join(map(_BULK_ROW, rows)) + _CLOSE
             yield (
-                _escape_bytes(_encode_guarded(text, rows, 2))
+                _escape_bytes(_encode_guarded(text, rows, 2, offset))
                 .replace(b"\x01", b"<body><msisdn>")
                 .replace(b"\x03", b"</msisdn></body>")
             )
         elif all(r.message is not None for r in rows):
             text = _OPEN + (_CLOSE + _OPEN).join(map(_MID.join, map(_IND_ROW, rows))) + _CLOSE
             yield (
-                _escape_bytes(_encode_guarded(text, rows, 3))
+                _escape_bytes(_encode_guarded(text, rows, 3, offset))
                 .replace(b"\x01", b"<body><msisdn>")
                 .replace(b"\x02", b"</msisdn><message>")
                 .replace(b"\x03", b"</message></body>")

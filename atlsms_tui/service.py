@@ -131,19 +131,8 @@ def estimate(draft: Draft, balance: Units | None = None) -> Estimate:
     if draft.message is not None:
         info = smstext.analyze(draft.message)
         return Estimate(n, info.encoding, info.segments, info.segments * n, balance)
-    seg = smstext.segments
-    total = 0
-    longest = 0
-    encodings = set()
-    gsm = smstext.is_gsm7
-    for r in draft.recipients:
-        s = seg(r.message or "")
-        total += s
-        if s > longest:
-            longest = s
-        if len(encodings) < 2:
-            encodings.add("GSM-7" if gsm(r.message or "") else "UCS-2")
-    encoding = encodings.pop() if len(encodings) == 1 else ("mixed" if encodings else "GSM-7")
+    total, longest, any_gsm, any_ucs2 = smstext.batch_segments([r.message or "" for r in draft.recipients])
+    encoding = "mixed" if any_gsm and any_ucs2 else ("UCS-2" if any_ucs2 else "GSM-7")
     return Estimate(n, encoding, longest, total, balance)
 
 
@@ -204,21 +193,47 @@ class Service:
     def estimate(self, draft: Draft) -> Estimate:
         return estimate(draft, self.cached_units())
 
+    # ------------------------------------------------ opt-outs (issue 4)
+
+    def preview_optouts(self, draft: Draft):
+        """What the opt-out list removes from ``draft``: a lists.OptOutFilter
+        (``kept``, ``removed`` with each one's reason, ``summary()``)."""
+        from . import lists
+
+        return lists.filter_optouts(self.store, draft.recipients)
+
+    def without_optouts(self, draft: Draft) -> tuple[Draft, int]:
+        """``draft`` without opted-out numbers. Every path that journals a
+        submission calls this, so nothing bypasses the list; what is
+        journalled (and resent by retry) is the filtered list."""
+        optouts = self.preview_optouts(draft)
+        if not optouts.removed:
+            return draft, 0
+        if not optouts.kept:
+            raise InputError(
+                f"every recipient ({len(optouts.removed)}) is on the opt-out list: nothing sent"
+            )
+        return dataclasses.replace(draft, recipients=optouts.kept), len(optouts.removed)
+
     # ----------------------------------------------------------- submit
 
     async def submit(
         self, draft: Draft, progress: Progress | None = None, *, campaign: str | None = None
     ) -> SubmitResult:
         say = progress or (lambda _s: None)
+        draft, optouts_removed = self.without_optouts(draft)  # issue 4: opt-outs
         check_draft(draft)
         content, spool, sub = await self._journal(draft, State.SENDING, campaign, say)
         try:
-            return await self._send_fresh(sub, content, spool, say)
+            result = await self._send_fresh(sub, content, spool, say)
+            result.optouts_removed = optouts_removed
+            return result
         finally:
             spool.close()
 
     async def journal_queued(self, draft: Draft, campaign: str | None = None) -> Submission:
         """Journal a submission without sending it (a part of a campaign)."""
+        draft, _removed = self.without_optouts(draft)  # issue 4: opt-outs
         check_draft(draft)
         _content, spool, sub = await self._journal(draft, State.QUEUED, campaign, lambda _s: None)
         spool.close()
@@ -247,7 +262,8 @@ class Service:
             recipients=draft.recipients,
             bulkmessage=draft.message,
         )
-        protocol.validate_content(content)
+        # the rows are checked as they are serialised, before any journal entry
+        protocol.validate_head(content)
         say("preparing the request")
         spool = await asyncio.to_thread(
             SpooledBody, protocol.iter_submit_bodies(content.recipients), self.store.new_payload_path()

@@ -213,3 +213,69 @@ def transliterate(text: str) -> str:
     if _NOT_GSM.search(out) is None:
         return out
     return _NOT_GSM.sub(lambda m: _fold(m.group()), out)
+
+
+# A message (between NUL separators) from its first non-GSM character to its
+# end: one match per UCS-2 message.
+_UCS2_MESSAGE = re.compile("[^\x00" + "".join(re.escape(c) for c in sorted(_GSM_ALL)) + "][^\x00]*")
+
+
+def _bmp_only(text: str) -> bool:
+    # Characters beyond U+FFFF take two UTF-16 units; encoding is a C loop,
+    # far faster than a character-class search over a long text.
+    return len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text)
+
+
+def batch_segments(texts: list[str]) -> tuple[int, int, bool, bool]:
+    """(total segments, longest, any GSM-7, any UCS-2) of many messages.
+
+    Personal campaigns count a million messages; the common shapes are
+    decided once per batch over the joined text, so most messages cost one
+    len() rather than three pattern searches.
+    """
+    total = longest = 0
+    any_gsm = any_ucs2 = False
+    step = 4096
+    for start in range(0, len(texts), step):
+        batch = texts[start:start + step]
+        joined = "\n".join(batch)
+        if _ASCII_PLAIN.fullmatch(joined) is not None:
+            segs = [(1 if n <= GSM7_SINGLE else -(-n // GSM7_MULTI)) if n else 0 for n in map(len, batch)]
+            any_gsm = any_gsm or bool(batch)
+        elif not any(c in joined for c in _EXTENSION) and _bmp_only(joined):
+            # Every character is one unit; only the encoding differs by
+            # message.
+            lens = list(map(len, batch))
+            if max(lens) <= UCS2_SINGLE:
+                # One segment each whatever the encoding: one search over the
+                # batch counts the messages holding a non-GSM character.
+                nonempty = len(lens) - lens.count(0)
+                ucs2 = sum(1 for _ in _UCS2_MESSAGE.finditer("\x00".join(batch)))
+                any_ucs2 = any_ucs2 or ucs2 > 0
+                any_gsm = any_gsm or ucs2 < nonempty
+                segs = [1 if n else 0 for n in lens]
+            else:
+                flags = list(map(_NOT_GSM.search, batch))  # None: GSM-7
+                any_ucs2 = any_ucs2 or any(flags)
+                # (an empty message reads as GSM-7 here; drafts refuse those)
+                any_gsm = any_gsm or None in flags
+                segs = [
+                    0 if not n else (
+                        (1 if n <= GSM7_SINGLE else -(-n // GSM7_MULTI)) if f is None
+                        else (1 if n <= UCS2_SINGLE else -(-n // UCS2_MULTI))
+                    )
+                    for f, n in zip(flags, lens)
+                ]
+        else:
+            segs = [segments(t) for t in batch]
+            for t in batch:
+                if is_gsm7(t):
+                    any_gsm = True
+                else:
+                    any_ucs2 = True
+                if any_gsm and any_ucs2:
+                    break
+        if segs:
+            total += sum(segs)
+            longest = max(longest, max(segs))
+    return total, longest, any_gsm, any_ucs2

@@ -111,3 +111,14 @@ async def test_cancel_campaign_drops_queued_parts(service, sim):
     assert {p.state for p in c.parts} == {State.CANCELLED}
     again = await camp.resume_campaign(service, r.campaign)
     assert sim.tasks == [] and {x.state for x in again.results} == {State.CANCELLED}
+
+
+async def test_optouts_removed_before_splitting(service, sim):
+    from atlsms_tui import lists
+
+    lists.add_optouts(service.store, NUMBERS[:2], reason="asked to stop")
+    r = await camp.submit_campaign(service, draft(7), max_per_task=3)
+    assert r.optouts_removed == 2 and r.as_json()["optouts_removed"] == 2
+    assert [x.recipients for x in r.results] == [3, 2]
+    received = [m for t in sim.tasks for m, _ in sim.recipients_of(t.taskid)]
+    assert received == NUMBERS[2:7]

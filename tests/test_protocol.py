@@ -192,3 +192,10 @@ def test_content_hash_ignores_password_but_not_payload():
     assert protocol.content_hash(protocol.SubmitContent("T", "NOW", "1", [Recipient("994501234567")], "m")) == h
     assert protocol.content_hash(protocol.SubmitContent("T", "NOW", "1", [Recipient("994501234567")], "m2")) != h
     assert protocol.content_hash(protocol.SubmitContent("T", "NOW", "2", [Recipient("994501234567")], "m")) != h
+
+
+def test_serialiser_names_the_absolute_row_of_a_bad_character():
+    rows = [Recipient(f"99450{i:07d}", "ok") for i in range(10_000)]
+    rows[9_000] = Recipient("994509999999", "bad\x02")
+    with pytest.raises(InputError, match="row 9001 .*U\\+0002"):
+        list(protocol.iter_submit_bodies(rows))

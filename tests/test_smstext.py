@@ -306,3 +306,23 @@ def test_appending_never_reduces_segments_within_encoding(text, extra):
 @given(az_text)
 def test_transliterate_never_costs_more(text):
     assert segments(transliterate(text)) <= segments(text)
+
+
+def test_batch_segments_agrees_with_segments():
+    from atlsms_tui.smstext import batch_segments, is_gsm7, segments
+
+    samples = ["", "a" * 161, "ə" * 71, "x{" * 80, "😀" * 40, "Salam", "Hörmətli " * 9, "€" * 81]
+    for batch in (samples, samples[1:2] * 5000, samples[2:3] * 5000, [s for s in samples if s.isascii()]):
+        total, longest, g, u = batch_segments(batch)
+        segs = [segments(t) for t in batch]
+        assert total == sum(segs) and longest == max(segs)
+        assert g == any(t and is_gsm7(t) for t in batch)
+        assert u == any(not is_gsm7(t) for t in batch)
+
+
+def test_batch_segments_short_mixed_batch():
+    from atlsms_tui.smstext import batch_segments
+
+    assert batch_segments(["Salam", "Salam ə", "ş"]) == (3, 1, True, True)
+    assert batch_segments(["ə" * 70, "ş"]) == (2, 1, False, True)
+    assert batch_segments(["Hörmətli"] * 3 + ["ok"]) == (4, 1, True, True)
