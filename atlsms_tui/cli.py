@@ -29,6 +29,9 @@ STATE_EXIT = {
     State.FAILED: EXIT_TRANSPORT,
     State.UNCERTAIN: EXIT_UNCERTAIN,
     State.SENDING: EXIT_UNCERTAIN,
+    # parts of a campaign stopped before they were sent: nothing uncertain
+    State.QUEUED: EXIT_INPUT,
+    State.CANCELLED: EXIT_INPUT,
 }
 
 
@@ -91,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace ə ğ ı İ ş ç, typographic quotes, dashes... by GSM-7 letters (cheaper)")
     s.add_argument("--at", metavar="YYYY-MM-DD HH:MM[:SS]", help="schedule, in Baku time (default: now)")
     s.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    s.add_argument("--max-per-task", type=int, default=None, metavar="N",
+                   help="split a larger campaign into tasks of at most N recipients "
+                        "(default: the max_recipients_per_task setting, 50,000)")
     s.add_argument("--strict", action="store_true",
                    help="send nothing if any number or mail-merge row is invalid")
     s.add_argument("--json", action="store_true")
@@ -143,6 +149,21 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--reason")
     o = os_.add_parser("list", help="the opt-out list")
     o.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("campaign", parents=[common], help="campaigns sent as several tasks")
+    csub = s.add_subparsers(dest="campaign_command", parser_class=_Parser, required=True)
+    c = csub.add_parser("list", parents=[common], help="campaigns in the journal")
+    c.add_argument("--json", action="store_true")
+    c = csub.add_parser("show", parents=[common], help="a campaign's parts and summed delivery")
+    c.add_argument("campaign")
+    c.add_argument("--refresh", action="store_true", help="fetch each part's report first")
+    c.add_argument("--json", action="store_true")
+    c = csub.add_parser("resume", parents=[common],
+                        help="send the parts not sent yet and settle uncertain ones; accepted parts are never resent")
+    c.add_argument("campaign")
+    c.add_argument("--json", action="store_true")
+    c = csub.add_parser("cancel", parents=[common], help="drop the parts not sent yet")
+    c.add_argument("campaign")
 
     s = sub.add_parser("tasks", parents=[common], help="submissions in the journal")
     s.add_argument("--json", action="store_true")
@@ -498,11 +519,78 @@ async def cmd_send(args) -> int:
             if answer not in ("y", "yes"):
                 err("not sent")
                 return EXIT_INPUT
-        progress = (lambda m: err(f"... {m}")) if sys.stderr.isatty() else None
-        result = await s.service.submit(draft, progress)
+        from . import campaign
+
+        cap = args.max_per_task or s.settings.preferences.max_recipients_per_task
+        parts = -(-est.recipients // cap)
+        if parts > 1:
+            err(f"the campaign goes out as {parts} tasks of at most {cap:,} recipients; "
+                "Ctrl-C stops it between tasks")
+        result = await _with_cancel(
+            lambda cancel: campaign.submit_campaign(
+                s.service, draft, max_per_task=cap, progress=_progress_printer(), cancel=cancel
+            )
+        )
     finally:
         await s.aclose()
-    return _report_submit(result, args.json)
+    return _report_campaign(result, args.json)
+
+
+async def _with_cancel(run):
+    """Run a campaign with Ctrl-C turned into 'stop between parts'."""
+    import signal
+
+    cancel = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def on_sigint() -> None:
+        if not cancel.is_set():
+            err("stopping after the part in flight (Ctrl-C again does not abort it)")
+        cancel.set()
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_sigint)
+    except (NotImplementedError, RuntimeError):
+        pass
+    try:
+        return await run(cancel)
+    finally:
+        try:
+            loop.remove_signal_handler(signal.SIGINT)
+        except (NotImplementedError, RuntimeError):
+            pass
+
+
+def _progress_printer():
+    """Progress on stderr when it is a terminal, on one rewritten line."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(p) -> None:
+        bar = "#" * int(p.fraction * 20)
+        sys.stderr.write(f"\r[{bar:<20}] {p.recipients_done:,}/{p.recipients_total:,}  {p.text[:40]:<40}")
+        if p.stage in ("done", "cancelled"):
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _report_campaign(result, as_json: bool) -> int:
+    if result.campaign is None:
+        return _report_submit(result.results[0], as_json)
+    if as_json:
+        out_json(result.as_json())
+    err(f"campaign {result.campaign}: {result.state}")
+    for i, r in enumerate(result.results, start=1):
+        err(f"  part {i}: {r.recipients:,} recipient(s): {r.headline()} (controlid {r.controlid})")
+    if result.queued:
+        err(f"  {len(result.queued)} part(s) not sent. Resume with: atlsms-tui campaign resume {result.campaign}"
+            f" (or drop them: atlsms-tui campaign cancel {result.campaign})")
+    worst = result.worst
+    if worst is State.UNCERTAIN or worst is State.SENDING:
+        err(f"settle with: atlsms-tui campaign resume {result.campaign}")
+    return STATE_EXIT[worst]
 
 
 def _report_submit(result, as_json: bool) -> int:
@@ -520,6 +608,60 @@ def _report_submit(result, as_json: bool) -> int:
     else:
         err(result.headline())
     return STATE_EXIT[result.state]
+
+
+async def cmd_campaign(args) -> int:
+    from . import campaign as camp
+
+    need_network = args.campaign_command == "resume" or (args.campaign_command == "show" and args.refresh)
+    s = _session(args, need_password=need_network)
+    try:
+        cc = args.campaign_command
+        if cc == "list":
+            cs = camp.list_campaigns(s.service)
+            if args.json:
+                out_json([c.as_json() for c in cs])
+            elif not cs:
+                print("no campaigns in the journal")
+            for c in cs if not args.json else []:
+                rep = c.report()
+                print(f"{c.campaign}  {c.state:<10} {c.title:<11} {c.recipients:>9,} rcpt  {len(c.parts)} part(s)  "
+                      f"{rep.delivered:,} delivered {rep.failed:,} failed {rep.pending:,} pending")
+            return EXIT_OK
+        if cc == "show":
+            c = camp.load_campaign(s.service, args.campaign)
+            if args.refresh:
+                for p in c.parts:
+                    if p.taskid:
+                        try:
+                            await s.service.report(p.taskid)
+                        except ApiError as exc:
+                            err(f"part {p.controlid} (task {p.taskid}): {exc}")
+                c = camp.load_campaign(s.service, args.campaign)
+            if args.json:
+                out_json(c.as_json())
+                return EXIT_OK
+            rep = c.report()
+            print(f"campaign {c.campaign}: {c.state}, {c.title!r}, {c.recipients:,} recipient(s) in {len(c.parts)} part(s)")
+            print(f"delivery (parts with a report): {rep.delivered:,} delivered, {rep.failed:,} failed, "
+                  f"{rep.pending:,} pending, {rep.removed:,} removed, {rep.error:,} error")
+            for i, p in enumerate(c.parts, start=1):
+                r = p.report
+                d = f"{r.delivered:,}/{r.total:,} delivered" if r and r.ready else ""
+                print(f"  {i:>3}. {p.controlid}  task {p.taskid or '-':<8} {p.state.value:<23} {p.recipients:>7,}  {d}")
+            return EXIT_OK
+        if cc == "cancel":
+            n = camp.cancel_campaign(s.service, args.campaign)
+            err(f"{n} part(s) dropped; they were never sent")
+            return EXIT_OK
+        result = await _with_cancel(
+            lambda cancel: camp.resume_campaign(
+                s.service, args.campaign, progress=_progress_printer(), cancel=cancel
+            )
+        )
+    finally:
+        await s.aclose()
+    return _report_campaign(result, args.json)
 
 
 async def cmd_retry(args) -> int:
@@ -823,7 +965,7 @@ def run_tui(args) -> int:
 
 ASYNC_COMMANDS = {
     "login": cmd_login, "units": cmd_units, "send": cmd_send, "tasks": cmd_tasks,
-    "report": cmd_report, "retry": cmd_retry,
+    "report": cmd_report, "retry": cmd_retry, "campaign": cmd_campaign,
 }
 SYNC_COMMANDS = {
     "simulator": cmd_simulator, "locate": cmd_locate, "count": cmd_count,
