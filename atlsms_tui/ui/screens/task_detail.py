@@ -1,0 +1,385 @@
+"""One task: summary counts and its per-recipient report.
+
+The table holds one page at a time, read from the store with offset/limit:
+a detailed report may have a million rows and a widget holding them all
+would take the terminal down. The page size is what fits on screen."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import os
+from datetime import datetime
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from ... import baku
+from ...errors import ApiError, AtlSmsError, TransportError
+from ...models import DeliveryStatus, State, Submission
+from ..widgets.header import BalanceHeader
+from .dashboard import delivery_bar, scheduled_text, short_time, state_text
+
+# Key -> status filter (None: all). Shown in the filter line.
+FILTERS: dict[str, DeliveryStatus | None] = {
+    "0": None,
+    "1": DeliveryStatus.QUEUED,
+    "2": DeliveryStatus.DELIVERED,
+    "3": DeliveryStatus.FAILED,
+    "4": DeliveryStatus.REMOVED,
+    "5": DeliveryStatus.ERROR,
+}
+STATUS_STYLE = {1: "yellow", 2: "green", 3: "red", 4: "grey50", 5: "magenta"}
+STATUS_LABEL = {1: "pending", 2: "delivered", 3: "failed", 4: "removed", 5: "error"}
+
+
+class PagedTable(DataTable):
+    """A DataTable whose paging keys move through the store, not the widget."""
+
+    def action_page_down(self) -> None:
+        self.screen.action_page("next")
+
+    def action_page_up(self) -> None:
+        self.screen.action_page("prev")
+
+    def action_scroll_home(self) -> None:
+        self.screen.action_page("first")
+
+    def action_scroll_end(self) -> None:
+        self.screen.action_page("last")
+
+    def action_scroll_top(self) -> None:
+        self.screen.action_page("first")
+
+    def action_scroll_bottom(self) -> None:
+        self.screen.action_page("last")
+
+    def on_resize(self) -> None:
+        self.screen.table_resized()
+
+
+class TaskDetailScreen(Screen):
+    TITLE = "Task detail"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back"),
+        Binding("r", "refresh", "Refresh", id="detail_refresh"),
+        Binding("slash", "search", "Search", id="search"),
+        Binding("e", "export", "Export CSV", id="export"),
+        Binding("0", "filter('0')", "All", id="filter_all", show=False),
+        Binding("1", "filter('1')", "Pending", id="filter_pending", show=False),
+        Binding("2", "filter('2')", "Delivered", id="filter_delivered", show=False),
+        Binding("3", "filter('3')", "Failed", id="filter_failed", show=False),
+        Binding("4", "filter('4')", "Removed", id="filter_removed", show=False),
+        Binding("5", "filter('5')", "Error", id="filter_error", show=False),
+        Binding("pagedown", "page('next')", "Next page", id="page_next", show=False),
+        Binding("pageup", "page('prev')", "Previous page", id="page_prev", show=False),
+        Binding("home", "page('first')", "First page", id="page_first", show=False),
+        Binding("end", "page('last')", "Last page", id="page_last", show=False),
+    ]
+
+    def __init__(self, controlid: str) -> None:
+        super().__init__()
+        self.controlid = controlid
+        self.sub: Submission | None = None
+        self.status_filter: DeliveryStatus | None = None
+        self.search_text = ""
+        self.row_offset = 0
+        self.page_size = 15
+        self.row_total = 0
+        self._fetch_note = ""
+
+    def compose(self) -> ComposeResult:
+        yield BalanceHeader()
+        yield Static("", id="detail-summary")
+        with Horizontal(id="detail-controls"):
+            yield Input(placeholder="search number (/)", id="detail-search", compact=True)
+            yield Label("", id="detail-filter")
+        table = PagedTable(id="detail-table", cursor_type="row")
+        table.add_column("#", key="n", width=7)
+        table.add_column("Number", key="msisdn", width=13)
+        table.add_column("Status", key="status", width=9)
+        table.add_column("Date", key="date", width=16)
+        table.add_column("Message", key="message")
+        yield table
+        yield Static("", id="detail-pager")
+        with Horizontal(id="detail-export"):
+            yield Label("CSV file:", id="detail-export-label")
+            yield Input(id="detail-export-path", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#detail-export").display = False
+        # The table, not the search box, takes the keys: 0-5 and paging work at once.
+        self.query_one("#detail-table").focus()
+        self._update_filter()
+        self._load_summary()
+
+    # --------------------------------------------------------- summary
+
+    @work(exclusive=True, group="detail-summary", exit_on_error=False)
+    async def _load_summary(self, fetch: bool | None = None) -> None:
+        """Show what the store has; then ask ATL (report, detailed report)."""
+        service = self.app.service
+        sub = await asyncio.to_thread(service.task, self.controlid)
+        if sub is None:
+            self.query_one("#detail-summary", Static).update(f"No submission {self.controlid} in the journal.")
+            return
+        self.sub = sub
+        self._show_summary()
+        self.load_page()
+        if not sub.taskid or sub.state is not State.ACCEPTED:
+            return
+        stored = await asyncio.to_thread(service.store.detail_info, service.profile.name, sub.taskid)
+        try:
+            self._note("asking ATL for the report…")
+            rep = await service.report(sub.taskid)
+            sub.report = rep
+            self._show_summary()
+            if not rep.ready:
+                self._note("ATL is still processing this task (001): no report yet")
+                return
+            # A stored detail taken while recipients were pending is stale.
+            if fetch is None:
+                fetch = stored is None or stored[0] != rep.total or rep.pending > 0
+            if fetch:
+                await self._fetch_detail(service, sub, rep.total)
+            else:
+                self._note("")
+        except ApiError as exc:
+            self._note(f"error {exc.code}: {exc.wording}. {exc.advice}".strip(), error=True)
+        except TransportError as exc:
+            self._note(f"ATL not reachable: {exc}", error=True)
+        except AtlSmsError as exc:
+            self._note(str(exc), error=True)
+
+    async def _fetch_detail(self, service, sub: Submission, expected: int) -> None:
+        def progress(rows: int) -> None:
+            pct = f" ({rows * 100 // expected}%)" if expected else ""
+            self._note(f"downloading the detailed report: {rows:,} of {expected:,} rows{pct}")
+
+        progress(0)
+        fetch = await service.detailed_report(sub.taskid, progress)
+        if not fetch.ready:
+            self._note("ATL is still processing this task (001): detailed report not ready")
+            return
+        if fetch.report is not None:
+            sub.report = fetch.report
+        self._show_summary()
+        self._note(f"detailed report: {fetch.rows:,} rows fetched")
+        self.load_page()
+
+    def _note(self, text: str, error: bool = False) -> None:
+        self._fetch_note = text
+        self._fetch_error = error
+        self._update_pager()
+
+    def _show_summary(self) -> None:
+        sub = self.sub
+        if sub is None:
+            return
+        line1 = Text()
+        line1.append(f"Task {sub.taskid or '—'}", style="bold")
+        line1.append(f" · {sub.title} · ")
+        line1.append_text(state_text(sub))
+        line1.append(f" · created {short_time(sub.created)} · sched {scheduled_text(sub)}", style="dim")
+        rep = sub.report
+        line2 = Text(f"{sub.recipients:,} rcpt")
+        if rep is not None and rep.ready:
+            for label, n, style in (
+                ("delivered", rep.delivered, "green"), ("failed", rep.failed, "red"),
+                ("pending", rep.pending, "yellow"), ("removed", rep.removed, "grey50"),
+                ("error", rep.error, "magenta"),
+            ):
+                line2.append(" · ")
+                line2.append(f"{n:,} {label}", style=style)
+        elif sub.state is State.ACCEPTED_WITHOUT_TASKID:
+            line2.append(" · no task id from ATL: no report can be fetched", style="cyan")
+        elif sub.state is not State.ACCEPTED:
+            line2.append(f" · {sub.detail}" if sub.detail else "", style="dim")
+        width = max(10, (self.size.width or 80) - 2)
+        line3 = delivery_bar(rep, width) if rep is not None else Text("")
+        text = Text("\n").join([line1, line2, line3])
+        self.query_one("#detail-summary", Static).update(text)
+
+    # ----------------------------------------------------------- pages
+
+    def table_resized(self) -> None:
+        table = self.query_one("#detail-table", DataTable)
+        size = max(1, table.size.height - 1 - (1 if table.show_horizontal_scrollbar else 0))
+        if size != self.page_size:
+            # Keep the first visible row on screen when the size changes.
+            self.page_size = size
+            self.row_offset = (self.row_offset // size) * size
+            self.load_page()
+
+    def load_page(self) -> None:
+        self._page_worker(self.row_offset, self.page_size, self.status_filter, self.search_text)
+
+    @work(exclusive=True, group="detail-page", exit_on_error=False)
+    async def _page_worker(self, offset: int, limit: int, status, search: str) -> None:
+        sub = self.sub
+        if sub is None or not sub.taskid:
+            self._fill([], 0)
+            return
+        service = self.app.service
+        page = await asyncio.to_thread(
+            service.detail_page, sub.taskid, status=status, search=search or None, offset=offset, limit=limit,
+        )
+        if offset and offset >= page.total > 0:  # the filter shrank the set under us
+            self.row_offset = ((page.total - 1) // limit) * limit
+            page = await asyncio.to_thread(
+                service.detail_page, sub.taskid, status=status, search=search or None,
+                offset=self.row_offset, limit=limit,
+            )
+        self._fill(page.rows, page.total)
+
+    def _fill(self, rows, total: int) -> None:
+        self.row_total = total
+        table = self.query_one("#detail-table", DataTable)
+        table.clear()
+        for i, r in enumerate(rows):
+            code = r.status_code
+            table.add_row(
+                str(self.row_offset + i + 1),
+                r.msisdn,
+                Text(STATUS_LABEL.get(code, "error"), style=STATUS_STYLE.get(code, "magenta")),
+                (r.date or "")[:16],
+                r.message.replace("\n", " ") if r.message else "",
+            )
+        self._update_pager()
+
+    def _update_pager(self) -> None:
+        if not self.is_mounted:
+            return
+        text = Text()
+        if self.row_total:
+            last = min(self.row_total, self.row_offset + self.page_size)
+            page = self.row_offset // self.page_size + 1
+            pages = (self.row_total - 1) // self.page_size + 1
+            text.append(f"rows {self.row_offset + 1:,}-{last:,} of {self.row_total:,} · page {page:,}/{pages:,}")
+        elif self.sub is not None and (self.status_filter is not None or self.search_text):
+            text.append("no rows match", style="dim")
+        else:
+            text.append("no detailed report stored", style="dim")
+        if self._fetch_note:
+            text.append("  ")
+            text.append(self._fetch_note, style="red" if getattr(self, "_fetch_error", False) else "dim")
+        self.query_one("#detail-pager", Static).update(text)
+
+    def action_page(self, where: str) -> None:
+        size = self.page_size
+        last = max(0, ((self.row_total - 1) // size) * size) if self.row_total else 0
+        new = {
+            "next": min(last, self.row_offset + size),
+            "prev": max(0, self.row_offset - size),
+            "first": 0,
+            "last": last,
+        }[where]
+        if new != self.row_offset:
+            self.row_offset = new
+            self.load_page()
+
+    # --------------------------------------------------- filter/search
+
+    def _update_filter(self) -> None:
+        label = "all" if self.status_filter is None else STATUS_LABEL[int(self.status_filter)]
+        text = Text(" status: ")
+        text.append(label, style="bold")
+        text.append("   0-5: all pend deliv fail rem err", style="dim")
+        self.query_one("#detail-filter", Label).update(text)
+
+    def action_filter(self, key: str) -> None:
+        self.status_filter = FILTERS[key]
+        self.row_offset = 0
+        self._update_filter()
+        self.load_page()
+
+    def action_search(self) -> None:
+        self.query_one("#detail-search", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "detail-search":
+            self.search_text = event.value.strip()
+            self.row_offset = 0
+            self.load_page()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "detail-search":
+            self.query_one("#detail-table").focus()
+        elif event.input.id == "detail-export-path":
+            self._export(event.value.strip())
+
+    # ---------------------------------------------------------- export
+
+    def action_export(self) -> None:
+        if self.sub is None or not self.sub.taskid:
+            self.notify("This submission has no task id: there is no report to export.", severity="warning")
+            return
+        box = self.query_one("#detail-export")
+        box.display = True
+        path_input = self.query_one("#detail-export-path", Input)
+        if not path_input.value:
+            path_input.value = str(Path.cwd() / f"task-{self.sub.taskid}.csv")
+        path_input.focus()
+
+    @work(exclusive=True, group="detail-export", exit_on_error=False)
+    async def _export(self, path_text: str) -> None:
+        if not path_text:
+            self.notify("Enter a file path for the CSV.", severity="warning")
+            return
+        path = Path(os.path.expanduser(path_text))
+        service, taskid, status, search = self.app.service, self.sub.taskid, self.status_filter, self.search_text or None
+        try:
+            count = await asyncio.to_thread(write_csv, service, taskid, path, status, search)
+        except OSError as exc:
+            self.notify(f"CSV not written: {path}: {exc.strerror or exc}", severity="error", timeout=10)
+            return
+        what = "" if status is None and not search else " (filtered)"
+        self.notify(f"Exported {count:,} rows{what} to {path}", timeout=8)
+        self.query_one("#detail-export").display = False
+        self.query_one("#detail-table").focus()
+
+    # --------------------------------------------------------- actions
+
+    def action_refresh(self) -> None:
+        self._load_summary(fetch=True)
+
+    def action_back(self) -> None:
+        export = self.query_one("#detail-export")
+        if export.display:
+            export.display = False
+            self.query_one("#detail-table").focus()
+            return
+        if self.focused is self.query_one("#detail-search"):
+            self.query_one("#detail-table").focus()
+            return
+        self.app.pop_screen()
+
+
+def write_csv(service, taskid: str, path: Path, status, search) -> int:
+    """Stream the stored rows to ``path``; written beside it, then renamed,
+    so a failed export never leaves half a file under the chosen name."""
+    tmp = path.with_name(f".{path.name}.part")
+    count = 0
+    try:
+        with open(tmp, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["msisdn", "status", "status_code", "date", "message"])
+            for batch in service.iter_detail(taskid, status=status, search=search):
+                for r in batch:
+                    w.writerow([r.msisdn, r.status, r.status_code, r.date or "", r.message])
+                count += len(batch)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+    return count

@@ -1,0 +1,234 @@
+"""Dashboard and task detail, driven with Pilot against the embedded simulator."""
+
+from __future__ import annotations
+
+import csv
+
+from textual.widgets import DataTable, Input
+
+from atlsms_tui.models import State
+from atlsms_tui.simulator import Fault
+from atlsms_tui.ui.screens.dashboard import DashboardScreen, delivery_bar
+from atlsms_tui.ui.screens.task_detail import TaskDetailScreen
+from atlsms_tui.models import Report
+from ui_helpers import screen_text, settle, ui_env, ui_env_sync  # noqa: F401  (fixtures)
+
+SIZE = (80, 24)
+
+
+def row_cells(app, controlid: str) -> list[str]:
+    table = app.screen.query_one("#dash-table", DataTable)
+    return [str(c) for c in table.get_row(controlid)]
+
+
+def test_delivery_bar_is_proportional_and_shows_small_parts():
+    bar = delivery_bar(Report("1", True, pending=1, delivered=97, failed=2), 20)
+    assert len(bar.plain) == 20
+    assert bar.plain.count("░") == 1  # one pending of 100 still shows
+    assert bar.plain.count("█") == 19
+    assert delivery_bar(Report("1", False), 10).plain == "waiting for ATL"
+
+
+async def test_dashboard_shows_task_and_follows_delivery(ui_env):
+    session = ui_env.demo_session()
+    app = ui_env.app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "No campaigns yet" in screen_text(app)
+        result = await ui_env.submit(session, n=20)
+        assert result.state is State.ACCEPTED
+        app.submission_finished(result)
+        await settle(pilot)
+        cells = row_cells(app, result.controlid)
+        assert cells[0] == result.taskid
+        assert cells[4] == "20"
+        assert cells[6] == "accepted"  # 001: ATL not ready yet
+        ui_env.advance(60)  # the simulator delivers everything
+        await pilot.press("r")
+        await settle(pilot)
+        cells = row_cells(app, result.controlid)
+        assert cells[6] == "done"
+        text = screen_text(app)
+        assert "Updated 18:14:20 Baku" in text
+        sub = session.service.task(result.controlid)
+        assert f"{sub.report.delivered} delivered" in text
+
+
+async def test_polling_skips_final_and_backs_off_on_001(ui_env):
+    session = ui_env.demo_session()
+    result = await ui_env.submit(session, n=5)
+    app = ui_env.app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        # First round got 001: the task is set aside for a while.
+        assert screen._next_due.get(result.taskid, 0) > ui_env.clock()
+        before = len(ui_env.sim.requests)
+        screen.refresh_now()
+        await settle(pilot)
+        assert len(ui_env.sim.requests) == before  # backing off: not asked again yet
+        ui_env.advance(60)
+        screen.refresh_now()
+        await settle(pilot)
+        assert row_cells(app, result.controlid)[6] == "done"
+        asked = len(ui_env.sim.requests)
+        ui_env.advance(600)
+        screen.refresh_now()
+        await settle(pilot)
+        assert len(ui_env.sim.requests) == asked  # final: never polled again
+
+
+async def test_uncertain_submission_settled_from_dashboard(ui_env):
+    session = ui_env.demo_session()
+    ui_env.sim.inject(Fault("drop", operation="submit", times=2))
+    result = await ui_env.submit(session, n=3)
+    assert result.state is State.UNCERTAIN
+    app = ui_env.app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cells = row_cells(app, result.controlid)
+        assert cells[0].startswith("⚠")
+        assert cells[6] == "⚠ UNCERTAIN"
+        assert "Press s to settle" in screen_text(app)
+        await pilot.press("s")
+        await settle(pilot)
+        if not isinstance(app.screen, DashboardScreen):  # the result modal of the compose screens
+            assert "no task id" in screen_text(app).lower()
+            await pilot.press("escape")
+            await settle(pilot)
+        assert session.service.task(result.controlid).state is State.ACCEPTED_WITHOUT_TASKID
+        assert row_cells(app, result.controlid)[6] == "sent, no task id"
+        assert "gave no task id" in screen_text(app)
+
+
+async def test_task_detail_filter_search_export(ui_env, tmp_path):
+    session = ui_env.demo_session()
+    result = await ui_env.submit(session, n=100)
+    ui_env.advance(60)
+    app = ui_env.app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TaskDetailScreen)
+        rep = session.service.stored_report(result.taskid)
+        assert rep.total == 100 and rep.failed > 0
+        text = screen_text(app)
+        assert f"rows 1-{screen.page_size} of 100" in text
+        assert f"{rep.failed} failed" in text
+        table = screen.query_one("#detail-table", DataTable)
+        assert table.row_count == screen.page_size
+
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert f"rows {screen.page_size + 1}-" in screen_text(app)
+        await pilot.press("end")
+        await settle(pilot)
+        assert "of 100" in screen_text(app) and screen.row_offset > 0
+        await pilot.press("home")
+        await settle(pilot)
+        assert screen.row_offset == 0
+
+        await pilot.press("3")  # failed only
+        await settle(pilot)
+        assert screen.row_total == rep.failed
+        statuses = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}
+        assert statuses == {"failed"}
+
+        await pilot.press("0", "slash")
+        await settle(pilot)
+        target = "994501000007"
+        await pilot.press(*"1000007")
+        await settle(pilot)
+        assert screen.row_total == 1
+        assert str(table.get_row_at(0)[1]) == target
+        await pilot.press("escape")  # search -> table
+        screen.query_one("#detail-search", Input).value = ""
+        await settle(pilot)
+
+        await pilot.press("2")  # delivered, exported as filtered
+        await settle(pilot)
+        out = tmp_path / "export.csv"
+        await pilot.press("e")
+        path_input = screen.query_one("#detail-export-path", Input)
+        assert path_input.has_focus
+        path_input.value = str(out)
+        await pilot.press("enter")
+        await settle(pilot)
+        with open(out, newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        assert rows[0] == ["msisdn", "status", "status_code", "date", "message"]
+        assert len(rows) - 1 == rep.delivered
+        assert {r[1] for r in rows[1:]} == {"delivered"}
+        assert all(r[4] == "Hello from the test" for r in rows[1:])
+        assert any(f"Exported {rep.delivered:,} rows (filtered)" in n.message for n in app._notifications)
+
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_task_detail_export_error_is_shown(ui_env, tmp_path):
+    session = ui_env.demo_session()
+    await ui_env.submit(session, n=3)
+    ui_env.advance(60)
+    app = ui_env.app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("e")
+        app.screen.query_one("#detail-export-path", Input).value = str(tmp_path / "no" / "such" / "dir.csv")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("CSV not written" in n.message for n in app._notifications)
+        assert isinstance(app.screen, TaskDetailScreen)
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+async def _dashboard_with_tasks(pilot):
+    app = pilot.app
+    env = app._test_env
+    session = app.session
+    await env.submit(session, n=120, title="ATL")
+    env.sim.inject(Fault("code", operation="submit", code="235"))
+    await env.submit(session, n=5, title="INFO")
+    env.sim.inject(Fault("drop", operation="submit", times=2))
+    await env.submit(session, n=7, title="DEMO")
+    env.advance(8)  # half way through the delivery window
+    await env.submit(session, n=30, title="ATL", message="Later")
+    app.screen.action_refresh()
+    await settle(pilot)
+    # A round may have run between two submits and kept the cursor on the
+    # task it had then: put it on the newest for a stable picture.
+    app.screen.query_one("#dash-table", DataTable).move_cursor(row=0)
+    app.clear_notifications()
+    await settle(pilot)
+
+
+def test_snapshot_dashboard(ui_env_sync, snap_compare):
+    app = ui_env_sync.app(ui_env_sync.demo_session())
+    app._test_env = ui_env_sync
+    assert snap_compare(app, terminal_size=SIZE, run_before=_dashboard_with_tasks)
+
+
+def test_snapshot_task_detail(ui_env_sync, snap_compare):
+    app = ui_env_sync.app(ui_env_sync.demo_session())
+    app._test_env = ui_env_sync
+
+    async def run_before(pilot):
+        env = app._test_env
+        result = await env.submit(app.session, n=1234, title="ATL")
+        env.advance(8)
+        app.submission_finished(result)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        app.clear_notifications()
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
