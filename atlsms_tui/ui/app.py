@@ -57,6 +57,21 @@ class AtlSmsApp(App):
         self._units_timer: Timer | None = None
         self._closed_sessions: set[int] = set()
 
+    def crash_report(self):
+        """The report of the exception being handled, without locals: Textual's
+        own prints every frame's locals, and a local can hold the password on
+        its way to the wire."""
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        traceback = Traceback(show_locals=False, width=None)
+        return Segments(self.console.render(traceback, self.console.options))
+
+    def _fatal_error(self) -> None:
+        self.bell()
+        self._exit_renderables.append(self.crash_report())
+        self._close_messages_no_wait()
+
     # ------------------------------------------------------------ access
 
     @property
