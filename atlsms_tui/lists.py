@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 
 from .errors import InputError, NotFoundError
 from .imports import ImportRecord, ImportReport
+from .packed import PackedRecipients
 from .models import Recipient
 from .msisdn import NumberError, normalize
 
@@ -336,7 +337,13 @@ def filter_optouts(store, recipients: list[Recipient]) -> OptOutFilter:
         return OptOutFilter(recipients, [])
     blocked = {r[0]: (r[1] or DEFAULT_OPTOUT_REASON, r[2]) for r in rows}
     get = blocked.get
-    if not any(get(r.msisdn) for r in recipients):
+    if isinstance(recipients, PackedRecipients):
+        # a million packed numbers are checked as integers, without a
+        # Recipient per row
+        wanted = {int(m) for m in blocked if m.isdigit()}
+        if wanted.isdisjoint(recipients.numbers()):
+            return OptOutFilter(recipients, [])
+    elif not any(get(r.msisdn) for r in recipients):
         return OptOutFilter(recipients, [])
     kept: list[Recipient] = []
     removed: list[OptOutHit] = []
@@ -346,4 +353,6 @@ def filter_optouts(store, recipients: list[Recipient]) -> OptOutFilter:
             kept.append(r)
         else:
             removed.append(OptOutHit(r.msisdn, hit[0], hit[1]))
+    if isinstance(recipients, PackedRecipients):
+        kept = PackedRecipients(kept, individual=recipients.individual)
     return OptOutFilter(kept, removed)

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from . import baku, codes, protocol, smstext
 from .client import AtlClient, RetryPolicy, SpooledBody, SubmitAnswer, SubmitUncertain, Timeouts
 from .errors import ApiError, InputError, NotFoundError, TransportError
+from .packed import columns_of, messages_of
 from .models import DeliveryStatus, Recipient, Report, State, Submission, Units
 from .settings import ResolvedProfile
 from .store import ControlIdClash, DetailPage, Store, new_controlid
@@ -131,7 +132,16 @@ def estimate(draft: Draft, balance: Units | None = None) -> Estimate:
     if draft.message is not None:
         info = smstext.analyze(draft.message)
         return Estimate(n, info.encoding, info.segments, info.segments * n, balance)
-    total, longest, any_gsm, any_ucs2 = smstext.batch_segments([r.message or "" for r in draft.recipients])
+    total = longest = 0
+    any_gsm = any_ucs2 = False
+    step = 65536  # in batches, so a million messages never exist at once
+    for a in range(0, n, step):
+        texts = messages_of(draft.recipients, a, min(a + step, n))
+        t, lg, g, u = smstext.batch_segments(texts if texts is not None else [""] * (min(a + step, n) - a))
+        total += t
+        longest = max(longest, lg)
+        any_gsm = any_gsm or g
+        any_ucs2 = any_ucs2 or u
     encoding = "mixed" if any_gsm and any_ucs2 else ("UCS-2" if any_ucs2 else "GSM-7")
     return Estimate(n, encoding, longest, total, balance)
 
@@ -149,9 +159,16 @@ def check_draft(draft: Draft) -> None:
         if not draft.message.strip():
             raise InputError("message is empty")
     else:
-        for row, r in enumerate(draft.recipients, start=1):
-            if r.message is None or not r.message.strip():
-                raise InputError(f"recipient row {row} ({r.msisdn}): message is empty")
+        rs = draft.recipients
+        step = 65536
+        for a in range(0, len(rs), step):
+            texts = messages_of(rs, a, min(a + step, len(rs)))
+            if texts is not None and all(map(str.strip, texts)):
+                continue
+            ms, texts = columns_of(rs, a, min(a + step, len(rs)))
+            for row, (m, t) in enumerate(zip(ms, texts or [None] * len(ms)), start=a + 1):
+                if t is None or not t.strip():
+                    raise InputError(f"recipient row {row} ({m}): message is empty")
     if draft.scheduled is not None and draft.scheduled <= baku.now_baku():
         raise InputError(f"schedule {baku.format_baku(draft.scheduled)} Baku time is in the past")
 
@@ -184,7 +201,8 @@ class Service:
     async def units(self) -> Units:
         value = await self.client.units()
         units = Units(value, datetime.now(timezone.utc))
-        self.store.save_units(self.profile.name, units)
+        # The journal may be busy (another instance, a big report): off the loop.
+        await asyncio.to_thread(self.store.save_units, self.profile.name, units)
         return units
 
     def cached_units(self) -> Units | None:
@@ -431,9 +449,13 @@ class Service:
         taskid = _check_taskid(taskid)
         report = await self.client.report(taskid)
         report.fetched_at = datetime.now(timezone.utc)
-        if report.ready or self.store.get_report(self.profile.name, taskid) is None:
-            self.store.save_report(self.profile.name, report)
+        await asyncio.to_thread(self._keep_report, report)
         return report
+
+    def _keep_report(self, report: Report) -> None:
+        # A 001 answer never replaces a report that had figures.
+        if report.ready or self.store.get_report(self.profile.name, report.taskid) is None:
+            self.store.save_report(self.profile.name, report)
 
     async def detailed_report(
         self, taskid: str, progress: Callable[[int], None] | None = None
@@ -472,7 +494,9 @@ class Service:
         if not ready:
             await asyncio.to_thread(store.discard_detail, gen)
             return DetailFetch(False, 0)
-        store.commit_detail(self.profile.name, taskid, gen, seq)
+        await asyncio.to_thread(
+            store.commit_detail, self.profile.name, taskid, gen, seq, {int(k): v for k, v in counts.items()}
+        )
         report = Report(
             taskid, True,
             pending=counts[DeliveryStatus.QUEUED],
@@ -482,7 +506,7 @@ class Service:
             error=counts[DeliveryStatus.ERROR],
             fetched_at=datetime.now(timezone.utc),
         )
-        store.save_report(self.profile.name, report)
+        await asyncio.to_thread(store.save_report, self.profile.name, report)
         return DetailFetch(True, seq, report)
 
     def detail_page(self, taskid: str, **kw) -> DetailPage:
@@ -490,6 +514,22 @@ class Service:
 
     def iter_detail(self, taskid: str, **kw):
         return self.store.iter_detail(self.profile.name, taskid, **kw)
+
+    # Task detail over a million rows: counts kept with the report, pages by
+    # key, searches through the msisdn index (see store.search_prefixes).
+
+    def detail_info(self, taskid: str) -> tuple[int, str] | None:
+        """(rows, fetched at) of the stored detailed report, if any."""
+        return self.store.detail_info(self.profile.name, taskid)
+
+    def detail_counts(self, taskid: str) -> dict[int, int] | None:
+        return self.store.detail_counts(self.profile.name, taskid)
+
+    def detail_search(self, taskid: str, search: str, **kw):
+        return self.store.detail_search(self.profile.name, taskid, search, **kw)
+
+    def detail_window(self, taskid: str, **kw):
+        return self.store.detail_window(self.profile.name, taskid, **kw)
 
 
 def _check_taskid(taskid: str) -> str:

@@ -104,12 +104,14 @@ def start_null_server() -> tuple[subprocess.Popen, str]:
 
 
 def recipients(n: int):
+    """N personal messages, held as the CSV import holds them: packed."""
     from atlsms_tui.models import Recipient
+    from atlsms_tui.packed import PackedRecipients
 
-    return [
+    return PackedRecipients(
         Recipient(f"99450{i:07d}", f"Hörmətli müştəri #{i}, sizin balansınız {i % 977} AZN, bonus {i % 13}")
         for i in range(n)
-    ]
+    )
 
 
 def child_floor(url: str, n: int) -> dict:
