@@ -42,12 +42,19 @@ class Settings:
     # binding id -> keys, e.g. {"send": "f5"}: lets an operator remap keys
     bindings: dict[str, str] = field(default_factory=dict)
     path: Path | None = field(default=None, compare=False, repr=False)
+    # file values of preferences overridden from the environment: saving
+    # writes these back, not the override
+    env_originals: dict = field(default_factory=dict, compare=False, repr=False)
 
     def to_json(self) -> dict:
+        prefs = asdict(self.preferences)
+        for name, original in self.env_originals.items():
+            if prefs.get(name) == getattr(self, "_env_values", {}).get(name):
+                prefs[name] = original
         return {
             "current": self.current,
             "profiles": {n: asdict(p) for n, p in self.profiles.items()},
-            "preferences": asdict(self.preferences),
+            "preferences": prefs,
             "bindings": dict(self.bindings),
         }
 
@@ -63,7 +70,7 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         raw = target.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return Settings(path=target)
+        return _with_env(Settings(path=target))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"settings file {target}: cannot read it ({exc})") from None
     try:
@@ -91,13 +98,35 @@ def load_settings(path: Path | None = None) -> Settings:
         bindings = {str(k): str(v) for k, v in (doc.get("bindings") or {}).items()}
     except (KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(f"settings file {target}: malformed entry ({exc})") from None
-    return Settings(
+    return _with_env(Settings(
         profiles=profiles,
         current=doc.get("current"),
         preferences=prefs,
         bindings=bindings,
         path=target,
-    )
+    ))
+
+
+def _with_env(settings: Settings) -> Settings:
+    """ATLSMS_<PREFERENCE> overrides a preference for this run (e.g.
+    ATLSMS_MAX_RECIPIENTS_PER_TASK=10000); saving keeps the file's value."""
+    prefs = settings.preferences
+    values = {}
+    for name, f in Preferences.__dataclass_fields__.items():
+        var = f"ATLSMS_{name.upper()}"
+        raw = os.environ.get(var)
+        if raw is None:
+            continue
+        kind = type(getattr(Preferences(), name))
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise ConfigError(f"environment variable {var}={raw!r}: expected {kind.__name__}") from None
+        settings.env_originals[name] = getattr(prefs, name)
+        values[name] = value
+        setattr(prefs, name, value)
+    object.__setattr__(settings, "_env_values", values)
+    return settings
 
 
 @dataclass
