@@ -28,6 +28,8 @@ __all__ = [
     "read_numbers_file",
     "read_individual_csv",
     "parse_individual_text",
+    "read_individual_rows",
+    "judge_individual_row",
 ]
 
 MSISDN_COLUMN = "msisdn"
@@ -240,3 +242,57 @@ def _take_row(
         return
     seen[wire] = line
     result.recipients.append(Recipient(wire, message))
+
+
+# --------------------------------------------------------------------------
+# row level (the TUI edits rows one by one and judges them like the reader)
+
+
+def read_individual_rows(path: str | os.PathLike[str]) -> list[tuple[int, str, str | None]]:
+    """Every data record of an individual CSV as (first file line, number as
+    written, message or None when the row has no such cell), valid or not.
+
+    Header and quoting problems raise the same InputError as
+    :func:`read_individual_csv`; judge each row with :func:`judge_individual_row`.
+    """
+    source = os.fspath(path)
+    text = _read_text(path)
+    parse_individual_text(text, source=source)  # the exact header/quote errors
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    delimiter = _sniff_delimiter(_header_line(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[tuple[int, str, str | None]] = []
+    header: list[str] | None = None
+    i_num = i_msg = -1
+    last = 0
+    for rec in reader:
+        line = last + 1
+        last = reader.line_num
+        if not rec or all(not c.strip() for c in rec):
+            continue
+        if header is None:
+            header = [c.strip().lower() for c in rec]
+            i_num, i_msg = header.index(MSISDN_COLUMN), header.index(MESSAGE_COLUMN)
+            continue
+        number = rec[i_num].strip() if i_num < len(rec) else ""
+        message = rec[i_msg] if i_msg < len(rec) else None
+        rows.append((line, number, message))
+    return rows
+
+
+def judge_individual_row(
+    number: str, message: str | None, line: int, seen: dict[str, int]
+) -> tuple[Recipient | None, RecipientIssue | None, bool]:
+    """One individual row judged by the CSV reader's own rule:
+    (recipient, None, False) when it is sent, (None, issue, False) when it is
+    invalid, (None, issue, True) when it repeats an earlier row's number.
+    ``seen`` (wire -> line) carries the numbers already taken."""
+    result = RecipientList()
+    cells = [number] if message is None else [number, message]
+    _take_row(cells, line, 0, 1, result, seen)
+    if result.invalid:
+        return None, result.invalid[0], False
+    if result.duplicates:
+        return None, result.duplicates[0], True
+    return result.recipients[0], None, False

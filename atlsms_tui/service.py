@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -369,7 +370,11 @@ class Service:
                 f"submission {controlid} is {existing.state.value}, not uncertain: nothing to settle"
             )
         target = self.store.submission_target(controlid)
-        if target and (target[0] != self.profile.api_url or target[1] != self.profile.login):
+        # The demo's simulator listens on a new port each run: its URL is not
+        # the account's identity there.
+        if target and (target[1] != self.profile.login or (
+            target[0] != self.profile.api_url and not self.profile.demo
+        )):
             raise InputError(
                 f"submission {controlid} was sent to {target[0]} as {target[1]}; "
                 f"use that profile to settle it"
@@ -465,17 +470,15 @@ class Service:
         store = self.store
         gen = store.new_detail_generation()
         seq = 0
-        counts = {s: 0 for s in DeliveryStatus}
+        # Rows per status code as stored (kept with the report: the task
+        # detail screen's filter totals); mapped to the summary at the end.
+        raw: Counter[int] = Counter()
 
         async def on_rows(rows) -> None:
             nonlocal seq
             await asyncio.to_thread(store.add_detail_rows, gen, seq, rows)
             seq += len(rows)
-            for r in rows:
-                try:
-                    counts[DeliveryStatus(r.status_code)] += 1
-                except ValueError:
-                    counts[DeliveryStatus.ERROR] += 1
+            raw.update(r.status_code for r in rows)
             if progress:
                 progress(seq)
 
@@ -483,8 +486,7 @@ class Service:
             nonlocal seq
             await asyncio.to_thread(store.discard_detail, gen)
             seq = 0
-            for s in counts:
-                counts[s] = 0
+            raw.clear()
 
         try:
             ready = await self.client.detailed_report(taskid, on_rows, on_restart=on_restart)
@@ -494,9 +496,13 @@ class Service:
         if not ready:
             await asyncio.to_thread(store.discard_detail, gen)
             return DetailFetch(False, 0)
-        await asyncio.to_thread(
-            store.commit_detail, self.profile.name, taskid, gen, seq, {int(k): v for k, v in counts.items()}
-        )
+        await asyncio.to_thread(store.commit_detail, self.profile.name, taskid, gen, seq, dict(raw))
+        counts = {s: 0 for s in DeliveryStatus}
+        for code, n in raw.items():
+            try:
+                counts[DeliveryStatus(code)] += n
+            except ValueError:
+                counts[DeliveryStatus.ERROR] += n
         report = Report(
             taskid, True,
             pending=counts[DeliveryStatus.QUEUED],

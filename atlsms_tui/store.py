@@ -8,6 +8,7 @@ a busy timeout let two running instances of the same user share the file.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import socket
@@ -23,7 +24,7 @@ from pathlib import Path
 from . import paths
 from .models import DetailRow, DeliveryStatus, Recipient, Report, State, Submission, Units
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 15_000
 
 # Each entry brings the schema from version i to i+1.
@@ -137,7 +138,73 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX submissions_by_campaign ON submissions(campaign);
     """,
+    # 3: per-status counts of each stored detailed report, written with it,
+    # so a status filter over a million rows shows its total without a
+    # COUNT(*) per page (the paging itself uses report_rows_by_status).
+    """
+    CREATE TABLE detail_counts(
+        gen INTEGER NOT NULL,
+        status INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY(gen, status)
+    ) WITHOUT ROWID;
+    """,
 ]
+
+# A search by number returns at most this many matches (their seqs are held
+# in memory to page through them); the screen says "first N matches".
+MATCH_CAP = 10_000
+# Above this many prefix ranges a search falls back to a scan (see search_prefixes)
+# of at most SCAN_ROWS rows, so that it answers within ~30 ms on any report.
+MAX_PREFIXES = 12_000
+SCAN_ROWS = 200_000
+COUNTRY = "994"
+MSISDN_LEN = 12
+
+
+def search_variants(search: str | None) -> list[str]:
+    """What a number search looks for: its digits, and, when they start with
+    0 or 00, also the 994 form they dial (0501234567, 00994501234567). A row
+    matches if its number contains any of them."""
+    digits = "".join(ch for ch in (search or "") if ch.isdigit())
+    if not digits:
+        return []
+    out = [digits]
+    if digits.startswith("00") and len(digits) > 2:
+        out.append(digits[2:])
+    elif digits.startswith("0") and len(digits) > 1:
+        out.append(COUNTRY + digits[1:])
+    return out
+
+
+def search_prefixes(digits: str) -> list[str] | None:
+    """Index-friendly form of "the number contains ``digits``".
+
+    Stored numbers are normalised 994XXXXXXXXX (12 digits). A fragment of k
+    digits sits at one of 13-k offsets; at offset o the number is
+    994 + (o-3 free digits) + fragment + anything, i.e. a *prefix*, and a
+    prefix is a range seek on report_rows_by_msisdn (gen, msisdn). Enumerating
+    the free digits gives 1 + 10 + 100 + ... ranges: a full number is one
+    seek (equality), the last 7 digits 111 seeks, 6 digits ~1,100. Shorter
+    fragments would need too many seeks (None): they scan instead, where
+    matches are dense and "first N matches" stops early."""
+    k = len(digits)
+    if k == 0 or k > MSISDN_LEN:
+        return [] if k else None
+    out: list[str] = []
+    for o in range(0, MSISDN_LEN - k + 1):
+        # The country code is fixed: the fragment must agree with it where they overlap.
+        if any(digits[i - o] != COUNTRY[i] for i in range(o, min(len(COUNTRY), o + k))):
+            continue
+        free = max(0, o - len(COUNTRY))
+        if len(out) + 10 ** free > MAX_PREFIXES:
+            return None
+        if free == 0:
+            prefix = COUNTRY[:o] + digits
+            out.append(prefix if len(prefix) >= len(COUNTRY) else COUNTRY)
+        else:
+            out.extend(f"{COUNTRY}{n:0{free}d}{digits}" for n in range(10 ** free))
+    return out
 
 
 def _fsync_dir(path: Path) -> None:
@@ -239,6 +306,23 @@ class ControlIdClash(Exception):
 class DetailPage:
     rows: list[DetailRow]
     total: int
+
+
+@dataclass(slots=True)
+class DetailWindow:
+    """A page of rows with their seqs (the keys the next page starts from)."""
+
+    rows: list[DetailRow]
+    seqs: list[int]
+
+
+@dataclass(slots=True)
+class DetailMatches:
+    """The seqs of the rows a number search matched, in report order."""
+
+    seqs: list[int]
+    capped: bool  # more matched than MATCH_CAP: these are the first found
+    scanned: int | None = None  # a short fragment: only rows with seq below this were searched
 
 
 class Store:
@@ -552,9 +636,24 @@ class Store:
     def discard_detail(self, gen: int) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM report_rows WHERE gen=?", (gen,))
+            db.execute("DELETE FROM detail_counts WHERE gen=?", (gen,))
 
-    def commit_detail(self, profile: str, taskid: str, gen: int, count: int) -> None:
+    def _count_statuses(self, gen: int) -> dict[int, int]:
+        # Reads the (gen, status, seq) index only: once per report, never per page.
+        return dict(self._read("SELECT status, COUNT(*) FROM report_rows WHERE gen=? GROUP BY status", (gen,)))
+
+    def commit_detail(
+        self, profile: str, taskid: str, gen: int, count: int, counts: dict[int, int] | None = None
+    ) -> None:
+        """Switch in a downloaded report; ``counts`` (status code -> rows) as
+        the download counted them, else counted here once."""
+        if counts is None:
+            counts = self._count_statuses(gen)
         with self._tx() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO detail_counts(gen, status, n) VALUES(?,?,?)",
+                [(gen, int(k), int(v)) for k, v in counts.items() if v],
+            )
             old = db.execute(
                 "SELECT gen FROM detail_fetches WHERE profile=? AND taskid=?", (profile, taskid)
             ).fetchone()
@@ -564,6 +663,7 @@ class Store:
             )
             if old is not None and old[0] != gen:
                 db.execute("DELETE FROM report_rows WHERE gen=?", (old[0],))
+                db.execute("DELETE FROM detail_counts WHERE gen=?", (old[0],))
 
     def _detail_gen(self, profile: str, taskid: str) -> tuple[int, int, str] | None:
         rows = self._read(
@@ -577,17 +677,138 @@ class Store:
         g = self._detail_gen(profile, taskid)
         return (g[1], g[2]) if g else None
 
-    def _detail_where(self, gen: int, status: DeliveryStatus | None, search: str | None) -> tuple[str, tuple]:
-        where = "gen=?"
-        args: list = [gen]
-        if status is not None:
-            where += " AND status=?"
-            args.append(int(status))
-        if search:
-            digits = "".join(ch for ch in search if ch.isdigit())
-            where += " AND msisdn LIKE ?"
-            args.append(f"%{digits}%")
-        return where, tuple(args)
+    def detail_counts(self, profile: str, taskid: str) -> dict[int, int] | None:
+        """Rows per status code of the stored detailed report (None: none stored)."""
+        g = self._detail_gen(profile, taskid)
+        return None if g is None else self._gen_counts(g)
+
+    def _gen_counts(self, g: tuple) -> dict[int, int]:
+        counts = dict(self._read("SELECT status, n FROM detail_counts WHERE gen=?", (g[0],)))
+        if not counts and g[1]:
+            # Stored before schema 3: count once and keep the figures.
+            counts = self._count_statuses(g[0])
+            with self._tx() as db:
+                db.executemany(
+                    "INSERT OR IGNORE INTO detail_counts(gen, status, n) VALUES(?,?,?)",
+                    [(g[0], k, v) for k, v in counts.items()],
+                )
+        return counts
+
+    def _status_total(self, g: tuple, status: DeliveryStatus | None) -> int:
+        return g[1] if status is None else self._gen_counts(g).get(int(status), 0)
+
+    def _search_seqs(self, gen: int, search: str, status: DeliveryStatus | None,
+                     cap: int | None, scan_rows: int | None = None) -> DetailMatches:
+        variants = search_variants(search)
+        if not variants:
+            return DetailMatches([], False)
+        limit = -1 if cap is None else cap + 1
+        status_sql, status_args = ("", ()) if status is None else (" AND r.status=?", (int(status),))
+        prefixes: list[str] | None = []
+        for v in variants:
+            more = search_prefixes(v)
+            if more is None or len(prefixes) + len(more) > MAX_PREFIXES:
+                prefixes = None
+                break
+            prefixes.extend(more)
+        if prefixes is not None:
+            # json_each drives the loop: one range seek on (gen, msisdn) per prefix.
+            rows = self._read(
+                "SELECT DISTINCT r.seq FROM json_each(?) AS j CROSS JOIN report_rows AS r "
+                "WHERE r.gen=? AND r.msisdn >= j.value AND r.msisdn < j.value || ':'"
+                f"{status_sql} LIMIT ?",
+                (json.dumps(prefixes), gen) + status_args + (limit,),
+            )
+            seqs = sorted(r[0] for r in rows)
+        else:
+            # Four digits or fewer: no index helps a substring that short, so
+            # the scan is bounded (the first ``scan_rows`` rows, in report
+            # order) and stops early once it has ``cap`` matches.
+            bound, bound_args = ("", ()) if scan_rows is None else (" AND r.seq < ?", (scan_rows,))
+            likes = " OR ".join("r.msisdn LIKE ?" for _ in variants)
+            rows = self._read(
+                f"SELECT r.seq FROM report_rows AS r WHERE r.gen=?{bound} AND ({likes}){status_sql} "
+                "ORDER BY r.seq LIMIT ?",
+                (gen, *bound_args, *(f"%{v}%" for v in variants)) + status_args + (limit,),
+            )
+            seqs = [r[0] for r in rows]
+            capped = cap is not None and len(seqs) > cap
+            return DetailMatches(seqs[:cap] if capped else seqs, capped, scan_rows)
+        capped = cap is not None and len(seqs) > cap
+        return DetailMatches(seqs[:cap] if capped else seqs, capped)
+
+    def detail_search(self, profile: str, taskid: str, search: str, *,
+                      status: DeliveryStatus | None = None, cap: int | None = MATCH_CAP,
+                      scan_rows: int | None = SCAN_ROWS) -> DetailMatches:
+        """The rows whose number contains ``search`` (its digits, or the 994
+        form of a 0XX... local form: search_variants), in report order, at most ``cap`` of them; a fragment too
+        short for the index is looked for in the first ``scan_rows`` rows only
+        (``scanned`` says so when the report is longer)."""
+        g = self._detail_gen(profile, taskid)
+        if g is None:
+            return DetailMatches([], False)
+        m = self._search_seqs(g[0], search, status, cap, scan_rows)
+        if m.scanned is not None and m.scanned >= g[1]:
+            m.scanned = None  # the whole report was searched
+        return m
+
+    def detail_window(
+        self,
+        profile: str,
+        taskid: str,
+        *,
+        status: DeliveryStatus | None = None,
+        seqs: list[int] | None = None,
+        after: int | None = None,
+        before: int | None = None,
+        from_end: bool = False,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> DetailWindow:
+        """One page, found by key rather than by skipping rows: ``seqs``
+        (a page of search matches), rows after/before a seq (next/previous
+        page), the last rows (``from_end``), or ``offset`` (a jump: unfiltered
+        seqs are 0..n-1, so that is a key too; filtered it skips index entries
+        of report_rows_by_status only)."""
+        g = self._detail_gen(profile, taskid)
+        if g is None:
+            return DetailWindow([], [])
+        cols = "seq, msisdn, message, status, date"
+        if seqs is not None:
+            if not seqs:
+                return DetailWindow([], [])
+            marks = ",".join("?" * len(seqs))
+            rows = self._read(
+                f"SELECT {cols} FROM report_rows WHERE gen=? AND seq IN ({marks}) ORDER BY seq",
+                (g[0], *seqs),
+            )
+        else:
+            where, args = "gen=?", [g[0]]
+            if status is not None:
+                where += " AND status=?"
+                args.append(int(status))
+            order = "ORDER BY seq"
+            tail = ""
+            if after is not None:
+                where += " AND seq > ?"
+                args.append(after)
+            elif before is not None:
+                where += " AND seq < ?"
+                args.append(before)
+                order = "ORDER BY seq DESC"
+            elif from_end:
+                order = "ORDER BY seq DESC"
+            elif offset:
+                if status is None:
+                    where += " AND seq >= ?"
+                    args.append(offset)
+                else:
+                    tail = f" OFFSET {int(offset)}"
+            rows = self._read(f"SELECT {cols} FROM report_rows WHERE {where} {order} LIMIT ?{tail}",
+                              (*args, limit))
+            if order.endswith("DESC"):
+                rows.reverse()
+        return DetailWindow([DetailRow(r[1], r[2], r[3], r[4]) for r in rows], [r[0] for r in rows])
 
     def detail_page(
         self,
@@ -603,25 +824,26 @@ class Store:
         g = self._detail_gen(profile, taskid)
         if g is None:
             return DetailPage([], 0)
-        where, args = self._detail_where(g[0], status, search)
-        rows = self._read(
-            f"SELECT msisdn, message, status, date FROM report_rows WHERE {where} ORDER BY seq LIMIT ? OFFSET ?",
-            args + (limit, offset),
-        )
-        total = -1
-        if count:
-            if status is None and not search:
-                total = g[1]
-            else:
-                total = self._read(f"SELECT COUNT(*) FROM report_rows WHERE {where}", args)[0][0]
-        return DetailPage([DetailRow(*r) for r in rows], total)
+        if search:
+            matches = self._search_seqs(g[0], search, status, None)
+            page = self.detail_window(profile, taskid, seqs=matches.seqs[offset:offset + limit])
+            return DetailPage(page.rows, len(matches.seqs) if count else -1)
+        page = self.detail_window(profile, taskid, status=status, offset=offset, limit=limit)
+        return DetailPage(page.rows, self._status_total(g, status) if count else -1)
 
     def iter_detail(self, profile: str, taskid: str, *, status: DeliveryStatus | None = None,
                     search: str | None = None, batch: int = 5000) -> Iterator[list[DetailRow]]:
         g = self._detail_gen(profile, taskid)
         if g is None:
             return
-        where, args = self._detail_where(g[0], status, search)
+        if search:
+            seqs = self._search_seqs(g[0], search, status, None).seqs
+            for i in range(0, len(seqs), 500):
+                yield self.detail_window(profile, taskid, seqs=seqs[i:i + 500]).rows
+            return
+        where, args = "gen=?", (g[0],)
+        if status is not None:
+            where, args = "gen=? AND status=?", (g[0], int(status))
         last = -1
         while True:
             rows = self._read(

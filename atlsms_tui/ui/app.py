@@ -7,6 +7,7 @@ every header, and the user's key remaps and preferences."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
 import time
@@ -100,6 +101,10 @@ class AtlSmsApp(App):
     # ----------------------------------------------------------- startup
 
     def on_mount(self) -> None:
+        # What exists after the first paint lives as long as the app: frozen,
+        # full collections stop walking it (each one stalled the screen for
+        # tens of ms, seen as p95 outliers in benchmarks/bench_ui.py).
+        self.call_after_refresh(gc.freeze)
         self.apply_preferences(notify=False)
         for problem in apply_keymap(self, self.settings.bindings):
             self.notify(problem, severity="warning", timeout=10)
@@ -162,6 +167,9 @@ class AtlSmsApp(App):
 
     def action_profiles(self) -> None:
         self._push_named("profiles", "ProfilesScreen")
+
+    def action_lists(self) -> None:
+        self._push_named("lists", "ListsScreen")
 
     def action_settings(self) -> None:
         from .screens.settings import SettingsScreen

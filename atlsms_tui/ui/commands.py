@@ -14,6 +14,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 APP_COMMANDS = [
     ("Compose a campaign", "compose", "Write and send a bulk or individual campaign"),
     ("Profiles", "profiles", "Add, edit, switch or remove account profiles"),
+    ("Groups, templates, opt-outs", "lists", "Saved recipient groups, message templates and the opt-out list"),
     ("Settings", "settings", "Refresh intervals, low-balance threshold, default title, theme"),
     ("Refresh balance", "refresh_units", "Ask ATL for the remaining units now"),
     ("Help: keys of this screen", "help", "List the keys of the screen in front"),

@@ -1,10 +1,16 @@
 """The home screen: every submission of the profile, newest first, live.
 
+Parts of a campaign larger than one task (submissions sharing
+``Submission.campaign``) show as one row: summed counts, one delivery bar, the
+campaign's state; Enter opens its parts (CampaignDetailScreen).
+
 Live refresh is a chain of one-shot timers: the next round is armed only when
 the previous one finished, so rounds never overlap however slow ATL is. A
-round polls only tasks whose report can still change, skips a task that
-answered 001 (not ready) for a growing while, and stops while the screen is
-hidden behind another."""
+round polls only tasks whose report can still change, least recently asked
+first, at most POLL_CONCURRENCY at a time; it skips a task that answered 001
+(not ready) for a growing while, and stops while the screen is hidden behind
+another. With a thousand rows the table is not rebuilt per round: only the
+cells that changed are updated."""
 
 from __future__ import annotations
 
@@ -20,13 +26,15 @@ from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ... import baku
+from ...campaign import Campaign
 from ...errors import ApiError, AtlSmsError, TransportError
 from ...models import Report, State, Submission
 from ..messages import PreferencesChanged, ProfileChanged, SubmissionFinished
 from ..widgets.header import BalanceHeader
 
 MAX_BACKOFF = 300.0  # seconds: a task answering 001 is asked at least this often
-MAX_POLLS_PER_ROUND = 25  # the rest wait for the next round; a round stays short
+MAX_POLLS_PER_ROUND = 200  # the rest wait for the next round (least recently asked go first)
+POLL_CONCURRENCY = 8  # reports asked at once: a round of 200 stays short without flooding ATL
 
 # Delivery bar: (report field, cell character, style). Characters differ as
 # well as colours so the bar reads on a monochrome terminal too.
@@ -86,6 +94,86 @@ def state_text(sub: Submission) -> Text:
     if rep is not None and rep.ready:
         return Text("delivering", style="")
     return Text("accepted", style="")
+
+
+def campaign_state_text(c: Campaign) -> Text:
+    state = c.state
+    if state == "uncertain":
+        return Text("⚠ UNCERTAIN", style="bold black on yellow")
+    if state == "incomplete":
+        return Text(f"⏸ {c.count(State.QUEUED)} queued", style="bold yellow")
+    if state == "partial":
+        return Text("partial", style="bold red")
+    if state == "accepted":
+        rep = c.report()
+        pending = any(p.state is State.ACCEPTED and (p.report is None or not p.report.final) for p in c.parts)
+        if rep.ready and not pending:
+            return Text("done", style="green")
+        return Text("delivering" if rep.ready else "accepted")
+    return Text(state, style="red" if state in ("rejected", "failed") else "dim")
+
+
+def group_campaigns(subs: list[Submission]) -> list[Submission | Campaign]:
+    """The dashboard's rows: a submission, or a campaign holding its parts
+    (in part order) at the place of its newest part."""
+    out: list[Submission | Campaign] = []
+    camps: dict[str, Campaign] = {}
+    for s in subs:
+        if not s.campaign:
+            out.append(s)
+            continue
+        c = camps.get(s.campaign)
+        if c is None:
+            c = camps[s.campaign] = Campaign(s.campaign, s.title, s.created, 0, [])
+            out.append(c)
+        c.parts.append(s)
+        c.recipients += s.recipients
+        c.created = min(c.created, s.created)
+    for c in camps.values():
+        c.parts.reverse()  # subs come newest first
+        c.expected_parts = len(c.parts)
+    return out
+
+
+def item_key(item: Submission | Campaign) -> str:
+    return item.campaign if isinstance(item, Campaign) else item.controlid
+
+
+def _sub_sig(s: Submission) -> tuple:
+    r = s.report
+    rep = None if r is None else (r.ready, r.pending, r.delivered, r.failed, r.removed, r.error)
+    return (s.state, s.taskid, s.code, s.title, s.recipients, s.scheduled, s.created, rep)
+
+
+def item_sig(item: Submission | Campaign) -> tuple:
+    """Everything a row shows: equal signatures, equal cells (nothing rebuilt)."""
+    if isinstance(item, Campaign):
+        return ("c",) + tuple(_sub_sig(p) for p in item.parts)
+    return _sub_sig(item)
+
+
+def describe_campaign(c: Campaign) -> tuple[str, Text]:
+    units = sum(p.units_estimate for p in c.parts)
+    head = f"campaign {c.campaign} · {len(c.parts)} parts · {c.recipients:,} recipient(s) · about {units:,} units"
+    counts = []
+    for st in (State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID, State.UNCERTAIN, State.SENDING,
+               State.QUEUED, State.REJECTED, State.FAILED, State.CANCELLED):
+        n = c.count(st)
+        if n:
+            counts.append(f"{n} {st.value.replace('_', ' ')}")
+    body = Text(" · ".join(counts))
+    state = c.state
+    if state == "uncertain":
+        more = " and send the queued ones" if c.count(State.QUEUED) else ""
+        body.append(f". Press s to settle{more} (accepted parts are never resent).", style="yellow")
+    elif state == "incomplete":
+        body.append(". s resumes the queued parts, x cancels them.", style="yellow")
+    else:
+        rep = c.report()
+        if rep.ready:
+            body.append(f" · {rep.delivered:,} delivered · {rep.failed:,} failed · {rep.pending:,} pending")
+        body.append(" · Enter: parts", style="dim")
+    return head, body
 
 
 def needs_poll(sub: Submission) -> bool:
@@ -157,8 +245,10 @@ class DashboardScreen(Screen):
         Binding("c,f2", "app.compose", "Compose", id="compose"),
         Binding("p", "app.profiles", "Profiles", id="profiles"),
         Binding("r", "refresh", "Refresh", id="refresh"),
-        Binding("s", "settle", "Settle", id="settle"),
+        Binding("s", "settle", "Settle/resume", id="settle"),
+        Binding("x", "cancel_queued", "Cancel queued parts", id="cancel_queued", show=False),
         Binding("d", "detail", "Detail", id="detail", show=False),
+        Binding("l", "app.lists", "Groups/opt-outs", id="lists", show=False),
         Binding("o", "app.settings", "Settings", id="settings", show=False),
         Binding("q", "app.quit", "Quit", id="quit"),
     ]
@@ -166,6 +256,14 @@ class DashboardScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._subs: list[Submission] = []
+        self._items: list[Submission | Campaign] = []
+        self._by_key: dict[str, Submission | Campaign] = {}
+        # What the table shows now: row keys in order, each row's signature, column widths.
+        self._shown_keys: list[str] = []
+        self._shown_sig: dict[str, tuple] = {}
+        self._shown_cells: dict[str, list] = {}
+        self._widths: list[int] = []
+        self._last_polled: dict[str, float] = {}
         self._poll_timer = None
         self._suspended = False
         self._last_refresh: float | None = None
@@ -198,6 +296,8 @@ class DashboardScreen(Screen):
 
     def on_resize(self) -> None:
         if self._subs:
+            self._shown_keys = []  # the bar's width changed: rebuild
+            self._widths = []
             self._show(self._subs)
 
     # -------------------------------------------------------- refresh
@@ -239,39 +339,69 @@ class DashboardScreen(Screen):
         self._show(subs)
         errors: list[str] = []
         if poll:
-            now = app.clock()
-            due = [s for s in subs if needs_poll(s) and self._next_due.get(s.taskid, 0.0) <= now]
-            polled = 0
-            for sub in due[:MAX_POLLS_PER_ROUND]:
-                taskid = sub.taskid
+            errors = await self._poll(service, subs)
+            if service is not app.service:
+                return
+        self._errors = errors
+        self._last_refresh = app.clock()
+        self._update_status()
+
+    async def _poll(self, service, subs: list[Submission]) -> list[str]:
+        """Ask ATL for the reports that can still change, POLL_CONCURRENCY at
+        a time; each answer goes into the rows in memory (the service stored
+        it), and the table is redrawn at most every half second."""
+        app = self.app
+        now = app.clock()
+        due = [s for s in subs if needs_poll(s) and self._next_due.get(s.taskid, 0.0) <= now]
+        due.sort(key=lambda s: self._last_polled.get(s.taskid, 0.0))
+        due = due[:MAX_POLLS_PER_ROUND]
+        errors: list[str] = []
+        if not due:
+            return errors
+        gate = asyncio.Semaphore(POLL_CONCURRENCY)
+        network_down = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        last_draw = loop.time()
+
+        async def one(sub: Submission) -> None:
+            nonlocal last_draw
+            taskid = sub.taskid
+            async with gate:
+                if network_down.is_set():
+                    return
                 try:
                     rep = await service.report(taskid)
                 except ApiError as exc:
                     errors.append(f"task {taskid}: error {exc.code}: {exc.wording}")
                     self._back_off(taskid, now)
-                    continue
+                    return
                 except TransportError as exc:
                     # The network is down: asking about the other tasks now would only repeat it.
-                    errors.append(str(exc))
-                    break
+                    if not network_down.is_set():
+                        errors.append(str(exc))
+                    network_down.set()
+                    return
                 except AtlSmsError as exc:
                     errors.append(f"task {taskid}: {exc}")
                     self._back_off(taskid, now)
-                    continue
-                polled += 1
-                if rep.ready:
-                    self._next_due.pop(taskid, None)
-                    self._backoff.pop(taskid, None)
-                else:  # 001: not ready; ask this one less and less often
-                    self._back_off(taskid, now)
-            if polled:
-                subs = await asyncio.to_thread(service.tasks)
-                if service is not app.service:
                     return
-                self._show(subs)
-        self._errors = errors
-        self._last_refresh = app.clock()
-        self._update_status()
+            self._last_polled[taskid] = app.clock()
+            if rep.ready:
+                self._next_due.pop(taskid, None)
+                self._backoff.pop(taskid, None)
+                sub.report = rep
+            else:  # 001: not ready; ask this one less and less often
+                self._back_off(taskid, now)
+                if sub.report is None:
+                    sub.report = rep
+            if service is app.service and loop.time() - last_draw > 0.5:
+                last_draw = loop.time()
+                self._show(self._subs)
+
+        await asyncio.gather(*(one(s) for s in due))
+        if service is app.service:
+            self._show(self._subs)
+        return errors
 
     def _back_off(self, taskid: str, now: float) -> None:
         base = max(2.0, float(self.app.preferences.refresh_interval))
@@ -288,6 +418,25 @@ class DashboardScreen(Screen):
     def _table(self) -> DataTable:
         return self.query_one("#dash-table", DataTable)
 
+    COLUMNS = ["Task", "Title", "Created", "Sched", "Rcpt", "Delivery", "State"]
+
+    def _cells(self, item: Submission | Campaign, bar_w: int | None) -> list:
+        """A row's cells; the bar (index 5) only when its width is known."""
+        if isinstance(item, Campaign):
+            first = item.parts[0]
+            hot = item.state in ("uncertain", "incomplete")
+            task = Text(("⚠ " if item.state == "uncertain" else "▸ ") + f"{len(item.parts)} parts",
+                        style="bold yellow" if hot else "bold")
+            bar = self._bar_for(item, bar_w) if bar_w else None
+            return [task, Text(item.title, style="bold yellow" if hot else ""), short_time(item.created),
+                    scheduled_text(first), f"{item.recipients:,}", bar, campaign_state_text(item)]
+        s = item
+        uncertain = s.state is State.UNCERTAIN
+        task = Text(("⚠ " if uncertain else "") + (s.taskid or "—"), style="bold yellow" if uncertain else "")
+        bar = self._bar_for(s, bar_w) if bar_w else None
+        return [task, Text(s.title, style="bold yellow" if uncertain else ""), short_time(s.created),
+                scheduled_text(s), f"{s.recipients:,}", bar, state_text(s)]
+
     def _show(self, subs: list[Submission]) -> None:
         self._subs = subs
         table = self._table()
@@ -300,46 +449,71 @@ class DashboardScreen(Screen):
             else:
                 empty.update("No campaigns yet.\n\nPress c (or F2) to compose one.")
             self.query_one("#dash-about", Static).update("")
+            self._items, self._by_key, self._shown_keys, self._shown_sig = [], {}, [], {}
+            table.clear(columns=True)
+            self._widths = []
             return
         table.display = True
         empty.display = False
         if self.focused is None:  # it was hidden while empty, so nothing took the focus
             table.focus()
+        items = group_campaigns(subs)
+        keys = [item_key(i) for i in items]
+        sigs = {k: item_sig(i) for k, i in zip(keys, items)}
+        self._items = items
+        self._by_key = dict(zip(keys, items))
+        changed = [i for k, i in zip(keys, items) if self._shown_sig.get(k) != sigs[k]]
+        if keys == self._shown_keys and not changed:
+            self._update_about()
+            return
+        # Column widths only grow between rebuilds: a longer state word
+        # elsewhere must not force a rebuild of a thousand rows.
+        fresh = {item_key(i): self._cells(i, None) for i in (changed if keys == self._shown_keys else items)}
+        widths = list(self._widths) if keys == self._shown_keys and self._widths else [4, 5, 11, 5, 4, 0, 5]
+        for cells in fresh.values():
+            for j in (0, 1, 3, 4, 6):
+                widths[j] = max(widths[j], len(cells[j]))
+        avail = (self.size.width or 80) - 2 - 2 * len(widths)  # scrollbar; a cell pad each side
+        widths[5] = max(8, min(60, avail - sum(w for j, w in enumerate(widths) if j != 5)))
+        if keys == self._shown_keys and widths == self._widths:
+            for k, cells in fresh.items():
+                cells[5] = self._bar_for(self._by_key[k], widths[5])
+                old = self._shown_cells.get(k, ())
+                for j, (col, value) in enumerate(zip(self.COLUMNS, cells)):
+                    if j >= len(old) or old[j] != value:  # usually the bar and the state only
+                        table.update_cell(k, col.lower(), value)
+                self._shown_cells[k] = cells
+        else:
+            self._rebuild(table, items, keys, fresh, widths)
+        self._shown_keys = keys
+        self._shown_sig = sigs
+        self._widths = widths
+        self._update_about()
+
+    @staticmethod
+    def _bar_for(item, width: int) -> Text:
+        if isinstance(item, Campaign):
+            return delivery_bar(item.report() if any(p.taskid for p in item.parts) else None, width)
+        return delivery_bar(item.report, width) if item.taskid else Text("")
+
+    def _rebuild(self, table: DataTable, items, keys, fresh, widths) -> None:
         keep = None
         if table.row_count and table.cursor_row is not None and 0 <= table.cursor_row < table.row_count:
             keep = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        rows = []
-        for s in subs:
-            uncertain = s.state is State.UNCERTAIN
-            task = Text(("⚠ " if uncertain else "") + (s.taskid or "—"), style="bold yellow" if uncertain else "")
-            rows.append([
-                task,
-                Text(s.title, style="bold yellow" if uncertain else ""),
-                short_time(s.created),
-                scheduled_text(s),
-                f"{s.recipients:,}",
-                None,  # bar: width known once the others are measured
-                state_text(s),
-            ])
-        widths = [max(4, *(len(r[0]) for r in rows)), max(5, *(len(r[1]) for r in rows)), 11,
-                  max(5, *(len(r[3]) for r in rows)), max(4, *(len(r[4]) for r in rows)), 0,
-                  max(5, *(len(r[6]) for r in rows))]
-        avail = (self.size.width or 80) - 2 - 2 * len(widths)  # scrollbar; a cell pad each side
-        bar_w = max(8, min(60, avail - sum(widths)))
-        widths[5] = bar_w
-        for r, s in zip(rows, subs):
-            r[5] = delivery_bar(s.report, bar_w) if s.taskid else Text("")
         table.clear(columns=True)
-        for label, w in zip(["Task", "Title", "Created", "Sched", "Rcpt", "Delivery", "State"], widths):
+        self._shown_cells = {}
+        for label, w in zip(self.COLUMNS, widths):
             table.add_column(label, width=w, key=label.lower())
-        for r, s in zip(rows, subs):
-            table.add_row(*r, key=s.controlid)
-        if keep is not None:
+        for k, item in zip(keys, items):
+            cells = fresh.get(k) or self._cells(item, None)
+            cells[5] = self._bar_for(item, widths[5])
+            table.add_row(*cells, key=k)
+            self._shown_cells[k] = cells
+        if keep is not None and keep in self._by_key:
             try:
                 table.move_cursor(row=table.get_row_index(keep), animate=False)
             except Exception:
                 pass
-        self._update_about()
 
     def _update_status(self) -> None:
         parts = []
@@ -356,7 +530,7 @@ class DashboardScreen(Screen):
                 text.append(f" (+{len(self._errors) - 1} more)", style="red")
         self.query_one("#dash-status", Static).update(text)
 
-    def selected(self) -> Submission | None:
+    def selected_item(self) -> Submission | Campaign | None:
         table = self._table()
         if not table.row_count or not table.display:
             return None
@@ -364,15 +538,19 @@ class DashboardScreen(Screen):
             key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
         except Exception:
             return None
-        return next((s for s in self._subs if s.controlid == key), None)
+        return self._by_key.get(key)
+
+    def selected(self) -> Submission | None:
+        item = self.selected_item()
+        return item if isinstance(item, Submission) else None
 
     def _update_about(self) -> None:
-        sub = self.selected()
+        item = self.selected_item()
         about = self.query_one("#dash-about", Static)
-        if sub is None:
+        if item is None:
             about.update("")
             return
-        head, body = describe(sub)
+        head, body = describe_campaign(item) if isinstance(item, Campaign) else describe(item)
         text = Text(head, style="dim")
         text.append("\n")
         text.append_text(body)
@@ -393,22 +571,42 @@ class DashboardScreen(Screen):
         self.app.refresh_units()
 
     def action_detail(self) -> None:
-        sub = self.selected()
-        if sub is None:
+        item = self.selected_item()
+        if item is None:
+            return
+        if isinstance(item, Campaign):
+            from .campaign_detail import CampaignDetailScreen
+
+            self.app.push_screen(CampaignDetailScreen(item.campaign))
             return
         from .task_detail import TaskDetailScreen
 
-        self.app.push_screen(TaskDetailScreen(sub.controlid))
+        self.app.push_screen(TaskDetailScreen(item.controlid))
 
     def action_settle(self) -> None:
-        sub = self.selected()
-        if sub is None:
+        item = self.selected_item()
+        if item is None:
             return
+        if isinstance(item, Campaign):
+            from .campaign_detail import ask_resume
+
+            ask_resume(self, item)
+            return
+        sub = item
         if not sub.state.settleable:
             self.notify(f"Task is {sub.state.value}: only an uncertain submission needs settling.", timeout=4)
             return
         self.notify(f"Settling {sub.controlid}: resending with the same controlid…", timeout=4)
         self._settle(sub.controlid)
+
+    def action_cancel_queued(self) -> None:
+        item = self.selected_item()
+        if not isinstance(item, Campaign):
+            self.notify("Only a campaign's queued parts can be cancelled: select a campaign row.", timeout=4)
+            return
+        from .campaign_detail import ask_cancel
+
+        ask_cancel(self, item)
 
     @work(exclusive=True, group="settle", exit_on_error=False)
     async def _settle(self, controlid: str) -> None:

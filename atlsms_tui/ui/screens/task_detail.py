@@ -1,8 +1,12 @@
 """One task: summary counts and its per-recipient report.
 
-The table holds one page at a time, read from the store with offset/limit:
-a detailed report may have a million rows and a widget holding them all
-would take the terminal down. The page size is what fits on screen."""
+The table holds one page at a time, read from the store: a detailed report
+may have a million rows and a widget holding them all would take the
+terminal down. The page size is what fits on screen. Pages are found by key
+(the seq of the row before or after), never by skipping rows; totals come
+from the per-status counts stored with the report, and a number search goes
+through the msisdn index (store.search_prefixes) once, then pages through
+its matches. Every read runs in a worker thread."""
 
 from __future__ import annotations
 
@@ -93,6 +97,12 @@ class TaskDetailScreen(Screen):
         self.page_size = 15
         self.row_total = 0
         self._fetch_note = ""
+        # What the current total was computed for: (status, search); None: stale.
+        self._counted_for: tuple | None = None
+        self._matches = None  # store.DetailMatches of the current search
+        self._loaded_offset = 0
+        self._page_seqs: list[int] = []
+        self._busy = ""  # "counting…" / "searching…" while a new total is on its way
 
     def compose(self) -> ComposeResult:
         yield BalanceHeader()
@@ -126,16 +136,28 @@ class TaskDetailScreen(Screen):
     async def _load_summary(self, fetch: bool | None = None) -> None:
         """Show what the store has; then ask ATL (report, detailed report)."""
         service = self.app.service
-        sub = await asyncio.to_thread(service.task, self.controlid)
+        first = self.row_offset, self.page_size, self.status_filter, self.search_text
+
+        def read():
+            # The submission and its first page in one trip: opening is what
+            # an operator waits for most.
+            sub = service.task(self.controlid)
+            page = self._read_page(service, sub.taskid, *first) if sub is not None and sub.taskid else None
+            return sub, page
+
+        sub, page = await asyncio.to_thread(read)
         if sub is None:
             self.query_one("#detail-summary", Static).update(f"No submission {self.controlid} in the journal.")
             return
         self.sub = sub
         self._show_summary()
-        self.load_page()
+        if page is not None and first == (self.row_offset, self.page_size, self.status_filter, self.search_text):
+            self._apply_page(page)
+        else:
+            self.load_page()
         if not sub.taskid or sub.state is not State.ACCEPTED:
             return
-        stored = await asyncio.to_thread(service.store.detail_info, service.profile.name, sub.taskid)
+        stored = await asyncio.to_thread(service.detail_info, sub.taskid)
         try:
             self._note("asking ATL for the report…")
             rep = await service.report(sub.taskid)
@@ -172,6 +194,7 @@ class TaskDetailScreen(Screen):
             sub.report = fetch.report
         self._show_summary()
         self._note(f"detailed report: {fetch.rows:,} rows fetched")
+        self._counted_for = None  # a new report: new totals
         self.load_page()
 
     def _note(self, text: str, error: bool = False) -> None:
@@ -219,6 +242,9 @@ class TaskDetailScreen(Screen):
             self.load_page()
 
     def load_page(self) -> None:
+        if self._counted_for != (self.status_filter, self.search_text):
+            self._busy = "searching…" if self.search_text else "counting…"
+            self._update_pager()
         self._page_worker(self.row_offset, self.page_size, self.status_filter, self.search_text)
 
     @work(exclusive=True, group="detail-page", exit_on_error=False)
@@ -227,17 +253,53 @@ class TaskDetailScreen(Screen):
         if sub is None or not sub.taskid:
             self._fill([], 0)
             return
-        service = self.app.service
-        page = await asyncio.to_thread(
-            service.detail_page, sub.taskid, status=status, search=search or None, offset=offset, limit=limit,
-        )
-        if offset and offset >= page.total > 0:  # the filter shrank the set under us
-            self.row_offset = ((page.total - 1) // limit) * limit
-            page = await asyncio.to_thread(
-                service.detail_page, sub.taskid, status=status, search=search or None,
-                offset=self.row_offset, limit=limit,
-            )
-        self._fill(page.rows, page.total)
+        # One trip to a thread per page: each hop costs the loop a wake-up.
+        self._apply_page(await asyncio.to_thread(self._read_page, self.app.service, sub.taskid,
+                                                 offset, limit, status, search))
+
+    def _read_page(self, service, taskid: str, offset: int, limit: int, status, search: str):
+        """In a worker thread: the total (once per filter/search) and one page,
+        by key where it can (see store.detail_window)."""
+        key = (status, search)
+        matches, total = self._matches, self.row_total
+        anchors, loaded = self._page_seqs, self._loaded_offset
+        if self._counted_for != key:
+            anchors = []
+            if search:
+                matches = service.detail_search(taskid, search, status=status)
+                total = len(matches.seqs)
+            else:
+                matches = None
+                if status is None:
+                    info = service.detail_info(taskid)
+                    total = info[0] if info else 0
+                else:
+                    total = (service.detail_counts(taskid) or {}).get(int(status), 0)
+        last = ((total - 1) // limit) * limit if total else 0
+        offset = max(0, min(offset, last))
+        if search:
+            window = service.detail_window(taskid, seqs=matches.seqs[offset:offset + limit])
+        else:
+            kw: dict = {"status": status, "limit": limit}
+            if offset == 0:
+                pass
+            elif anchors and offset == loaded + len(anchors):
+                kw["after"] = anchors[-1]
+            elif anchors and offset == loaded - limit:
+                kw["before"] = anchors[0]
+            elif offset == last:
+                kw.update(from_end=True, limit=total - last)
+            else:  # a jump (a resize): unfiltered that is a key too; filtered it skips index entries
+                kw["offset"] = offset
+            window = service.detail_window(taskid, **kw)
+        return key, matches, total, offset, window
+
+    def _apply_page(self, page) -> None:
+        key, matches, total, offset, window = page
+        self._counted_for, self._matches, self._busy = key, matches, ""
+        self.row_offset = self._loaded_offset = offset
+        self._page_seqs = window.seqs
+        self._fill(window.rows, total)
 
     def _fill(self, rows, total: int) -> None:
         self.row_total = total
@@ -258,13 +320,22 @@ class TaskDetailScreen(Screen):
         if not self.is_mounted:
             return
         text = Text()
-        if self.row_total:
+        m = self._matches if self.search_text else None
+        if self._busy:
+            text.append(self._busy, style="dim")
+        elif self.row_total:
             last = min(self.row_total, self.row_offset + self.page_size)
             page = self.row_offset // self.page_size + 1
             pages = (self.row_total - 1) // self.page_size + 1
             text.append(f"rows {self.row_offset + 1:,}-{last:,} of {self.row_total:,} · page {page:,}/{pages:,}")
+            if m is not None and m.capped:
+                text.append(" · first matches only: type more digits", style="yellow")
+            elif m is not None and m.scanned:
+                text.append(f" · in the first {m.scanned:,} rows: type 5+ digits to search all", style="yellow")
         elif self.sub is not None and (self.status_filter is not None or self.search_text):
             text.append("no rows match", style="dim")
+            if m is not None and m.scanned:
+                text.append(f" in the first {m.scanned:,} rows: type 5+ digits to search all", style="yellow")
         else:
             text.append("no detailed report stored", style="dim")
         if self._fetch_note:

@@ -1,0 +1,365 @@
+"""One campaign larger than one task: its parts, their states and reports.
+
+Reached with Enter on a campaign row of the dashboard; Enter on a part opens
+its task detail. Uncertain and queued parts stand out; ``s`` resumes the
+campaign (queued parts get their first send, uncertain ones are resent under
+their own controlid: campaign.resume_campaign never resends an accepted
+part) and ``x`` cancels the queued parts, each after a confirmation.
+
+The resume runs as an *app* worker, not a screen worker: leaving this screen
+must never cancel a send in flight."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Static
+
+from ... import campaign as campaign_mod
+from ...campaign import Campaign
+from ...errors import AtlSmsError
+from ...models import State, Submission
+from ..messages import ProfileChanged, SubmissionFinished
+from ..widgets.header import BalanceHeader
+from .dashboard import (
+    POLL_CONCURRENCY,
+    campaign_state_text,
+    delivery_bar,
+    describe,
+    needs_poll,
+    short_time,
+    state_text,
+)
+
+HOT = (State.UNCERTAIN, State.SENDING, State.QUEUED)
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """A yes/no question: y/Enter yes, n/Esc no."""
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", id="confirm_yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm_no"),
+    ]
+
+    def __init__(self, question: str, detail: str = "", *, danger: bool = False) -> None:
+        super().__init__()
+        self.question = question
+        self.detail = detail
+        self.danger = danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ask-box", classes="-danger" if self.danger else ""):
+            yield Static(Text(self.question, style="bold"), id="ask-title")
+            if self.detail:
+                yield Static(Text(self.detail), id="ask-text")
+            yield Static(Text.from_markup("[b]y[/]/Enter yes    [b]n[/]/Esc no"), id="ask-keys")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+
+# ------------------------------------------------------------ the actions
+# Shared by the dashboard (on a campaign row) and the campaign screen.
+
+
+def ask_resume(screen: Screen, c: Campaign) -> None:
+    queued = [p for p in c.parts if p.state is State.QUEUED]
+    unsure = [p for p in c.parts if p.state.settleable]
+    if not queued and not unsure:
+        screen.notify(f"Campaign is {c.state}: no part is queued or uncertain, nothing to resume.", timeout=5)
+        return
+    lines = []
+    if queued:
+        lines.append(
+            f"{len(queued)} queued part(s), {sum(p.recipients for p in queued):,} recipients, about "
+            f"{sum(p.units_estimate for p in queued):,} units: sent for the first time."
+        )
+    if unsure:
+        lines.append(
+            f"{len(unsure)} uncertain part(s): resent under their own controlid; ATL answers 002 "
+            "if it already had them, so nothing is sent twice."
+        )
+    lines.append(f"{c.count(State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID)} accepted part(s): never resent.")
+    app = screen.app
+    app.push_screen(
+        ConfirmModal(f"Resume campaign {c.campaign}?", "\n".join(lines)),
+        lambda ok: run_resume(app, c.campaign) if ok else None,
+    )
+
+
+def run_resume(app, campaign: str):
+    return app.run_worker(_resume(app, campaign), group=f"campaign-{campaign}", exclusive=True,
+                          exit_on_error=False)
+
+
+async def _resume(app, campaign: str) -> None:
+    service = app.service
+    cancel = asyncio.Event()
+    c = await asyncio.to_thread(campaign_mod.load_campaign, service, campaign)
+    progress = None
+    try:  # the compose screens' progress modal (bar, part in flight, stop)
+        from .confirm import CampaignProgressScreen
+
+        progress = CampaignProgressScreen(c.recipients, max(len(c.parts), 2), cancel, title="Resuming…")
+        await app.push_screen(progress)
+    except Exception:
+        progress = None
+        app.notify(f"Resuming campaign {campaign}…", timeout=4)
+
+    def on_progress(p) -> None:
+        if progress is not None:
+            progress.update_progress(p)
+
+    result = error = None
+    try:
+        result = await campaign_mod.resume_campaign(service, campaign, progress=on_progress, cancel=cancel)
+    except AtlSmsError as exc:
+        error = exc
+    finally:
+        if progress is not None:
+            progress.finish()
+    if error is not None or result is None:
+        app.notify(f"Campaign not resumed: {error}", severity="error", timeout=10)
+        return
+    app.submission_finished(result)
+    show_campaign_result(app, result)
+
+
+def show_campaign_result(app, result) -> None:
+    try:
+        from .confirm import CampaignResultScreen
+
+        screen = CampaignResultScreen(result)
+    except Exception:
+        screen = None
+    if screen is not None:
+        app.push_screen(screen, lambda v: run_resume(app, result.campaign) if v == "resume" else None)
+        return
+    severity = "information" if result.state == "accepted" else "warning"
+    app.notify(f"Campaign {result.campaign}: {result.state}", severity=severity, timeout=10)
+
+
+def ask_cancel(screen: Screen, c: Campaign) -> None:
+    queued = [p for p in c.parts if p.state is State.QUEUED]
+    if not queued:
+        screen.notify("No queued part to cancel: every part was sent (or cancelled) already.", timeout=5)
+        return
+    app = screen.app
+    detail = (
+        f"{len(queued)} part(s), {sum(p.recipients for p in queued):,} recipients, were never sent; "
+        "they will be dropped and can not be resumed. Sent parts are not affected."
+    )
+    app.push_screen(
+        ConfirmModal(f"Cancel the queued parts of {c.campaign}?", detail, danger=True),
+        lambda ok: _run_cancel(app, c.campaign) if ok else None,
+    )
+
+
+def _run_cancel(app, campaign: str):
+    async def cancel() -> None:
+        try:
+            n = await asyncio.to_thread(campaign_mod.cancel_campaign, app.service, campaign)
+        except AtlSmsError as exc:
+            app.notify(f"Not cancelled: {exc}", severity="error", timeout=10)
+            return
+        app.notify(f"Cancelled {n} queued part(s) of {campaign}.", timeout=6)
+        app.submission_finished(None)
+
+    return app.run_worker(cancel(), group=f"campaign-{campaign}", exclusive=True, exit_on_error=False)
+
+
+# ---------------------------------------------------------------- screen
+
+
+class CampaignDetailScreen(Screen):
+    TITLE = "Campaign"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back"),
+        Binding("r", "refresh", "Refresh", id="campaign_refresh"),
+        Binding("s", "resume", "Settle/resume", id="campaign_resume_parts"),
+        Binding("x", "cancel_queued", "Cancel queued", id="campaign_cancel"),
+        Binding("d", "part", "Part detail", id="part_detail", show=False),
+    ]
+
+    def __init__(self, campaign: str) -> None:
+        super().__init__()
+        self.campaign_id = campaign
+        self.campaign: Campaign | None = None
+
+    def compose(self) -> ComposeResult:
+        yield BalanceHeader()
+        yield Static("", id="camp-summary")
+        table = DataTable(id="camp-parts", cursor_type="row")
+        table.add_column("Part", key="part", width=5)
+        table.add_column("Task", key="task", width=8)
+        table.add_column("Rcpt", key="rcpt", width=8)
+        table.add_column("Delivery", key="bar", width=24)
+        table.add_column("State", key="state", width=16)
+        yield table
+        yield Static("", id="camp-about")
+        yield Static("", id="camp-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#camp-parts").focus()
+        self.reload(poll=True)
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    # ---------------------------------------------------------- data
+
+    def reload(self, poll: bool = False) -> None:
+        self._load(poll)
+
+    @work(exclusive=True, group="campaign-load", exit_on_error=False)
+    async def _load(self, poll: bool) -> None:
+        service = self.app.service
+        if service is None:
+            return
+        try:
+            c = await asyncio.to_thread(campaign_mod.load_campaign, service, self.campaign_id)
+        except AtlSmsError as exc:
+            self.query_one("#camp-summary", Static).update(Text(str(exc), style="red"))
+            return
+        self._show(c)
+        if not poll:
+            return
+        live = [p for p in c.parts if needs_poll(p)]
+        if not live:
+            return
+        self._status(f"asking ATL for {len(live)} report(s)…")
+        gate = asyncio.Semaphore(POLL_CONCURRENCY)
+        errors: list[str] = []
+
+        async def one(p: Submission) -> None:
+            async with gate:
+                try:
+                    rep = await service.report(p.taskid)
+                except AtlSmsError as exc:
+                    errors.append(f"task {p.taskid}: {exc}")
+                    return
+            if rep.ready or p.report is None:
+                p.report = rep
+
+        await asyncio.gather(*(one(p) for p in live))
+        self._show(c)
+        self._status(f"✖ {errors[0]}" if errors else "", error=bool(errors))
+
+    def _status(self, text: str, error: bool = False) -> None:
+        self.query_one("#camp-status", Static).update(Text(text, style="red" if error else "dim"))
+
+    def _show(self, c: Campaign) -> None:
+        self.campaign = c
+        rep = c.report()
+        line1 = Text()
+        line1.append(f"{c.campaign}", style="bold")
+        line1.append(f" · {c.title} · {len(c.parts)} parts · {c.recipients:,} rcpt · ")
+        line1.append_text(campaign_state_text(c))
+        line2 = Text(f"created {short_time(c.created)}", style="dim")  # line 1 must fit 80 columns
+        if rep.ready:
+            for label, n, style in (
+                ("delivered", rep.delivered, "green"), ("failed", rep.failed, "red"),
+                ("pending", rep.pending, "yellow"), ("removed", rep.removed, "grey50"),
+                ("error", rep.error, "magenta"),
+            ):
+                line2.append(" · ")
+                line2.append(f"{n:,} {label}", style=style)
+        else:
+            line2.append(" · no report yet", style="dim")
+        width = max(10, (self.size.width or 80) - 2)
+        line3 = delivery_bar(rep if rep.ready else None, width)
+        self.query_one("#camp-summary", Static).update(Text("\n").join([line1, line2, line3]))
+
+        table = self.query_one("#camp-parts", DataTable)
+        row = table.cursor_row if table.row_count else 0
+        table.clear()
+        for i, p in enumerate(c.parts, 1):
+            hot = p.state in HOT
+            state = state_text(p)
+            if p.state is State.QUEUED:
+                state = Text("⏸ queued", style="bold yellow")
+            elif p.state is State.CANCELLED:
+                state = Text("cancelled", style="dim")
+            table.add_row(
+                Text(f"{'⚠' if p.state.settleable else ' '}{i}", style="bold yellow" if hot else ""),
+                Text(p.taskid or "—", style="bold yellow" if hot else ""),
+                f"{p.recipients:,}",
+                delivery_bar(p.report, 24) if p.taskid else Text(""),
+                state,
+                key=p.controlid,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1), animate=False)
+        self._update_about()
+
+    def selected_part(self) -> Submission | None:
+        table = self.query_one("#camp-parts", DataTable)
+        if self.campaign is None or not table.row_count:
+            return None
+        i = table.cursor_row
+        return self.campaign.parts[i] if 0 <= i < len(self.campaign.parts) else None
+
+    def _update_about(self) -> None:
+        p = self.selected_part()
+        about = self.query_one("#camp-about", Static)
+        if p is None:
+            about.update("")
+            return
+        if p.state is State.QUEUED:
+            head = f"controlid {p.controlid} · {p.recipients:,} recipient(s) · about {p.units_estimate:,} units"
+            body = Text("Never sent (queued). s resumes the campaign (sends it); x cancels the queued parts.",
+                        style="yellow")
+        elif p.state is State.CANCELLED:
+            head = f"controlid {p.controlid} · {p.recipients:,} recipient(s)"
+            body = Text("Cancelled before sending: never sent.", style="dim")
+        else:
+            head, body = describe(p)
+        text = Text(head, style="dim")
+        text.append("\n")
+        text.append_text(body)
+        about.update(text)
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._update_about()
+
+    def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
+        self.action_part()
+
+    # ------------------------------------------------------- actions
+
+    def action_part(self) -> None:
+        p = self.selected_part()
+        if p is None:
+            return
+        from .task_detail import TaskDetailScreen
+
+        self.app.push_screen(TaskDetailScreen(p.controlid))
+
+    def action_refresh(self) -> None:
+        self.reload(poll=True)
+
+    def action_resume(self) -> None:
+        if self.campaign is not None:
+            ask_resume(self, self.campaign)
+
+    def action_cancel_queued(self) -> None:
+        if self.campaign is not None:
+            ask_cancel(self, self.campaign)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def on_submission_finished(self, _message: SubmissionFinished) -> None:
+        self.reload()
+
+    def on_profile_changed(self, _message: ProfileChanged) -> None:
+        if self.is_current:  # another account's journal: this campaign is not in it
+            self.app.pop_screen()

@@ -1,0 +1,477 @@
+"""Saved groups, templates and the opt-out list (issue 4).
+
+* :class:`ListsScreen` manages them: list, show, delete; a group from a file;
+  opt-outs added by hand, removed, or imported from a file.
+* :class:`PickScreen` and :class:`FormScreen` are the small modals the
+  compose screen uses to choose a group/template or to name one.
+
+Every store or file access runs in a worker (``asyncio.to_thread``): the
+store is SQLite on disk and an import may be a large spreadsheet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+from ... import imports, lists, smstext
+from ...errors import InputError
+from ...msisdn import operator_of, parse_numbers
+from .confirm import AskScreen, ImportReportScreen, app_header, error_text, plural
+
+MEMBERS_SHOWN = 50
+CSS_FILE = "../lists.tcss"
+
+
+# --------------------------------------------------------------------------
+# small modals
+
+
+@dataclass
+class Field:
+    key: str
+    label: str
+    placeholder: str = ""
+    value: str = ""
+
+
+class FormScreen(ModalScreen[dict | None]):
+    """A few one-line inputs; Enter on the last (or F5) returns their values
+    by key, Escape returns None. The first field must not be empty."""
+
+    CSS_PATH = CSS_FILE
+    BINDINGS = [
+        Binding("f5", "submit", "OK", id="form_ok"),
+        Binding("escape", "cancel", "Cancel", id="form_cancel"),
+    ]
+
+    def __init__(self, title: str, fields: list[Field], note: str = "", validate=None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.fields = fields
+        self.note = note
+        self.validate = validate  # values -> error text or None (cheap checks only)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog -form"):
+            yield Static(escape(self.title_text), classes="dialog-title")
+            if self.note:
+                yield Static(escape(self.note), classes="dialog-text")
+            for f in self.fields:
+                with Horizontal(classes="form-field"):
+                    yield Label(escape(f.label), classes="field-label")
+                    yield Input(value=f.value, placeholder=f.placeholder, compact=True, id=f"f-{f.key}")
+            yield Static("", id="form-error", classes="dialog-note")
+            yield Static("Enter next/OK    Esc cancel", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one(f"#f-{self.fields[0].key}", Input).focus()
+
+    @on(Input.Submitted)
+    def _next(self, event: Input.Submitted) -> None:
+        keys = [f"f-{f.key}" for f in self.fields]
+        i = keys.index(event.input.id)
+        if i + 1 < len(keys):
+            self.query_one(f"#{keys[i + 1]}", Input).focus()
+        else:
+            self.action_submit()
+
+    def action_submit(self) -> None:
+        values = {f.key: self.query_one(f"#f-{f.key}", Input).value for f in self.fields}
+        if not values[self.fields[0].key].strip():
+            self.query_one("#form-error", Static).update(f"{self.fields[0].label}: required")
+            self.query_one(f"#f-{self.fields[0].key}", Input).focus()
+            return
+        error = self.validate(values) if self.validate else None
+        if error:
+            self.query_one("#form-error", Static).update(escape(error))
+            return
+        self.dismiss(values)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PickScreen(ModalScreen[str | None]):
+    """Choose one of ``choices`` ((id, text) pairs); Enter picks, Esc cancels."""
+
+    CSS_PATH = CSS_FILE
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="pick_cancel")]
+
+    def __init__(self, title: str, choices: list[tuple[str, str]], empty: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+        self.empty = empty
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog -pick"):
+            yield Static(escape(self.title_text), classes="dialog-title")
+            yield OptionList(*(Option(escape(text), id=key) for key, text in self.choices), id="pick")
+            if self.empty:
+                yield Static(escape(self.empty), classes="dialog-text")
+            yield Static("↑↓ choose    Enter take    Esc cancel", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#pick", OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#pick")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def group_choice_text(g: lists.GroupInfo) -> str:
+    cols = f", columns {', '.join(g.columns)}" if g.columns else ""
+    return f"{g.name}  ({plural(g.members, 'number')}{cols})"
+
+
+def template_choice_text(t: lists.SavedTemplate, width: int = 44) -> str:
+    body = t.body.replace("\n", "⏎")
+    if len(body) > width:
+        body = body[: width - 1] + "…"
+    return f"{t.name}: {body}"
+
+
+# --------------------------------------------------------------------------
+# the management screen
+
+
+class ListsScreen(Screen[None]):
+    """Groups, templates and opt-outs: g/t/o switch tabs, Delete deletes the
+    highlighted entry (after a question), n makes a group from a file, a adds
+    opt-outs, i imports them from a file."""
+
+    CSS_PATH = CSS_FILE
+    TITLE = "Lists"
+
+    BINDINGS = [
+        Binding("g", "tab('groups')", "Groups", id="lists_groups", show=False),
+        Binding("t", "tab('templates')", "Templates", id="lists_templates", show=False),
+        Binding("o", "tab('optouts')", "Opt-outs", id="lists_optouts", show=False),
+        Binding("n", "new_group", "From file", id="group_from_file"),
+        Binding("a", "add_optouts", "Add", id="optout_add"),
+        Binding("i", "import_optouts", "Import", id="optout_import"),
+        Binding("delete,d", "delete", "Delete", id="lists_delete"),
+        Binding("r", "reload", "Reload", id="lists_reload", show=False),
+        Binding("escape", "close", "Back", id="lists_back"),
+    ]
+
+    def __init__(self, tab: str = "groups") -> None:
+        super().__init__()
+        self.initial = tab if tab in ("groups", "templates", "optouts") else "groups"
+        self._groups: list[lists.GroupInfo] = []
+        self._templates: list[lists.SavedTemplate] = []
+        self._optouts: list[lists.OptOut] = []
+
+    @property
+    def store(self):
+        return self.app.session.store
+
+    def compose(self) -> ComposeResult:
+        yield app_header()
+        with TabbedContent(initial=self.initial, id="lists-tabs"):
+            with TabPane("Groups", id="groups"):
+                yield DataTable(id="groups-table", cursor_type="row", zebra_stripes=True)
+                with VerticalScroll(id="groups-detail", classes="detail"):
+                    yield Static(id="groups-text")
+            with TabPane("Templates", id="templates"):
+                yield DataTable(id="templates-table", cursor_type="row", zebra_stripes=True)
+                with VerticalScroll(id="templates-detail", classes="detail"):
+                    yield Static(id="templates-text")
+            with TabPane("Opt-outs", id="optouts"):
+                yield DataTable(id="optouts-table", cursor_type="row", zebra_stripes=True)
+                with VerticalScroll(id="optouts-detail", classes="detail"):
+                    yield Static(id="optouts-text")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#groups-table", DataTable).add_columns("Name", "Numbers", "Columns", "Updated")
+        self.query_one("#templates-table", DataTable).add_columns("Name", "Seg", "Text")
+        self.query_one("#optouts-table", DataTable).add_columns("Number", "Since", "Reason", "Source")
+        for tab in ("groups", "templates", "optouts"):
+            self.query_one(f"#{tab}-detail").border_title = "Details"
+        self.action_reload()
+        self._focus_table()
+
+    # ------------------------------------------------------------ tabs
+
+    @property
+    def tab(self) -> str:
+        return self.query_one("#lists-tabs", TabbedContent).active or self.initial
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one("#lists-tabs", TabbedContent).active = tab
+        self._focus_table()
+        self.refresh_bindings()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()
+
+    def _focus_table(self) -> None:
+        self.query_one(f"#{self.tab}-table", DataTable).focus()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in ("add_optouts", "import_optouts"):
+            return self.tab == "optouts"
+        if action == "new_group":
+            return self.tab == "groups"
+        return True
+
+    # ------------------------------------------------------------ loading
+
+    def action_reload(self) -> None:
+        self._load()
+
+    @work(exclusive=True, exit_on_error=False, group="lists-load")
+    async def _load(self) -> None:
+        store = self.store
+        try:
+            groups, templates, optouts = await asyncio.to_thread(
+                lambda: (lists.list_groups(store), lists.list_templates(store), lists.list_optouts(store))
+            )
+        except Exception as exc:
+            self.notify(error_text(exc), title="Cannot read the lists", severity="error")
+            return
+        self._groups, self._templates, self._optouts = groups, templates, optouts
+        self._fill()
+
+    def _fill(self) -> None:
+        g = self.query_one("#groups-table", DataTable)
+        g.clear()
+        for x in self._groups:
+            cols = ", ".join(x.columns)
+            g.add_row(escape(x.name), f"{x.members:,}", escape(cols[:24]), x.updated[:10], key=x.name)
+        t = self.query_one("#templates-table", DataTable)
+        t.clear()
+        for x in self._templates:
+            body = x.body.replace("\n", "⏎")
+            t.add_row(escape(x.name), str(smstext.segments(x.body)), escape(body[:40]), key=x.name)
+        o = self.query_one("#optouts-table", DataTable)
+        o.clear()
+        for x in self._optouts:
+            o.add_row(x.msisdn, x.added[:10], escape(x.reason or ""), escape((x.source or "")[:20]), key=x.msisdn)
+        tabs = self.query_one("#lists-tabs", TabbedContent)
+        # the tab keys (g t o) are shown on the tabs, not in the footer
+        tabs.get_tab("groups").label = f"g Groups ({len(self._groups)})"
+        tabs.get_tab("templates").label = f"t Templates ({len(self._templates)})"
+        tabs.get_tab("optouts").label = f"o Opt-outs ({len(self._optouts):,})"
+        for name, items, empty in (
+            ("groups", self._groups, "No saved group. n makes one from a file; compose (F6) saves its recipients."),
+            ("templates", self._templates, "No saved template. Compose (F7) saves the message as one."),
+            ("optouts", self._optouts, "Nobody has opted out. a adds numbers, i imports a file."),
+        ):
+            if not items:
+                self.query_one(f"#{name}-text", Static).update(f"[dim]{escape(empty)}[/]")
+
+    def _selected(self, tab: str | None = None) -> str | None:
+        table = self.query_one(f"#{tab or self.tab}-table", DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    # ------------------------------------------------------------ details
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value if event.row_key is not None else None
+        if key is None:
+            return
+        which = (event.data_table.id or "").removesuffix("-table")
+        if which == "groups":
+            self._show_group(key)
+        elif which == "templates":
+            self._show_template(key)
+        elif which == "optouts":
+            self._show_optout(key)
+
+    @work(exclusive=True, exit_on_error=False, group="lists-detail")
+    async def _show_group(self, name: str) -> None:
+        try:
+            g = await asyncio.to_thread(lists.get_group, self.store, name)
+        except Exception as exc:
+            self.query_one("#groups-text", Static).update(escape(error_text(exc)))
+            return
+        i = g.info
+        lines = [
+            f"[b]{escape(i.name)}[/]: {plural(i.members, 'number')}, saved {i.updated[:16].replace('T', ' ')} UTC",
+        ]
+        if i.source:
+            lines.append(f"from {escape(i.source)}")
+        if i.columns:
+            lines.append("columns: " + escape(", ".join("{" + c + "}" for c in i.columns)))
+        for r in g.records[:MEMBERS_SHOWN]:
+            extra = ", ".join(f"{k}={v}" for k, v in r.fields.items() if v)
+            lines.append(f" {r.msisdn}" + (f"  [dim]{escape(extra[:50])}[/]" if extra else ""))
+        if i.members > MEMBERS_SHOWN:
+            lines.append(f" … and {i.members - MEMBERS_SHOWN:,} more")
+        self.query_one("#groups-text", Static).update("\n".join(lines))
+
+    def _show_template(self, name: str) -> None:
+        t = next((x for x in self._templates if x.name == name), None)
+        if t is None:
+            return
+        info = smstext.analyze(t.body)
+        try:
+            from ...mailmerge import parse_template
+
+            fields = parse_template(t.body).fields
+        except InputError:
+            fields = ()
+        head = f"[b]{escape(t.name)}[/]: {plural(info.characters, 'char')}, {info.encoding}, {plural(info.segments, 'segment')}"
+        if fields:
+            head += " · placeholders " + escape(" ".join("{" + f + "}" for f in fields))
+        self.query_one("#templates-text", Static).update(f"{head}\n{escape(t.body)}")
+
+    def _show_optout(self, number: str) -> None:
+        o = next((x for x in self._optouts if x.msisdn == number), None)
+        if o is None:
+            return
+        text = (f"[b]{o.msisdn}[/] ({escape(operator_of(o.msisdn))}) on the list since "
+                f"{o.added[:16].replace('T', ' ')} UTC\nreason: {escape(o.reason or lists.DEFAULT_OPTOUT_REASON)}")
+        if o.source:
+            text += f"\nsource: {escape(o.source)}"
+        self.query_one("#optouts-text", Static).update(text)
+
+    # ------------------------------------------------------------ changes
+
+    def action_delete(self) -> None:
+        tab = self.tab
+        key = self._selected(tab)
+        if key is None:
+            self.notify("Nothing to delete.")
+            return
+        question = {
+            "groups": (f"Delete the group {key!r}?", "Its numbers and columns are forgotten."),
+            "templates": (f"Delete the template {key!r}?", ""),
+            "optouts": (f"Remove {key} from the opt-out list?", "Campaigns will reach this number again."),
+        }[tab]
+
+        def answer(ok: bool | None) -> None:
+            if ok:
+                self._change(tab, "delete", key)
+
+        self.app.push_screen(AskScreen(*question, danger=True), answer)
+
+    @work(exclusive=False, exit_on_error=False, group="lists-change")
+    async def _change(self, tab: str, what: str, arg) -> None:
+        store = self.store
+        try:
+            if what == "delete" and tab == "groups":
+                await asyncio.to_thread(lists.delete_group, store, arg)
+                message = f"group {arg!r} deleted"
+            elif what == "delete" and tab == "templates":
+                await asyncio.to_thread(lists.delete_template, store, arg)
+                message = f"template {arg!r} deleted"
+            elif what == "delete":
+                removed, _absent = await asyncio.to_thread(lists.remove_optouts, store, [arg])
+                message = f"{arg} removed from the opt-out list" if removed else f"{arg} was not on the list"
+            elif what == "add":
+                numbers, reason = arg
+                added, already = await asyncio.to_thread(
+                    lambda: lists.add_optouts(store, numbers, reason=reason or None, source="typed")
+                )
+                message = f"{plural(len(added), 'number')} added to the opt-out list"
+                if already:
+                    message += f", {len(already):,} already on it"
+            elif what == "import":
+                path, column, reason = arg
+                rep = await asyncio.to_thread(imports.read_recipients, path, column=column or None)
+                added, already = await asyncio.to_thread(
+                    lambda: lists.add_optouts(store, [r.msisdn for r in rep.records], reason=reason or None,
+                                              source=os.path.basename(path))
+                )
+                message = (f"{os.path.basename(path)}: {rep.summary()}; {plural(len(added), 'number')} added"
+                           + (f", {len(already):,} already on the list" if already else ""))
+                self.app.push_screen(ImportReportScreen(rep))
+            elif what == "group":
+                name, path, column, sheet, replace = arg
+                rep = await asyncio.to_thread(imports.read_recipients, path, column=column or None,
+                                              sheet=sheet or None)
+                info = await asyncio.to_thread(
+                    lambda: lists.save_group(store, name, rep, source=os.path.basename(path), replace=replace)
+                )
+                message = f"group {info.name!r} saved: {plural(info.members, 'number')}"
+                self.app.push_screen(ImportReportScreen(rep))
+            else:  # pragma: no cover - programming error
+                raise ValueError(what)
+        except Exception as exc:
+            self.notify(error_text(exc), title="Not done", severity="error")
+            return
+        self.notify(message)
+        await self._load().wait()
+
+    def action_add_optouts(self) -> None:
+        def check(values: dict) -> str | None:
+            parsed = parse_numbers(values["numbers"])
+            if parsed.invalid:
+                bad = parsed.invalid[0]
+                more = f" (and {len(parsed.invalid) - 1:,} more)" if len(parsed.invalid) > 1 else ""
+                return f"opt-out number {bad.raw!r}: {bad.reason}{more}; nothing added"
+            return None if parsed.valid else "no number"
+
+        def done(values: dict | None) -> None:
+            if values:
+                # typed the way operators write them: "055 123 45 67, 0701234567"
+                numbers = list(parse_numbers(values["numbers"]).valid)
+                self._change("optouts", "add", (numbers, values["reason"].strip()))
+
+        self.app.push_screen(FormScreen("Add to the opt-out list", [
+            Field("numbers", "Numbers", "0501234567, +994 55 …"),
+            Field("reason", "Reason", lists.DEFAULT_OPTOUT_REASON),
+        ], validate=check), done)
+
+    def action_import_optouts(self) -> None:
+        def done(values: dict | None) -> None:
+            if values:
+                path = os.path.expanduser(values["path"].strip())
+                self._change("optouts", "import", (path, values["column"].strip(), values["reason"].strip()))
+
+        self.app.push_screen(FormScreen("Import opt-outs from a file", [
+            Field("path", "File", ".txt .csv .tsv .xlsx"),
+            Field("column", "Column", "name, number or letter (optional)"),
+            Field("reason", "Reason", lists.DEFAULT_OPTOUT_REASON),
+        ]), done)
+
+    def action_new_group(self) -> None:
+        def done(values: dict | None) -> None:
+            if not values:
+                return
+            name = values["name"].strip()
+            path = os.path.expanduser(values["path"].strip())
+            if not path:
+                self.notify("Give the file to read.", severity="warning")
+                return
+            args = (name, path, values["column"].strip(), values["sheet"].strip())
+            if any(g.name.lower() == name.lower() for g in self._groups):
+                def replace(ok: bool | None) -> None:
+                    if ok:
+                        self._change("groups", "group", args + (True,))
+
+                self.app.push_screen(AskScreen(f"Replace the group {name!r}?", "Its members are replaced."),
+                                     replace)
+            else:
+                self._change("groups", "group", args + (False,))
+
+        self.app.push_screen(FormScreen("New group from a file", [
+            Field("name", "Name", "e.g. vip-customers"),
+            Field("path", "File", ".txt .csv .tsv .xlsx"),
+            Field("column", "Column", "number column (optional)"),
+            Field("sheet", "Sheet", "xlsx sheet (optional)"),
+        ]), done)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
