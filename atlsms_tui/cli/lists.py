@@ -1,0 +1,171 @@
+"""Saved groups, templates and the opt-out list."""
+
+from __future__ import annotations
+
+
+from .. import baku
+from ..errors import InputError
+from .common import EXIT_INPUT, EXIT_OK, UsageError, open_store, read_text_file, err, out_json
+
+
+def _baku_time(iso: str) -> str:
+    try:
+        return baku.format_baku(baku.from_iso(iso))
+    except (ValueError, TypeError):
+        return iso
+
+
+def cmd_group(args) -> int:
+    from .. import imports, lists
+
+    store = open_store()
+    try:
+        if args.action == "create":
+            name = lists.check_name(args.name, "group")
+            rep = imports.read_recipients(args.source, column=args.column, sheet=args.sheet,
+                                          encoding=args.encoding)
+            for line in rep.lines():
+                err(line)
+            if not rep.records:
+                err(f"no valid number in {args.source}: group not saved")
+                return EXIT_INPUT
+            if not args.replace and any(g.name == name for g in lists.list_groups(store)):
+                raise InputError(f"group {name!r} already exists: pass --replace to overwrite it")
+            info = lists.save_group(store, name, rep, replace=args.replace,
+                                    columns=rep.columns if rep.kind != "list" else [])
+            if args.json:
+                out_json({"name": info.name, "members": info.members, "columns": info.columns,
+                          "import": rep.as_json()})
+            else:
+                print(f"group {info.name!r} saved: {info.members:,} member(s)")
+            return EXIT_OK
+        if args.action == "list":
+            groups = lists.list_groups(store)
+            if args.json:
+                out_json([{"name": g.name, "members": g.members, "columns": g.columns, "source": g.source,
+                           "created": g.created, "updated": g.updated} for g in groups])
+            elif not groups:
+                print("no saved groups")
+            else:
+                print(f"{'NAME':<24} {'MEMBERS':>8}  {'UPDATED (Baku)':<16}  COLUMNS")
+                for g in groups:
+                    print(f"{g.name:<24} {g.members:>8,}  {_baku_time(g.updated):<16}  {', '.join(g.columns)}")
+            return EXIT_OK
+        if args.action == "show":
+            g = lists.get_group(store, args.name)
+            if args.json:
+                out_json({"name": g.info.name, "members": g.info.members, "columns": g.info.columns,
+                          "source": g.info.source, "created": g.info.created, "updated": g.info.updated,
+                          "recipients": [{"msisdn": r.msisdn, "fields": r.fields} for r in g.records]})
+                return EXIT_OK
+            print(f"group {g.info.name!r}: {g.info.members:,} member(s), from {g.info.source or '-'}, "
+                  f"updated {_baku_time(g.info.updated)} Baku time")
+            cols = [c for c in g.info.columns]
+            if cols:
+                print("MSISDN        " + "  ".join(cols))
+            for r in g.records:
+                print(f"{r.msisdn:<12}  " + "  ".join(r.fields.get(c, "") for c in cols))
+            return EXIT_OK
+        if args.action == "delete":
+            g = lists.get_group(store, args.name)
+            lists.delete_group(store, g.info.name)
+            print(f"group {g.info.name!r} deleted ({g.info.members:,} member(s))")
+            return EXIT_OK
+    finally:
+        store.close()
+    raise UsageError(f"unknown action {args.action}")  # pragma: no cover
+
+
+def cmd_template(args) -> int:
+    from .. import lists, mailmerge, smstext
+
+    store = open_store()
+    try:
+        if args.action == "save":
+            if args.file is not None:
+                body = read_text_file(args.file, "template file")
+                body = body[:-1] if body.endswith("\n") else body
+            else:
+                body = args.text
+            t, created = lists.save_template(store, args.name, body)
+            tpl = mailmerge.parse_template(t.body)
+            fields = f" (placeholders: {', '.join('{' + f + '}' for f in tpl.fields)})" if tpl.fields else ""
+            print(f"template {t.name!r} {'saved' if created else 'updated'}{fields}")
+            return EXIT_OK
+        if args.action == "list":
+            ts = lists.list_templates(store)
+            if args.json:
+                out_json([{"name": t.name, "body": t.body, "created": t.created, "updated": t.updated}
+                          for t in ts])
+            elif not ts:
+                print("no saved templates")
+            else:
+                for t in ts:
+                    first = t.body.splitlines()[0] if t.body else ""
+                    print(f"{t.name:<24} {first[:50]}{'...' if len(t.body) > len(first[:50]) else ''}")
+            return EXIT_OK
+        if args.action == "show":
+            t = lists.get_template(store, args.name)
+            tpl = mailmerge.parse_template(t.body)
+            info = smstext.analyze(t.body)
+            if args.json:
+                out_json({"name": t.name, "body": t.body, "placeholders": list(tpl.fields),
+                          "created": t.created, "updated": t.updated})
+                return EXIT_OK
+            print(t.body)
+            err(f"template {t.name!r}: placeholders {', '.join(tpl.fields) or 'none'}; "
+                f"as written {info.encoding}, {info.segments} segment(s) before merging")
+            return EXIT_OK
+        if args.action == "delete":
+            t = lists.get_template(store, args.name)
+            lists.delete_template(store, t.name)
+            print(f"template {t.name!r} deleted")
+            return EXIT_OK
+    finally:
+        store.close()
+    raise UsageError(f"unknown action {args.action}")  # pragma: no cover
+
+
+def cmd_optout(args) -> int:
+    from .. import imports, lists
+
+    store = open_store()
+    try:
+        if args.action == "add":
+            added, already = lists.add_optouts(store, args.numbers, reason=args.reason, source="cli")
+            print(f"{len(added)} number(s) added to the opt-out list"
+                  + (f", {len(already)} already on it" if already else ""))
+            return EXIT_OK
+        if args.action == "remove":
+            removed, absent = lists.remove_optouts(store, args.numbers)
+            print(f"{len(removed)} number(s) removed from the opt-out list")
+            for w in absent:
+                err(f"note: {w} was not on the opt-out list")
+            return EXIT_OK
+        if args.action == "import":
+            rep = imports.read_recipients(args.file, column=args.column, sheet=args.sheet,
+                                          encoding=args.encoding)
+            for line in rep.lines():
+                err(line)
+            if not rep.records:
+                err(f"no valid number in {args.file}: nothing added")
+                return EXIT_INPUT
+            added, already = lists.add_optouts(store, [r.msisdn for r in rep.records],
+                                               reason=args.reason, source=str(args.file))
+            print(f"{len(added)} number(s) added to the opt-out list"
+                  + (f", {len(already)} already on it" if already else ""))
+            return EXIT_OK
+        if args.action == "list":
+            rows = lists.list_optouts(store)
+            if args.json:
+                out_json([o.as_json() for o in rows])
+            elif not rows:
+                print("the opt-out list is empty")
+            else:
+                print(f"{'MSISDN':<12}  {'ADDED (Baku)':<16}  {'REASON':<24}  SOURCE")
+                for o in rows:
+                    print(f"{o.msisdn:<12}  {_baku_time(o.added):<16}  {o.reason or '':<24}  {o.source or ''}")
+            return EXIT_OK
+    finally:
+        store.close()
+    raise UsageError(f"unknown action {args.action}")  # pragma: no cover

@@ -1,0 +1,236 @@
+"""`send`: recipients gathered and checked, shown, confirmed, submitted."""
+
+from __future__ import annotations
+
+import sys
+
+from .. import baku
+from ..errors import InputError, TransportError
+from .common import EXIT_INPUT, UsageError, print_import_report, open_store, read_text_file, open_cli_session, err
+from .outcome import progress_printer, report_campaign, with_cancel
+
+
+class _Gathered:
+    def __init__(self) -> None:
+        self.records: list = []
+        self.columns: list[str] = []
+        self.sources: list[str] = []
+        self.invalid = 0
+        self.duplicates = 0
+        self._seen: set[str] = set()
+
+    def add(self, records, columns, source: str) -> None:
+        self.sources.append(source)
+        for c in columns:
+            if c.lower() not in {x.lower() for x in self.columns}:
+                self.columns.append(c)
+        for r in records:
+            if r.msisdn in self._seen:
+                self.duplicates += 1
+                continue
+            self._seen.add(r.msisdn)
+            self.records.append(r)
+
+
+def _gather_recipients(args, store_fn) -> _Gathered:
+    """Recipients from --to / --to-file / --group / --individual; each file's
+    import report is printed on stderr."""
+    from .. import imports, lists
+
+    if not (args.to or args.to_file or args.individual or args.group):
+        raise UsageError("no recipients: give --to, --to-file, --group or --individual")
+    if args.individual and (args.to or args.to_file or args.group):
+        raise UsageError("--individual cannot be combined with --to, --to-file or --group")
+    if (args.column or args.sheet) and not (args.to_file or args.individual):
+        raise UsageError("--column and --sheet apply to --to-file or --individual")
+    got = _Gathered()
+    if args.to:
+        rep = imports.parse_text_list("\n".join(args.to), "--to argument")
+        print_import_report(rep, always=False)
+        got.invalid += len(rep.invalid)
+        got.add(rep.records, [], rep.source)
+    for path in (args.to_file, args.individual):
+        if path is None:
+            continue
+        rep = imports.read_recipients(path, column=args.column, sheet=args.sheet, encoding=args.encoding)
+        print_import_report(rep)
+        got.invalid += len(rep.invalid)
+        before = got.duplicates
+        got.add(rep.records, rep.columns if rep.kind != "list" else [], rep.source)
+        if got.duplicates > before:
+            err(f"  {got.duplicates - before} number(s) also given elsewhere, kept once")
+    if args.group:
+        store = store_fn()
+        for name in args.group:
+            g = lists.get_group(store, name)
+            err(f"group {g.info.name!r}: {g.info.members:,} member(s)"
+                + (f", columns {', '.join(g.info.columns)}" if g.info.columns else ""))
+            before = got.duplicates
+            got.add(g.records, g.info.columns, f"group {g.info.name!r}")
+            if got.duplicates > before:
+                err(f"  {got.duplicates - before} number(s) also given elsewhere, kept once")
+    return got
+
+
+def _template_body(args, store_fn) -> tuple[str | None, str]:
+    """(template text or None, what to call it in messages)."""
+    from .. import lists
+
+    if args.template is not None:
+        return args.template, "--template"
+    if args.template_file:
+        body = read_text_file(args.template_file, "template file")
+        return (body[:-1] if body.endswith("\n") else body), str(args.template_file)
+    if args.template_name:
+        t = lists.get_template(store_fn(), args.template_name)
+        return t.body, f"template {t.name!r}"
+    return None, ""
+
+
+async def cmd_send(args) -> int:
+    from .. import mailmerge, smstext
+    from ..models import Recipient
+    from ..service import Draft, check_draft, estimate
+
+    lookup_store = None
+
+    def store_fn():
+        nonlocal lookup_store
+        if lookup_store is None:
+            lookup_store = open_store()
+        return lookup_store
+
+    try:
+        template_text, template_what = _template_body(args, store_fn)
+        got = _gather_recipients(args, store_fn)
+    finally:
+        if lookup_store is not None:
+            lookup_store.close()
+
+    message = None
+    if args.message_file:
+        message = read_text_file(args.message_file, "message file")
+        message = message[:-1] if message.endswith("\n") else message
+    elif args.message is not None:
+        message = args.message
+    if args.individual and message is not None:
+        raise UsageError("--individual takes its messages from the file or a template; drop --message")
+
+    template = None
+    if template_text is not None:
+        template = mailmerge.parse_template(template_text, template_what)
+        if not template.personal and not args.individual:
+            message = template.literal()
+            template = None
+    elif args.individual:
+        template = mailmerge.parse_template("{message}")
+        if "message" not in {c.lower() for c in got.columns}:
+            raise UsageError(f"{args.individual}: no 'message' column; give --template "
+                             "(placeholders from its columns) or add a 'message' column")
+    elif message is None:
+        raise UsageError("no message: give --message, --message-file, --template, --template-file "
+                         "or --template-name")
+    if message is not None:
+        try:
+            maybe = mailmerge.parse_template(message)
+        except InputError:
+            maybe = None
+        if maybe is not None and maybe.personal:
+            err(f"note: the message contains {{{maybe.fields[0]}}}, sent as typed; "
+                "use --template for a mail merge")
+
+    merge_problems = 0
+    if template is not None:
+        res = mailmerge.merge(template, got.records, got.columns, source=", ".join(got.sources))
+        if res.problems:
+            merge_problems = len(res.problems)
+            err(f"{len(res.problems)} row(s) left out of the mail merge:")
+            for p in res.problems[:50]:
+                err(f"  {mailmerge.problem_line(p)}")
+            if len(res.problems) > 50:
+                err(f"  ... and {len(res.problems) - 50} more")
+        recips = res.recipients
+    else:
+        recips = [Recipient(r.msisdn) for r in got.records]
+
+    if args.strict and (got.invalid or merge_problems):
+        err("--strict: nothing sent")
+        return EXIT_INPUT
+    if not recips:
+        err("no valid recipient: nothing sent")
+        return EXIT_INPUT
+    scheduled = baku.parse_schedule(args.at) if args.at else None
+    draft = Draft(title=args.title, recipients=recips, message=message, scheduled=scheduled)
+
+    # Cheaper text: shown both ways, applied only with --transliterate.
+    cmp = mailmerge.compare_costs(draft)
+    if args.transliterate:
+        err(f"transliteration: {cmp.line()}")
+        if not cmp.changed:
+            err("  (transliteration changes nothing in this text)")
+        draft = mailmerge.transliterate_draft(draft)
+        if cmp.still_ucs2:
+            err("  still UCS-2 because of: " + " ".join(repr(c) for c in cmp.still_ucs2[:20]))
+    elif cmp.saving > 0:
+        err(f"hint: {cmp.line()}; pass --transliterate to send it transliterated")
+    if draft.individual:
+        err("preview:")
+        for r in draft.recipients[:3]:
+            err(f"  {r.msisdn} ({smstext.segments(r.message or '')} segment(s)): {r.message}")
+        if len(draft.recipients) > 3:
+            err(f"  ... {len(draft.recipients) - 3:,} more")
+    check_draft(draft)
+    if not args.yes and not sys.stdin.isatty():
+        err("refusing to send without confirmation: no terminal on stdin (pass --yes)")
+        return EXIT_INPUT
+
+    s = open_cli_session(args)
+    try:
+        opt = s.service.preview_optouts(draft)
+        if opt.removed:
+            err(opt.summary())
+            for hit in opt.removed[:20]:
+                err(f"  {hit.line()}")
+            if len(opt.removed) > 20:
+                err(f"  ... and {len(opt.removed) - 20:,} more")
+            if not opt.kept:
+                err("every recipient is on the opt-out list: nothing sent")
+                return EXIT_INPUT
+        shown = Draft(draft.title, opt.kept, draft.message, draft.scheduled)
+        try:
+            balance = await s.service.units()
+        except TransportError as exc:
+            err(f"warning: balance unknown ({exc})")
+            balance = s.service.cached_units()
+        est = estimate(shown, balance)
+        when = "now" if scheduled is None else f"{baku.format_baku(scheduled)} Baku time"
+        err(
+            f"{'DEMO ' if s.demo else ''}profile {s.profile.name}: title {draft.title!r}, "
+            f"{est.recipients} recipient(s), {'individual messages' if draft.individual else 'one message'}, "
+            f"{est.encoding}, {est.segments} segment(s){' (longest)' if draft.individual else ''}, "
+            f"about {est.units} units"
+            + (f" of {balance.units} (after: {est.balance_after})" if balance else "")
+            + f", schedule: {when}"
+        )
+        if balance is not None and est.affordable is False:
+            err("warning: the estimate exceeds the balance; ATL will likely refuse it (118)")
+        if not args.yes:
+            answer = input(f"Send to {est.recipients} recipient(s)? [y/N] ").strip().lower()
+            if answer not in ("y", "yes"):
+                err("not sent")
+                return EXIT_INPUT
+        from .. import campaign
+
+        cap = args.max_per_task or s.settings.preferences.max_recipients_per_task
+        parts = -(-est.recipients // cap)
+        if parts > 1:
+            err(f"the campaign goes out as {parts} tasks of at most {cap:,} recipients; "
+                "Ctrl-C stops it between tasks")
+        result = await with_cancel(
+            lambda cancel: campaign.submit_campaign(
+                s.service, draft, max_per_task=cap, progress=progress_printer(), cancel=cancel
+            )
+        )
+    finally:
+        await s.aclose()
+    return report_campaign(result, args.json)

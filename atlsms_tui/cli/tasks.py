@@ -1,0 +1,141 @@
+"""The journal and the reports: tasks, report, retry, campaign."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+from .. import baku
+from ..errors import ApiError
+from .common import EXIT_OK, open_cli_session, err, out_json
+from .outcome import progress_printer, report_campaign, report_submit, with_cancel
+
+
+async def cmd_campaign(args) -> int:
+    from .. import campaign as camp
+
+    need_network = args.campaign_command == "resume" or (args.campaign_command == "show" and args.refresh)
+    s = open_cli_session(args, need_password=need_network)
+    try:
+        cc = args.campaign_command
+        if cc == "list":
+            cs = camp.list_campaigns(s.service)
+            if args.json:
+                out_json([c.as_json() for c in cs])
+            elif not cs:
+                print("no campaigns in the journal")
+            for c in cs if not args.json else []:
+                rep = c.report()
+                print(f"{c.campaign}  {c.state:<10} {c.title:<11} {c.recipients:>9,} rcpt  {len(c.parts)} part(s)  "
+                      f"{rep.delivered:,} delivered {rep.failed:,} failed {rep.pending:,} pending")
+            return EXIT_OK
+        if cc == "show":
+            c = camp.load_campaign(s.service, args.campaign)
+            if args.refresh:
+                for p in c.parts:
+                    if p.taskid:
+                        try:
+                            await s.service.report(p.taskid)
+                        except ApiError as exc:
+                            err(f"part {p.controlid} (task {p.taskid}): {exc}")
+                c = camp.load_campaign(s.service, args.campaign)
+            if args.json:
+                out_json(c.as_json())
+                return EXIT_OK
+            rep = c.report()
+            print(f"campaign {c.campaign}: {c.state}, {c.title!r}, {c.recipients:,} recipient(s) in {len(c.parts)} part(s)")
+            print(f"delivery (parts with a report): {rep.delivered:,} delivered, {rep.failed:,} failed, "
+                  f"{rep.pending:,} pending, {rep.removed:,} removed, {rep.error:,} error")
+            for i, p in enumerate(c.parts, start=1):
+                r = p.report
+                d = f"{r.delivered:,}/{r.total:,} delivered" if r and r.ready else ""
+                print(f"  {i:>3}. {p.controlid}  task {p.taskid or '-':<8} {p.state.value:<23} {p.recipients:>7,}  {d}")
+            return EXIT_OK
+        if cc == "cancel":
+            n = camp.cancel_campaign(s.service, args.campaign)
+            err(f"{n} part(s) dropped; they were never sent")
+            return EXIT_OK
+        result = await with_cancel(
+            lambda cancel: camp.resume_campaign(
+                s.service, args.campaign, progress=progress_printer(), cancel=cancel
+            )
+        )
+    finally:
+        await s.aclose()
+    return report_campaign(result, args.json)
+
+
+async def cmd_retry(args) -> int:
+    s = open_cli_session(args)
+    try:
+        result = await s.service.retry(args.controlid)
+    finally:
+        await s.aclose()
+    return report_submit(result, args.json)
+
+
+async def cmd_tasks(args) -> int:
+    s = open_cli_session(args, need_password=False)
+    try:
+        subs = s.service.tasks()
+    finally:
+        await s.aclose()
+    if args.json:
+        out_json([x.as_json() for x in subs])
+        return EXIT_OK
+    if not subs:
+        print("no submissions in the journal")
+        return EXIT_OK
+    print(f"{'CONTROLID':<19} {'TASKID':<8} {'STATE':<23} {'TITLE':<11} {'CREATED (Baku)':<16} {'SCHEDULED':<16} {'RCPT':>7}  DELIVERY")
+    for x in subs:
+        created = baku.format_baku(baku.from_iso(x.created))
+        sched = "now" if x.scheduled == "NOW" else x.scheduled[:16]
+        rep = x.report
+        delivery = (f"{rep.delivered} ok {rep.failed} failed {rep.pending} pending"
+                    if rep and rep.ready else "")
+        print(f"{x.controlid:<19} {x.taskid or '-':<8} {x.state.value:<23} {x.title:<11} {created:<16} {sched:<16} {x.recipients:>7}  {delivery}")
+    return EXIT_OK
+
+
+async def cmd_report(args) -> int:
+    s = open_cli_session(args)
+    deadline = time.monotonic() + args.timeout
+    delay = 2.0
+    try:
+        while True:
+            report = await s.service.report(args.taskid)
+            if not args.wait or (report.ready and report.pending == 0):
+                break
+            if time.monotonic() + delay > deadline:
+                err("--wait: timed out; report still pending")
+                break
+            if sys.stderr.isatty():
+                err(f"... {'not ready' if not report.ready else f'{report.pending} pending'}; checking again in {delay:.0f}s")
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, 30.0)
+        rows_doc = None
+        if args.detailed and report.ready:
+            fetch = await s.service.detailed_report(args.taskid)
+            if fetch.ready and fetch.report is not None:
+                report = fetch.report
+            rows_doc = []
+            for batch in s.service.iter_detail(args.taskid):
+                rows_doc.extend(r.as_json() for r in batch) if args.json else rows_doc.extend(batch)
+    finally:
+        await s.aclose()
+    if args.json:
+        doc = report.as_json()
+        if args.detailed:
+            doc["recipients"] = rows_doc or []
+        out_json(doc)
+        return EXIT_OK
+    if not report.ready:
+        print(f"task {report.taskid}: report not ready yet (ATL is still processing)")
+        return EXIT_OK
+    print(f"task {report.taskid}: {report.delivered} delivered, {report.failed} failed, "
+          f"{report.pending} pending, {report.removed} removed, {report.error} error")
+    if rows_doc:
+        for r in rows_doc:
+            print(f"  {r.msisdn}  {r.status:<9}  {r.date or '':<19}  {r.message[:40]}")
+    return EXIT_OK
