@@ -129,11 +129,17 @@ async def test_settings_validate_and_save(ui_env):
         screen.query_one("#set-refresh_interval", Input).value = "30"
         screen.query_one("#set-units_interval", Input).value = "120"
         screen.query_one("#set-low_balance_threshold", Input).value = "100000"
+        screen.query_one("#set-max_recipients_per_task", Input).value = "0"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "recipients per task: must be between 1 and" in screen_text(app)
+        screen.query_one("#set-max_recipients_per_task", Input).value = "20000"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
         prefs = load_settings().preferences
         assert (prefs.refresh_interval, prefs.units_interval, prefs.low_balance_threshold) == (30, 120, 100000)
+        assert prefs.max_recipients_per_task == 20000
         assert app.screen.query_one("#hdr-units").has_class("-low")
 
 

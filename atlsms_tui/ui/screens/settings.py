@@ -43,6 +43,7 @@ class SettingsScreen(Screen):
         ("refresh_interval", "Dashboard refresh (s)"),
         ("units_interval", "Balance refresh (s)"),
         ("low_balance_threshold", "Low-balance warning"),
+        ("max_recipients_per_task", "Recipients per task"),
         ("default_title", "Default title"),
     ]
 
@@ -54,6 +55,7 @@ class SettingsScreen(Screen):
             "refresh_interval": f"{prefs.refresh_interval:g}",
             "units_interval": f"{prefs.units_interval:g}",
             "low_balance_threshold": str(prefs.low_balance_threshold),
+            "max_recipients_per_task": str(prefs.max_recipients_per_task),
             "default_title": (profile.default_title or "") if profile else "",
         }
         yield BalanceHeader()
@@ -105,6 +107,8 @@ class SettingsScreen(Screen):
             "refresh_interval": lambda t: _number(t, 2, 3600, False, "refresh"),
             "units_interval": lambda t: _number(t, 10, 86400, False, "balance refresh"),
             "low_balance_threshold": lambda t: _number(t, 0, 10**12, True, "threshold"),
+            # the account's real limit is ATL's to say; this only splits campaigns
+            "max_recipients_per_task": lambda t: _number(t, 1, 10_000_000, True, "recipients per task"),
         }
         for fid, check in checks.items():
             try:
@@ -146,6 +150,7 @@ class SettingsScreen(Screen):
         prefs.refresh_interval = float(values["refresh_interval"])
         prefs.units_interval = float(values["units_interval"])
         prefs.low_balance_threshold = int(values["low_balance_threshold"])
+        prefs.max_recipients_per_task = int(values["max_recipients_per_task"])
         prefs.theme = values["theme"]
         profile = self._settings_profile()
         if profile is not None and "default_title" in values:
