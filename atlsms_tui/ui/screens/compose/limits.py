@@ -1,0 +1,26 @@
+"""Thresholds of the compose screen: when work moves to a worker, how
+much of a long list is shown."""
+
+from __future__ import annotations
+
+from ....models import State
+
+# Pastes up to this size are parsed at once (well under a millisecond);
+# bigger ones wait for typing to pause and are parsed in a worker.
+SYNC_PARSE_CHARS = 20_000
+PARSE_DEBOUNCE = 0.3
+# Rows of the individual preview table; the rest stay in memory only.
+PREVIEW_ROWS = 500
+# Issues listed under the recipients; the counts always cover all of them.
+ISSUES_SHOWN = 50
+UCS2_SHOWN = 8
+# Merges of up to this many rows run as the template is typed; bigger ones
+# wait for a pause in the typing.
+SYNC_MERGE_ROWS = 2_000
+OPTOUT_DEBOUNCE = 0.4
+OPTOUTS_LISTED = 5
+XLSX = (".xlsx", ".xlsm")
+
+# After these outcomes the campaign must not be sent again from this form:
+# it was accepted, or it may have been (uncertain: settle it with retry).
+CLEAR_STATES = (State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID, State.UNCERTAIN, State.SENDING)

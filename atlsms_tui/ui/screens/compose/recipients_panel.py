@@ -1,0 +1,123 @@
+"""Bulk recipients: the typed numbers (parsed at once or in a worker) and
+the Numbers panel beside them."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.markup import escape
+from textual import on, work
+from textual.widgets import Static, TextArea
+
+from ....msisdn import parse_numbers
+from ..confirm import plural
+from .limits import ISSUES_SHOWN, PARSE_DEBOUNCE, SYNC_PARSE_CHARS
+from .oneline import one_line
+from .part import ComposePart
+
+
+class RecipientsPanelPart(ComposePart):
+    """The numbers to send and what was left out of them, and why."""
+
+    @on(TextArea.Changed, "#numbers")
+    def _numbers_changed(self) -> None:
+        text = self.query_one("#numbers", TextArea).text
+        if self._parse_timer is not None:
+            self._parse_timer.stop()
+            self._parse_timer = None
+        if len(text) <= SYNC_PARSE_CHARS:
+            self.workers.cancel_group(self, "parse")
+            self._parsing = False
+            self._typed = parse_numbers(text)
+            self._render_numbers()
+        else:
+            self._parsing = True
+            self._render_numbers()
+            self._parse_timer = self.set_timer(PARSE_DEBOUNCE, self._parse_later)
+
+    def _parse_later(self) -> None:
+        self._parse_timer = None
+        self._parse_numbers(self.query_one("#numbers", TextArea).text)
+
+    @work(exclusive=True, exit_on_error=False, group="parse")
+    async def _parse_numbers(self, text: str) -> None:
+        parsed = await asyncio.to_thread(parse_numbers, text)
+        self._typed = parsed
+        self._parsing = False
+        self._render_numbers()
+
+    def _bulk_numbers(self) -> list[str]:
+        """Numbers to send: the file's (or group's) then the typed ones, each once."""
+        merged = dict.fromkeys(r.msisdn for r in self._file.records) if self._file else {}
+        merged.update(dict.fromkeys(self._typed.valid))
+        return list(merged)
+
+    def _file_issue(self, issue) -> str:
+        rep = self._file
+        if rep is not None and rep.kind == "list":
+            where = f"{issue.row}:{issue.column}" if issue.column else f"{issue.row}"
+        else:
+            where = f"row {issue.row}"
+        return f" file {where} [red]{escape(one_line(issue.raw, 16))}[/]: {escape(issue.reason)}"
+
+    def _render_numbers(self) -> None:
+        typed, file = self._typed, self._file
+        total = len(self._bulk_numbers())
+        lines: list[str] = []
+        if self._parsing:
+            lines.append("[i]checking the numbers…[/]")
+        lines.append(f"[b]{plural(total, 'number')}[/] to send")
+        opt = self._optouts
+        opted = len(opt.removed) if opt is not None and self.mode == "bulk" else 0
+        parts = self._parts_for(max(total - opted, 0))
+        if parts > 1:
+            lines.append(f"[b]{parts:,} tasks[/] of at most {self.max_per_task:,}")
+        if opted:
+            lines.append(f"[yellow]{len(opt.removed):,} on the opt-out list[/] (not sent)")
+        invalid = len(typed.invalid) + (len(file.invalid) if file else 0)
+        dups = len(typed.duplicates) + (file.duplicates if file else 0)
+        if file is not None:
+            cross = len(file.records) + len(typed.valid) - total
+            kind = "group" if file.kind == "group" else "file"
+            if file.kind == "group":
+                lines.append(f"group {escape(self._file_name)}: {plural(len(file.records), 'number')}")
+            else:
+                lines.append(f"file {escape(self._file_name)}: {escape(file.summary())}")
+                lines.append(f"[dim]{escape(file.operator_line())}[/]")
+            for w in file.warnings[:3]:
+                lines.append(f"[yellow]{escape(w)}[/]")
+            if cross:
+                lines.append(f"{cross:,} typed also in the {kind}")
+        if dups:
+            lines.append(f"{plural(dups, 'duplicate')} (sent once)")
+        if invalid:
+            lines.append(f"[red b]{invalid:,} invalid[/] (not sent):")
+        shown = 0
+        for issue in typed.invalid[:ISSUES_SHOWN]:
+            col = f":{issue.column}" if getattr(issue, "column", None) else ""
+            lines.append(f" {issue.line}{col} [red]{escape(one_line(issue.raw, 16))}[/]: {escape(issue.reason)}")
+            shown += 1
+        for issue in (file.invalid if file else [])[: max(0, ISSUES_SHOWN - shown)]:
+            lines.append(self._file_issue(issue))
+            shown += 1
+        if invalid > shown:
+            lines.append(f" … and {invalid - shown:,} more (F10 report)")
+        if file is not None and file.recovered:
+            lines.append(f"{plural(len(file.recovered), 'number')} recovered from Excel damage:")
+            for issue in file.recovered[:10]:
+                lines.append(f" row {issue.row} {escape(one_line(issue.raw, 18))} → {escape(issue.reason.rsplit(': ', 1)[-1])}")
+        if dups:
+            lines.append("duplicates:")
+            for issue in typed.duplicates[: max(0, ISSUES_SHOWN - shown)]:
+                lines.append(f" {issue.line}:{issue.column} {escape(one_line(issue.raw, 16))}: {escape(issue.reason)}")
+                shown += 1
+            for issue in (file.duplicate_rows if file else [])[: max(0, ISSUES_SHOWN - shown)]:
+                lines.append(f"{self._file_issue(issue)}")
+                shown += 1
+        self.query_one("#rcp-summary", Static).update("\n".join(lines))
+        panel = self.query_one("#rcp-panel")
+        panel.border_title = f"Numbers: {total:,}"
+        panel.set_class(invalid > 0, "-has-invalid")
+        self._render_estimate()
+        if self.mode == "bulk":
+            self._schedule_optouts()

@@ -1,0 +1,128 @@
+"""CampaignResultScreen: what became of every part of a campaign (issue 5)."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from ....models import State
+from .styles import CSS_FILE
+from .wording import plural
+
+
+_PART_STYLE = {
+    State.ACCEPTED: "green",
+    State.ACCEPTED_WITHOUT_TASKID: "cyan",
+    State.REJECTED: "red",
+    State.FAILED: "red",
+    State.UNCERTAIN: "yellow",
+    State.SENDING: "yellow",
+    State.QUEUED: "dim",
+    State.CANCELLED: "dim",
+}
+
+_CAMPAIGN_TITLE = {
+    "accepted": ("-accepted", "Campaign accepted by ATL"),
+    "partial": ("-uncertain", "Partly sent"),
+    "uncertain": ("-uncertain", "Outcome unknown for some parts"),
+    "incomplete": ("-uncertain", "Stopped: some parts not sent"),
+    "rejected": ("-rejected", "Rejected by ATL: nothing was sent"),
+    "failed": ("-failed", "Not sent"),
+}
+
+
+def campaign_lines(result) -> list[str]:
+    """The plain-words verdict of a multi-part campaign (tested directly)."""
+    ok = (State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID)
+    rs = result.results
+    sent = sum(r.recipients for r in rs if r.state in ok)
+    total_parts = len(rs) + len(result.queued)
+    lines = [
+        f"Campaign [b]{escape(str(result.campaign))}[/]: {plural(total_parts, 'task')}, "
+        f"{sum(1 for r in rs if r.state in ok):,} accepted ({plural(sent, 'recipient')})."
+    ]
+    bad = [i for i, r in enumerate(rs, 1) if r.state in (State.REJECTED, State.FAILED)]
+    unsure = [i for i, r in enumerate(rs, 1) if r.state in (State.UNCERTAIN, State.SENDING)]
+    if bad:
+        lines.append(f"[red]Not sent: part {', '.join(map(str, bad))}[/] (rejected or failed: no units spent).")
+    if unsure:
+        lines.append(
+            f"[yellow b]Outcome unknown: part {', '.join(map(str, unsure))}[/]. Do NOT send them again: "
+            "settle them with retry (s) on the dashboard, or atlsms-tui campaign resume "
+            f"{escape(str(result.campaign))}, which resend under the same control ids."
+        )
+    if result.queued:
+        lines.append(
+            f"[b]{plural(len(result.queued), 'part')} not sent yet[/] (stopped). r resumes them here; "
+            f"or later: atlsms-tui campaign resume {escape(str(result.campaign))} "
+            f"(drop them: campaign cancel)."
+        )
+    if getattr(result, "optouts_removed", 0):
+        lines.append(f"{plural(result.optouts_removed, 'recipient')} left out: on the opt-out list.")
+    return lines
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class CampaignResultScreen(ModalScreen[str | None]):
+    """What became of every part of a campaign. Enter/Esc closes; r resumes
+    the parts left queued or uncertain (dismisses with "resume")."""
+
+    CSS_PATH = CSS_FILE
+    BINDINGS = [
+        Binding("enter,escape", "close", "Close", id="result_close"),
+        Binding("r", "resume", "Resume", id="campaign_resume"),
+    ]
+
+    def __init__(self, result) -> None:
+        super().__init__()
+        self.result = result
+
+    def _resumable(self) -> bool:
+        r = self.result
+        return bool(r.queued) or any(x.state in (State.UNCERTAIN, State.SENDING) for x in r.results)
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "resume":
+            return self._resumable()
+        return True
+
+    def compose(self) -> ComposeResult:
+        r = self.result
+        cls, title = _CAMPAIGN_TITLE.get(r.state, ("-uncertain", r.state))
+        with Vertical(id="dialog", classes=f"dialog -result -campaign {cls}"):
+            yield Static(title, classes="dialog-title", id="result-title")
+            yield Static("\n".join(campaign_lines(r)), classes="dialog-text", id="result-text")
+            yield DataTable(id="parts", cursor_type="row", zebra_stripes=True, show_cursor=False)
+            keys = "Enter/Esc close" + ("    [b]r[/] resume" if self._resumable() else "")
+            yield Static(keys, classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#parts", DataTable)
+        table.add_columns("Part", "Recipients", "State", "Task id / answer")
+        for i, x in enumerate(self.result.results, 1):
+            colour = _PART_STYLE.get(x.state, "")
+            if x.taskid:
+                what = f"task {x.taskid}"
+            elif x.code:
+                what = f"error {x.code}: {x.wording}"
+            else:
+                what = x.detail or ""
+            table.add_row(str(i), f"{x.recipients:,}", f"[{colour}]{x.state.value}[/]",
+                          escape(_clip(what, 40)), key=x.controlid)
+        n = len(self.result.results)
+        for j, cid in enumerate(self.result.queued, n + 1):
+            table.add_row(str(j), "", "[dim]queued[/]", "not sent (stopped)", key=cid)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_resume(self) -> None:
+        if self._resumable():
+            self.dismiss("resume")

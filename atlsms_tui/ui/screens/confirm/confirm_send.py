@@ -1,0 +1,101 @@
+"""SendSummary and ConfirmSendScreen: the last look before money is spent.
+
+It repeats everything that costs units (recipients, segments, encoding,
+schedule) and says DEMO loudly when nothing real is sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from .styles import CSS_FILE
+from .wording import fmt_int, plural
+
+
+@dataclass
+class SendSummary:
+    """What the confirm modal shows: everything that decides the cost."""
+
+    title: str
+    recipients: int
+    individual: bool
+    encoding: str
+    segments: int
+    units: int
+    balance: int | None
+    schedule: str  # "now" or "YYYY-MM-DD HH:MM Baku time"
+    demo: bool = False
+    profile: str = ""
+    notes: list[str] = field(default_factory=list)  # skipped rows etc.
+    parts: int = 1  # tasks the campaign goes out as (issue 5)
+    per_task: int = 0  # the cap that splits it
+    optouts: str = ""  # what the opt-out list removes, and why (issue 4)
+    optout_lines: list[str] = field(default_factory=list)  # the first numbers removed
+
+    @property
+    def balance_after(self) -> int | None:
+        return None if self.balance is None else self.balance - self.units
+
+
+class ConfirmSendScreen(ModalScreen[bool]):
+    """The last check before a submit. y/Enter sends, n/Escape goes back."""
+
+    CSS_PATH = CSS_FILE
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Send", id="confirm_yes"),
+        Binding("n,escape", "answer(False)", "Cancel", id="confirm_no"),
+    ]
+
+    def __init__(self, summary: SendSummary) -> None:
+        super().__init__()
+        self.summary = summary
+
+    def compose(self) -> ComposeResult:
+        s = self.summary
+        with Vertical(id="dialog", classes="dialog -confirm"):
+            yield Static("Send this campaign?", classes="dialog-title")
+            if s.demo:
+                yield Static(
+                    " DEMO  simulated server: nothing reaches real phones",
+                    classes="demo-marker",
+                )
+            kind = "individual messages" if s.individual else "one message to all"
+            seg = f"longest {plural(s.segments, 'segment')}" if s.individual else plural(s.segments, "segment")
+            after = s.balance_after
+            after_text = fmt_int(after)
+            if after is not None and after < 0:
+                after_text = f"[b red]{after:,} (not enough units)[/]"
+            rows = [
+                ("Profile", escape(s.profile)) if s.profile else None,
+                ("Title", escape(s.title)),
+                ("Recipients", f"{s.recipients:,}  ({kind})"),
+                ("Encoding", f"{s.encoding}, {seg}"),
+                ("Units", f"{s.units:,} estimated"),
+                ("Balance", f"{fmt_int(s.balance)} → {after_text} after"),
+                ("Schedule", escape(s.schedule)),
+            ]
+            if s.parts > 1:
+                rows.append((
+                    "Tasks",
+                    f"[b]{s.parts:,} tasks[/] of at most {s.per_task:,} recipients, sent one "
+                    "after the other (c stops between tasks)",
+                ))
+            if s.optouts:
+                rows.append(("Opt-outs", escape(s.optouts)))
+            text = "\n".join(f"[dim]{k:<11}[/]{v}" for k, v in (r for r in rows if r))
+            yield Static(text, id="confirm-facts", classes="dialog-text")
+            notes = [escape(n) for n in s.notes] + [f"[dim]{escape(n)}[/]" for n in s.optout_lines]
+            if notes:
+                with VerticalScroll(id="confirm-notes"):
+                    for note in notes:
+                        yield Static(note, classes="dialog-note")
+            yield Static("[b]y[/]/Enter send    [b]n[/]/Esc back to the form", classes="dialog-keys")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)

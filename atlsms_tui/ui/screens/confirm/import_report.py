@@ -1,0 +1,41 @@
+"""ImportReportScreen: the whole report of a recipient import."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from .styles import CSS_FILE
+
+
+class ImportReportScreen(ModalScreen[None]):
+    """The whole report of a recipient import (imports.ImportReport.lines):
+    counts, operators, every invalid row with its reason, Excel damage
+    recovered, duplicates. Enter/Esc closes."""
+
+    CSS_PATH = CSS_FILE
+    BINDINGS = [Binding("enter,escape", "close", "Close", id="report_close")]
+
+    def __init__(self, report, limit: int = 200) -> None:
+        super().__init__()
+        self.report = report
+        self.limit = limit
+
+    def compose(self) -> ComposeResult:
+        rep = self.report
+        with Vertical(id="dialog", classes="dialog -report"):
+            yield Static(escape(f"Import report: {rep.source}"), classes="dialog-title")
+            with VerticalScroll(id="report-body"):
+                yield Static("\n".join(escape(line) for line in rep.lines(limit=self.limit)),
+                             id="report-text", classes="dialog-text")
+            yield Static("↑↓ scroll    Enter/Esc close", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#report-body").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
