@@ -187,6 +187,96 @@ async def test_task_detail_export_error_is_shown(ui_env, tmp_path):
         assert isinstance(app.screen, TaskDetailScreen)
 
 
+async def test_task_detail_first_paint_shows_the_first_page(ui_env, monkeypatch):
+    """Opening reads the first page while the screen mounts and paints once
+    with it: no empty table first, no second read after the first layout."""
+    from atlsms_tui.ui.screens import task_detail
+
+    monkeypatch.setattr(task_detail, "FIRST_PAGE_WAIT", 10.0)  # a slow test machine still gets it
+    session = ui_env.demo_session()
+    result = await ui_env.submit(session, n=40)
+    ui_env.advance(60)
+    assert (await session.service.detailed_report(result.taskid, lambda rows: None)).rows == 40
+    app = ui_env.app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = TaskDetailScreen(result.controlid)
+        painted: list[tuple[int, int]] = []
+        original = app._display
+
+        def display(target, renderable):
+            if renderable is not None and target is screen and not painted:
+                table = screen.query_one("#detail-table", DataTable)
+                painted.append((table.row_count, screen.row_total))
+            return original(target, renderable)
+
+        app._display = display
+        loads = []
+        monkeypatch.setattr(screen, "load_page", lambda: loads.append(1))
+        await app.push_screen(screen)
+        await settle(pilot)
+        assert painted and painted[0] == (screen.page_size, 40)
+        assert screen.page_size == screen.query_one("#detail-table").size.height - 1 == SIZE[1] - 8
+        assert loads == []  # the page read at compose was the right one
+        assert "40 rcpt" in screen_text(app) and f"rows 1-{screen.page_size} of 40" in screen_text(app)
+
+
+async def test_task_detail_opens_when_the_store_is_slow(ui_env, monkeypatch):
+    """A first page that is not read by the time the screen is mounted is
+    shown when it comes (the summary worker waits for it), and a refresh
+    reads it again."""
+    import threading
+
+    from atlsms_tui.ui.screens import task_detail
+
+    monkeypatch.setattr(task_detail, "FIRST_PAGE_WAIT", 0.0)
+    session = ui_env.demo_session()
+    result = await ui_env.submit(session, n=30)
+    ui_env.advance(60)
+    task = session.service.task
+    reads = []
+    release = threading.Event()
+
+    def slow_task(controlid):  # in the reading thread: held until the screen is up
+        reads.append(controlid)
+        release.wait(10)
+        return task(controlid)
+
+    monkeypatch.setattr(session.service, "task", slow_task)
+    app = ui_env.app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = TaskDetailScreen(result.controlid)
+        await app.push_screen(screen)
+        await pilot.pause(0.05)
+        assert screen.is_mounted and screen.query_one("#detail-table", DataTable).row_count == 0
+        release.set()
+        await pilot.pause(0.1)
+        await settle(pilot)
+        assert screen.query_one("#detail-table", DataTable).row_count == screen.page_size
+        assert f"rows 1-{screen.page_size} of 30" in screen_text(app)
+        await pilot.press("r")
+        await pilot.pause(0.1)
+        await settle(pilot)
+        assert len(reads) == 2 and screen.row_total == 30
+
+
+async def test_task_detail_of_an_unknown_submission(ui_env):
+    app = ui_env.app(ui_env.demo_session())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = TaskDetailScreen("99999999999999")
+        await app.push_screen(screen)
+        await settle(pilot)
+        assert "No submission 99999999999999 in the journal." in screen_text(app)
+        await pilot.press("e")  # no task id: nothing to export, no export bar
+        await settle(pilot)
+        assert not screen.query("#detail-export")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+
+
 # ---------------------------------------------------------------- snapshots
 
 

@@ -11,6 +11,7 @@ its matches. Every read runs in a worker thread."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import csv
 import os
 from datetime import datetime
@@ -21,6 +22,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
@@ -41,6 +43,12 @@ FILTERS: dict[str, DeliveryStatus | None] = {
 }
 STATUS_STYLE = {1: "yellow", 2: "green", 3: "red", 4: "grey50", 5: "magenta"}
 STATUS_LABEL = {1: "pending", 2: "delivered", 3: "failed", 4: "removed", 5: "error"}
+# Rows of the screen that are not table body (header, summary 3, controls,
+# pager, footer, the table's own header row): the first page is read for the
+# height the table will have, before it is laid out.
+CHROME_ROWS = 8
+# Seconds the screen's first paint may wait for the first page (on_mount).
+FIRST_PAGE_WAIT = 0.05
 
 
 class PagedTable(DataTable):
@@ -70,6 +78,8 @@ class PagedTable(DataTable):
 
 class TaskDetailScreen(Screen):
     TITLE = "Task detail"
+    # The table, not the search box, takes the keys: 0-5 and paging work at once.
+    AUTO_FOCUS = "#detail-table"
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
         Binding("r", "refresh", "Refresh", id="detail_refresh"),
@@ -94,7 +104,7 @@ class TaskDetailScreen(Screen):
         self.status_filter: DeliveryStatus | None = None
         self.search_text = ""
         self.row_offset = 0
-        self.page_size = 15
+        self.page_size = 15  # until compose knows the terminal's height
         self.row_total = 0
         self._fetch_note = ""
         # What the current total was computed for: (status, search); None: stale.
@@ -103,8 +113,19 @@ class TaskDetailScreen(Screen):
         self._loaded_offset = 0
         self._page_seqs: list[int] = []
         self._busy = ""  # "counting…" / "searching…" while a new total is on its way
+        self._first: asyncio.Future | None = None  # the read of the first page (compose, refresh)
+        self._stored = None  # service.detail_info of the task when it was last read
 
     def compose(self) -> ComposeResult:
+        # Opening is what an operator waits for most: read the submission and
+        # its first page in a thread now, while the widgets below are mounted
+        # (that takes longer than the read), so on_mount can fill the table
+        # before the first paint instead of painting an empty table and then
+        # the page (each paint of this screen costs ~15 ms). The page is read
+        # for the height the table will have (CHROME_ROWS), so no second read
+        # follows the first layout; a resize still corrects it (table_resized).
+        self.page_size = max(1, self.app.size.height - CHROME_ROWS)
+        self._first = self._start_first_read()
         yield BalanceHeader()
         yield Static("", id="detail-summary")
         with Horizontal(id="detail-controls"):
@@ -118,46 +139,78 @@ class TaskDetailScreen(Screen):
         table.add_column("Message", key="message")
         yield table
         yield Static("", id="detail-pager")
-        with Horizontal(id="detail-export"):
-            yield Label("CSV file:", id="detail-export-label")
-            yield Input(id="detail-export-path", compact=True)
+        # The export bar (#detail-export) is mounted by the first "e": one
+        # container, label and input fewer to build when the screen opens.
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.query_one("#detail-export").display = False
-        # The table, not the search box, takes the keys: 0-5 and paging work at once.
-        self.query_one("#detail-table").focus()
+    async def on_mount(self) -> None:
         self._update_filter()
-        self._load_summary()
+        first = self._first
+        if not first.done():
+            # The page is a few ms away: wait for it (the loop runs on, only
+            # this screen's first paint waits) and paint once with it, rather
+            # than paint an empty table and then the page; painting first
+            # would also starve the reading thread of the GIL. Never long: a
+            # busy store shows the screen at once and the page when it comes.
+            await asyncio.wait((first,), timeout=FIRST_PAGE_WAIT)
+        if first.done() and not first.cancelled() and first.exception() is None:
+            self._first = None
+            if self._show_first(first.result()):
+                self._load_summary(shown=True)
+        else:  # still reading (or failed): the worker waits for it
+            self._load_summary()
 
     # --------------------------------------------------------- summary
 
-    @work(exclusive=True, group="detail-summary", exit_on_error=False)
-    async def _load_summary(self, fetch: bool | None = None) -> None:
-        """Show what the store has; then ask ATL (report, detailed report)."""
-        service = self.app.service
+    def _start_first_read(self) -> asyncio.Future:
+        """Start _read_first in a thread, as asyncio.to_thread does, but at
+        once: a Worker (or a to_thread in one) only starts when the loop
+        comes round, after the mount. _load_summary, a Worker, takes the
+        result when on_mount could not."""
         first = self.row_offset, self.page_size, self.status_filter, self.search_text
+        ctx = contextvars.copy_context()
+        return asyncio.get_running_loop().run_in_executor(
+            None, ctx.run, self._read_first, self.app.service, first)
 
-        def read():
-            # The submission and its first page in one trip: opening is what
-            # an operator waits for most.
-            sub = service.task(self.controlid)
-            page = self._read_page(service, sub.taskid, *first) if sub is not None and sub.taskid else None
-            return sub, page
+    def _read_first(self, service, first: tuple):
+        """In a thread: the submission, its first page and what the store
+        holds of its detailed report (count, when), in one trip."""
+        sub = service.task(self.controlid)
+        page = stored = None
+        if sub is not None and sub.taskid:
+            page = self._read_page(service, sub.taskid, *first)
+            stored = service.detail_info(sub.taskid)
+        return first, sub, page, stored
 
-        sub, page = await asyncio.to_thread(read)
+    def _show_first(self, result) -> bool:
+        """Show what _read_first read; False: no such submission."""
+        first, sub, page, self._stored = result
         if sub is None:
             self.query_one("#detail-summary", Static).update(f"No submission {self.controlid} in the journal.")
-            return
+            return False
         self.sub = sub
         self._show_summary()
         if page is not None and first == (self.row_offset, self.page_size, self.status_filter, self.search_text):
             self._apply_page(page)
         else:
             self.load_page()
+        return True
+
+    @work(exclusive=True, group="detail-summary", exit_on_error=False)
+    async def _load_summary(self, fetch: bool | None = None, shown: bool = False) -> None:
+        """Show what the store has (unless on_mount did); then ask ATL
+        (report, detailed report)."""
+        service = self.app.service
+        if not shown:
+            first, self._first = self._first, None
+            if first is None:  # a refresh: read again
+                first = self._start_first_read()
+            if not self._show_first(await first):
+                return
+        sub = self.sub
         if not sub.taskid or sub.state is not State.ACCEPTED:
             return
-        stored = await asyncio.to_thread(service.detail_info, sub.taskid)
+        stored = self._stored
         try:
             self._note("asking ATL for the report…")
             rep = await service.report(sub.taskid)
@@ -388,11 +441,16 @@ class TaskDetailScreen(Screen):
 
     # ---------------------------------------------------------- export
 
-    def action_export(self) -> None:
+    async def action_export(self) -> None:
         if self.sub is None or not self.sub.taskid:
             self.notify("This submission has no task id: there is no report to export.", severity="warning")
             return
-        box = self.query_one("#detail-export")
+        try:
+            box = self.query_one("#detail-export")
+        except NoMatches:  # the first export: build the bar now (see compose)
+            box = Horizontal(Label("CSV file:", id="detail-export-label"),
+                             Input(id="detail-export-path", compact=True), id="detail-export")
+            await self.mount(box, before="#detail-pager")
         box.display = True
         path_input = self.query_one("#detail-export-path", Input)
         if not path_input.value:
@@ -413,19 +471,27 @@ class TaskDetailScreen(Screen):
             return
         what = "" if status is None and not search else " (filtered)"
         self.notify(f"Exported {count:,} rows{what} to {path}", timeout=8)
-        self.query_one("#detail-export").display = False
-        self.query_one("#detail-table").focus()
+        self._hide_export()
 
     # --------------------------------------------------------- actions
 
     def action_refresh(self) -> None:
         self._load_summary(fetch=True)
 
+    def _hide_export(self) -> bool:
+        """Hide the export bar; False if it was not showing."""
+        try:
+            export = self.query_one("#detail-export")
+        except NoMatches:
+            return False
+        if not export.display:
+            return False
+        export.display = False
+        self.query_one("#detail-table").focus()
+        return True
+
     def action_back(self) -> None:
-        export = self.query_one("#detail-export")
-        if export.display:
-            export.display = False
-            self.query_one("#detail-table").focus()
+        if self._hide_export():
             return
         if self.focused is self.query_one("#detail-search"):
             self.query_one("#detail-table").focus()
