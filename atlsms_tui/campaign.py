@@ -188,7 +188,9 @@ async def submit_campaign(
         return CampaignResult(None, [result], optouts_removed=optouts_removed)
 
     campaign = "C" + new_controlid()
-    service.store.create_campaign(campaign, service.profile.name, draft.title.strip(), total, len(parts))
+    await asyncio.to_thread(
+        service.store.create_campaign, campaign, service.profile.name, draft.title.strip(), total, len(parts)
+    )
     done = 0
     journalled: list[Submission] = []
     for i, part in enumerate(parts, start=1):
@@ -260,8 +262,8 @@ async def resume_campaign(
     cancel: asyncio.Event | None = None,
 ) -> CampaignResult:
     """Send queued parts and settle uncertain ones; accepted parts are never resent."""
-    service.store.recover_orphans()
-    c = load_campaign(service, campaign)
+    await asyncio.to_thread(service.store.recover_orphans)
+    c = await asyncio.to_thread(load_campaign, service, campaign)
     return await _send_parts(service, campaign, c.parts, progress or (lambda _p: None), cancel)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ from .store import ControlIdClash, DetailPage, Store, new_controlid
 STATE_DEPENDENT_CODES = {"105", "113", "118"}
 
 MAX_TITLE = 11
+
+# Detailed-report rows per store write while a report downloads.
+DETAIL_WRITE_BATCH = 20_000
 
 Progress = Callable[[str], None]
 
@@ -261,7 +265,7 @@ class Service:
     async def send_queued(self, controlid: str, progress: Progress | None = None) -> SubmitResult:
         """Send a journalled, never-sent submission: its first attempt."""
         say = progress or (lambda _s: None)
-        sub = self.store.claim_queued(controlid)
+        sub = await asyncio.to_thread(self.store.claim_queued, controlid)
         if sub is None:
             raise InputError(f"submission {controlid} is not queued (already sent or being sent)")
         content, spool = await self._load_journalled(sub)
@@ -361,15 +365,15 @@ class Service:
     async def retry(self, controlid: str, progress: Progress | None = None) -> SubmitResult:
         """Settle an uncertain submission: resend it, same controlid, same payload."""
         say = progress or (lambda _s: None)
-        self.store.recover_orphans()
-        existing = self.store.get_submission(controlid)
+        await asyncio.to_thread(self.store.recover_orphans)
+        existing = await asyncio.to_thread(self.store.get_submission, controlid)
         if existing is None:
             raise NotFoundError(f"no submission with controlid {controlid} in the journal")
         if not existing.state.settleable:
             raise InputError(
                 f"submission {controlid} is {existing.state.value}, not uncertain: nothing to settle"
             )
-        target = self.store.submission_target(controlid)
+        target = await asyncio.to_thread(self.store.submission_target, controlid)
         # The demo's simulator listens on a new port each run: its URL is not
         # the account's identity there.
         if target and (target[1] != self.profile.login or (
@@ -379,7 +383,7 @@ class Service:
                 f"submission {controlid} was sent to {target[0]} as {target[1]}; "
                 f"use that profile to settle it"
             )
-        sub = self.store.claim_for_resend(controlid)
+        sub = await asyncio.to_thread(self.store.claim_for_resend, controlid)
         if sub is None:
             raise InputError(f"submission {controlid} is being sent by another running instance")
         content, spool = await self._load_journalled(sub)
@@ -401,7 +405,7 @@ class Service:
         result = SubmitResult(
             State.UNCERTAIN, sub.controlid, sub.recipients, sub.segments, sub.units_estimate
         )
-        self.store.mark_attempt(sub.controlid)
+        await asyncio.to_thread(self.store.mark_attempt, sub.controlid)
         try:
             answer: SubmitAnswer = await self.client.submit(content, spool)
         except SubmitUncertain as exc:
@@ -430,8 +434,12 @@ class Service:
                 )
             else:
                 result.state = State.REJECTED
-        self.store.finish_submission(
-            sub.controlid, result.state, taskid=result.taskid, code=result.code, detail=result.detail
+        # Off the event loop: a durable commit waits for the disk.
+        await asyncio.to_thread(
+            functools.partial(
+                self.store.finish_submission,
+                sub.controlid, result.state, taskid=result.taskid, code=result.code, detail=result.detail,
+            )
         )
         return result
 
@@ -474,23 +482,48 @@ class Service:
         # detail screen's filter totals); mapped to the summary at the end.
         raw: Counter[int] = Counter()
 
+        # Rows are written in large batches (one durable commit each, not one
+        # per network chunk), by a thread, while the next ones download and
+        # parse: at most one write in flight.
+        batch: list = []
+        writing: asyncio.Future | None = None
+
+        async def flush() -> None:
+            nonlocal seq, writing
+            if writing is not None:
+                await writing
+                writing = None
+            if batch:
+                rows, start = batch[:], seq
+                batch.clear()
+                seq += len(rows)
+                writing = asyncio.ensure_future(asyncio.to_thread(store.add_detail_rows, gen, start, rows))
+
         async def on_rows(rows) -> None:
-            nonlocal seq
-            await asyncio.to_thread(store.add_detail_rows, gen, seq, rows)
-            seq += len(rows)
+            batch.extend(rows)
             raw.update(r.status_code for r in rows)
+            if len(batch) >= DETAIL_WRITE_BATCH:
+                await flush()
             if progress:
-                progress(seq)
+                progress(seq + len(batch))
 
         async def on_restart() -> None:
-            nonlocal seq
+            nonlocal seq, writing
+            if writing is not None:
+                await asyncio.gather(writing, return_exceptions=True)
+                writing = None
+            batch.clear()
             await asyncio.to_thread(store.discard_detail, gen)
             seq = 0
             raw.clear()
 
         try:
             ready = await self.client.detailed_report(taskid, on_rows, on_restart=on_restart)
+            await flush()
+            await flush()  # the last batch's write
         except BaseException:
+            if writing is not None:
+                await asyncio.gather(writing, return_exceptions=True)
             await asyncio.to_thread(store.discard_detail, gen)
             raise
         if not ready:
