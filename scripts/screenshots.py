@@ -45,6 +45,13 @@ async def _seed_tasks(env, session) -> None:
     await env.submit(session, n=7, title="DEMO")
     env.advance(8)
     await env.submit(session, n=30, title="ATL", message="Later")
+    # a campaign over the per-task cap: three parts, one grouped row
+    from atlsms_tui import campaign
+    from atlsms_tui.models import Recipient
+    from atlsms_tui.service import Draft
+
+    rs = [Recipient(f"99455{2000000 + i:07d}") for i in range(9)]
+    return await campaign.submit_campaign(session.service, Draft("ATL", rs, "Endirim 20%"), max_per_task=4)
 
 
 async def shoot(out: Path, text: bool) -> int:
@@ -55,7 +62,7 @@ async def shoot(out: Path, text: bool) -> int:
     try:
         env.add_profile("main", current=True)
         session = env.demo_session()
-        await _seed_tasks(env, session)
+        multi = await _seed_tasks(env, session)
         app = env.app(session)
 
         async with app.run_test(size=SIZE) as pilot:
@@ -125,6 +132,35 @@ async def shoot(out: Path, text: bool) -> int:
             await pilot.press("o")
             await snap("settings")
             await back()
+
+            lists = _screen("lists", "ListsScreen")
+            if lists is not None:
+                app.push_screen(lists())
+                await snap("lists")
+                await back()
+
+            detail = _screen("campaign_detail", "CampaignDetailScreen")
+            if detail is not None and multi is not None and multi.campaign:
+                app.push_screen(detail(multi.campaign))
+                await snap("campaign_detail")
+                await back()
+
+            result = _screen("confirm", "SubmitResultScreen")
+            uncertain = [t for t in session.service.tasks() if t.state.value == "uncertain"]
+            if result is not None and uncertain:
+                from atlsms_tui.service import SubmitResult
+
+                u = uncertain[0]
+                app.push_screen(result(SubmitResult(u.state, u.controlid, u.recipients, u.segments,
+                                                    u.units_estimate, detail=u.detail)))
+                await snap("result_uncertain")
+                await back()
+
+            cresult = _screen("confirm", "CampaignResultScreen")
+            if cresult is not None and multi is not None:
+                app.push_screen(cresult(multi))
+                await snap("campaign_result")
+                await back()
 
             await pilot.press("f1")
             await snap("help")

@@ -16,7 +16,8 @@ from atlsms_tui.models import DeliveryStatus, DetailRow, Recipient, Report, Stat
 from atlsms_tui.service import Draft
 from atlsms_tui.simulator import Fault
 from atlsms_tui.store import Store, search_variants
-from atlsms_tui.ui.screens.campaign_detail import CampaignDetailScreen, ConfirmModal
+from atlsms_tui.ui.screens.campaign_detail import CampaignDetailScreen
+from atlsms_tui.ui.screens.confirm import AskScreen
 from atlsms_tui.ui.screens.dashboard import DashboardScreen
 from atlsms_tui.ui.screens.task_detail import TaskDetailScreen
 from ui_helpers import screen_text, settle, ui_env, ui_env_sync  # noqa: F401  (fixtures)
@@ -112,7 +113,7 @@ async def test_resume_settles_uncertain_part_without_resending_accepted(ui_env):
         assert str(screen.query_one("#camp-parts", DataTable).get_row_at(1)[0]) == "⚠2"
         await pilot.press("s")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmModal)
+        assert isinstance(app.screen, AskScreen)
         shown = flat(screen_text(app))
         assert "1 uncertain part(s)" in shown and "2 accepted part(s): never resent" in shown
         await pilot.press("y")
@@ -144,7 +145,7 @@ async def test_queued_parts_resume_from_dashboard_and_cancel(ui_env):
         table.move_cursor(row=table.get_row_index(second.campaign))
         await pilot.press("x")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmModal)
+        assert isinstance(app.screen, AskScreen)
         assert "2 part(s), 3 recipients, were never sent" in flat(screen_text(app))
         await pilot.press("n")
         await settle(pilot)
@@ -186,7 +187,7 @@ async def test_palette_offers_campaign_actions(ui_env):
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmModal)
+        assert isinstance(app.screen, AskScreen)
 
 
 # ------------------------------------------------------ large task detail

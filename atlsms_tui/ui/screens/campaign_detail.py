@@ -17,10 +17,10 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from .confirm import AskScreen
 from ... import campaign as campaign_mod
 from ...campaign import Campaign
 from ...errors import AtlSmsError
@@ -38,31 +38,6 @@ from .dashboard import (
 )
 
 HOT = (State.UNCERTAIN, State.SENDING, State.QUEUED)
-
-
-class ConfirmModal(ModalScreen[bool]):
-    """A yes/no question: y/Enter yes, n/Esc no."""
-
-    BINDINGS = [
-        Binding("y,enter", "answer(True)", "Yes", id="confirm_yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm_no"),
-    ]
-
-    def __init__(self, question: str, detail: str = "", *, danger: bool = False) -> None:
-        super().__init__()
-        self.question = question
-        self.detail = detail
-        self.danger = danger
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="ask-box", classes="-danger" if self.danger else ""):
-            yield Static(Text(self.question, style="bold"), id="ask-title")
-            if self.detail:
-                yield Static(Text(self.detail), id="ask-text")
-            yield Static(Text.from_markup("[b]y[/]/Enter yes    [b]n[/]/Esc no"), id="ask-keys")
-
-    def action_answer(self, value: bool) -> None:
-        self.dismiss(value)
 
 
 # ------------------------------------------------------------ the actions
@@ -89,7 +64,7 @@ def ask_resume(screen: Screen, c: Campaign) -> None:
     lines.append(f"{c.count(State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID)} accepted part(s): never resent.")
     app = screen.app
     app.push_screen(
-        ConfirmModal(f"Resume campaign {c.campaign}?", "\n".join(lines)),
+        AskScreen(f"Resume campaign {c.campaign}?", "\n".join(lines)),
         lambda ok: run_resume(app, c.campaign) if ok else None,
     )
 
@@ -157,7 +132,7 @@ def ask_cancel(screen: Screen, c: Campaign) -> None:
         "they will be dropped and can not be resumed. Sent parts are not affected."
     )
     app.push_screen(
-        ConfirmModal(f"Cancel the queued parts of {c.campaign}?", detail, danger=True),
+        AskScreen(f"Cancel the queued parts of {c.campaign}?", detail, danger=True),
         lambda ok: _run_cancel(app, c.campaign) if ok else None,
     )
 
