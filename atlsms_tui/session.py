@@ -37,6 +37,7 @@ class Session:
 def start_demo_simulator(**kw):
     from .simulator import Simulator
 
+    paths.private_dir(paths.data_dir())
     paths.private_dir(paths.demo_dir())
     sim = Simulator(state_path=paths.demo_dir() / "simulator.sqlite", **kw)
     sim.start()
