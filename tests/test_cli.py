@@ -8,47 +8,13 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 
-import pytest
 
 from atlsms_tui.simulator import Fault
 
 from support import LOGIN, SENTINEL
 
 A, B = "994501234567", "994551234567"
-
-
-@pytest.fixture
-def cli(sim, private_dirs):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATLSMS_")}
-    env["ATLSMS_CONFIG_DIR"] = str(private_dirs[0])
-    env["ATLSMS_DATA_DIR"] = str(private_dirs[1])
-    outputs: list[str] = []
-
-    def run(*args, stdin: str | None = None, extra_env: dict | None = None, timeout: float = 60):
-        e = dict(env, **(extra_env or {}))
-        p = subprocess.run(
-            [sys.executable, "-m", "atlsms_tui", *args],
-            input=stdin if stdin is not None else "",
-            capture_output=True, text=True, env=e, timeout=timeout,
-        )
-        outputs.append(p.stdout + p.stderr)
-        assert "Traceback" not in p.stderr, p.stderr
-        return p
-
-    run.env = env
-    run.outputs = outputs
-    yield run
-    for text in outputs:
-        assert SENTINEL not in text
-
-
-@pytest.fixture
-def logged_in(cli, sim):
-    p = cli("login", "--login", LOGIN, "--api-url", sim.url, "--password-stdin", "--title", "ATL", stdin=SENTINEL + "\n")
-    assert p.returncode == 0, p.stderr
-    return cli
 
 
 def test_login_saves_private_files(cli, sim, private_dirs):

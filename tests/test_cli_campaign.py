@@ -5,46 +5,14 @@ transliteration. What the simulator receives is asserted."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 import openpyxl
 import pytest
 
-from support import LOGIN, SENTINEL
 
 A, B, C, D = "994501234567", "994551234567", "994701234567", "994601234567"
-
-
-@pytest.fixture
-def cli(sim, private_dirs):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATLSMS_")}
-    env["ATLSMS_CONFIG_DIR"] = str(private_dirs[0])
-    env["ATLSMS_DATA_DIR"] = str(private_dirs[1])
-    outputs: list[str] = []
-
-    def run(*args, stdin: str | None = None, timeout: float = 60):
-        p = subprocess.run(
-            [sys.executable, "-m", "atlsms_tui", *map(str, args)],
-            input=stdin if stdin is not None else "",
-            capture_output=True, text=True, env=env, timeout=timeout,
-        )
-        outputs.append(p.stdout + p.stderr)
-        assert "Traceback" not in p.stderr, p.stderr
-        return p
-
-    yield run
-    for text in outputs:
-        assert SENTINEL not in text
-
-
-@pytest.fixture
-def logged_in(cli, sim):
-    p = cli("login", "--login", LOGIN, "--api-url", sim.url, "--password-stdin", "--title", "ATL",
-            stdin=SENTINEL + "\n")
-    assert p.returncode == 0, p.stderr
-    return cli
 
 
 PEOPLE = (

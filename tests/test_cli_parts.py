@@ -6,8 +6,6 @@ import json
 
 from atlsms_tui.simulator import Fault
 
-from support import LOGIN, SENTINEL
-from test_cli import cli, logged_in  # noqa: F401  (fixtures)
 
 NUMBERS = [f"9945512345{i:02d}" for i in range(5)]
 
