@@ -298,3 +298,19 @@ async def test_payload_forgotten_once_settled(service, sim):
     assert r.state is State.ACCEPTED
     assert not service.store.payload_path(r.controlid).exists()
     assert not [p for p in service.store.payload_dir.iterdir()]
+
+
+async def test_resend_refused_for_a_state_dependent_reason_stays_uncertain(service, sim):
+    # The first attempt's answer is lost; the resend meets 118 (the first one
+    # may have spent the units), which proves nothing about the first one.
+    sim.inject(Fault("drop", operation="submit"))
+    sim.inject(Fault("code", operation="submit", code="118"))
+    r = await service.submit(bulk())
+    assert r.state is State.UNCERTAIN and r.code == "118"
+    assert "still unknown" in r.detail
+    # A refusal that depends only on the payload settles it as rejected: with
+    # duplicates checked first (as the simulator does, per the document's
+    # code order), an identical payload that had arrived would get 002.
+    sim.inject(Fault("code", operation="submit", code="117"))
+    r2 = await service.retry(r.controlid)
+    assert r2.state is State.REJECTED and r2.code == "117"
