@@ -40,6 +40,7 @@ from decimal import Decimal
 from . import msisdn as _m
 from .errors import InputError
 from .models import Recipient
+from .recipients import read_file_bytes
 
 __all__ = [
     "OPERATORS",
@@ -296,21 +297,6 @@ def decode_bytes(data: bytes, source: str, encoding: str | None = None) -> tuple
             "save it as UTF-8 or pass --encoding"
         )
     raise InputError(f"{source}: cannot decode the file: {first_error}; save it as UTF-8 or pass --encoding")
-
-
-def _read_bytes(path: str | os.PathLike[str]) -> bytes:
-    shown = os.fspath(path)
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        raise InputError(f"file not found: {shown}") from None
-    except IsADirectoryError:
-        raise InputError(f"{shown} is a directory, not a file") from None
-    except PermissionError:
-        raise InputError(f"cannot read {shown}: permission denied") from None
-    except OSError as e:
-        raise InputError(f"cannot read {shown}: {e.strerror or e}") from None
 
 
 # --------------------------------------------------------------------------
@@ -789,7 +775,7 @@ def read_recipients(
     """
     source = os.fspath(path)
     ext = os.path.splitext(source)[1].lower()
-    data = _read_bytes(path)
+    data = read_file_bytes(path)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(f"{source}: an old binary Excel (.xls) workbook; save it as .xlsx or CSV")
     if data.startswith(b"PK\x03\x04") or ext in XLSX_EXTENSIONS:

@@ -56,12 +56,12 @@ class RecipientList:
 # reading files
 
 
-def _read_text(path: str | os.PathLike[str]) -> str:
-    """Whole file as text: UTF-8 with or without BOM, or an InputError."""
+def read_file_bytes(path: str | os.PathLike[str]) -> bytes:
+    """A whole file, or an InputError naming it and what went wrong."""
     shown = os.fspath(path)
     try:
         with open(path, "rb") as fh:
-            data = fh.read()
+            return fh.read()
     except FileNotFoundError:
         raise InputError(f"file not found: {shown}") from None
     except IsADirectoryError:
@@ -70,6 +70,12 @@ def _read_text(path: str | os.PathLike[str]) -> str:
         raise InputError(f"cannot read {shown}: permission denied") from None
     except OSError as e:
         raise InputError(f"cannot read {shown}: {e.strerror or e}") from None
+
+
+def _read_text(path: str | os.PathLike[str]) -> str:
+    """Whole file as text: UTF-8 with or without BOM, or an InputError."""
+    shown = os.fspath(path)
+    data = read_file_bytes(path)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
