@@ -55,3 +55,11 @@ class ProtocolError(TransportError):
 
 class NotFoundError(AtlSmsError):
     exit_code = 2
+
+
+class LocalError(AtlSmsError):
+    """A problem on this machine (store, disk, permissions, proxy or URL
+    settings) that stopped the command before any request could leave.
+    The message names the file or setting and the fix."""
+
+    exit_code = 6

@@ -12,6 +12,11 @@ from ..models import State
 
 
 EXIT_OK, EXIT_API, EXIT_INPUT, EXIT_TRANSPORT, EXIT_UNCERTAIN = 0, 1, 2, 3, 4
+# A campaign with some parts accepted and others not (cancelled, interrupted,
+# rejected): finish it with `campaign resume`.
+EXIT_INCOMPLETE = 5
+# A local problem (store, disk, permissions, settings); nothing was sent.
+EXIT_LOCAL = 6
 
 STATE_EXIT = {
     State.ACCEPTED: EXIT_OK,
