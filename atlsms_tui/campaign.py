@@ -1,11 +1,19 @@
 """Campaigns larger than one task.
 
-A campaign over the per-task cap is split into parts. Every part is
-journalled (state ``queued``, with its payload and hash) before the first one
-is sent, so an interrupted or cancelled campaign can be resumed without ever
-resending an accepted part: queued parts get their first send, uncertain
-parts are settled under their own controlid, and everything else is left
-alone.
+A campaign over the per-task cap is split into parts, and the campaign with
+every part (rows, payload files, numbers) is journalled in one transaction
+before the first part is sent. One process at a time sends a campaign's
+parts (it holds the campaign's lock); a second one waits its turn and then
+finishes whatever is left. Resuming never resends an accepted part:
+
+- an uncertain part is settled under its own controlid, same bytes;
+- a queued part gets its first send;
+- a part ATL refused, or that never left, goes again under a fresh
+  controlid (the refused attempt stays in the history);
+- each (re)send applies the opt-out list as it is at that moment.
+
+What a run reports comes from the journal at its end, so parts handled by
+another process are shown as they are, never as "queued".
 """
 
 from __future__ import annotations
@@ -15,22 +23,48 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from . import ownership
 from .errors import AtlSmsError, InputError, NotFoundError
 from .models import Report, State, Submission
-from .service import Draft, Service, SubmitResult, check_draft
-from .store import new_controlid
+from .repeat_guard import RepeatError
+from .service import (
+    Draft, NotQueued, SenderBusy, Service, SubmitResult, WrongAccount, check_bound, check_draft,
+)
 
 DEFAULT_MAX_PER_TASK = 50_000
 
-# Worst first: the exit status of a campaign is that of its worst part.
-SEVERITY = [State.UNCERTAIN, State.SENDING, State.FAILED, State.REJECTED, State.QUEUED, State.CANCELLED]
+# A part ATL refused, or that could not leave: the parts after it would meet
+# the same fate (units, password, network), so the run stops there.
+STOPPING_STATES = (State.REJECTED, State.FAILED)
+
+
+def outcome_of(states: list[State]) -> str:
+    """One word for a campaign's parts: accepted (all), uncertain (some
+    outcome unknown), incomplete (some accepted, others not; or journalled
+    and not sent), rejected or failed (none accepted; ATL refused / nothing
+    could leave)."""
+    if not states:
+        return "empty"
+    if any(s.settleable for s in states):
+        return "uncertain"
+    if all(s.ok for s in states):
+        return "accepted"
+    if any(s.ok for s in states):
+        return "incomplete"
+    if State.REJECTED in states:
+        return "rejected"
+    if State.FAILED in states:
+        return "failed"
+    if all(s is State.CANCELLED for s in states):
+        return "cancelled"
+    return "incomplete"
 
 
 @dataclass(slots=True)
 class CampaignProgress:
     part: int  # 1-based part being worked on
     parts: int
-    stage: str  # "journalling", "sending", "done", "cancelled"
+    stage: str  # "journalling", "waiting", "sending", "done", "cancelled"
     recipients_done: int
     recipients_total: int
     text: str = ""
@@ -47,27 +81,21 @@ class Campaign:
     created: str
     recipients: int
     parts: list[Submission] = field(default_factory=list)
-    expected_parts: int = 0
+    profile: str = ""
+    login: str | None = None
+    api_url: str | None = None
 
     def count(self, *states: State) -> int:
         return sum(1 for p in self.parts if p.state in states)
 
     @property
     def state(self) -> str:
-        """One word for the whole: accepted, partial, uncertain, queued, rejected..."""
-        states = {p.state for p in self.parts}
-        if not states:
-            return "empty"
-        ok = {State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID}
-        if states <= ok:
-            return "accepted"
-        if State.UNCERTAIN in states or State.SENDING in states:
-            return "uncertain"
-        if State.QUEUED in states:
-            return "incomplete"
-        if states & ok:
-            return "partial"
-        return sorted(states, key=SEVERITY.index)[0].value
+        return outcome_of([p.state for p in self.parts])
+
+    @property
+    def resumable(self) -> bool:
+        return any(p.state in (State.QUEUED, State.UNCERTAIN, State.SENDING, State.FAILED, State.REJECTED)
+                   for p in self.parts)
 
     def report(self) -> Report:
         """Summed delivery counts of the parts with a report."""
@@ -96,8 +124,12 @@ class Campaign:
             "title": self.title,
             "created": self.created,
             "recipients": self.recipients,
+            "profile": self.profile,
+            "login": self.login,
+            "api_url": self.api_url,
             "parts": [
-                {**p.as_json(), "code": p.code, "report": p.report.as_json() if p.report else None}
+                {**p.as_json(), "code": p.code, "detail": p.detail,
+                 "report": p.report.as_json() if p.report else None}
                 for p in self.parts
             ],
             "report": rep.as_json() | {"taskid": None},
@@ -106,50 +138,75 @@ class Campaign:
 
 @dataclass(slots=True)
 class CampaignResult:
+    """What a send or a resume came to. ``results`` has one entry per part,
+    in part order, as the journal has it at the end of the run."""
+
     campaign: str | None  # None when it fitted in one task
     results: list[SubmitResult]
-    queued: list[str] = field(default_factory=list)  # parts left unsent (cancelled run)
     optouts_removed: int = 0
+    interrupted: bool = False  # stopped by the operator (Ctrl-C, SIGHUP, Esc)
+    mine: set[str] = field(default_factory=set)  # controlids this process sent
+    journalled: int = 0  # recipients journalled when the campaign was made
+
+    @property
+    def single(self) -> bool:
+        return self.campaign is None and len(self.results) == 1
 
     @property
     def state(self) -> str:
-        if self.campaign is None and len(self.results) == 1:
+        if self.single:
             return self.results[0].state.value
-        states = {r.state for r in self.results}
-        ok = {State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID}
-        if self.queued:
-            return "incomplete"
-        if states <= ok:
-            return "accepted"
-        if states & {State.UNCERTAIN, State.SENDING}:
-            return "uncertain"
-        if states & ok:
-            return "partial"
-        return self.worst.value
+        return outcome_of([r.state for r in self.results])
+
+    @property
+    def queued(self) -> list[str]:
+        """Parts journalled and not sent (yet)."""
+        return [r.controlid for r in self.results if r.state is State.QUEUED]
 
     @property
     def worst(self) -> State:
-        if not self.results:
-            return State.QUEUED
-        states = {r.state for r in self.results}
-        for s in SEVERITY:
+        states = [r.state for r in self.results]
+        for s in (State.UNCERTAIN, State.SENDING, State.REJECTED, State.FAILED, State.QUEUED,
+                  State.ABANDONED, State.CANCELLED):
             if s in states:
                 return s
-        if self.queued:
-            return State.QUEUED
         return State.ACCEPTED_WITHOUT_TASKID if State.ACCEPTED_WITHOUT_TASKID in states else State.ACCEPTED
 
-    def as_json(self) -> dict:
-        if self.campaign is None and len(self.results) == 1:
-            return self.results[0].as_json()
+    def by_other(self, r: SubmitResult) -> bool:
+        """Settled before this run or by another process, not by this one."""
+        return self.campaign is not None and r.controlid not in self.mine
+
+    def totals(self) -> dict[str, int]:
+        accepted = sum(r.recipients for r in self.results if r.state.ok)
+        uncertain = sum(r.recipients for r in self.results if r.state.settleable)
+        abandoned = sum(r.recipients for r in self.results if r.state is State.ABANDONED)
+        not_sent = sum(r.recipients for r in self.results
+                       if r.state in (State.QUEUED, State.CANCELLED, State.FAILED, State.REJECTED))
         return {
+            "recipients": self.journalled or sum(r.recipients for r in self.results),
+            "sent": accepted + uncertain + abandoned,
+            "accepted": accepted,
+            "uncertain": uncertain,
+            "abandoned": abandoned,
+            "not_sent": not_sent,
+        }
+
+    def as_json(self) -> dict:
+        if self.single:
+            return self.results[0].as_json()
+        doc = {
             "campaign": self.campaign,
             "state": self.state,
-            "recipients": sum(r.recipients for r in self.results),
+            "interrupted": self.interrupted,
+            "totals": self.totals(),
+            "recipients": self.totals()["recipients"],
             "units_estimate": sum(r.units_estimate for r in self.results),
-            "parts": [r.as_json() for r in self.results],
-            "queued": list(self.queued),
-        } | ({"optouts_removed": self.optouts_removed} if self.optouts_removed else {})
+            "parts": [r.as_json() | {"this_run": r.controlid in self.mine} for r in self.results],
+            "queued": self.queued,
+        }
+        if self.optouts_removed:
+            doc["optouts_removed"] = self.optouts_removed
+        return doc
 
 
 def split(draft: Draft, max_per_task: int) -> list[Draft]:
@@ -157,7 +214,7 @@ def split(draft: Draft, max_per_task: int) -> list[Draft]:
         raise InputError("recipients per task must be at least 1")
     rs = draft.recipients
     return [
-        Draft(draft.title, rs[i:i + max_per_task], draft.message, draft.scheduled)
+        Draft(draft.title, rs[i:i + max_per_task], draft.message, draft.scheduled, draft.template)
         for i in range(0, len(rs), max_per_task)
     ]
 
@@ -172,82 +229,166 @@ async def submit_campaign(
     max_per_task: int = DEFAULT_MAX_PER_TASK,
     progress: ProgressFn | None = None,
     cancel: asyncio.Event | None = None,
+    abort: asyncio.Event | None = None,
+    allow_repeat: bool = False,
 ) -> CampaignResult:
-    """Submit a campaign, as one task or as several parts."""
+    """Submit a campaign, as one task or as several parts. ``cancel`` stops
+    between parts; ``abort`` stops waiting for the answer in flight (that
+    part is then uncertain). Refused before anything is journalled: bad
+    input, and (unless ``allow_repeat``) a repeat of an accepted send."""
     # Opt-outs come off before splitting, so parts and totals are the real ones.
     draft, optouts_removed = service.without_optouts(draft)
     check_draft(draft)
+    if not allow_repeat:
+        hit = await asyncio.to_thread(service.find_repeat, draft)
+        if hit is not None:
+            raise RepeatError(hit)
     say = progress or (lambda _p: None)
     total = len(draft.recipients)
     parts = split(draft, max_per_task)
     if len(parts) == 1:
         say(CampaignProgress(1, 1, "sending", 0, total, "sending"))
-        result = await service.submit(draft, lambda t: say(CampaignProgress(1, 1, "sending", 0, total, t)))
+        result = await service.submit(
+            draft, lambda t: say(CampaignProgress(1, 1, "sending", 0, total, t)), abort=abort)
         result.optouts_removed = optouts_removed
         say(CampaignProgress(1, 1, "done", total, total, result.state.value))
-        return CampaignResult(None, [result], optouts_removed=optouts_removed)
+        return CampaignResult(None, [result], optouts_removed=optouts_removed,
+                              interrupted=bool(cancel and cancel.is_set()), journalled=total)
 
-    campaign = "C" + new_controlid()
-    await asyncio.to_thread(
-        service.store.create_campaign, campaign, service.profile.name, draft.title.strip(), total, len(parts)
-    )
-    done = 0
-    journalled: list[Submission] = []
-    for i, part in enumerate(parts, start=1):
-        say(CampaignProgress(i, len(parts), "journalling", done, total, f"journalling part {i} of {len(parts)}"))
-        journalled.append(await service.journal_queued(part, campaign))
-    result = await _send_parts(service, campaign, journalled, say, cancel)
-    result.optouts_removed = optouts_removed
+    def journalling(i: int, n: int) -> None:
+        say(CampaignProgress(i, n, "journalling", 0, total, f"journalling part {i} of {n}"))
+
+    campaign = await service.journal_campaign(draft, parts, journalling)
+    result = await run_campaign(service, campaign, progress=say, cancel=cancel, abort=abort)
+    result.optouts_removed += optouts_removed
     return result
 
 
-async def _send_parts(
+async def _campaign_lock(service: Service, campaign: str, say: ProgressFn,
+                         cancel: asyncio.Event | None) -> ownership.Lock | None:
+    """The campaign's lock, waiting while another process sends it; None
+    when the operator stops the wait."""
+    path = service.store.campaign_lock_path(campaign)
+    told = False
+    while True:
+        lock = await asyncio.to_thread(ownership.try_lock, path)
+        if lock is not None:
+            return lock
+        if cancel is not None and cancel.is_set():
+            return None
+        if not told:
+            say(CampaignProgress(0, 0, "waiting", 0, 0,
+                                 "another process is sending this campaign: waiting for it"))
+            told = True
+        await asyncio.sleep(0.25)
+
+
+async def run_campaign(
     service: Service,
     campaign: str,
-    parts: list[Submission],
-    say: ProgressFn,
-    cancel: asyncio.Event | None,
+    *,
+    progress: ProgressFn | None = None,
+    cancel: asyncio.Event | None = None,
+    abort: asyncio.Event | None = None,
 ) -> CampaignResult:
-    total = sum(p.recipients for p in parts)
-    results: list[SubmitResult] = []
-    queued: list[str] = []
+    """Send every part of a journalled campaign that is not accepted, in
+    part order, until done, stopped, or a part is refused."""
+    say = progress or (lambda _p: None)
+    c = await asyncio.to_thread(load_campaign, service, campaign)
+    check_bound(service.profile, c.login, c.api_url, f"campaign {campaign}")
+    mine: dict[str, SubmitResult] = {}
+    interrupted = False
+    lock = await _campaign_lock(service, campaign, say, cancel)
+    if lock is None:
+        interrupted = True
+    else:
+        try:
+            await asyncio.to_thread(service.store.recover_orphans)
+            c = await asyncio.to_thread(load_campaign, service, campaign)
+            interrupted = await _send_parts(service, c, mine, say, cancel, abort)
+        finally:
+            lock.release()
+    return await asyncio.to_thread(_result_from_journal, service, campaign, mine, interrupted)
+
+
+async def _send_parts(service: Service, c: Campaign, mine: dict[str, SubmitResult], say: ProgressFn,
+                      cancel: asyncio.Event | None, abort: asyncio.Event | None) -> bool:
+    """The sending loop; True when the operator stopped it."""
+    n = len(c.parts)
+    total = sum(p.recipients for p in c.parts)
     done = 0
-    n = len(parts)
-    for i, sub in enumerate(parts, start=1):
-        if cancel is not None and cancel.is_set():
-            queued.extend(p.controlid for p in parts[i - 1:] if p.state is State.QUEUED)
-            say(CampaignProgress(i, n, "cancelled", done, total, "cancelled between parts"))
-            break
+    for i, sub in enumerate(c.parts, start=1):
         label = f"part {i} of {n}"
+        if sub.state.ok or sub.state in (State.CANCELLED, State.ABANDONED):
+            done += sub.recipients
+            continue
+        if cancel is not None and cancel.is_set():
+            say(CampaignProgress(i, n, "cancelled", done, total, "stopped between parts"))
+            return True
+
+        def tell(text: str, i: int = i, label: str = label) -> None:
+            say(CampaignProgress(i, n, "sending", done, total, f"{label}: {text}"))
+
         try:
             if sub.state is State.QUEUED:
-                r = await service.send_queued(
-                    sub.controlid, lambda t, label=label: say(CampaignProgress(i, n, "sending", done, total, f"{label}: {t}"))
-                )
+                r = await service.send_queued(sub.controlid, tell, abort=abort)
             elif sub.state.settleable:
-                r = await service.retry(
-                    sub.controlid, lambda t, label=label: say(CampaignProgress(i, n, "sending", done, total, f"{label}: {t}"))
-                )
+                r = await service.retry(sub.controlid, tell, abort=abort)
             else:
-                r = SubmitResult(sub.state, sub.controlid, sub.recipients, sub.segments, sub.units_estimate,
-                                 taskid=sub.taskid, code=sub.code, detail=sub.detail)
+                r = await service.resend_part(sub.controlid, tell, abort=abort)
+        except (SenderBusy, NotQueued):
+            # Another process took or settled it meanwhile: the journal says
+            # what became of it, at the end.
+            continue
+        except WrongAccount:
+            raise
         except AtlSmsError as exc:
-            # Another instance holds this part, or its journal entry is damaged:
-            # report it and carry on with the others.
-            r = SubmitResult(State.UNCERTAIN if sub.state.settleable else sub.state, sub.controlid,
-                             sub.recipients, sub.segments, sub.units_estimate, detail=str(exc))
-        results.append(r)
+            tell(f"not sent: {exc}")
+            continue
+        mine[r.controlid] = r
         done += sub.recipients
-        say(CampaignProgress(i, n, "done" if i == n else "sending", done, total, f"{label}: {r.state.value}"))
-    return CampaignResult(campaign, results, queued)
+        say(CampaignProgress(i, n, "sending", done, total, f"{label}: {r.state.value}"))
+        if r.state in STOPPING_STATES:
+            return False
+        if abort is not None and abort.is_set():
+            return True
+    say(CampaignProgress(n, n, "done", total, total, "done"))
+    return False
+
+
+def _result_from_journal(service: Service, campaign: str, mine: dict[str, SubmitResult],
+                         interrupted: bool) -> CampaignResult:
+    c = load_campaign(service, campaign)
+    results = []
+    for p in c.parts:
+        own = mine.get(p.controlid)
+        r = SubmitResult(p.state, p.controlid, p.recipients, p.segments, p.units_estimate,
+                         taskid=p.taskid, code=p.code, detail=p.detail, part=p.part)
+        if own is not None:
+            r.optouts_removed = own.optouts_removed
+            if own.state is not p.state:
+                # The journal could not record this process's outcome: what
+                # the process knows is the truer of the two.
+                r.state, r.taskid, r.detail = own.state, own.taskid or r.taskid, own.detail
+        results.append(r)
+    return CampaignResult(
+        campaign, results, optouts_removed=sum(r.optouts_removed for r in mine.values()),
+        interrupted=interrupted, mine=set(mine), journalled=c.recipients,
+    )
 
 
 def load_campaign(service: Service, campaign: str) -> Campaign:
     row = service.store.get_campaign(campaign)
     if row is None:
         raise NotFoundError(f"no campaign {campaign} in the journal")
-    c = Campaign(row[0], row[2], row[3], row[4], service.store.campaign_parts(campaign), row[5])
-    return c
+    parts = service.store.campaign_parts(campaign)
+    login, api_url = row[6], row[7]
+    if login is None and parts:
+        # journalled before campaigns remembered their account
+        target = service.store.submission_target(parts[0].controlid)
+        if target:
+            api_url, login = target
+    return Campaign(row[0], row[2], row[3], row[4], parts, row[1], login, api_url)
 
 
 def list_campaigns(service: Service) -> list[Campaign]:
@@ -260,14 +401,18 @@ async def resume_campaign(
     *,
     progress: ProgressFn | None = None,
     cancel: asyncio.Event | None = None,
+    abort: asyncio.Event | None = None,
 ) -> CampaignResult:
-    """Send queued parts and settle uncertain ones; accepted parts are never resent."""
-    await asyncio.to_thread(service.store.recover_orphans)
-    c = await asyncio.to_thread(load_campaign, service, campaign)
-    return await _send_parts(service, campaign, c.parts, progress or (lambda _p: None), cancel)
+    """Finish a campaign: settle uncertain parts, send queued ones, send
+    refused or never-sent ones again; accepted parts are never resent."""
+    return await run_campaign(service, campaign, progress=progress, cancel=cancel, abort=abort)
 
 
 def cancel_campaign(service: Service, campaign: str) -> int:
-    """Drop the parts not sent yet; returns how many were dropped."""
+    """Drop the parts not sent (queued, or refused and not sent again);
+    returns how many were dropped. A part being sent right now is not
+    touched."""
     c = load_campaign(service, campaign)
-    return service.store.cancel_queued(p.controlid for p in c.parts if p.state is State.QUEUED)
+    return service.store.cancel_queued(
+        p.controlid for p in c.parts if p.state in (State.QUEUED, State.FAILED, State.REJECTED)
+    )

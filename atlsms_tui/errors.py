@@ -63,3 +63,13 @@ class LocalError(AtlSmsError):
     The message names the file or setting and the fix."""
 
     exit_code = 6
+
+
+def proves_nothing_sent(error: BaseException | None) -> bool:
+    """Whether an error escaping a send proves that no request left: bad
+    input or a local problem found before the request, or a connection that
+    was refused outright. Anything else may have come after the request
+    left, and the send is then "outcome unknown", never "not sent"."""
+    if isinstance(error, TransportError):
+        return error.nothing_sent
+    return isinstance(error, (InputError, ConfigError, LocalError, NotFoundError))

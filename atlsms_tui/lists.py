@@ -329,6 +329,11 @@ def optout_count(store) -> int:
     return store.query("SELECT COUNT(*) FROM optouts")[0][0]
 
 
+def optout_numbers(store) -> set[int]:
+    """The opt-out list as integers, to check a journalled part against."""
+    return {int(m) for (m,) in store.query("SELECT msisdn FROM optouts") if m.isdigit()}
+
+
 def filter_optouts(store, recipients: list[Recipient]) -> OptOutFilter:
     """``recipients`` without the numbers on the opt-out list, and why each
     removed one was removed. The list is returned as is when nothing matches."""

@@ -17,10 +17,17 @@ class State(str, enum.Enum):
     FAILED = "failed"  # never reached the server (connection refused); nothing sent
     UNCERTAIN = "uncertain"  # may have reached the server; settle with retry
     CANCELLED = "cancelled"  # a queued part the operator dropped; never sent
+    # uncertain, and closed by the operator without settling (with a reason):
+    # it may have been delivered, and it is never resent
+    ABANDONED = "abandoned"
 
     @property
     def final(self) -> bool:
-        return self in (State.REJECTED, State.FAILED, State.CANCELLED)
+        return self in (State.REJECTED, State.FAILED, State.CANCELLED, State.ABANDONED)
+
+    @property
+    def ok(self) -> bool:
+        return self in (State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID)
 
     @property
     def settleable(self) -> bool:
@@ -134,6 +141,7 @@ class Submission:
     updated: str = ""
     report: Report | None = field(default=None)
     campaign: str | None = None
+    part: int | None = None  # 1-based part of its campaign
 
     def as_json(self) -> dict:
         return {
@@ -145,4 +153,4 @@ class Submission:
             "scheduled": self.scheduled,
             "recipients": self.recipients,
             "campaign": self.campaign,
-        }
+        } | ({"part": self.part} if self.part is not None else {})

@@ -12,17 +12,22 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import os
+import shutil
+import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
 
-from . import baku, codes, protocol, smstext
+from . import baku, codes, journal_payload, ownership, protocol, repeat_guard, smstext
 from .client import AtlClient, RetryPolicy, SpooledBody, SubmitAnswer, SubmitUncertain, Timeouts
-from .errors import ApiError, InputError, NotFoundError, TransportError
+from .errors import ApiError, InputError, LocalError, NotFoundError, TransportError
 from .packed import columns_of, messages_of
 from .models import DeliveryStatus, Recipient, Report, State, Submission, Units
-from .settings import ResolvedProfile
+from .settings import Preferences, ResolvedProfile
 from .store import ControlIdClash, DetailPage, Store, new_controlid
 
 # A resend refused with one of these says nothing about the first request:
@@ -46,6 +51,9 @@ class Draft:
     recipients: list[Recipient]
     message: str | None = None  # the bulk message; None for individual messages
     scheduled: datetime | None = None  # None: send now
+    # the mail-merge template the messages were made from, if any: with the
+    # title, what the repeat guard calls "the same text"
+    template: str | None = None
 
     @property
     def individual(self) -> bool:
@@ -80,6 +88,10 @@ class SubmitResult:
     code: str | None = None
     detail: str = ""
     optouts_removed: int = 0  # recipients left out by the opt-out list
+    part: int | None = None  # 1-based part of its campaign
+    # whether a second request under the same controlid may settle it now
+    # (not after the operator stopped the wait, nor after a journal failure)
+    resendable: bool = True
 
     @property
     def wording(self) -> str:
@@ -101,6 +113,12 @@ class SubmitResult:
             return f"Rejected: error {self.code}: {self.wording}"
         if self.state is State.FAILED:
             return f"Not sent: {self.detail}"
+        if self.state is State.CANCELLED:
+            return f"Not sent: {self.detail or 'cancelled'}"
+        if self.state is State.QUEUED:
+            return "Not sent yet: journalled, waiting for its turn"
+        if self.state is State.ABANDONED:
+            return f"Abandoned, outcome never known: {self.detail}"
         return (
             f"Outcome unknown: {self.detail}. It may have reached ATL. Settle it with "
             f"retry (controlid {self.controlid}); never send it again as a new campaign"
@@ -122,6 +140,8 @@ class SubmitResult:
             doc["detail"] = self.detail
         if self.optouts_removed > 0:
             doc["optouts_removed"] = self.optouts_removed
+        if self.part is not None:
+            doc["part"] = self.part
         return doc
 
 
@@ -187,9 +207,11 @@ class Service:
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
         transport=None,
+        preferences: Preferences | None = None,
     ) -> None:
         self.profile = profile
         self.store = store
+        self.preferences = preferences or Preferences()
         self.client = AtlClient(
             profile.api_url, profile.login, profile.password,
             timeouts=timeouts, retry=retry, transport=transport,
@@ -216,7 +238,7 @@ class Service:
     def estimate(self, draft: Draft) -> Estimate:
         return estimate(draft, self.cached_units())
 
-    # ------------------------------------------------ opt-outs (issue 4)
+    # ---------------------------------------------------------- opt-outs
 
     def preview_optouts(self, draft: Draft):
         """What the opt-out list removes from ``draft``: a lists.OptOutFilter
@@ -227,8 +249,8 @@ class Service:
 
     def without_optouts(self, draft: Draft) -> tuple[Draft, int]:
         """``draft`` without opted-out numbers. Every path that journals a
-        submission calls this, so nothing bypasses the list; what is
-        journalled (and resent by retry) is the filtered list."""
+        submission calls this, and every later send of a journalled part
+        applies the list again as it is then (see _apply_optouts)."""
         optouts = self.preview_optouts(draft)
         if not optouts.removed:
             return draft, 0
@@ -238,45 +260,48 @@ class Service:
             )
         return dataclasses.replace(draft, recipients=optouts.kept), len(optouts.removed)
 
+    # ------------------------------------------------------ repeat guard
+
+    def content_key(self, draft: Draft) -> str:
+        return repeat_guard.content_key(draft.title, draft.message, draft.template, draft.recipients)
+
+    def find_repeat(self, draft: Draft) -> repeat_guard.RepeatHit | None:
+        """An accepted send of the same content to most of these recipients
+        within the window (preferences ``repeat_guard_share``/``_hours``)."""
+        return repeat_guard.find_repeat(
+            self.store, self.content_key(draft), journal_payload.numbers_blob(draft.recipients),
+            share=self.preferences.repeat_guard_share, hours=self.preferences.repeat_guard_hours,
+            now=datetime.now(timezone.utc),  # the journal's clock: its "created" times come from here
+        )
+
     # ----------------------------------------------------------- submit
 
     async def submit(
-        self, draft: Draft, progress: Progress | None = None, *, campaign: str | None = None
+        self, draft: Draft, progress: Progress | None = None, *, abort: asyncio.Event | None = None,
     ) -> SubmitResult:
+        """Journal one submission and send it."""
         say = progress or (lambda _s: None)
-        draft, optouts_removed = self.without_optouts(draft)  # issue 4: opt-outs
+        draft, optouts_removed = self.without_optouts(draft)
         check_draft(draft)
-        content, spool, sub = await self._journal(draft, State.SENDING, campaign, say)
+        content, spool, sub, lock = await self._journal(draft, say)
         try:
-            result = await self._send_fresh(sub, content, spool, say)
+            result = await self._send_fresh(sub, content, spool, say, abort)
             result.optouts_removed = optouts_removed
             return result
         finally:
             spool.close()
+            lock.release()
 
-    async def journal_queued(self, draft: Draft, campaign: str | None = None) -> Submission:
-        """Journal a submission without sending it (a part of a campaign)."""
-        draft, _removed = self.without_optouts(draft)  # issue 4: opt-outs
-        check_draft(draft)
-        _content, spool, sub = await self._journal(draft, State.QUEUED, campaign, lambda _s: None)
-        spool.close()
-        return sub
-
-    async def send_queued(self, controlid: str, progress: Progress | None = None) -> SubmitResult:
-        """Send a journalled, never-sent submission: its first attempt."""
-        say = progress or (lambda _s: None)
-        sub = await asyncio.to_thread(self.store.claim_queued, controlid)
-        if sub is None:
-            raise InputError(f"submission {controlid} is not queued (already sent or being sent)")
-        content, spool = await self._load_journalled(sub)
-        try:
-            return await self._send_fresh(sub, content, spool, say)
-        finally:
-            spool.close()
+    def _own(self, controlid: str) -> ownership.Lock:
+        """The row's lock, or an error naming the other live sender."""
+        lock = ownership.try_lock(self.store.lock_path(controlid))
+        if lock is None:
+            raise SenderBusy(f"submission {controlid} is being sent by another running instance")
+        return lock
 
     async def _journal(
-        self, draft: Draft, state: State, campaign: str | None, say: Progress
-    ) -> tuple[protocol.SubmitContent, SpooledBody, Submission]:
+        self, draft: Draft, say: Progress
+    ) -> tuple[protocol.SubmitContent, SpooledBody, Submission, ownership.Lock]:
         est = estimate(draft)
         content = protocol.SubmitContent(
             title=draft.title.strip(),
@@ -288,9 +313,9 @@ class Service:
         # the rows are checked as they are serialised, before any journal entry
         protocol.validate_head(content)
         say("preparing the request")
-        spool = await asyncio.to_thread(
-            SpooledBody, protocol.iter_submit_bodies(content.recipients), self.store.new_payload_path()
-        )
+        spool = await self._spool(content.recipients, self.store.new_payload_path())
+        numbers = journal_payload.numbers_blob(draft.recipients)
+        key = self.content_key(draft)
         try:
             sub = Submission(
                 controlid=content.controlid,
@@ -298,35 +323,268 @@ class Service:
                 title=content.title,
                 individual=draft.individual,
                 scheduled=content.scheduled,
-                created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                created=_now_iso(),
                 recipients=est.recipients,
                 segments=est.segments,
                 units_estimate=est.units,
                 payload_hash="",
-                state=state,
+                state=State.SENDING,
                 message=draft.message,
-                campaign=campaign,
             )
             say("writing the journal")
             for _ in range(5):
                 sub.controlid = content.controlid
                 sub.payload_hash = protocol.content_hash(content, spool.digest)
+                lock = self._own(sub.controlid)
                 try:
-                    sub = await asyncio.to_thread(
-                        self.store.begin_submission, sub, self.profile.api_url,
-                        self.profile.login, spool,
+                    sub = await _local(
+                        self.store.path, self.store.begin_submission, sub, self.profile.api_url,
+                        self.profile.login, spool, numbers=numbers, content_key=key,
                     )
+                    _unlock_spool(spool)
                     break
                 except ControlIdClash:
+                    lock.release()
                     content.controlid = new_controlid()
+                except BaseException:
+                    lock.release()
+                    raise
             else:
                 raise InputError("could not draw an unused controlid")
         except BaseException:
             spool.close()
             if spool.path is not None and spool.path.name.startswith(".spool-"):
                 spool.path.unlink(missing_ok=True)
+            _unlock_spool(spool)
             raise
-        return content, spool, sub
+        return content, spool, sub, lock
+
+    async def _spool(self, recipients, path: Path) -> SpooledBody:
+        """The request bodies written to ``path`` (0600), which stays locked by
+        this process until its row is committed, so that the start-up sweep
+        never takes a payload being journalled for an orphan."""
+        def write() -> SpooledBody:
+            lock = ownership.try_lock(path)
+            try:
+                body = SpooledBody(protocol.iter_submit_bodies(recipients), path)
+                body.sync()
+            except BaseException:
+                if lock is not None:
+                    lock.release()
+                path.unlink(missing_ok=True)
+                raise
+            body.spool_lock = lock  # released with the body
+            return body
+
+        try:
+            return await asyncio.to_thread(write)
+        except OSError as exc:
+            raise LocalError(f"cannot write the payload file in {path.parent}: {exc.strerror or exc}; "
+                             "nothing was sent") from None
+
+    async def journal_campaign(
+        self, draft: Draft, parts: list[Draft], say: Callable[[int, int], None] | None = None
+    ) -> str:
+        """Journal a campaign and ALL its parts (payload files first, synced,
+        then one transaction), before the first part is sent. A kill at any
+        instant leaves no campaign (nothing sent; the spooled files are swept
+        at the next start) or a complete one that ``campaign resume`` can
+        finish."""
+        title = draft.title.strip()
+        key = self.content_key(draft)
+        scheduled = baku.wire_schedule(draft.scheduled)
+        created = _now_iso()
+        spools: list[SpooledBody] = []
+        entries: list[tuple[Submission, str, bytes | None]] = []
+        try:
+            for i, part in enumerate(parts, start=1):
+                content = protocol.SubmitContent(title=title, scheduled=scheduled, controlid="",
+                                                 recipients=part.recipients, bulkmessage=part.message)
+                if i == 1:
+                    protocol.validate_head(dataclasses.replace(content, controlid="0"))
+                spool = await self._spool(part.recipients, self.store.new_payload_path())
+                spools.append(spool)
+                est = estimate(part)
+                sub = Submission(
+                    controlid="", profile=self.profile.name, title=title, individual=part.individual,
+                    scheduled=scheduled, created=created, recipients=est.recipients, segments=est.segments,
+                    units_estimate=est.units, payload_hash="", state=State.QUEUED, message=part.message,
+                    part=i,
+                )
+                assert spool.path is not None
+                entries.append((sub, spool.path.name, journal_payload.numbers_blob(part.recipients)))
+                if say:
+                    say(i, len(parts))
+            for _ in range(5):
+                campaign = new_campaign_id()
+                ids = _distinct_controlids(len(entries))
+                for (sub, _name, _nums), spool, cid in zip(entries, spools, ids):
+                    sub.controlid = cid
+                    sub.campaign = campaign
+                    head = protocol.SubmitContent(title=title, scheduled=scheduled, controlid=cid,
+                                                  recipients=[], bulkmessage=sub.message)
+                    sub.payload_hash = protocol.content_hash(head, spool.digest)
+                try:
+                    await _local(
+                        self.store.path, self.store.journal_campaign, campaign, profile=self.profile.name,
+                        login=self.profile.login, api_url=self.profile.api_url, title=title,
+                        recipients=sum(s.recipients for s, _n, _b in entries), content_key=key, parts=entries,
+                    )
+                    return campaign
+                except ControlIdClash:
+                    continue
+            raise InputError("could not draw unused controlids")
+        except BaseException:
+            for spool in spools:
+                spool.close()
+                if spool.path is not None:
+                    spool.path.unlink(missing_ok=True)
+            raise
+        finally:
+            for spool in spools:
+                spool.close()
+                _unlock_spool(spool)
+
+    async def send_queued(
+        self, controlid: str, progress: Progress | None = None, *, abort: asyncio.Event | None = None,
+    ) -> SubmitResult:
+        """A journalled, never-sent part: its first attempt, with the opt-out
+        list applied as it is now."""
+        say = progress or (lambda _s: None)
+        lock = self._own(controlid)
+        try:
+            await self._check_bound(controlid)
+            sub = await asyncio.to_thread(self.store.claim_queued, controlid)
+            if sub is None:
+                raise NotQueued(f"submission {controlid} is not queued (already sent, being sent or cancelled)")
+            try:
+                content, spool = await self._load_journalled(sub)
+                spool, sub, removed = await self._apply_optouts(sub, content, spool)
+            except LocalError:
+                await asyncio.to_thread(self.store.unclaim, controlid)
+                raise
+            try:
+                if spool is None:
+                    return await self._nobody_left(sub, removed)
+                result = await self._send_fresh(sub, content, spool, say, abort)
+                result.optouts_removed = removed
+                return result
+            finally:
+                if spool is not None:
+                    spool.close()
+        finally:
+            lock.release()
+
+    async def resend_part(
+        self, controlid: str, progress: Progress | None = None, *, abort: asyncio.Event | None = None,
+    ) -> SubmitResult:
+        """A campaign part that ATL refused, or that never left, sent again
+        under a fresh controlid (ATL has nothing under the old one to
+        deduplicate against); the refused attempt stays in the history."""
+        say = progress or (lambda _s: None)
+        old = await asyncio.to_thread(self.store.get_submission, controlid)
+        if old is None:
+            raise NotFoundError(f"no submission with controlid {controlid} in the journal")
+        if old.campaign is None or old.state not in (State.FAILED, State.REJECTED):
+            raise NotQueued(f"submission {controlid} is {old.state.value}: not a refused campaign part")
+        await self._check_bound(controlid)
+        content, spool = await self._load_journalled(old)
+        try:
+            blocked = await asyncio.to_thread(self._blocked_in, spool.path)
+            new = dataclasses.replace(old, controlid="", state=State.SENDING, taskid=None, code=None,
+                                      detail="", attempts=0, created=_now_iso(), report=None)
+            recips = None
+            if blocked:
+                recips = await asyncio.to_thread(
+                    journal_payload.read_recipients, spool.path, individual=old.individual, dropping=blocked)
+                if not len(recips):
+                    await asyncio.to_thread(self.store.cancel_queued, [controlid],
+                                            "every recipient is on the opt-out list")
+                    return SubmitResult(State.CANCELLED, controlid, 0, old.segments, 0,
+                                        detail="every recipient is on the opt-out list",
+                                        optouts_removed=old.recipients, part=old.part)
+            for _ in range(5):
+                cid = new_controlid()
+                lock = self._own(cid)
+                try:
+                    path = self.store.new_payload_path()
+                    if recips is not None:
+                        fresh = await self._spool(recips, path)
+                    else:
+                        fresh = await asyncio.to_thread(_linked_copy, spool, path)
+                    nums = (journal_payload.numbers_blob(recips) if recips is not None
+                            else await asyncio.to_thread(_numbers_of, path))
+                    new.controlid = cid
+                    if recips is not None:
+                        est = estimate(Draft(old.title, recips, old.message))
+                        new.recipients, new.segments, new.units_estimate = est.recipients, est.segments, est.units
+                    head = dataclasses.replace(content, controlid=cid, recipients=[])
+                    new.payload_hash = protocol.content_hash(head, fresh.digest)
+                    try:
+                        await _local(self.store.path, self.store.new_attempt, controlid, new, path.name, nums)
+                    except ControlIdClash:
+                        fresh.close()
+                        _unlock_spool(fresh)
+                        path.unlink(missing_ok=True)
+                        lock.release()
+                        continue
+                    finally:
+                        _unlock_spool(fresh)
+                    try:
+                        say(f"sending again under controlid {cid}")
+                        result = await self._send_fresh(new, head, fresh, say, abort)
+                        result.optouts_removed = len(blocked)
+                        return result
+                    finally:
+                        fresh.close()
+                finally:
+                    lock.release()
+            raise InputError("could not draw an unused controlid")
+        finally:
+            spool.close()
+
+    def _blocked_in(self, path: Path | None) -> set[int]:
+        """The numbers of a payload that are on the opt-out list now."""
+        from . import lists
+
+        blocked = lists.optout_numbers(self.store)
+        if not blocked or path is None:
+            return set()
+        return blocked.intersection(journal_payload.read_numbers(path))
+
+    async def _apply_optouts(
+        self, sub: Submission, content: protocol.SubmitContent, spool: SpooledBody
+    ) -> tuple[SpooledBody | None, Submission, int]:
+        """A claimed, never-sent part less the numbers opted out since it was
+        journalled: its payload is written again and its row updated, so a
+        resend after a crash repeats exactly what was sent."""
+        blocked = await asyncio.to_thread(self._blocked_in, spool.path)
+        if not blocked:
+            return spool, sub, 0
+        recips = await asyncio.to_thread(
+            journal_payload.read_recipients, spool.path, individual=sub.individual, dropping=blocked)
+        spool.close()
+        if not len(recips):
+            return None, sub, len(blocked)
+        fresh = await self._spool(recips, self.store.new_payload_path())
+        est = estimate(Draft(sub.title, recips, sub.message))
+        content.recipients = recips
+        sub.recipients, sub.segments, sub.units_estimate = est.recipients, est.segments, est.units
+        sub.payload_hash = protocol.content_hash(dataclasses.replace(content, recipients=[]), fresh.digest)
+        assert fresh.path is not None
+        await _local(self.store.path, functools.partial(
+            self.store.replace_payload, sub.controlid, recipients=sub.recipients, segments=sub.segments,
+            units_estimate=sub.units_estimate, payload_hash=sub.payload_hash, payload=fresh.path.name,
+            numbers=journal_payload.numbers_blob(recips)))
+        _unlock_spool(fresh)
+        return fresh, sub, len(blocked)
+
+    async def _nobody_left(self, sub: Submission, removed: int) -> SubmitResult:
+        detail = "every recipient is on the opt-out list"
+        await asyncio.to_thread(functools.partial(
+            self.store.finish_submission, sub.controlid, State.CANCELLED, detail=detail, sent=False))
+        return SubmitResult(State.CANCELLED, sub.controlid, 0, sub.segments, 0, detail=detail,
+                            optouts_removed=removed, part=sub.part)
 
     async def _load_journalled(self, sub: Submission) -> tuple[protocol.SubmitContent, SpooledBody]:
         """The exact payload of a journalled submission, checked against its hash."""
@@ -335,34 +593,49 @@ class Service:
             title=sub.title, scheduled=sub.scheduled, controlid=controlid,
             recipients=[], bulkmessage=sub.message if not sub.individual else None,
         )
+        name = await asyncio.to_thread(self.store._payload_name, controlid)
         try:
-            spool = await asyncio.to_thread(SpooledBody.open_existing, self.store.payload_path(controlid))
+            spool = await asyncio.to_thread(SpooledBody.open_existing, self.store.payload_path(controlid, name))
         except OSError as exc:
-            self.store.finish_submission(
-                controlid, State.UNCERTAIN, detail=f"journalled payload unreadable ({exc.strerror}); not resent"
-            )
+            if sub.state is State.SENDING:
+                self.store.finish_submission(
+                    controlid, State.UNCERTAIN, sent=False,
+                    detail=f"journalled payload unreadable ({exc.strerror}); not resent",
+                )
             raise InputError(f"submission {controlid}: its journalled payload is unreadable; not resent") from None
         if protocol.content_hash(content, spool.digest) != sub.payload_hash:
             spool.close()
-            self.store.finish_submission(
-                controlid, State.UNCERTAIN, detail="journal payload does not match its hash; not resent"
-            )
+            if sub.state is State.SENDING:
+                self.store.finish_submission(
+                    controlid, State.UNCERTAIN, sent=False,
+                    detail="journal payload does not match its hash; not resent",
+                )
             raise InputError(
                 f"submission {controlid}: the journalled payload does not match its hash; not resent"
             )
         return content, spool
 
     async def _send_fresh(
-        self, sub: Submission, content: protocol.SubmitContent, spool: SpooledBody, say: Progress
+        self, sub: Submission, content: protocol.SubmitContent, spool: SpooledBody, say: Progress,
+        abort: asyncio.Event | None,
     ) -> SubmitResult:
         say("sending")
-        result = await self._send(sub, content, spool, first=True)
-        if result.state is State.UNCERTAIN:
+        result = await self._send(sub, content, spool, first=True, abort=abort)
+        if result.state is State.UNCERTAIN and result.resendable and not (abort and abort.is_set()):
             say("no clear answer: resending once with the same controlid")
-            result = await self._send(sub, content, spool, first=False, previous=result)
+            result = await self._send(sub, content, spool, first=False, previous=result, abort=abort)
         return result
 
-    async def retry(self, controlid: str, progress: Progress | None = None) -> SubmitResult:
+    async def _check_bound(self, controlid: str) -> None:
+        """A submission is only ever (re)sent to the account and server that
+        journalled it."""
+        target = await asyncio.to_thread(self.store.submission_target, controlid)
+        if target:
+            check_bound(self.profile, target[1], target[0], f"submission {controlid}")
+
+    async def retry(
+        self, controlid: str, progress: Progress | None = None, *, abort: asyncio.Event | None = None,
+    ) -> SubmitResult:
         """Settle an uncertain submission: resend it, same controlid, same payload."""
         say = progress or (lambda _s: None)
         await asyncio.to_thread(self.store.recover_orphans)
@@ -373,25 +646,62 @@ class Service:
             raise InputError(
                 f"submission {controlid} is {existing.state.value}, not uncertain: nothing to settle"
             )
-        target = await asyncio.to_thread(self.store.submission_target, controlid)
-        # The demo's simulator listens on a new port each run: its URL is not
-        # the account's identity there.
-        if target and (target[1] != self.profile.login or (
-            target[0] != self.profile.api_url and not self.profile.demo
-        )):
-            raise InputError(
-                f"submission {controlid} was sent to {target[0]} as {target[1]}; "
-                f"use that profile to settle it"
-            )
-        sub = await asyncio.to_thread(self.store.claim_for_resend, controlid)
-        if sub is None:
-            raise InputError(f"submission {controlid} is being sent by another running instance")
-        content, spool = await self._load_journalled(sub)
+        await self._check_bound(controlid)
+        lock = self._own(controlid)
         try:
-            say("resending with the same controlid")
-            return await self._send(sub, content, spool, first=False)
+            sub = await asyncio.to_thread(self.store.claim_for_resend, controlid)
+            if sub is None:
+                raise InputError(f"submission {controlid} was settled meanwhile")
+            content, spool = await self._load_journalled(sub)
+            try:
+                say("resending with the same controlid")
+                return await self._send(sub, content, spool, first=False, abort=abort)
+            finally:
+                spool.close()
         finally:
-            spool.close()
+            lock.release()
+
+    async def abandon(self, controlid: str, reason: str) -> Submission:
+        """Close an uncertain submission that cannot be settled: it stays in
+        the history as ``abandoned``, with the reason, and is never resent."""
+        reason = " ".join((reason or "").split())
+        if not reason:
+            raise InputError("abandoning needs a reason (--reason TEXT)")
+        await asyncio.to_thread(self.store.recover_orphans)
+        existing = await asyncio.to_thread(self.store.get_submission, controlid)
+        if existing is None:
+            raise NotFoundError(f"no submission with controlid {controlid} in the journal")
+        if not existing.state.settleable:
+            raise InputError(f"submission {controlid} is {existing.state.value}, not uncertain: "
+                             "only an uncertain submission can be abandoned")
+        lock = self._own(controlid)
+        try:
+            if not await asyncio.to_thread(self.store.abandon, controlid, reason):
+                raise InputError(f"submission {controlid} was settled meanwhile")
+        finally:
+            lock.release()
+        sub = await asyncio.to_thread(self.store.get_submission, controlid)
+        assert sub is not None
+        return sub
+
+    async def _post(self, content: protocol.SubmitContent, spool: SpooledBody,
+                    abort: asyncio.Event | None) -> SubmitAnswer:
+        """The request, given up (as uncertain) when ``abort`` is set."""
+        if abort is None:
+            return await self.client.submit(content, spool)
+        if abort.is_set():
+            raise SubmitUncertain("stopped before the answer came")
+        request = asyncio.ensure_future(self.client.submit(content, spool))
+        stop = asyncio.ensure_future(abort.wait())
+        try:
+            done, _ = await asyncio.wait({request, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+        if request in done:
+            return request.result()
+        request.cancel()
+        await asyncio.gather(request, return_exceptions=True)
+        raise SubmitUncertain("stopped while waiting for ATL's answer")
 
     async def _send(
         self,
@@ -401,23 +711,35 @@ class Service:
         *,
         first: bool,
         previous: SubmitResult | None = None,
+        abort: asyncio.Event | None = None,
     ) -> SubmitResult:
+        """One request and its record. From here on, whatever goes wrong (the
+        journal locked or full, a stop, a crash) the submission is uncertain,
+        never "not sent": the request may have left."""
         result = SubmitResult(
-            State.UNCERTAIN, sub.controlid, sub.recipients, sub.segments, sub.units_estimate
+            State.UNCERTAIN, sub.controlid, sub.recipients, sub.segments, sub.units_estimate, part=sub.part
         )
-        await asyncio.to_thread(self.store.mark_attempt, sub.controlid)
+        sent = True
         try:
-            answer: SubmitAnswer = await self.client.submit(content, spool)
+            answer: SubmitAnswer = await self._post(content, spool, abort)
         except SubmitUncertain as exc:
             result.code = exc.code
             result.detail = str(exc)
+            result.resendable = "stopped" not in result.detail
         except TransportError as exc:
             if first and exc.nothing_sent:
                 result.state = State.FAILED
                 result.detail = str(exc)
+                sent = False
             else:
                 # This attempt did not leave, but an earlier one may have.
                 result.detail = (previous.detail + "; then " if previous else "") + str(exc)
+        except asyncio.CancelledError:
+            await self._record(sub.controlid, State.UNCERTAIN, None, None,
+                               "stopped while waiting for ATL's answer")
+            raise
+        except Exception as exc:
+            result.detail = f"unexpected error after the request may have left: {exc!r}"
         else:
             result.code = answer.code
             if answer.code == codes.OK:
@@ -434,18 +756,37 @@ class Service:
                 )
             else:
                 result.state = State.REJECTED
-        # Off the event loop: a durable commit waits for the disk.
-        await asyncio.to_thread(
-            functools.partial(
-                self.store.finish_submission,
-                sub.controlid, result.state, taskid=result.taskid, code=result.code, detail=result.detail,
-            )
-        )
+        problem = await self._record(sub.controlid, result.state, result.taskid, result.code,
+                                     result.detail, sent=sent)
+        if problem is not None:
+            answered = (f"ATL accepted it as task {result.taskid}" if result.taskid
+                        else f"the outcome was: {result.state.value}")
+            result.state = State.UNCERTAIN
+            result.resendable = False
+            result.detail = (f"{answered}, but the journal could not record it ({problem}); "
+                             f"settle it with: atlsms-tui retry {sub.controlid}")
         return result
+
+    async def _record(self, controlid: str, state: State, taskid: str | None, code: str | None,
+                      detail: str, *, sent: bool = True) -> str | None:
+        """Write an attempt's outcome; the error text if the journal refused.
+        The row then stays ``sending`` and, once this process lets go of its
+        lock, shows as uncertain everywhere."""
+        try:
+            await asyncio.to_thread(functools.partial(
+                self.store.finish_submission, controlid, state, taskid=taskid, code=code,
+                detail=detail, sent=sent,
+            ))
+        except (sqlite3.Error, OSError) as exc:
+            return str(exc) or type(exc).__name__
+        return None
 
     # ------------------------------------------------------ tasks/reports
 
     def tasks(self, limit: int | None = None) -> list[Submission]:
+        # A sender that died (or could not record its answer) shows as
+        # uncertain as soon as its lock is free, not at the next start.
+        self.store.recover_orphans()
         return self.store.list_submissions(self.profile.name, limit=limit)
 
     def task(self, controlid: str) -> Submission | None:
@@ -569,6 +910,82 @@ class Service:
 
     def detail_window(self, taskid: str, **kw):
         return self.store.detail_window(self.profile.name, taskid, **kw)
+
+
+class SenderBusy(InputError):
+    """Another live process holds the submission (it is sending it)."""
+
+
+class WrongAccount(InputError):
+    """A journalled submission or campaign belongs to another account or server."""
+
+
+class NotQueued(InputError):
+    """The part is no longer in the state the caller expected."""
+
+
+def check_bound(profile: ResolvedProfile, login: str | None, api_url: str | None, what: str) -> None:
+    """Refuse to (re)send ``what`` under another account or server than the
+    one that journalled it. The demo's simulator listens on a new port each
+    run: its URL is not the account's identity there."""
+    if login is None:
+        return
+    if login != profile.login or (api_url != profile.api_url and not profile.demo):
+        raise WrongAccount(
+            f"{what} was journalled for login {login} at {api_url}; the current profile "
+            f"{profile.name!r} is login {profile.login} at {profile.api_url}. "
+            "Use the profile that journalled it (--profile NAME)"
+        )
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+async def _local(store_path: Path, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    """A journal write before anything is sent: a failure there is a local
+    problem (nothing sent), said with the file and the cause."""
+    try:
+        return await asyncio.to_thread(functools.partial(fn, *args, **kw))
+    except (sqlite3.Error, OSError) as exc:
+        raise LocalError(f"cannot write the journal {store_path}: {exc}; nothing was sent") from None
+
+
+def new_campaign_id() -> str:
+    return "C" + new_controlid()
+
+
+def _distinct_controlids(n: int) -> list[str]:
+    out: list[str] = []
+    seen: set[str] = set()
+    while len(out) < n:
+        cid = new_controlid()
+        if cid not in seen:
+            seen.add(cid)
+            out.append(cid)
+    return out
+
+
+def _linked_copy(spool: SpooledBody, path: Path) -> SpooledBody:
+    """The same payload bytes under a new name (a hard link where the file
+    system allows: a million-row payload is not copied)."""
+    assert spool.path is not None
+    try:
+        os.link(spool.path, path)
+    except OSError:
+        shutil.copyfile(spool.path, path)
+        os.chmod(path, 0o600)
+    return SpooledBody.open_existing(path)
+
+
+def _unlock_spool(spool: SpooledBody) -> None:
+    lock = getattr(spool, "spool_lock", None)
+    if lock is not None:
+        lock.release()
+
+
+def _numbers_of(path: Path) -> bytes:
+    return journal_payload.read_numbers(path).tobytes()
 
 
 def _check_taskid(taskid: str) -> str:

@@ -68,14 +68,16 @@ def open_session(
     simulator_options: dict | None = None,
 ) -> Session:
     settings = settings if settings is not None else load_settings()
+    busy_ms = max(100, int(settings.preferences.journal_busy_timeout * 1000))
     sim = None
     if demo:
         sim = start_demo_simulator(**(simulator_options or {}))
         resolved = demo_profile(api_url or sim.url)
-        store = Store(paths.store_file(demo=True))
+        store = Store(paths.store_file(demo=True), busy_timeout_ms=busy_ms)
     else:
         resolved = resolve_profile(settings, profile, api_url, need_password=need_password)
-        store = Store(paths.store_file())
-    service = Service(resolved, store)
+        store = Store(paths.store_file(), busy_timeout_ms=busy_ms)
+    service = Service(resolved, store, preferences=settings.preferences)
     recovered = store.recover_orphans()
+    store.sweep_payloads()
     return Session(settings, resolved, store, service, sim, recovered)

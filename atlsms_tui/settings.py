@@ -32,6 +32,13 @@ class Preferences:
     low_balance_threshold: int = 1000
     theme: str = "textual-dark"
     max_recipients_per_task: int = 50_000
+    # The repeat guard: a send is refused when this share of its recipients
+    # got the same title and text accepted within the last this-many hours
+    # (0 turns it off).
+    repeat_guard_share: float = 0.9
+    repeat_guard_hours: float = 24.0
+    # How long a journal write waits for another instance's transaction.
+    journal_busy_timeout: float = 15.0
 
 
 @dataclass

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import paths
+from . import ownership, paths
 from .models import DetailRow, DeliveryStatus, Recipient, Report, State, Submission, Units
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 15_000
 
 # Each entry brings the schema from version i to i+1.
@@ -149,6 +149,26 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY(gen, status)
     ) WITHOUT ROWID;
     """,
+    # 4: campaigns journalled whole and bound to the account that journalled
+    # them; a part sent again after a refusal is a new row (``part`` ties the
+    # attempts together, ``superseded`` marks the earlier ones); each row's
+    # payload file by name; and the numbers and content key of every
+    # submission, for the repeat guard.
+    """
+    ALTER TABLE submissions ADD COLUMN part INTEGER;
+    ALTER TABLE submissions ADD COLUMN payload TEXT;
+    ALTER TABLE submissions ADD COLUMN content_key TEXT;
+    ALTER TABLE submissions ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE campaigns ADD COLUMN login TEXT;
+    ALTER TABLE campaigns ADD COLUMN api_url TEXT;
+    ALTER TABLE campaigns ADD COLUMN content_key TEXT;
+    CREATE INDEX submissions_by_content ON submissions(content_key, created);
+    CREATE INDEX submissions_by_state ON submissions(state);
+    CREATE TABLE sent_numbers(
+        controlid TEXT PRIMARY KEY,
+        numbers BLOB NOT NULL
+    );
+    """,
 ]
 
 # A search by number returns at most this many matches (their seqs are held
@@ -226,7 +246,6 @@ def new_controlid() -> str:
 
 
 def _process_start() -> str:
-    # Distinguishes this process from a later one that reuses its pid.
     try:
         with open(f"/proc/{os.getpid()}/stat", "rb") as f:
             return f.read().rsplit(b")", 1)[1].split()[19].decode()
@@ -234,45 +253,16 @@ def _process_start() -> str:
         return "0"
 
 
-def _start_of(pid: int) -> str | None:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[19].decode()
-    except (OSError, IndexError):
-        return None
-
-
-HOST = socket.gethostname()
-OWNER = f"{HOST}:{os.getpid()}:{_process_start()}"
-
-
-def owner_alive(owner: str | None) -> bool:
-    """Whether the process that claimed a row may still be working on it."""
-    if not owner:
-        return False
-    try:
-        host, pid_s, start = owner.rsplit(":", 2)
-        pid = int(pid_s)
-    except ValueError:
-        return False
-    if host != HOST:
-        return True  # another machine: cannot tell, assume it is alive
-    if pid == os.getpid():
-        return owner == OWNER
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    current = _start_of(pid)
-    return current is None or current == start
+# Who claimed a row, for people reading the journal. Whether that sender is
+# still alive is told by its lock (see ownership.py), never by this string.
+OWNER = f"{socket.gethostname()}:{os.getpid()}:{_process_start()}"
 
 
 _SUB_COLS = (
     "controlid, profile, title, individual, scheduled, created, recipients, segments, "
-    "units_estimate, payload_hash, state, message, taskid, code, detail, attempts, updated, campaign"
+    "units_estimate, payload_hash, state, message, taskid, code, detail, attempts, updated, campaign, part"
 )
+_NCOLS = len(_SUB_COLS.split(","))
 
 
 def _sub_from_row(row: tuple) -> Submission:
@@ -295,6 +285,7 @@ def _sub_from_row(row: tuple) -> Submission:
         attempts=row[15],
         updated=row[16],
         campaign=row[17],
+        part=row[18],
     )
 
 
@@ -326,7 +317,7 @@ class DetailMatches:
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.path = path
         paths.private_dir(path.parent)
         if not path.exists():
@@ -335,9 +326,9 @@ class Store:
             os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         self._lock = threading.RLock()
         self._db = sqlite3.connect(
-            path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, isolation_level=None
+            path, timeout=busy_timeout_ms / 1000, check_same_thread=False, isolation_level=None
         )
-        self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._migrate()
@@ -393,23 +384,61 @@ class Store:
     def payload_dir(self) -> Path:
         return self.path.parent / "payloads"
 
-    def payload_path(self, controlid: str) -> Path:
-        return self.payload_dir / f"{controlid}.xml"
+    @property
+    def lock_dir(self) -> Path:
+        return self.path.parent / "locks"
+
+    def payload_path(self, controlid: str, name: str | None = None) -> Path:
+        """A journalled payload: the row's own file name, or (rows journalled
+        one at a time) ``<controlid>.xml``."""
+        return self.payload_dir / (name or f"{controlid}.xml")
 
     def new_payload_path(self) -> Path:
         """Where a payload is spooled before its submission is journalled."""
         paths.private_dir(self.payload_dir)
         return self.payload_dir / f".spool-{os.getpid()}-{secrets.token_hex(6)}"
 
-    def begin_submission(self, sub: Submission, api_url: str, login: str, payload) -> Submission:
-        """Journal a submission (``sending`` or ``queued``) durably, before
+    def lock_path(self, controlid: str) -> Path:
+        """The lock its sender holds while a submission is ``sending``."""
+        return self.lock_dir / f"{controlid}.lock"
+
+    def campaign_lock_path(self, campaign: str) -> Path:
+        """Held by the one process sending a campaign's parts."""
+        return self.lock_dir / f"campaign-{campaign}.lock"
+
+    def _sender_alive(self, controlid: str) -> bool:
+        return ownership.held_elsewhere(self.lock_path(controlid))
+
+    def _insert_submission(self, db: sqlite3.Connection, sub: Submission, api_url: str, login: str,
+                           payload: str | None, numbers: bytes | None, content_key: str | None) -> None:
+        if db.execute("SELECT 1 FROM submissions WHERE controlid=?", (sub.controlid,)).fetchone():
+            raise ControlIdClash(sub.controlid)
+        db.execute(
+            "INSERT INTO submissions(controlid, profile, api_url, login, title, individual, message, "
+            "scheduled, created, recipients, segments, units_estimate, payload_hash, state, attempts, "
+            "updated, owner, campaign, part, payload, content_key) "
+            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?)",
+            (
+                sub.controlid, sub.profile, api_url, login, sub.title, int(sub.individual),
+                sub.message, sub.scheduled, sub.created, sub.recipients, sub.segments,
+                sub.units_estimate, sub.payload_hash, sub.state.value, sub.updated,
+                OWNER if sub.state is State.SENDING else None, sub.campaign, sub.part, payload,
+                content_key,
+            ),
+        )
+        if numbers is not None:
+            db.execute("INSERT OR REPLACE INTO sent_numbers(controlid, numbers) VALUES(?,?)",
+                       (sub.controlid, numbers))
+
+    def begin_submission(self, sub: Submission, api_url: str, login: str, payload, *,
+                         numbers: bytes | None = None, content_key: str | None = None) -> Submission:
+        """Journal one submission (``sending`` or ``queued``) durably, before
         anything is sent. Its payload (the request bodies, never the
         credentials) is kept as a file beside the store: the exact bytes a
-        resend must repeat."""
-        now = _now()
+        resend must repeat. A ``sending`` row's caller holds its lock."""
         if sub.state not in (State.SENDING, State.QUEUED):
             sub.state = State.SENDING
-        sub.updated = now
+        sub.updated = _now()
         target = self.payload_path(sub.controlid)
         if target.exists():
             raise ControlIdClash(sub.controlid)
@@ -419,33 +448,76 @@ class Store:
             payload.path = target
             _fsync_dir(target.parent)
         with self._tx() as db:
-            if db.execute("SELECT 1 FROM submissions WHERE controlid=?", (sub.controlid,)).fetchone():
-                raise ControlIdClash(sub.controlid)
-            db.execute(
-                "INSERT INTO submissions(controlid, profile, api_url, login, title, individual, message, "
-                "scheduled, created, recipients, segments, units_estimate, payload_hash, state, attempts, "
-                "updated, owner, campaign) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)",
-                (
-                    sub.controlid, sub.profile, api_url, login, sub.title, int(sub.individual),
-                    sub.message, sub.scheduled, sub.created, sub.recipients, sub.segments,
-                    sub.units_estimate, sub.payload_hash, sub.state.value, now,
-                    OWNER if sub.state is State.SENDING else None, sub.campaign,
-                ),
-            )
+            self._insert_submission(db, sub, api_url, login, None, numbers, content_key)
         return sub
 
-    def forget_payload(self, controlid: str) -> None:
+    def journal_campaign(self, campaign: str, *, profile: str, login: str, api_url: str, title: str,
+                         recipients: int, content_key: str | None,
+                         parts: list[tuple[Submission, str, bytes | None]]) -> None:
+        """A campaign and every one of its parts (``queued``, each with its
+        payload file, already synced, and its numbers) in ONE transaction: a
+        kill at any instant leaves either no campaign or a complete one."""
+        _fsync_dir(self.payload_dir)
+        now = _now()
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO campaigns(campaign, profile, title, created, recipients, parts, login, api_url, "
+                "content_key) VALUES(?,?,?,?,?,?,?,?,?)",
+                (campaign, profile, title, now, recipients, len(parts), login, api_url, content_key),
+            )
+            for sub, payload, numbers in parts:
+                sub.updated = now
+                self._insert_submission(db, sub, api_url, login, payload, numbers, content_key)
+
+    def new_attempt(self, previous: str, sub: Submission, payload: str, numbers: bytes | None) -> Submission:
+        """A refused or never-sent campaign part sent again under a fresh
+        controlid: the new row (``sending``; its caller holds its lock) and
+        the old one marked superseded, together. The old row stays in the
+        history."""
+        now = _now()
+        sub.state = State.SENDING
+        sub.updated = now
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT api_url, login, content_key, state, superseded FROM submissions WHERE controlid=?",
+                (previous,),
+            ).fetchone()
+            if row is None or row[3] not in ("failed", "rejected") or row[4]:
+                raise ControlIdClash(previous)
+            self._insert_submission(db, sub, row[0], row[1], payload, numbers, row[2])
+            db.execute("UPDATE submissions SET superseded=1, updated=? WHERE controlid=?", (now, previous))
+        self._forget_payload_of(previous)
+        return sub
+
+    def replace_payload(self, controlid: str, *, recipients: int, segments: int, units_estimate: int,
+                        payload_hash: str, payload: str, numbers: bytes | None) -> None:
+        """A claimed, never-sent part whose recipients changed (opt-outs
+        added since it was journalled) points at its new payload."""
+        old = self._payload_name(controlid)
+        with self._tx() as db:
+            db.execute(
+                "UPDATE submissions SET recipients=?, segments=?, units_estimate=?, payload_hash=?, "
+                "payload=?, updated=? WHERE controlid=? AND state='sending' AND attempts=0",
+                (recipients, segments, units_estimate, payload_hash, payload, _now(), controlid),
+            )
+            if numbers is not None:
+                db.execute("INSERT OR REPLACE INTO sent_numbers(controlid, numbers) VALUES(?,?)",
+                           (controlid, numbers))
+        if old != payload:
+            self._unlink_payload(controlid, old)
+
+    def _payload_name(self, controlid: str) -> str | None:
+        rows = self._read("SELECT payload FROM submissions WHERE controlid=?", (controlid,))
+        return rows[0][0] if rows else None
+
+    def _unlink_payload(self, controlid: str, name: str | None) -> None:
         try:
-            os.unlink(self.payload_path(controlid))
+            os.unlink(self.payload_path(controlid, name))
         except FileNotFoundError:
             pass
 
-    def mark_attempt(self, controlid: str) -> None:
-        with self._tx() as db:
-            db.execute(
-                "UPDATE submissions SET attempts=attempts+1, updated=? WHERE controlid=?",
-                (_now(), controlid),
-            )
+    def _forget_payload_of(self, controlid: str) -> None:
+        self._unlink_payload(controlid, self._payload_name(controlid))
 
     def finish_submission(
         self,
@@ -455,41 +527,42 @@ class Store:
         taskid: str | None = None,
         code: str | None = None,
         detail: str = "",
+        sent: bool = True,
     ) -> None:
+        """Record what became of an attempt. A campaign part that was refused
+        or never left keeps its payload, for ``campaign resume``."""
         with self._tx() as db:
             db.execute(
                 "UPDATE submissions SET state=?, taskid=COALESCE(?, taskid), code=?, detail=?, "
-                "updated=?, owner=NULL WHERE controlid=?",
-                (state.value, taskid, code, detail, _now(), controlid),
+                "updated=?, owner=NULL, attempts=attempts+? WHERE controlid=?",
+                (state.value, taskid, code, detail, _now(), int(sent), controlid),
             )
-        if not state.settleable and state is not State.QUEUED:
+            row = db.execute("SELECT campaign FROM submissions WHERE controlid=?", (controlid,)).fetchone()
+        in_campaign = row is not None and row[0] is not None
+        if state.ok or state in (State.CANCELLED, State.ABANDONED) or (
+            state in (State.FAILED, State.REJECTED) and not in_campaign
+        ):
             # Settled for good: it will never be resent, so its payload can go.
-            self.forget_payload(controlid)
+            self._forget_payload_of(controlid)
 
     def claim_for_resend(self, controlid: str) -> Submission | None:
-        """Take an uncertain (or orphaned ``sending``) row for a resend.
-
-        Returns None when the row is not settleable or another live process
-        holds it; the claim is atomic across instances."""
+        """Take an uncertain (or orphaned ``sending``) row for a resend. The
+        caller holds the row's lock, so a ``sending`` row here has no live
+        sender. None when the row is not settleable."""
         with self._tx() as db:
-            row = db.execute(
-                f"SELECT {_SUB_COLS}, owner FROM submissions WHERE controlid=?", (controlid,)
-            ).fetchone()
-            if row is None:
+            cur = db.execute(
+                "UPDATE submissions SET state='sending', owner=?, updated=? "
+                "WHERE controlid=? AND state IN ('uncertain', 'sending')",
+                (OWNER, _now(), controlid),
+            )
+            if cur.rowcount != 1:
                 return None
-            sub = _sub_from_row(row[:-1])
-            owner = row[-1]
-            if sub.state is State.UNCERTAIN or (sub.state is State.SENDING and not owner_alive(owner)):
-                db.execute(
-                    "UPDATE submissions SET state='sending', owner=?, updated=? WHERE controlid=?",
-                    (OWNER, _now(), controlid),
-                )
-                sub.state = State.SENDING
-                return sub
-            return None
+            row = db.execute(f"SELECT {_SUB_COLS} FROM submissions WHERE controlid=?", (controlid,)).fetchone()
+        return _sub_from_row(row)
 
     def claim_queued(self, controlid: str) -> Submission | None:
-        """Take a queued (never sent) row for its first send; atomic across instances."""
+        """Take a queued (never sent) row for its first send; the caller holds
+        its lock. Atomic across instances."""
         with self._tx() as db:
             cur = db.execute(
                 "UPDATE submissions SET state='sending', owner=?, updated=? WHERE controlid=? AND state='queued'",
@@ -500,30 +573,52 @@ class Store:
             row = db.execute(f"SELECT {_SUB_COLS} FROM submissions WHERE controlid=?", (controlid,)).fetchone()
         return _sub_from_row(row)
 
-    def cancel_queued(self, controlids: Iterable[str]) -> int:
+    def unclaim(self, controlid: str) -> None:
+        """A claimed part that failed before its request left is queued again."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE submissions SET state='queued', owner=NULL, updated=? "
+                "WHERE controlid=? AND state='sending' AND attempts=0",
+                (_now(), controlid),
+            )
+
+    def abandon(self, controlid: str, reason: str) -> bool:
+        """Close an uncertain row (the caller holds its lock) as ``abandoned``."""
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE submissions SET state='abandoned', owner=NULL, updated=?, detail=? "
+                "WHERE controlid=? AND state IN ('uncertain', 'sending')",
+                (_now(), f"abandoned: {reason}", controlid),
+            )
+        if cur.rowcount == 1:
+            self._forget_payload_of(controlid)
+        return cur.rowcount == 1
+
+    def cancel_queued(self, controlids: Iterable[str], why: str = "cancelled before sending") -> int:
         n = 0
+        cancelled = []
         with self._tx() as db:
             for cid in controlids:
-                n += db.execute(
-                    "UPDATE submissions SET state='cancelled', updated=?, detail='cancelled before sending' "
-                    "WHERE controlid=? AND state='queued'",
-                    (_now(), cid),
+                hit = db.execute(
+                    "UPDATE submissions SET state='cancelled', updated=?, detail=? "
+                    "WHERE controlid=? AND superseded=0 AND (state='queued' OR "
+                    "(campaign IS NOT NULL AND state IN ('failed', 'rejected')))",
+                    (_now(), why, cid),
                 ).rowcount
-                self.forget_payload(cid)
+                if hit:
+                    cancelled.append(cid)
+                n += hit
+        for cid in cancelled:
+            self._forget_payload_of(cid)
         return n
 
     # ------------------------------------------------------------ campaigns
 
-    def create_campaign(self, campaign: str, profile: str, title: str, recipients: int, parts: int) -> None:
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO campaigns(campaign, profile, title, created, recipients, parts) VALUES(?,?,?,?,?,?)",
-                (campaign, profile, title, _now(), recipients, parts),
-            )
-
     def get_campaign(self, campaign: str) -> tuple | None:
+        """(campaign, profile, title, created, recipients, parts, login, api_url, content_key)."""
         rows = self._read(
-            "SELECT campaign, profile, title, created, recipients, parts FROM campaigns WHERE campaign=?",
+            "SELECT campaign, profile, title, created, recipients, parts, login, api_url, content_key "
+            "FROM campaigns WHERE campaign=?",
             (campaign,),
         )
         return rows[0] if rows else None
@@ -533,20 +628,27 @@ class Store:
             "SELECT campaign FROM campaigns WHERE profile=? ORDER BY created DESC, rowid DESC", (profile,)
         )]
 
-    def campaign_parts(self, campaign: str) -> list[Submission]:
+    def campaign_parts(self, campaign: str, *, history: bool = False) -> list[Submission]:
+        """Each part's latest attempt, in part order; with ``history`` every
+        attempt."""
+        where = "campaign=?" if history else "campaign=? AND superseded=0"
         rows = self._read(
-            f"SELECT {_SUB_COLS} FROM submissions WHERE campaign=? ORDER BY created, rowid", (campaign,)
+            f"SELECT {_SUB_COLS} FROM submissions WHERE {where} ORDER BY COALESCE(part, 0), created, rowid",
+            (campaign,),
         )
         parts = [_sub_from_row(r) for r in rows]
-        for p in parts:
+        for i, p in enumerate(parts, start=1):
+            if p.part is None and not history:
+                p.part = i  # journalled before parts were numbered
             if p.taskid:
                 p.report = self.get_report(p.profile, p.taskid)
         return parts
 
     def recover_orphans(self) -> list[str]:
-        """Rows left ``sending`` by a process that is gone become uncertain."""
-        rows = self._read("SELECT controlid, owner FROM submissions WHERE state='sending'")
-        orphans = [cid for cid, owner in rows if not owner_alive(owner)]
+        """Rows left ``sending`` by a process that is gone (nobody holds their
+        lock) become uncertain."""
+        rows = self._read("SELECT controlid FROM submissions WHERE state='sending'")
+        orphans = [cid for (cid,) in rows if not self._sender_alive(cid)]
         if orphans:
             with self._tx() as db:
                 for cid in orphans:
@@ -557,6 +659,56 @@ class Store:
                         (_now(), cid),
                     )
         return orphans
+
+    def sweep_payloads(self) -> list[str]:
+        """Remove payload files no row needs: spools of a journalling that
+        never committed (its process is gone) and payloads of rows settled
+        for good. A file its writer still holds locked is left alone."""
+        try:
+            names = [n for n in os.listdir(self.payload_dir)]
+        except FileNotFoundError:
+            return []
+        needed = self._needed_payloads()
+        removed = []
+        for name in names:
+            if name in needed:
+                continue
+            path = self.payload_dir / name
+            lock = ownership.try_lock(path) if path.is_file() and not path.is_symlink() else None
+            if lock is None:
+                continue
+            try:
+                if name not in self._needed_payloads():
+                    path.unlink(missing_ok=True)
+                    removed.append(name)
+            finally:
+                lock.release()
+        return removed
+
+    def _needed_payloads(self) -> set[str]:
+        rows = self._read(
+            "SELECT controlid, payload FROM submissions WHERE state IN ('queued', 'sending', 'uncertain') "
+            "OR (campaign IS NOT NULL AND superseded=0 AND state IN ('failed', 'rejected'))"
+        )
+        return {p or f"{cid}.xml" for cid, p in rows}
+
+    def accepted_with_key(self, content_key: str, since: str) -> list[tuple[str, str | None, str, bytes]]:
+        """(controlid, taskid, created, numbers) of accepted submissions of the
+        same content since ``since`` (ISO UTC): the repeat guard's evidence."""
+        return self._read(
+            "SELECT s.controlid, s.taskid, s.created, n.numbers FROM submissions s "
+            "JOIN sent_numbers n ON n.controlid = s.controlid "
+            "WHERE s.content_key=? AND s.created >= ? "
+            "AND s.state IN ('accepted', 'accepted_without_taskid') ORDER BY s.created",
+            (content_key, since),
+        )
+
+    def prune_sent_numbers(self, before: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "DELETE FROM sent_numbers WHERE controlid IN "
+                "(SELECT controlid FROM submissions WHERE created < ?)", (before,)
+            )
 
     def get_submission(self, controlid: str) -> Submission | None:
         rows = self._read(f"SELECT {_SUB_COLS} FROM submissions WHERE controlid=?", (controlid,))
@@ -571,26 +723,33 @@ class Store:
         rows = self._read("SELECT api_url, login FROM submissions WHERE controlid=?", (controlid,))
         return (rows[0][0], rows[0][1]) if rows else None
 
-    def list_submissions(self, profile: str | None = None, limit: int | None = None) -> list[Submission]:
+    def list_submissions(self, profile: str | None = None, limit: int | None = None, *,
+                         history: bool = False) -> list[Submission]:
+        """Newest first; a campaign part's earlier, refused attempts only with
+        ``history`` (``campaign_parts(..., history=True)`` lists them too)."""
         sql = (
             f"SELECT {', '.join('s.' + c.strip() for c in _SUB_COLS.split(','))}, "
             "r.ready, r.pending, r.delivered, r.failed, r.removed, r.error, r.fetched_at "
             "FROM submissions s LEFT JOIN reports r ON r.profile = s.profile AND r.taskid = s.taskid "
         )
         args: tuple = ()
+        where = [] if history else ["s.superseded=0"]
         if profile is not None:
-            sql += "WHERE s.profile=? "
+            where.append("s.profile=?")
             args = (profile,)
+        if where:
+            sql += "WHERE " + " AND ".join(where) + " "
         sql += "ORDER BY s.created DESC, s.rowid DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         out = []
         for row in self._read(sql, args):
-            sub = _sub_from_row(row[:18])
-            if row[18] is not None and sub.taskid:
+            sub = _sub_from_row(row[:_NCOLS])
+            rep = row[_NCOLS:]
+            if rep[0] is not None and sub.taskid:
                 sub.report = Report(
-                    sub.taskid, bool(row[18]), row[19], row[20], row[21], row[22], row[23],
-                    datetime.fromisoformat(row[24]),
+                    sub.taskid, bool(rep[0]), rep[1], rep[2], rep[3], rep[4], rep[5],
+                    datetime.fromisoformat(rep[6]),
                 )
             out.append(sub)
         return out

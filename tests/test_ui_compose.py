@@ -237,7 +237,7 @@ async def test_exception_in_submit_becomes_a_message(ui_env, monkeypatch):
 
     session = ui_env.demo_session()
 
-    async def boom(draft, progress=None):
+    async def boom(draft, progress=None, **kw):
         progress("sending")
         raise TransportError("cannot reach http://atl.invalid: connection refused", nothing_sent=True)
 
@@ -452,3 +452,87 @@ def test_snapshot_result_uncertain(ui_env_sync, snap_compare):
         await settle(pilot)
 
     assert snap_compare(_app_for_snapshot(ui_env_sync), terminal_size=(80, 24), run_before=run_before)
+
+
+# ------------------------------------------------- truthful outcomes
+
+
+async def test_journal_failure_after_the_request_is_outcome_unknown_and_draft_locked(ui_env, monkeypatch):
+    """ATL accepted the task but the journal could not record it: the result
+    says "Outcome unknown" (never "not sent"), the form cannot send it again,
+    and the dashboard marks the submission for settling."""
+    import sqlite3
+
+    session = ui_env.demo_session()
+    store = session.store
+    original = store.finish_submission
+
+    def locked(*a, **kw):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(store, "finish_submission", locked)
+    app = ui_env.app(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_compose(pilot)
+        fill_bulk(screen, "Hello", "0501234567")
+        result = await confirm_send(pilot)
+        shown = result_text(app)
+        assert "Outcome unknown" in shown and "Not sent" not in shown
+        assert "database is locked" in shown and f"task {ui_env.sim.tasks[0].taskid}" in shown
+        assert result.result.state is State.UNCERTAIN
+        monkeypatch.setattr(store, "finish_submission", original)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, ComposeScreen)  # the draft is gone: no second F5
+        await pilot.press("f5")  # whatever screen is up, nothing is sent again
+        await settle(pilot)
+        assert len(ui_env.sim.tasks) == 1
+        [row] = session.service.tasks()
+        assert row.state is State.UNCERTAIN  # marked on the dashboard, settled with s
+
+
+async def test_unexpected_error_escaping_a_send_is_outcome_unknown(ui_env, monkeypatch):
+    session = ui_env.demo_session()
+
+    async def boom(draft, progress=None, **kw):
+        progress("sending")
+        raise RuntimeError("disk full while reading the answer")
+
+    monkeypatch.setattr(session.service, "submit", boom)
+    app = ui_env.app(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_compose(pilot)
+        fill_bulk(screen, "Hello", "0501234567")
+        await confirm_send(pilot)
+        shown = result_text(app)
+        assert "Outcome unknown" in shown and "disk full" in shown and "Nothing was sent" not in shown
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, ComposeScreen)
+
+
+async def test_repeat_guard_needs_an_explicit_key(ui_env):
+    session = ui_env.demo_session()
+    app = ui_env.app(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_compose(pilot)
+        fill_bulk(screen, "Hello", "0501234567 0551234567")
+        await confirm_send(pilot)
+        taskid = ui_env.sim.tasks[0].taskid
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = await open_compose(pilot)
+        fill_bulk(screen, "Hello", "0501234567 0551234567")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmSendScreen)
+        shown = result_text(app)
+        assert "Sent before" in shown and f"task {taskid}" in shown
+        await pilot.press("y")  # not enough
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmSendScreen) and len(ui_env.sim.tasks) == 1
+        await pilot.press("a")
+        await settle(pilot, rounds=6)
+        assert isinstance(app.screen, SubmitResultScreen)
+        assert len(ui_env.sim.tasks) == 2

@@ -154,7 +154,7 @@ async def test_queued_parts_resume_from_dashboard_and_cancel(ui_env):
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
-        assert dash_cells(app, second.campaign)[6] == "partial"
+        assert dash_cells(app, second.campaign)[6] == "incomplete"  # accepted and cancelled parts
         assert len(ui_env.sim.tasks) == 2
         states = [p.state for p in session.service.store.campaign_parts(second.campaign)]
         assert states == [State.ACCEPTED, State.CANCELLED, State.CANCELLED]
@@ -347,7 +347,7 @@ def test_search_matches_substring_semantics(tmp_path):
 
 def test_snapshot_dashboard_with_campaign(ui_env_sync, snap_compare):
     env = ui_env_sync
-    env.monkeypatch.setattr("atlsms_tui.campaign.new_controlid", lambda: "1790000000009999")
+    env.monkeypatch.setattr("atlsms_tui.service.new_campaign_id", lambda: "C1790000000009999")
     session = env.demo_session()
 
     async def run_before(pilot):

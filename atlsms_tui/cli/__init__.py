@@ -1,8 +1,10 @@
 """The scripting CLI: a stable contract over the service layer.
 
-Exit codes: 0 done; 1 the API answered with an error code; 2 bad input or
-usage, nothing sent; 3 transport failure or unreadable answer; 4 a submission
-whose outcome is uncertain. Commands other than the TUI never import Textual.
+Exit codes: 0 done; 1 the API answered with an error code (for a campaign:
+and no part was accepted); 2 bad input or usage, nothing sent; 3 transport
+failure, nothing sent; 4 a submission whose outcome is uncertain; 5 a
+campaign left incomplete (finish it with `campaign resume`); 6 a local
+problem, nothing sent. Commands other than the TUI never import Textual.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from .common import EXIT_API, EXIT_INPUT, EXIT_TRANSPORT, err
 from .lists import cmd_group, cmd_optout, cmd_template
 from .parser import build_parser
 from .send import cmd_send
-from .tasks import cmd_campaign, cmd_report, cmd_retry, cmd_tasks
+from .tasks import cmd_abandon, cmd_campaign, cmd_report, cmd_retry, cmd_tasks
 
 
 def run_tui(args) -> int:
@@ -26,7 +28,7 @@ def run_tui(args) -> int:
 
 ASYNC_COMMANDS = {
     "login": cmd_login, "units": cmd_units, "send": cmd_send, "tasks": cmd_tasks,
-    "report": cmd_report, "retry": cmd_retry, "campaign": cmd_campaign,
+    "report": cmd_report, "retry": cmd_retry, "campaign": cmd_campaign, "abandon": cmd_abandon,
 }
 SYNC_COMMANDS = {
     "simulator": cmd_simulator, "locate": cmd_locate, "count": cmd_count,

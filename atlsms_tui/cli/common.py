@@ -26,8 +26,20 @@ STATE_EXIT = {
     State.UNCERTAIN: EXIT_UNCERTAIN,
     State.SENDING: EXIT_UNCERTAIN,
     # parts of a campaign stopped before they were sent: nothing uncertain
-    State.QUEUED: EXIT_INPUT,
-    State.CANCELLED: EXIT_INPUT,
+    State.QUEUED: EXIT_INCOMPLETE,
+    State.CANCELLED: EXIT_INCOMPLETE,
+    State.ABANDONED: EXIT_INCOMPLETE,
+}
+
+# A campaign's outcome (campaign.outcome_of) to its exit status.
+OUTCOME_EXIT = {
+    "accepted": EXIT_OK,
+    "rejected": EXIT_API,
+    "failed": EXIT_TRANSPORT,
+    "uncertain": EXIT_UNCERTAIN,
+    "incomplete": EXIT_INCOMPLETE,
+    "cancelled": EXIT_INCOMPLETE,
+    "empty": EXIT_INCOMPLETE,
 }
 
 

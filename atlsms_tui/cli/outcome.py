@@ -6,32 +6,50 @@ import asyncio
 import sys
 
 from ..models import State
-from .common import STATE_EXIT, err, out_json
+from .common import OUTCOME_EXIT, STATE_EXIT, err, out_json
+
+
+# How long the request in flight may still answer after a stop.
+ABORT_GRACE = 2.0
 
 
 async def with_cancel(run):
-    """Run a campaign with Ctrl-C turned into 'stop between parts'."""
+    """Run a send with Ctrl-C and SIGHUP (a dropped SSH session) turned into
+    "stop": no further part starts, the part in flight gets ABORT_GRACE
+    seconds to answer and is otherwise recorded uncertain (a second signal
+    stops the wait at once). ``run(cancel, abort)`` gets both events."""
     import signal
 
     cancel = asyncio.Event()
+    abort = asyncio.Event()
     loop = asyncio.get_running_loop()
 
-    def on_sigint() -> None:
-        if not cancel.is_set():
-            err("stopping after the part in flight (Ctrl-C again does not abort it)")
+    def on_signal() -> None:
+        if cancel.is_set():
+            abort.set()
+            return
         cancel.set()
-
-    try:
-        loop.add_signal_handler(signal.SIGINT, on_sigint)
-    except (NotImplementedError, RuntimeError):
-        pass
-    try:
-        return await run(cancel)
-    finally:
         try:
-            loop.remove_signal_handler(signal.SIGINT)
-        except (NotImplementedError, RuntimeError):
+            err(f"stopping: no further part is sent; the request in flight has {ABORT_GRACE:.0f} s to answer")
+        except OSError:
+            pass  # the terminal is gone (SIGHUP)
+        loop.call_later(ABORT_GRACE, abort.set)
+
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGHUP):
+        try:
+            loop.add_signal_handler(sig, on_signal)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):
             pass
+    try:
+        return await run(cancel, abort)
+    finally:
+        for sig in installed:
+            try:
+                loop.remove_signal_handler(sig)
+            except (NotImplementedError, RuntimeError):
+                pass
 
 
 def progress_printer():
@@ -50,20 +68,27 @@ def progress_printer():
 
 
 def report_campaign(result, as_json: bool) -> int:
-    if result.campaign is None:
+    """A campaign's outcome on stderr (and --json on stdout); its exit status."""
+    if result.single:
         return report_submit(result.results[0], as_json)
     if as_json:
         out_json(result.as_json())
-    err(f"campaign {result.campaign}: {result.state}")
-    for i, r in enumerate(result.results, start=1):
-        err(f"  part {i}: {r.recipients:,} recipient(s): {r.headline()} (controlid {r.controlid})")
-    if result.queued:
-        err(f"  {len(result.queued)} part(s) not sent. Resume with: atlsms-tui campaign resume {result.campaign}"
-            f" (or drop them: atlsms-tui campaign cancel {result.campaign})")
-    worst = result.worst
-    if worst is State.UNCERTAIN or worst is State.SENDING:
-        err(f"settle with: atlsms-tui campaign resume {result.campaign}")
-    return STATE_EXIT[worst]
+    t = result.totals()
+    err(f"campaign {result.campaign}: {result.state}"
+        + (" (stopped)" if result.interrupted else "")
+        + f": {t['accepted']:,} of {t['recipients']:,} recipient(s) accepted"
+        + (f", {t['uncertain']:,} uncertain" if t["uncertain"] else "")
+        + (f", {t['not_sent']:,} not sent" if t["not_sent"] else ""))
+    for r in result.results:
+        who = "" if r.controlid in result.mine else "  [not sent by this run]"
+        err(f"  part {r.part}: {r.recipients:,} recipient(s): {r.headline()} (controlid {r.controlid}){who}")
+        if r.optouts_removed:
+            err(f"    {r.optouts_removed:,} number(s) on the opt-out list left out")
+    states = {r.state for r in result.results}
+    if states & {State.QUEUED, State.UNCERTAIN, State.SENDING, State.FAILED, State.REJECTED}:
+        err(f"finish it with: atlsms-tui campaign resume {result.campaign}"
+            f" (or drop the unsent parts: atlsms-tui campaign cancel {result.campaign})")
+    return OUTCOME_EXIT[result.state]
 
 
 def report_submit(result, as_json: bool) -> int:
@@ -80,4 +105,6 @@ def report_submit(result, as_json: bool) -> int:
             err(result.advice)
     else:
         err(result.headline())
+        if result.state.settleable and result.taskid:
+            err(f"ATL's answer named task {result.taskid}")
     return STATE_EXIT[result.state]

@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: the max_recipients_per_task setting, 50,000)")
     s.add_argument("--strict", action="store_true",
                    help="send nothing if any number or mail-merge row is invalid")
+    s.add_argument("--allow-repeat", action="store_true",
+                   help="send even if the same title and text was accepted for most of these "
+                        "recipients recently (the repeat guard)")
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("group", parents=[common], help="saved recipient groups")
@@ -148,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("retry", parents=[common], help="settle an uncertain submission")
     s.add_argument("controlid")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("abandon", parents=[common],
+                       help="close an uncertain submission that cannot be settled (kept in the history)")
+    s.add_argument("controlid")
+    s.add_argument("--reason", required=True, metavar="TEXT", help="why it is abandoned (kept in the journal)")
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("simulator", parents=[common], help="run the API simulator")

@@ -160,7 +160,8 @@ async def cmd_send(args) -> int:
         err("no valid recipient: nothing sent")
         return EXIT_INPUT
     scheduled = baku.parse_schedule(args.at) if args.at else None
-    draft = Draft(title=args.title, recipients=recips, message=message, scheduled=scheduled)
+    draft = Draft(title=args.title, recipients=recips, message=message, scheduled=scheduled,
+                  template=template_text if template is not None else None)
 
     # Cheaper text: shown both ways, applied only with --transliterate.
     cmp = mailmerge.compare_costs(draft)
@@ -224,11 +225,18 @@ async def cmd_send(args) -> int:
         cap = args.max_per_task or s.settings.preferences.max_recipients_per_task
         parts = -(-est.recipients // cap)
         if parts > 1:
-            err(f"the campaign goes out as {parts} tasks of at most {cap:,} recipients; "
-                "Ctrl-C stops it between tasks")
+            err(f"the campaign goes out as {parts} tasks of at most {cap:,} recipients, all journalled "
+                "before the first is sent; Ctrl-C stops it between tasks")
+        if not args.allow_repeat:
+            hit = s.service.find_repeat(shown)
+            if hit is not None:
+                from ..repeat_guard import RepeatError
+
+                raise RepeatError(hit)
         result = await with_cancel(
-            lambda cancel: campaign.submit_campaign(
-                s.service, draft, max_per_task=cap, progress=progress_printer(), cancel=cancel
+            lambda cancel, abort: campaign.submit_campaign(
+                s.service, draft, max_per_task=cap, progress=progress_printer(), cancel=cancel,
+                abort=abort, allow_repeat=args.allow_repeat,
             )
         )
     finally:

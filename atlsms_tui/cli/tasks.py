@@ -47,23 +47,36 @@ async def cmd_campaign(args) -> int:
             print(f"campaign {c.campaign}: {c.state}, {c.title!r}, {c.recipients:,} recipient(s) in {len(c.parts)} part(s)")
             print(f"delivery (parts with a report): {rep.delivered:,} delivered, {rep.failed:,} failed, "
                   f"{rep.pending:,} pending, {rep.removed:,} removed, {rep.error:,} error")
-            for i, p in enumerate(c.parts, start=1):
+            print(f"journalled for login {c.login} at {c.api_url} (profile {c.profile})")
+            for p in c.parts:
                 r = p.report
                 d = f"{r.delivered:,}/{r.total:,} delivered" if r and r.ready else ""
-                print(f"  {i:>3}. {p.controlid}  task {p.taskid or '-':<8} {p.state.value:<23} {p.recipients:>7,}  {d}")
+                print(f"  {p.part or 0:>3}. {p.controlid}  task {p.taskid or '-':<8} {p.state.value:<23} {p.recipients:>7,}  {d}")
             return EXIT_OK
         if cc == "cancel":
             n = camp.cancel_campaign(s.service, args.campaign)
             err(f"{n} part(s) dropped; they were never sent")
             return EXIT_OK
         result = await with_cancel(
-            lambda cancel: camp.resume_campaign(
-                s.service, args.campaign, progress=progress_printer(), cancel=cancel
+            lambda cancel, abort: camp.resume_campaign(
+                s.service, args.campaign, progress=progress_printer(), cancel=cancel, abort=abort
             )
         )
     finally:
         await s.aclose()
     return report_campaign(result, args.json)
+
+
+async def cmd_abandon(args) -> int:
+    s = open_cli_session(args, need_password=False)
+    try:
+        sub = await s.service.abandon(args.controlid, args.reason)
+    finally:
+        await s.aclose()
+    if args.json:
+        out_json(sub.as_json() | {"detail": sub.detail})
+    err(f"submission {sub.controlid} abandoned: it stays in the history and is never resent")
+    return EXIT_OK
 
 
 async def cmd_retry(args) -> int:

@@ -88,6 +88,12 @@ def state_text(sub: Submission) -> Text:
         return Text(f"rejected {sub.code or ''}".strip(), style="bold red")
     if s is State.FAILED:
         return Text("not sent", style="red")
+    if s is State.ABANDONED:
+        return Text("abandoned", style="dim yellow")
+    if s is State.CANCELLED:
+        return Text("cancelled", style="dim")
+    if s is State.QUEUED:
+        return Text("queued", style="yellow")
     rep = sub.report
     if rep is not None and rep.final:
         return Text("done", style="green")
@@ -101,9 +107,13 @@ def campaign_state_text(c: Campaign) -> Text:
     if state == "uncertain":
         return Text("⚠ UNCERTAIN", style="bold black on yellow")
     if state == "incomplete":
-        return Text(f"⏸ {c.count(State.QUEUED)} queued", style="bold yellow")
-    if state == "partial":
-        return Text("partial", style="bold red")
+        queued = c.count(State.QUEUED)
+        refused = c.count(State.FAILED, State.REJECTED)
+        if refused:
+            return Text(f"⏸ {queued + refused} not sent", style="bold yellow")
+        return Text(f"⏸ {queued} queued" if queued else "incomplete", style="bold yellow")
+    if state in ("rejected", "failed", "cancelled"):
+        return Text(state, style="bold red")
     if state == "accepted":
         rep = c.report()
         pending = any(p.state is State.ACCEPTED and (p.report is None or not p.report.final) for p in c.parts)
@@ -131,7 +141,7 @@ def group_campaigns(subs: list[Submission]) -> list[Submission | Campaign]:
         c.created = min(c.created, s.created)
     for c in camps.values():
         c.parts.reverse()  # subs come newest first
-        c.expected_parts = len(c.parts)
+        c.parts.sort(key=lambda p: p.part or 0)  # a part sent again is newer than the next one
     return out
 
 
@@ -247,6 +257,7 @@ class DashboardScreen(Screen):
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("s", "settle", "Settle/resume", id="settle"),
         Binding("x", "cancel_queued", "Cancel queued parts", id="cancel_queued", show=False),
+        Binding("b", "abandon", "Abandon uncertain", id="abandon", show=False),
         Binding("d", "detail", "Detail", id="detail", show=False),
         Binding("l", "app.lists", "Groups/opt-outs", id="lists", show=False),
         Binding("o", "app.settings", "Settings", id="settings", show=False),
@@ -598,6 +609,33 @@ class DashboardScreen(Screen):
             return
         self.notify(f"Settling {sub.controlid}: resending with the same controlid…", timeout=4)
         self._settle(sub.controlid)
+
+    def action_abandon(self) -> None:
+        """Close an uncertain submission that cannot be settled: kept in the
+        history as abandoned, with the operator's reason; never resent."""
+        item = self.selected_item()
+        if item is None or isinstance(item, Campaign) or not item.state.settleable:
+            self.notify("Select an uncertain task: only those can be abandoned.", timeout=4)
+            return
+        from .lists import Field, FormScreen
+
+        controlid = item.controlid
+        form = FormScreen(
+            f"Abandon {controlid}?",
+            [Field("reason", "Reason", placeholder="why it cannot be settled")],
+            note="It may have reached ATL. Abandoned, it is never resent and stays in the history.",
+        )
+        self.app.push_screen(form, lambda v: self._abandon(controlid, v["reason"]) if v else None)
+
+    @work(exclusive=True, group="settle", exit_on_error=False)
+    async def _abandon(self, controlid: str, reason: str) -> None:
+        try:
+            await self.app.service.abandon(controlid, reason)
+        except AtlSmsError as exc:
+            self.notify(f"Not abandoned: {exc}", severity="error", timeout=10)
+            return
+        self.notify(f"{controlid} abandoned: never resent, kept in the history.", timeout=5)
+        self.refresh_now()
 
     def action_cancel_queued(self) -> None:
         item = self.selected_item()

@@ -80,12 +80,13 @@ class DraftPart(ComposePart):
         scheduled, error = self._parse_schedule(g["schedule"])  # again: time passes
         if error:
             raise InputError(error)
-        draft = Draft(g["title"], g["recipients"], g["message"], scheduled)
+        draft = Draft(g["title"], g["recipients"], g["message"], scheduled, g.get("template"))
         check_draft(draft)
         opt = self.service.preview_optouts(draft)
         if not opt.kept:
             raise InputError(f"every recipient ({len(opt.removed):,}) is on the opt-out list: nothing to send")
-        kept = Draft(draft.title, opt.kept, draft.message, draft.scheduled)
+        kept = Draft(draft.title, opt.kept, draft.message, draft.scheduled, draft.template)
+        hit = self.service.find_repeat(kept)
         est = estimate(kept)
         cap = self.max_per_task
         parts = -(-len(kept.recipients) // cap)
@@ -108,6 +109,7 @@ class DraftPart(ComposePart):
             per_task=cap,
             optouts=opt.summary(),
             optout_lines=lines,
+            repeat=hit.describe() if hit else "",
         )
         return draft, summary
 

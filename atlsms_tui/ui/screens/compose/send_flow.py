@@ -9,7 +9,7 @@ from textual import work
 from textual.widgets import Input, TextArea
 
 from .... import campaign as campaign_mod
-from ....errors import InputError
+from ....errors import InputError, proves_nothing_sent
 from ....models import State
 from ....msisdn import ParsedNumbers
 from ....service import Draft
@@ -59,16 +59,16 @@ class SendFlowPart(ComposePart):
             self.refresh_bindings()
         self._set_error("send", None)
 
-        def confirmed(ok: bool | None) -> None:
+        def confirmed(ok: bool | str | None) -> None:
             if ok and not self._submitting:
                 self._submitting = True  # set before the worker starts: no double send
                 self.refresh_bindings()
-                self._submit(draft, summary.parts)
+                self._submit(draft, summary.parts, allow_repeat=ok == "repeat")
 
         self.app.push_screen(ConfirmSendScreen(summary), confirmed)
 
     @work(exclusive=True, exit_on_error=False, group="submit")
-    async def _submit(self, draft: Draft, parts: int = 1) -> None:
+    async def _submit(self, draft: Draft, parts: int = 1, allow_repeat: bool = False) -> None:
         self._submitting = True
         self.refresh_bindings()
         cancel = asyncio.Event()
@@ -79,7 +79,7 @@ class SendFlowPart(ComposePart):
         try:
             result = await campaign_mod.submit_campaign(
                 self.service, draft, max_per_task=self.max_per_task,
-                progress=progress.update_progress, cancel=cancel,
+                progress=progress.update_progress, cancel=cancel, allow_repeat=allow_repeat,
             )
         except Exception as exc:  # input, transport or anything else: a message, not a crash
             error = exc
@@ -92,6 +92,10 @@ class SendFlowPart(ComposePart):
     def _show_outcome(self, result, error: BaseException | None) -> None:
         """The result modal of a campaign (one task or several)."""
         if result is None:
+            if not proves_nothing_sent(error):
+                # It may have left: this form must not send it again.
+                self.clear_form()
+                self._close_after_result = True
             self.app.push_screen(SubmitResultScreen(None, error=error), self._after_result)
             return
         if result.campaign is None:
@@ -103,12 +107,10 @@ class SendFlowPart(ComposePart):
             self._finished(single)
             self.app.push_screen(SubmitResultScreen(single), self._after_result)
             return
-        # Several parts are journalled before the first is sent: unless every
-        # part was refused outright, sending the form again would duplicate.
-        nothing = not result.queued and all(r.state in (State.REJECTED, State.FAILED) for r in result.results)
-        if not nothing:
-            self.clear_form()
-            self._close_after_result = True
+        # The campaign is journalled whole: whatever became of its parts, it
+        # is finished with resume, never by sending the form again.
+        self.clear_form()
+        self._close_after_result = True
         for r in result.results:
             self._finished(r)
         self.app.push_screen(CampaignResultScreen(result), lambda v, cid=result.campaign: self._after_campaign(v, cid))

@@ -30,6 +30,7 @@ _CAMPAIGN_TITLE = {
     "partial": ("-uncertain", "Partly sent"),
     "uncertain": ("-uncertain", "Outcome unknown for some parts"),
     "incomplete": ("-uncertain", "Stopped: some parts not sent"),
+    "cancelled": ("-failed", "Cancelled: no part was sent"),
     "rejected": ("-rejected", "Rejected by ATL: nothing was sent"),
     "failed": ("-failed", "Not sent"),
 }
@@ -40,7 +41,7 @@ def campaign_lines(result) -> list[str]:
     ok = (State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID)
     rs = result.results
     sent = sum(r.recipients for r in rs if r.state in ok)
-    total_parts = len(rs) + len(result.queued)
+    total_parts = len(rs)
     lines = [
         f"Campaign [b]{escape(str(result.campaign))}[/]: {plural(total_parts, 'task')}, "
         f"{sum(1 for r in rs if r.state in ok):,} accepted ({plural(sent, 'recipient')})."
@@ -48,7 +49,8 @@ def campaign_lines(result) -> list[str]:
     bad = [i for i, r in enumerate(rs, 1) if r.state in (State.REJECTED, State.FAILED)]
     unsure = [i for i, r in enumerate(rs, 1) if r.state in (State.UNCERTAIN, State.SENDING)]
     if bad:
-        lines.append(f"[red]Not sent: part {', '.join(map(str, bad))}[/] (rejected or failed: no units spent).")
+        lines.append(f"[red]Not sent: part {', '.join(map(str, bad))}[/] (rejected or failed: no units spent). "
+                     "Resuming sends them again under new control ids once the cause is fixed.")
     if unsure:
         lines.append(
             f"[yellow b]Outcome unknown: part {', '.join(map(str, unsure))}[/]. Do NOT send them again: "
@@ -86,7 +88,8 @@ class CampaignResultScreen(ModalScreen[str | None]):
 
     def _resumable(self) -> bool:
         r = self.result
-        return bool(r.queued) or any(x.state in (State.UNCERTAIN, State.SENDING) for x in r.results)
+        return any(x.state in (State.QUEUED, State.UNCERTAIN, State.SENDING, State.FAILED, State.REJECTED)
+                   for x in r.results)
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "resume":
@@ -107,18 +110,17 @@ class CampaignResultScreen(ModalScreen[str | None]):
         table = self.query_one("#parts", DataTable)
         table.add_columns("Part", "Recipients", "State", "Task id / answer")
         for i, x in enumerate(self.result.results, 1):
-            colour = _PART_STYLE.get(x.state, "")
-            if x.taskid:
+            colour = _PART_STYLE.get(x.state, "dim")
+            if x.state is State.QUEUED:
+                what = "not sent (stopped)"
+            elif x.taskid:
                 what = f"task {x.taskid}"
             elif x.code:
                 what = f"error {x.code}: {x.wording}"
             else:
                 what = x.detail or ""
-            table.add_row(str(i), f"{x.recipients:,}", f"[{colour}]{x.state.value}[/]",
+            table.add_row(str(x.part or i), f"{x.recipients:,}", f"[{colour}]{x.state.value}[/]",
                           escape(_clip(what, 40)), key=x.controlid)
-        n = len(self.result.results)
-        for j, cid in enumerate(self.result.queued, n + 1):
-            table.add_row(str(j), "", "[dim]queued[/]", "not sent (stopped)", key=cid)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from rich.markup import escape
 from textual.app import ComposeResult
+from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
@@ -37,19 +38,24 @@ class SendSummary:
     per_task: int = 0  # the cap that splits it
     optouts: str = ""  # what the opt-out list removes, and why (issue 4)
     optout_lines: list[str] = field(default_factory=list)  # the first numbers removed
+    repeat: str = ""  # the repeat guard's finding: the same text already accepted for these people
 
     @property
     def balance_after(self) -> int | None:
         return None if self.balance is None else self.balance - self.units
 
 
-class ConfirmSendScreen(ModalScreen[bool]):
-    """The last check before a submit. y/Enter sends, n/Escape goes back."""
+class ConfirmSendScreen(ModalScreen[bool | str]):
+    """The last check before a submit. y/Enter sends, n/Escape goes back.
+    When the repeat guard found the same text already accepted for these
+    recipients, y/Enter do not send: only the explicit ``a`` key does
+    (dismissed with "repeat")."""
 
     CSS_PATH = CSS_FILE
     BINDINGS = [
         Binding("y,enter", "answer(True)", "Send", id="confirm_yes"),
         Binding("n,escape", "answer(False)", "Cancel", id="confirm_no"),
+        Binding("a", "send_repeat", "Send again anyway", id="confirm_repeat"),
     ]
 
     def __init__(self, summary: SendSummary) -> None:
@@ -95,7 +101,24 @@ class ConfirmSendScreen(ModalScreen[bool]):
                 with VerticalScroll(id="confirm-notes"):
                     for note in notes:
                         yield Static(note, classes="dialog-note")
-            yield Static("[b]y[/]/Enter send    [b]n[/]/Esc back to the form", classes="dialog-keys")
+            if s.repeat:
+                yield Static(Text.assemble(("Sent before: ", "bold red"), s.repeat,
+                                           ". Sending it again reaches these people twice."),
+                             id="confirm-repeat", classes="dialog-note")
+                yield Static("[b]a[/] send again anyway    [b]n[/]/Esc back to the form", classes="dialog-keys")
+            else:
+                yield Static("[b]y[/]/Enter send    [b]n[/]/Esc back to the form", classes="dialog-keys")
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "answer" and parameters and parameters[0] is True and self.summary.repeat:
+            return False
+        if action == "send_repeat":
+            return bool(self.summary.repeat)
+        return True
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
+
+    def action_send_repeat(self) -> None:
+        if self.summary.repeat:
+            self.dismiss("repeat")

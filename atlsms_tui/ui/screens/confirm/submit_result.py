@@ -9,6 +9,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ....errors import proves_nothing_sent
 from ....models import State
 from .styles import CSS_FILE
 from .wording import error_text, plural
@@ -67,8 +68,9 @@ def result_lines(result) -> list[str]:
 class SubmitResultScreen(ModalScreen[None]):
     """What became of a submit (or retry). Enter/Escape closes.
 
-    ``error`` is for an exception the worker caught (input or transport
-    problems before anything was journalled): shown as not sent.
+    ``error`` is for an exception the worker caught: "Not sent" only when
+    it proves nothing left (bad input, a local problem, a refused
+    connection); anything else is "Outcome unknown".
     """
 
     CSS_PATH = CSS_FILE
@@ -80,9 +82,18 @@ class SubmitResultScreen(ModalScreen[None]):
         self.error = error
 
     def compose(self) -> ComposeResult:
-        if self.result is None:
+        if self.result is None and proves_nothing_sent(self.error if not isinstance(self.error, str) else None) \
+                or isinstance(self.error, str):
             cls, title = "-failed", "Not sent"
             lines = [escape(error_text(self.error)), "Nothing was sent."]
+        elif self.result is None:
+            cls, title = "-uncertain", "Outcome unknown"
+            lines = [
+                escape(error_text(self.error)),
+                "The request may have reached ATL. Do NOT send this again: the dashboard marks "
+                "the submission uncertain; settle it there with s (resent under the same control "
+                "id, so ATL cannot deliver it twice).",
+            ]
         else:
             cls, title = _RESULT_STYLE.get(self.result.state, ("-uncertain", "Outcome unknown"))
             lines = result_lines(self.result)
