@@ -7,10 +7,11 @@ a large task is parsed incrementally as it downloads.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from operator import attrgetter
@@ -366,6 +367,8 @@ def parse_response(data: bytes) -> ApiResponse:
         raise ProtocolError("empty answer from the server")
     try:
         doc = xmltodict.parse(data, expat=_RefusingExpat, force_list=("body",))
+    except LookupError as exc:  # pyexpat looks an unknown encoding up
+        raise ProtocolError(f"answer declares an encoding this client cannot read ({exc})") from None
     except ValueError as exc:
         raise ProtocolError(f"answer refused: {exc}") from None
     except expat.ExpatError as exc:
@@ -376,22 +379,64 @@ def parse_response(data: bytes) -> ApiResponse:
         raise ProtocolError(f"answer is XML but not an API response (root <{name}>)")
     head = root.get("head")
     code = head.get("responsecode") if isinstance(head, dict) else None
-    if not isinstance(code, str) or len(code.strip()) != 3 or not code.strip().isdigit():
-        raise ProtocolError(f"answer has no valid response code: {code!r}")
+    code = _digits(code, "response code", CODE_DIGITS, exact=True)
     bodies = root.get("body") or []
     body: dict[str, Any] = {}
     for b in bodies:
         if isinstance(b, dict):
             body.update(b)
-    return ApiResponse(code.strip(), body)
+    return ApiResponse(code, body)
+
+
+# Numbers in answers: ASCII digits only (str.isdigit and int() also take
+# Arabic-Indic digits, "1_000_000" and signs), of a length that fits the
+# journal's 64-bit integers with room to spare.
+CODE_DIGITS = 3
+TASKID_DIGITS = 18
+COUNT_DIGITS = 15
+STATUS_DIGITS = 3
+_XML_SPACE = " \t\r\n"
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def _shown(value: object) -> str:
+    """A refused value for an error message: short, and with anything that is
+    not printable ASCII escaped so that it cannot act on a terminal."""
+    if isinstance(value, dict):
+        return "an element with markup or attributes"
+    text = str(value)
+    return ascii(text[:24]) + ("..." if len(text) > 24 else "")
+
+
+def _digits(value: object, what: str, max_digits: int, *, exact: bool = False) -> str:
+    """The element text ``value`` as ASCII digits, or ProtocolError.
+
+    xmltodict hands an element with attributes or child elements over as a
+    dict: markup in a number is refused, not flattened."""
+    text = value.strip(_XML_SPACE) if isinstance(value, str) else None
+    if (
+        text is None
+        or not _ASCII_DIGITS.fullmatch(text)
+        or len(text) > max_digits
+        or (exact and len(text) != max_digits)
+    ):
+        if value is None:
+            raise ProtocolError(f"answer has no {what}")
+        limit = f"{max_digits}" if exact else f"at most {max_digits}"
+        raise ProtocolError(f"answer's {what} {_shown(value)} is not {limit} ASCII digits")
+    return text
 
 
 def _int_field(body: dict[str, Any], name: str) -> int:
     value = body.get(name)
+    if value is None:
+        raise ProtocolError(f"answer field <{name}> is missing")
     try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        raise ProtocolError(f"answer field <{name}> is not a number: {value!r}") from None
+        return int(_digits(value, f"<{name}>", COUNT_DIGITS))
+    except ProtocolError:
+        raise ProtocolError(
+            f"answer field <{name}> is not a number of at most {COUNT_DIGITS} ASCII digits: {_shown(value)}"
+        ) from None
 
 
 def read_units(resp: ApiResponse) -> int:
@@ -400,12 +445,9 @@ def read_units(resp: ApiResponse) -> int:
 
 def read_taskid(resp: ApiResponse) -> str:
     value = resp.body.get("taskid")
-    if not isinstance(value, str) or not value.strip():
+    if value is None or (isinstance(value, str) and not value.strip(_XML_SPACE)):
         raise ProtocolError("success answer carries no task id")
-    taskid = value.strip()
-    if len(taskid) > 64 or find_illegal(taskid):
-        raise ProtocolError(f"task id {taskid[:20]!r} is not plausible")
-    return taskid
+    return _digits(value, "task id", TASKID_DIGITS)
 
 
 def read_report(resp: ApiResponse, taskid: str) -> Report:
@@ -428,11 +470,10 @@ _ROW = re.compile(
 )
 # The same row shape over decoded text, for whole regions at once.
 _ROW_TEXT = re.compile(
-    r"<body>\s*<msisdn>\s*(\d*)\s*</msisdn>\s*<message>([^<]*)</message>\s*"
-    r"<status>\s*(\d{1,3})\s*</status>\s*(?:<date>([^<]*)</date>\s*|<date/>\s*)?</body>"
+    r"<body>\s*<msisdn>\s*([0-9]*)\s*</msisdn>\s*<message>([^<]*)</message>\s*"
+    r"<status>\s*([0-9]{1,3})\s*</status>\s*(?:<date>([^<]*)</date>\s*|<date/>\s*)?</body>"
 )
 _new_row = tuple.__new__
-_CODE = re.compile(rb"<responsecode>\s*([^<]*?)\s*</responsecode>")
 _NUMREF = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
@@ -473,17 +514,19 @@ def _row_from_element(elem: ET.Element, rowno: int) -> DetailRow | None:
     msisdn = elem.findtext("msisdn")
     if msisdn is None and not len(elem):
         return None  # an empty <body/>: no recipients
-    status = elem.findtext("status")
-    try:
-        code = int(status)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    status_elem = elem.find("status")
+    status = status_elem.text if status_elem is not None and not len(status_elem) else None
+    text = status.strip(_XML_SPACE) if status is not None else ""
+    if not _ASCII_DIGITS.fullmatch(text) or len(text) > STATUS_DIGITS:
+        shown = "missing" if status_elem is None else _shown(status if status is not None else "<markup>")
         raise ProtocolError(
-            f"detailed report row {rowno}: status {status!r} is not a number"
-        ) from None
+            f"detailed report row {rowno}: status {shown} is not a number "
+            f"of at most {STATUS_DIGITS} ASCII digits"
+        )
     return DetailRow(
         (msisdn or "").strip(),
         elem.findtext("message") or "",
-        code,
+        int(text),
         (elem.findtext("date") or "").strip() or None,
     )
 
@@ -494,22 +537,35 @@ class DetailedReportParser:
     Fed with chunks as they download; each ``feed`` returns the recipient rows
     completed so far, so a million-row report never exists whole in memory.
 
-    Two layers keep it both strict and fast: expat, with no per-element
-    callbacks, checks that the whole answer is well-formed XML and refuses any
-    document type declaration (so no entity can be declared); rows in the
-    plain shape the API sends are then cut out with one compiled pattern. A
-    row in any other shape (attributes, other element order) is handed to
-    ElementTree, and once a comment or CDATA section appears the rest of the
-    answer is read by ElementTree alone, so odd but valid XML is still read
-    correctly, only slower.
+    Two layers keep it both strict and fast: expat checks that the whole
+    answer is well-formed XML in its declared encoding, refuses any document
+    type declaration (so no entity can be declared) and reads the head's
+    response code as element text (a comment cannot forge it); past the head
+    it runs with no callbacks at all. Rows in the plain shape the API sends
+    are then cut out with one compiled pattern. A row in any other shape
+    (attributes, other element order) is handed to ElementTree, and once a
+    comment or CDATA section appears the rest of the answer is read by
+    ElementTree alone, so odd but valid XML is still read correctly, only
+    slower. An answer declared in another encoding than UTF-8 is transcoded
+    to UTF-8 past the head, so the row layers only ever see UTF-8.
     """
 
     MAX_PENDING = 8 << 20  # one row larger than this is not a report row
 
     def __init__(self) -> None:
-        self._validator = expat.ParserCreate()
-        self._validator.StartDoctypeDeclHandler = self._refuse
-        self._validator.StartElementHandler = self._first_element
+        v = self._validator = expat.ParserCreate()
+        v.StartDoctypeDeclHandler = self._refuse
+        v.XmlDeclHandler = self._declaration
+        v.StartElementHandler = self._head_start
+        v.EndElementHandler = self._head_end
+        v.CharacterDataHandler = self._head_text
+        self._open: list[str] = []  # elements open while the head is read
+        self._code_text: list[str] | None = None
+        self._head_at: int | None = None  # byte offset of the head's end tag
+        self._declared: str | None = None
+        self._raw = b""  # the answer's bytes until its head is read
+        self._past = False  # the head is read; rows follow
+        self._decode: Callable[[bytes, bool], str] | None = None
         self._buf = b""
         self._slow: ET.XMLPullParser | None = None
         self._slow_root: ET.Element | None = None
@@ -518,61 +574,122 @@ class DetailedReportParser:
         self._bytes = 0
         self._error: ProtocolError | None = None
 
-    def _refuse(self, *_args: Any) -> None:
-        self._error = ProtocolError("answer refused: document type declarations are refused")
+    # -- the head, from expat's events ------------------------------------
+
+    def _fail(self, message: str) -> None:
+        self._error = ProtocolError(message)
         raise ValueError
 
-    def _first_element(self, name: str, _attrs: Any) -> None:
-        self._validator.StartElementHandler = None  # one callback, not millions
-        if name != "response":
-            self._error = ProtocolError(f"answer is XML but not an API response (root <{name}>)")
-            raise ValueError
+    def _refuse(self, *_args: Any) -> None:
+        self._fail("answer refused: document type declarations are refused")
+
+    def _declaration(self, _version: str | None, encoding: str | None, _standalone: int) -> None:
+        self._declared = encoding
+
+    def _head_start(self, name: str, _attrs: Any) -> None:
+        depth = len(self._open)
+        if depth == 0 and name != "response":
+            self._fail(f"answer is XML but not an API response (root <{name}>)")
+        if depth == 1 and name == "body":
+            self._fail("answer carries recipients before a response code")
+        parent = self._open[-1] if self._open else None
+        if parent == "responsecode":
+            self._fail("answer's response code holds markup")
+        if parent == "head" and name == "responsecode" and depth == 2:
+            if self._code_text is not None:
+                self._fail("answer has two response codes")
+            self._code_text = []
+        self._open.append(name)
+
+    def _head_text(self, data: str) -> None:
+        if self._code_text is not None and self._open and self._open[-1] == "responsecode":
+            self._code_text.append(data)
+
+    def _head_end(self, name: str) -> None:
+        self._open.pop()
+        if name != "head" or len(self._open) != 1:
+            return
+        text = "".join(self._code_text) if self._code_text is not None else None
+        try:
+            self.code = _digits(text, "response code", CODE_DIGITS, exact=True)
+        except ProtocolError as exc:
+            self._error = exc
+            raise ValueError from None
+        v = self._validator
+        self._head_at = v.CurrentByteIndex
+        # One callback per element of a million-row answer would cost more
+        # than the rest of the parsing: from here on expat only validates.
+        v.StartElementHandler = v.EndElementHandler = v.CharacterDataHandler = None
 
     def _validate(self, chunk: bytes, final: bool) -> None:
         try:
             self._validator.Parse(chunk, final)
+        except LookupError as exc:  # pyexpat looks an unknown encoding up
+            raise ProtocolError(f"answer declares an encoding this client cannot read ({exc})") from None
         except (ValueError, expat.ExpatError) as exc:
             if self._error is not None:
                 raise self._error from None
             raise ProtocolError(f"detailed report is not well-formed XML ({exc})") from None
+
+    def _past_head(self) -> bytes:
+        """The bytes after the head, as UTF-8; sets up the transcoder."""
+        raw, self._raw = self._raw, b""
+        assert self._head_at is not None
+        name = _codec_name(self._declared, raw)
+        gt = ">".encode(name)
+        end = raw.find(gt, self._head_at) + len(gt)
+        if name != "utf-8":
+            decoder = codecs.getincrementaldecoder(name)()
+            self._decode = decoder.decode
+        return self._utf8(raw[end:], False)
+
+    def _utf8(self, chunk: bytes, final: bool) -> bytes:
+        if self._decode is None:
+            return chunk
+        return self._decode(chunk, final).encode("utf-8")
+
+    # -- rows ---------------------------------------------------------------
 
     def feed(self, chunk: bytes) -> list[DetailRow]:
         if not chunk:
             return []
         self._bytes += len(chunk)
         self._validate(chunk, False)
-        return self._extract(chunk)
+        try:
+            return self._rows_of(chunk, False)
+        except (UnicodeDecodeError, UnicodeEncodeError) as exc:
+            raise ProtocolError(f"detailed report is not valid text in its encoding ({exc.reason})") from None
 
     def close(self) -> list[DetailRow]:
         if self._bytes == 0:
             raise ProtocolError("empty answer from the server")
         self._validate(b"", True)
-        rows = self._extract(b"", final=True)
+        try:
+            rows = self._rows_of(b"", True)
+        except (UnicodeDecodeError, UnicodeEncodeError) as exc:
+            raise ProtocolError(f"detailed report is not valid text in its encoding ({exc.reason})") from None
         if self.code is None:
             raise ProtocolError("answer has no valid response code")
         return rows
+
+    def _rows_of(self, chunk: bytes, final: bool) -> list[DetailRow]:
+        if not self._past:
+            # Up to the head's end (expat may report it a feed late), the
+            # answer is held as it came.
+            self._raw += chunk
+            if self._head_at is None:
+                if len(self._raw) > self.MAX_PENDING:
+                    raise ProtocolError("answer has no response code in its first bytes")
+                return []
+            self._past = True
+            return self._extract(self._past_head(), final)
+        return self._extract(self._utf8(chunk, final), final)
 
     def _extract(self, chunk: bytes, final: bool = False) -> list[DetailRow]:
         if self._slow is not None:
             return self._feed_slow(chunk, final)
         buf = self._buf + chunk if self._buf else chunk
         pos = 0
-        if self.code is None:
-            m = _CODE.search(buf)
-            first_body = buf.find(b"<body")
-            head_end = buf.find(b"</head>", m.end()) if m is not None else -1
-            if m is None or head_end < 0 or (0 <= first_body < head_end):
-                if first_body >= 0:
-                    raise ProtocolError("answer carries recipients before a response code")
-                if len(buf) > self.MAX_PENDING:
-                    raise ProtocolError("answer has no response code in its first bytes")
-                self._buf = buf
-                return []
-            code = m.group(1).decode("utf-8", "replace")
-            if len(code) != 3 or not code.isdigit():
-                raise ProtocolError(f"answer has no valid response code: {code!r}")
-            self.code = code
-            pos = head_end + 7
         rows: list[DetailRow] = []
         # Fast path: every row of the complete region has the plain shape.
         end = buf.rfind(b"</body>")
@@ -673,6 +790,27 @@ class DetailedReportParser:
             raise ProtocolError(f"detailed report is not well-formed XML ({exc})") from None
         self.rows += len(rows)
         return rows
+
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def _codec_name(declared: str | None, start: bytes) -> str:
+    """The Python codec of an answer expat has read, from its declaration or
+    byte order mark (UTF-16 and UTF-32 by the mark's byte order)."""
+    for bom, name in _BOMS:
+        if start.startswith(bom):
+            return name
+    if declared is None:
+        return "utf-8"
+    try:
+        name = codecs.lookup(declared).name
+    except LookupError:
+        raise ProtocolError(f"answer declares an unknown encoding {_shown(declared)}") from None
+    if name in ("utf-16", "utf-32"):
+        return name + "-be"  # no byte order mark: big-endian, as XML says
+    return name
 
 
 def parse_detailed(data: bytes) -> tuple[str, list[DetailRow]]:
