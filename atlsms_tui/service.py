@@ -190,10 +190,7 @@ class Service:
     ) -> None:
         self.profile = profile
         self.store = store
-        self.client = AtlClient(
-            profile.api_url, profile.login, profile.password,
-            timeouts=timeouts, retry=retry, transport=transport,
-        )
+        self.client = AtlClient.for_profile(profile, timeouts=timeouts, retry=retry, transport=transport)
 
     def __repr__(self) -> str:
         return f"Service(profile={self.profile.name!r})"
