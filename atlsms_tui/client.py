@@ -41,9 +41,11 @@ NOT_SENT_ERRORS = (
     httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError, httpx.UnsupportedProtocol,
 )
 # Ciphers a deployed client of this API needed for the vendor's server
-# (tls_legacy): OpenSSL's security level 1 admits older key exchanges and
-# SHA-1 signatures; certificates and host names are still verified.
-LEGACY_CIPHERS = "ALL:@SECLEVEL=1"
+# ("ALL:@SECLEVEL=1", tls_legacy): OpenSSL's security level 1 admits older
+# key exchanges and SHA-1. Anonymous suites are taken out: with one, the
+# server sends no certificate and OpenSSL skips verification altogether
+# (PSK and SRP need secrets this client never has).
+LEGACY_CIPHERS = "ALL:!aNULL:!eNULL:!PSK:!SRP:@SECLEVEL=1"
 
 
 @dataclass(slots=True)

@@ -113,7 +113,8 @@ def check_proxy_environment(api_url: str, environ: dict[str, str] | None = None)
         scheme = urlsplit(api_url).scheme.lower()
     except ValueError:
         scheme = "https"
-    names = [n for n in PROXY_VARIABLES if n.lower().startswith(scheme) or n.lower().startswith("all")]
+    # httpx picks HTTP_PROXY for http:// URLs, HTTPS_PROXY for https://, ALL_PROXY for both.
+    names = [n for n in PROXY_VARIABLES if n.lower().startswith((f"{scheme}_", "all_"))]
     for name in names:
         value = env.get(name)
         if not value:
