@@ -4,6 +4,7 @@ as "nothing sent", legacy TLS and SOCKS5 proxies."""
 
 from __future__ import annotations
 
+import json
 import ssl
 
 import pytest
@@ -362,3 +363,35 @@ async def test_an_oversized_status_stores_nothing(service, sim, clock):
     with pytest.raises(ProtocolError, match="status"):
         await service.detailed_report(result.taskid)
     assert [r for batch in service.iter_detail(result.taskid) for r in batch] == []
+
+
+# ------------------------------------------------------------------ settings
+
+
+def test_profile_flags_and_deadlines_round_trip_through_the_settings_file(monkeypatch, tmp_path):
+    from atlsms_tui.settings import load_settings, resolve_profile
+
+    path = tmp_path / "settings.json"
+    s = Settings(profiles={"p": Profile("p", LOGIN, api_url="https://atl.example/api",
+                                        allow_insecure_http=True, tls_legacy=True)}, current="p")
+    s.preferences.deadline_submit = 120.0
+    s.save(path)
+    monkeypatch.setenv("ATLSMS_PASSWORD", SENTINEL)
+    monkeypatch.setenv("ATLSMS_DEADLINE_DETAILED", "30")
+    loaded = load_settings(path)
+    p = loaded.profiles["p"]
+    assert (p.allow_insecure_http, p.tls_legacy) == (True, True)
+    resolved = resolve_profile(loaded)
+    assert resolved.deadlines == Deadlines(read=60.0, submit=120.0, detailed=30.0)
+    assert (resolved.allow_insecure_http, resolved.tls_legacy) == (True, True)
+    loaded.save(path)  # the environment's override is not written back
+    assert json.loads(path.read_text())["preferences"]["deadline_detailed"] == 600.0
+
+
+def test_profile_flags_must_be_booleans(tmp_path):
+    from atlsms_tui.settings import load_settings
+
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"profiles": {"p": {"login": "x", "tls_legacy": "yes"}}}))
+    with pytest.raises(ConfigError, match="tls_legacy must be true or false"):
+        load_settings(path)
