@@ -84,7 +84,13 @@ class Deadlines:
 def tls_context(*, legacy: bool = False) -> ssl.SSLContext:
     """httpx's own verifying context (certifi, SSL_CERT_FILE), with the
     legacy ciphers when asked for."""
-    ctx = httpx.create_ssl_context(verify=True, trust_env=True)
+    try:
+        ctx = httpx.create_ssl_context(verify=True, trust_env=True)
+    except (OSError, ssl.SSLError) as exc:
+        raise LocalError(
+            f"cannot load the certificates to verify the server with ({exc}); "
+            "check SSL_CERT_FILE and SSL_CERT_DIR"
+        ) from None
     if legacy:
         ctx.set_ciphers(LEGACY_CIPHERS)
     # Belt and braces: nothing above may have turned verification off.

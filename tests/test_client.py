@@ -395,3 +395,9 @@ def test_profile_flags_must_be_booleans(tmp_path):
     path.write_text(json.dumps({"profiles": {"p": {"login": "x", "tls_legacy": "yes"}}}))
     with pytest.raises(ConfigError, match="tls_legacy must be true or false"):
         load_settings(path)
+
+
+def test_unreadable_certificate_settings_are_a_local_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    with pytest.raises(LocalError, match="SSL_CERT_FILE"):
+        client_for("https://click.atlsms.az/bulksms/api")
