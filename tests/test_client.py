@@ -401,3 +401,12 @@ def test_unreadable_certificate_settings_are_a_local_error(monkeypatch, tmp_path
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
     with pytest.raises(LocalError, match="SSL_CERT_FILE"):
         client_for("https://click.atlsms.az/bulksms/api")
+
+
+def test_a_socks_proxy_without_socks_support_is_a_local_error(monkeypatch, sim):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "socksio", None)  # as if it were not installed
+    monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:1080")
+    with pytest.raises(LocalError, match="ALL_PROXY.*socksio"):
+        client_for(sim.url)
