@@ -5,14 +5,20 @@ Reads (units, report, detailedreport) are retried on transport errors and
 the failure proves nothing reached the server; any other failure is reported
 as uncertain so that the service layer can settle it under the same
 controlid, never under a new one.
+
+httpx's timeouts apply to each network read, so a server dripping a byte a
+second would keep a request alive for ever: every call also has an overall
+wall-clock deadline (Deadlines), retries included.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import os
 import random
+import ssl
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -21,15 +27,25 @@ from pathlib import Path
 import httpx
 
 from . import codes, protocol
-from .errors import ApiError, ProtocolError, TransportError
+from .endpoint import check_api_url, check_proxy_environment
+from .errors import ApiError, ConfigError, LocalError, ProtocolError, TransportError
 from .models import DetailRow, Report
 from .secret import Secret
 
 USER_AGENT = "atlsms-tui/0.1"
 CONTENT_TYPE = "text/xml; charset=UTF-8"
 
-# Errors that prove the request never left this machine.
-NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Errors that prove the request never left this machine (a ProxyError comes
+# from the tunnel's set-up: the request itself was not written yet).
+NOT_SENT_ERRORS = (
+    httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError, httpx.UnsupportedProtocol,
+)
+# Ciphers a deployed client of this API needed for the vendor's server
+# ("ALL:@SECLEVEL=1", tls_legacy): OpenSSL's security level 1 admits older
+# key exchanges and SHA-1. Anonymous suites are taken out: with one, the
+# server sends no certificate and OpenSSL skips verification altogether
+# (PSK and SRP need secrets this client never has).
+LEGACY_CIPHERS = "ALL:!aNULL:!eNULL:!PSK:!SRP:@SECLEVEL=1"
 
 
 @dataclass(slots=True)
@@ -45,6 +61,42 @@ class Timeouts:
 
     def for_submit(self) -> httpx.Timeout:
         return httpx.Timeout(connect=self.connect, read=self.submit_read, write=self.write, pool=self.pool)
+
+
+@dataclass(slots=True)
+class Deadlines:
+    """Overall seconds a call may take, whatever the server drips, retries
+    included (preferences deadline_read, deadline_submit, deadline_detailed)."""
+
+    read: float = 60.0  # units, report
+    submit: float = 300.0
+    detailed: float = 600.0
+
+    def __post_init__(self) -> None:
+        for name in ("read", "submit", "detailed"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+                raise ConfigError(
+                    f"setting deadline_{name}={value!r}: expected a number of seconds above 0"
+                )
+
+
+def tls_context(*, legacy: bool = False) -> ssl.SSLContext:
+    """httpx's own verifying context (certifi, SSL_CERT_FILE), with the
+    legacy ciphers when asked for."""
+    try:
+        ctx = httpx.create_ssl_context(verify=True, trust_env=True)
+    except (OSError, ssl.SSLError) as exc:
+        raise LocalError(
+            f"cannot load the certificates to verify the server with ({exc}); "
+            "check SSL_CERT_FILE and SSL_CERT_DIR"
+        ) from None
+    if legacy:
+        ctx.set_ciphers(LEGACY_CIPHERS)
+    # Belt and braces: nothing above may have turned verification off.
+    ctx.check_hostname = True
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
 
 
 @dataclass(slots=True)
@@ -150,20 +202,64 @@ class AtlClient:
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        deadlines: Deadlines | None = None,
+        tls_legacy: bool = False,
+        allow_insecure_http: bool = False,
     ) -> None:
+        # Refused here, before anything is journalled or sent: a URL the
+        # password must not go to, a malformed URL or proxy variable.
+        self.insecure_http_warning = check_api_url(api_url, allow_insecure_http=allow_insecure_http)
+        if transport is None:
+            check_proxy_environment(api_url)
         self.api_url = api_url
         self.login = login
         self._password = password
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
-        self._http = httpx.AsyncClient(
-            verify=True,
-            follow_redirects=False,
-            trust_env=True,  # proxies from the environment
-            timeout=self.timeouts.for_reads(),
-            headers={"User-Agent": USER_AGENT, "Content-Type": CONTENT_TYPE},
-            limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
-            transport=transport,
+        self.deadlines = deadlines or Deadlines()
+        self.tls = tls_context(legacy=tls_legacy)
+        try:
+            self._http = httpx.AsyncClient(
+                verify=self.tls,
+                follow_redirects=False,
+                trust_env=True,  # proxies from the environment
+                timeout=self.timeouts.for_reads(),
+                headers={"User-Agent": USER_AGENT, "Content-Type": CONTENT_TYPE},
+                limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
+                transport=transport,
+            )
+        except (ImportError, ValueError) as exc:
+            # The proxy variables were checked above; whatever httpx still
+            # refuses is named by type only (a proxy URL may hold a password).
+            raise LocalError(
+                f"proxy settings from the environment (HTTPS_PROXY, ALL_PROXY...) are not usable "
+                f"({type(exc).__name__}); fix or unset them"
+            ) from None
+
+    @classmethod
+    def for_profile(cls, profile, **kw) -> "AtlClient":
+        """The client of a ResolvedProfile, with its deadlines and TLS and
+        clear-text choices."""
+        return cls(
+            profile.api_url, profile.login, profile.password,
+            deadlines=getattr(profile, "deadlines", None),
+            tls_legacy=getattr(profile, "tls_legacy", False),
+            allow_insecure_http=getattr(profile, "allow_insecure_http", False),
+            **kw,
+        )
+
+    async def _within(self, seconds: float, setting: str, call: Awaitable[object]):
+        """``call`` bounded by a wall-clock deadline; a read past it is a
+        TransportError (exit 3) naming the setting."""
+        try:
+            async with asyncio.timeout(seconds) as cm:
+                return await call
+        except TimeoutError:
+            if not cm.expired():
+                raise
+        raise TransportError(
+            f"no complete answer from {self.api_url} within {seconds:g} s "
+            f"(the {setting} setting); the server is too slow or stalling"
         )
 
     def __repr__(self) -> str:
@@ -209,7 +305,7 @@ class AtlClient:
                 raise ApiError(resp.code, "units")
             return protocol.read_units(resp)
 
-        return await self._read_with_retry(once)
+        return await self._within(self.deadlines.read, "deadline_read", self._read_with_retry(once))
 
     async def report(self, taskid: str) -> Report:
         body = protocol.build_report(self.login, self._password, taskid)
@@ -220,7 +316,7 @@ class AtlClient:
                 raise ApiError(resp.code, "report")
             return protocol.read_report(resp, taskid)
 
-        return await self._read_with_retry(once)
+        return await self._within(self.deadlines.read, "deadline_read", self._read_with_retry(once))
 
     async def detailed_report(
         self,
@@ -274,7 +370,7 @@ class AtlClient:
                 raise ApiError(parser.code or "", "detailedreport")
             return True
 
-        return await self._read_with_retry(once)
+        return await self._within(self.deadlines.detailed, "deadline_detailed", self._read_with_retry(once))
 
     # ----------------------------------------------------------- submit
 
@@ -282,7 +378,8 @@ class AtlClient:
         """One submit, retried only while the failure proves nothing was sent.
 
         Raises TransportError(nothing_sent=True) when it never left, and
-        SubmitUncertain when it may have reached the server.
+        SubmitUncertain when it may have reached the server, including when
+        the deadline_submit setting runs out after its body began to leave.
         """
         own_spool = spool is None
         if spool is None:
@@ -290,37 +387,73 @@ class AtlClient:
         try:
             head = protocol.submit_head(self.login, self._password, content)
             length = len(head) + spool.size + len(protocol.SUBMIT_TAIL)
-            last: Exception | None = None
-            for attempt in range(self.retry.submit_not_sent_attempts):
-                if attempt:
-                    await asyncio.sleep(self.retry.delay(attempt - 1))
-                try:
-                    return await self._submit_once(head, spool, length)
-                except NOT_SENT_ERRORS as exc:
-                    last = exc
+            leaving = _Leaving()
+            seconds = self.deadlines.submit
+            try:
+                async with asyncio.timeout(seconds) as cm:
+                    return await self._submit_attempts(head, spool, length, leaving)
+            except TimeoutError:
+                if not cm.expired():
+                    raise
+            if leaving.started:
+                raise SubmitUncertain(
+                    f"no answer within {seconds:g} s (the deadline_submit setting) after the request "
+                    "began to leave; it may have reached ATL"
+                )
             raise TransportError(
-                f"cannot reach {self.api_url}: {_why(last)}; nothing was sent", nothing_sent=True
+                f"could not reach {self.api_url} within {seconds:g} s (the deadline_submit setting); "
+                "nothing was sent",
+                nothing_sent=True,
             )
         finally:
             if own_spool:
                 spool.close()
 
-    async def _submit_once(self, head: bytes, spool: SpooledBody, length: int) -> SubmitAnswer:
+    async def _submit_attempts(self, head: bytes, spool: SpooledBody, length: int, leaving: "_Leaving") -> SubmitAnswer:
+        last: Exception | None = None
+        for attempt in range(self.retry.submit_not_sent_attempts):
+            if attempt:
+                await asyncio.sleep(self.retry.delay(attempt - 1))
+            try:
+                return await self._submit_once(head, spool, length, leaving)
+            except _NotSent as exc:
+                last = exc.error
+        raise TransportError(
+            f"cannot reach {self.api_url}: {_why(last)}; nothing was sent", nothing_sent=True
+        )
+
+    async def _submit_once(self, head: bytes, spool: SpooledBody, length: int, leaving: "_Leaving") -> SubmitAnswer:
+        leaving.started = False
+
+        async def body() -> AsyncIterator[bytes]:
+            # httpx asks for the body only once the connection (and any
+            # proxy tunnel) is up and the headers are written: before that
+            # the server cannot have a submit to act on.
+            leaving.started = True
+            async for chunk in spool.stream(head, protocol.SUBMIT_TAIL):
+                yield chunk
+
         try:
             async with self._http.stream(
                 "POST",
                 self.api_url,
-                content=spool.stream(head, protocol.SUBMIT_TAIL),
+                content=body(),
                 headers={"Content-Length": str(length)},
                 timeout=self.timeouts.for_submit(),
             ) as resp:
                 data = await _read_limited(resp, protocol.MAX_SMALL_RESPONSE, strict=False)
                 status = resp.status_code
-        except NOT_SENT_ERRORS:
-            raise
+        except (*NOT_SENT_ERRORS, httpx.InvalidURL) as exc:
+            if leaving.started:
+                raise SubmitUncertain(f"connection failed while sending: {_why(exc)}") from None
+            raise _NotSent(exc) from None
         except httpx.TimeoutException as exc:
+            if not leaving.started:
+                raise _NotSent(exc) from None
             raise SubmitUncertain(f"no answer in time ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
+            if not leaving.started:
+                raise _NotSent(exc) from None
             raise SubmitUncertain(f"connection failed after sending: {_why(exc)}") from None
         except ProtocolError as exc:
             raise SubmitUncertain(str(exc)) from None
@@ -340,6 +473,20 @@ class AtlClient:
             except ProtocolError as exc:
                 raise SubmitUncertain(str(exc), code=resp_xml.code) from None
         return SubmitAnswer(resp_xml.code, None)
+
+
+class _Leaving:
+    """Whether the body of the current submit attempt began to leave."""
+
+    __slots__ = ("started",)
+
+    def __init__(self) -> None:
+        self.started = False
+
+
+class _NotSent(Exception):
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
 
 class _Retryable(Exception):

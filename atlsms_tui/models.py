@@ -103,10 +103,13 @@ class DetailRow(NamedTuple):
 
     @property
     def status(self) -> str:
+        # Sister platforms of this API send statuses the document does not
+        # list (up to 8): kept and named by number, never passed off as one
+        # of the known ones.
         try:
             return DeliveryStatus(self.status_code).label
         except ValueError:
-            return "error"
+            return f"status {self.status_code}"
 
     def as_json(self) -> dict:
         return {

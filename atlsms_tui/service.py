@@ -212,10 +212,7 @@ class Service:
         self.profile = profile
         self.store = store
         self.preferences = preferences or Preferences()
-        self.client = AtlClient(
-            profile.api_url, profile.login, profile.password,
-            timeouts=timeouts, retry=retry, transport=transport,
-        )
+        self.client = AtlClient.for_profile(profile, timeouts=timeouts, retry=retry, transport=transport)
 
     def __repr__(self) -> str:
         return f"Service(profile={self.profile.name!r})"

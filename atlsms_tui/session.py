@@ -8,7 +8,8 @@ from typing import Any
 from . import paths
 from .secret import Secret
 from .service import Service
-from .settings import ResolvedProfile, Settings, load_settings, resolve_profile
+from .endpoint import check_api_url
+from .settings import ResolvedProfile, Settings, deadlines_of, load_settings, resolve_profile
 from .store import Store
 
 DEMO_PROFILE = "demo"
@@ -66,18 +67,32 @@ def open_session(
     settings: Settings | None = None,
     need_password: bool = True,
     simulator_options: dict | None = None,
+    allow_insecure_http: bool = False,
 ) -> Session:
+    """``allow_insecure_http`` (--allow-insecure-http) permits plain http to
+    another machine for this run; the profile's setting does so for good.
+    Either way ``profile.insecure_http_warning`` is then to be shown."""
     settings = settings if settings is not None else load_settings()
     busy_ms = max(100, int(settings.preferences.journal_busy_timeout * 1000))
     sim = None
     if demo:
         sim = start_demo_simulator(**(simulator_options or {}))
         resolved = demo_profile(api_url or sim.url)
+        resolved.deadlines = deadlines_of(settings.preferences)
         store = Store(paths.store_file(demo=True), busy_timeout_ms=busy_ms)
     else:
         resolved = resolve_profile(settings, profile, api_url, need_password=need_password)
+        resolved.allow_insecure_http = resolved.allow_insecure_http or allow_insecure_http
+        # Before the journal is opened: a refused URL leaves nothing behind.
+        check_api_url(resolved.api_url, allow_insecure_http=resolved.allow_insecure_http)
         store = Store(paths.store_file(), busy_timeout_ms=busy_ms)
-    service = Service(resolved, store, preferences=settings.preferences)
+    try:
+        service = Service(resolved, store, preferences=settings.preferences)
+    except BaseException:
+        store.close()
+        if sim is not None:
+            sim.stop()
+        raise
     recovered = store.recover_orphans()
     store.sweep_payloads()
     return Session(settings, resolved, store, service, sim, recovered)

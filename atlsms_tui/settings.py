@@ -8,6 +8,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import paths
 from .errors import ConfigError
@@ -23,6 +24,12 @@ class Profile:
     api_url: str = DEFAULT_API_URL
     titles: list[str] = field(default_factory=list)
     default_title: str | None = None
+    # Plain http to another machine: refused unless set, and then warned
+    # about on every use (the password travels unencrypted).
+    allow_insecure_http: bool = False
+    # OpenSSL security level 1 ciphers for an old server; certificates and
+    # host names are still verified.
+    tls_legacy: bool = False
 
 
 @dataclass
@@ -39,6 +46,10 @@ class Preferences:
     repeat_guard_hours: float = 24.0
     # How long a journal write waits for another instance's transaction.
     journal_busy_timeout: float = 15.0
+    # Overall seconds a request may take, whatever the server drips.
+    deadline_read: float = 60.0  # units, report
+    deadline_submit: float = 300.0
+    deadline_detailed: float = 600.0  # a detailed report
 
 
 @dataclass
@@ -98,6 +109,8 @@ def load_settings(path: Path | None = None) -> Settings:
                 api_url=str(p.get("api_url") or DEFAULT_API_URL),
                 titles=[str(t) for t in p.get("titles") or []],
                 default_title=p.get("default_title"),
+                allow_insecure_http=_flag(p, "allow_insecure_http", name, target),
+                tls_legacy=_flag(p, "tls_legacy", name, target),
             )
         prefs_doc = doc.get("preferences") or {}
         known = Preferences.__dataclass_fields__
@@ -112,6 +125,13 @@ def load_settings(path: Path | None = None) -> Settings:
         bindings=bindings,
         path=target,
     ))
+
+
+def _flag(p: dict, key: str, profile: str, target: Path) -> bool:
+    value = p.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"settings file {target}: profile {profile!r}: {key} must be true or false, not {value!r}")
+    return value
 
 
 def _with_env(settings: Settings) -> Settings:
@@ -147,9 +167,24 @@ class ResolvedProfile:
     titles: list[str] = field(default_factory=list)
     default_title: str | None = None
     demo: bool = False
+    allow_insecure_http: bool = False
+    tls_legacy: bool = False
+    deadlines: Any = None  # client.Deadlines; None: the defaults
+
+    @property
+    def insecure_http_warning(self) -> str | None:
+        """The warning to show on every use (CLI stderr, TUI header) when
+        plain http to another machine is allowed; None otherwise."""
+        from .endpoint import insecure_http, insecure_warning
+
+        if self.allow_insecure_http and insecure_http(self.api_url):
+            return insecure_warning(self.api_url)
+        return None
 
     def __repr__(self) -> str:
-        return f"ResolvedProfile(name={self.name!r}, login={self.login!r}, api_url={self.api_url!r})"
+        from .endpoint import redact_url
+
+        return f"ResolvedProfile(name={self.name!r}, login={self.login!r}, api_url={redact_url(self.api_url)!r})"
 
 
 def resolve_profile(
@@ -201,4 +236,13 @@ def resolve_profile(
         password=password,
         titles=list(profile.titles) if profile else [],
         default_title=profile.default_title if profile else None,
+        allow_insecure_http=profile.allow_insecure_http if profile else False,
+        tls_legacy=profile.tls_legacy if profile else False,
+        deadlines=deadlines_of(settings.preferences),
     )
+
+
+def deadlines_of(prefs: Preferences):
+    from .client import Deadlines
+
+    return Deadlines(read=prefs.deadline_read, submit=prefs.deadline_submit, detailed=prefs.deadline_detailed)

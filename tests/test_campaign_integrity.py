@@ -287,3 +287,11 @@ async def test_repeat_guard_window(service, sim, store):
     assert (await camp.submit_campaign(service, draft(4))).state == "accepted"
     service.preferences.repeat_guard_hours = 0  # off
     assert (await camp.submit_campaign(service, draft(4))).state == "accepted"
+
+
+def test_unsupported_scheme_is_refused_before_anything_is_journalled(store):
+    """Nothing can leave for a URL the client cannot speak: refused as a
+    local problem before a journal entry exists, never "may have reached ATL"."""
+    with pytest.raises(LocalError, match="unsupported scheme 'htps'"):
+        Service(make_profile("htps://127.0.0.1:9/bulksms"), store, timeouts=FAST_TIMEOUTS, retry=FAST_RETRY)
+    assert store.list_submissions() == []

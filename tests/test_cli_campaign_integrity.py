@@ -267,3 +267,13 @@ def test_resume_under_another_profile_is_refused(logged_in, sim, tmp_path):
     other = dict(ATLSMS_LOGIN="intruder", ATLSMS_PASSWORD="x", ATLSMS_API_URL=sim.url)
     p = logged_in("campaign", "resume", cid, extra_env=other)
     assert p.returncode == 2 and "journalled for login tester" in p.stderr
+
+
+def test_unsupported_scheme_is_not_uncertain(logged_in, sim):
+    p = logged_in("send", "--title", "ATL", "--message", "Salam", "--to", NUMBERS[0], "--yes",
+                  extra_env={"ATLSMS_API_URL": sim.url.replace("http://", "htps://")})
+    assert p.returncode in (2, 3, 6), p.stderr
+    assert "uncertain" not in p.stderr and "may have reached" not in p.stderr
+    p = logged_in("tasks", "--json")
+    assert all(t["state"] == "failed" for t in json.loads(p.stdout))
+    assert sim.tasks == []

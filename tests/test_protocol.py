@@ -199,3 +199,138 @@ def test_serialiser_names_the_absolute_row_of_a_bad_character():
     rows[9_000] = Recipient("994509999999", "bad\x02")
     with pytest.raises(InputError, match="row 9001 .*U\\+0002"):
         list(protocol.iter_submit_bodies(rows))
+
+
+# ------------------------------------------------------- numbers from the server
+
+HOSTILE_NUMBERS = [
+    "12a4",  # letters
+    "<b>12</b>",  # markup: xmltodict hands it over as a dict
+    "\u202e4837",  # bidi override
+    "48\u008537",  # a C1 control
+    "\u0664\u0668\u0663\u0667",  # Arabic-Indic digits: int() would take them
+    "1_000_000",  # int() would take it
+    "-5",
+    "+5",
+    "9" * 25,  # beyond any 64-bit column: OverflowError in the journal
+    "",
+    "1 2",
+]
+
+
+def _xml_value(v: str) -> str:
+    return v if v.startswith("<") else v.replace("&", "&amp;").replace("<", "&lt;")
+
+
+@pytest.mark.parametrize("value", HOSTILE_NUMBERS)
+def test_hostile_units_and_counts_are_protocol_errors(value):
+    with pytest.raises(ProtocolError, match="units"):
+        protocol.read_units(protocol.parse_response(resp("000", f"<body><units>{_xml_value(value)}</units></body>")))
+    body = "".join(f"<{k}>{_xml_value(value) if k == 'failed' else 0}</{k}>"
+                   for k in ("pending", "delivered", "failed", "removed", "error"))
+    with pytest.raises(ProtocolError, match="failed"):
+        protocol.read_report(protocol.parse_response(resp("000", f"<body>{body}</body>")), "1")
+
+
+@pytest.mark.parametrize("value", HOSTILE_NUMBERS + ["1" * 19, "48x37"])
+def test_hostile_task_ids_are_protocol_errors(value):
+    with pytest.raises(ProtocolError):
+        protocol.read_taskid(protocol.parse_response(resp("000", f"<body><taskid>{_xml_value(value)}</taskid></body>")))
+
+
+def test_numbers_at_their_bounds_are_read():
+    assert protocol.read_taskid(protocol.parse_response(resp("000", f"<body><taskid> {'9' * 18}\n</taskid></body>"))) == "9" * 18
+    assert protocol.read_units(protocol.parse_response(resp("000", f"<body><units>{'9' * 15}</units></body>"))) == 10**15 - 1
+    with pytest.raises(ProtocolError, match="at most 15"):
+        protocol.read_units(protocol.parse_response(resp("000", f"<body><units>{'9' * 16}</units></body>")))
+
+
+@pytest.mark.parametrize("code", ["\u0660\u0660\u0660", "0000", "-00", "0_0", "00a", "<b>000</b>"])
+def test_hostile_response_codes_are_protocol_errors(code):
+    with pytest.raises(ProtocolError, match="response code"):
+        protocol.parse_response(resp(code))
+    p = protocol.DetailedReportParser()
+    with pytest.raises(ProtocolError, match="response code"):
+        p.feed(resp(code))
+        p.close()
+
+
+def test_response_code_is_never_read_from_a_comment():
+    forged = (b"<response><head><!-- <responsecode>000</responsecode> -->"
+              b"<responsecode>105</responsecode></head></response>")
+    assert protocol.parse_response(forged).code == "105"
+    assert protocol.parse_detailed(forged) == ("105", [])
+    only_comment = (b"<response><head><!-- <responsecode>000</responsecode> --></head>"
+                    b"<body><msisdn>1</msisdn><message>m</message><status>2</status></body></response>")
+    with pytest.raises(ProtocolError, match="response code"):
+        protocol.parse_response(only_comment)
+    with pytest.raises(ProtocolError, match="response code"):
+        protocol.parse_detailed(only_comment)
+
+
+def _row(status: str, msisdn: str = "994501234567", message: str = "m") -> str:
+    return (f"<body><msisdn>{msisdn}</msisdn><message>{message}</message>"
+            f"<status>{status}</status><date>2026-01-01 10:00:00</date></body>")
+
+
+@pytest.mark.parametrize("status", [s for s in HOSTILE_NUMBERS if not s.startswith("<")] + ["1234"])
+@pytest.mark.parametrize("odd", [False, True], ids=["plain", "after-a-comment"])
+def test_hostile_statuses_in_a_detailed_report_are_protocol_errors(status, odd):
+    rows = _row("2") + ("<!-- c -->" if odd else "") + _row(_xml_value(status))
+    p = protocol.DetailedReportParser()
+    with pytest.raises(ProtocolError, match="row 2: status"):
+        p.feed(resp("000", rows))
+        p.close()
+
+
+def test_unlisted_statuses_are_kept_and_named_by_number():
+    code, rows = protocol.parse_detailed(resp("000", "".join(_row(str(s)) for s in (2, 6, 7, 8, 0))))
+    assert [r.status_code for r in rows] == [2, 6, 7, 8, 0]
+    assert [r.status for r in rows] == ["delivered", "status 6", "status 7", "status 8", "status 0"]
+    assert rows[1].as_json()["status"] == "status 6"
+
+
+def _declared(encoding: str, rows: str) -> str:
+    return (f'<?xml version="1.0" encoding="{encoding}"?><response><head>'
+            f"<responsecode>000</responsecode></head>{rows}</response>")
+
+
+@pytest.mark.parametrize("encoding, codec, text", [
+    ("ISO-8859-1", "latin-1", "Hörmətli"[:2] + "é ü ß"),
+    ("windows-1251", "cp1251", "Привет, мир"),
+    ("UTF-16", "utf-16", "Hörmətli müştəri ✓"),
+    ("utf-8", "utf-8", "Hörmətli müştəri ✓"),
+])
+@pytest.mark.parametrize("step", [1, 7, 1 << 16])
+def test_detailed_report_honours_the_declared_encoding(encoding, codec, text, step):
+    data = _declared(encoding, _row("2", message=text) + _row("6", "994507654321", "a &amp; b")
+                     + "<!-- odd -->" + _row("3", message=text)).encode(codec)
+    p = protocol.DetailedReportParser()
+    rows = []
+    for i in range(0, len(data), step):
+        rows += p.feed(data[i:i + step])
+    rows += p.close()
+    assert p.code == "000"
+    assert [(r.msisdn, r.message, r.status_code) for r in rows] == [
+        ("994501234567", text, 2), ("994507654321", "a & b", 6), ("994501234567", text, 3)]
+
+
+def test_undecodable_detailed_reports_are_protocol_errors():
+    latin_as_utf8 = _declared("UTF-8", _row("2", message="café")).encode("latin-1")
+    with pytest.raises(ProtocolError, match="well-formed|encoding"):
+        protocol.parse_detailed(latin_as_utf8)
+    with pytest.raises(ProtocolError):
+        protocol.parse_detailed(_declared("no-such-charset", _row("2")).encode())
+
+
+@pytest.mark.parametrize("encoding", ["no-such-charset", "Shift_JIS", "UTF-32"])
+def test_small_answers_in_unreadable_encodings_are_protocol_errors(encoding):
+    data = f'<?xml version="1.0" encoding="{encoding}"?><response><head><responsecode>000</responsecode></head></response>'
+    with pytest.raises(ProtocolError):
+        protocol.parse_response(data.encode())
+
+
+def test_small_answer_in_a_declared_single_byte_encoding_is_read():
+    data = ('<?xml version="1.0" encoding="windows-1251"?><response><head><responsecode>000'
+            '</responsecode></head><body><units>17</units><note>Баланс</note></body></response>').encode("cp1251")
+    assert protocol.read_units(protocol.parse_response(data)) == 17

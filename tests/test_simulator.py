@@ -643,3 +643,63 @@ def test_standalone_serve_forever_prints_url(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+# -- faults of hostile servers: drip, encodings, oversized numbers, endless --------
+def test_fault_drip_sends_the_whole_answer_a_byte_at_a_time(sim):
+    sim.inject(Fault("drip", seconds=0.01, operation="submit"))
+    with socket.create_connection(("127.0.0.1", sim.port), timeout=10) as s:
+        body = submit_xml(controlid="drip1").encode()
+        s.sendall(b"POST /bulksms/api HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        first = s.recv(4096)
+        assert len(first) < 20  # of an answer of some 250 bytes: a byte, then a pause
+        data = first
+        while chunk := s.recv(4096):
+            data += chunk
+    head, _, xml = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"<taskid>" in xml
+    assert ET.fromstring(xml).findtext("head/responsecode") == "000"
+    assert sim.task_by_controlid("drip1") is not None  # processed before dripping
+
+
+@pytest.mark.parametrize("encoding, codec", [("ISO-8859-1", "latin-1"), ("windows-1251", "cp1251"),
+                                             ("UTF-16", "utf-16")])
+def test_fault_encoding_declares_and_encodes_the_answer(sim, client, clock, encoding, codec):
+    taskid = submit(client, sim, bulkmessage="Salam, müştəri é Ж")
+    clock.advance(60)
+    sim.inject(Fault("encoding", encoding=encoding, operation="detailedreport"))
+    resp = post(client, sim, report_xml(taskid, "detailedreport"))
+    text = resp.content.decode(codec)
+    assert f'encoding="{encoding}"' in text
+    root = ET.fromstring(resp.content)
+    message = root.findtext("body/message")
+    assert message == "Salam, müştəri é Ж"  # characters the codec lacks travel as references
+    assert detailed(client, sim, taskid)[0] == "000"  # one answer only
+
+
+def test_fault_oversized_replaces_every_number(sim, client, clock):
+    sim.inject(Fault("oversized", operation="units"))
+    assert call(client, sim, UNITS)[1].findtext("body/units") == "9" * 25
+    sim.inject(Fault("oversized", operation="submit", value="\u0664\u0668"))
+    code, root = call(client, sim, submit_xml(controlid="big"))
+    assert code == "000" and root.findtext("body/taskid") == "\u0664\u0668"
+    taskid = sim.task_by_controlid("big").taskid
+    clock.advance(60)
+    sim.inject(Fault("oversized", operation="detailedreport", times=2))
+    root = call(client, sim, report_xml(taskid, "detailedreport"))[1]
+    assert [b.findtext("status") for b in root.findall("body")] == ["9" * 25]
+    root = call(client, sim, report_xml(taskid, "detailedreport"))[1]
+    assert root.findtext("body/msisdn") == "994501234567"  # only numbers the API counts
+
+
+def test_fault_endless_detailed_report_never_ends(sim, client):
+    sim.inject(Fault("endless", operation="detailedreport"))
+    got = 0
+    with client.stream("POST", sim.url, content=report_xml("4837", "detailedreport").encode()) as resp:
+        assert resp.status_code == 200 and "content-length" not in resp.headers
+        for chunk in resp.iter_bytes():
+            got += len(chunk)
+            if got > 5_000_000:
+                break
+    assert got > 5_000_000
+    assert call(client, sim, UNITS)[0] == "000"  # the server still answers others

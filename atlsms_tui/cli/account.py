@@ -13,11 +13,19 @@ from .common import EXIT_OK, UsageError, open_cli_session, err, out_json
 async def cmd_login(args) -> int:
     from .. import credentials
     from ..secret import Secret
-    from ..settings import DEFAULT_API_URL, Profile, load_settings
+    from ..endpoint import check_api_url
+    from ..settings import DEFAULT_API_URL, Profile, deadlines_of, load_settings
 
     settings = load_settings()
     name = args.profile or os.environ.get("ATLSMS_PROFILE") or settings.current or "default"
     existing = settings.profiles.get(name)
+    api_url = args.api_url or (existing.api_url if existing else DEFAULT_API_URL)
+    allow_insecure = getattr(args, "allow_insecure_http", False) or bool(existing and existing.allow_insecure_http)
+    tls_legacy = bool(existing and existing.tls_legacy)
+    # Refused before the password is even asked for.
+    warning = check_api_url(api_url, allow_insecure_http=allow_insecure)
+    if warning:
+        err(warning)
     login = args.login or (existing.login if existing else None)
     if not login:
         if not sys.stdin.isatty() or args.password_stdin:
@@ -32,19 +40,20 @@ async def cmd_login(args) -> int:
         raise UsageError("no terminal to ask the password: use --password-stdin")
     if not password:
         raise UsageError("the password is empty")
-    api_url = args.api_url or (existing.api_url if existing else DEFAULT_API_URL)
     titles = args.titles or (existing.titles if existing else [])
     if not args.no_verify:
         from ..client import AtlClient
 
-        client = AtlClient(api_url, login, password)
+        client = AtlClient(api_url, login, password, allow_insecure_http=allow_insecure,
+                           tls_legacy=tls_legacy, deadlines=deadlines_of(settings.preferences))
         try:
             units = await client.units()
         finally:
             await client.aclose()
         err(f"login ok: {units} units remaining")
     profile = Profile(name=name, login=login, api_url=api_url, titles=list(titles),
-                      default_title=(titles[0] if titles else (existing.default_title if existing else None)))
+                      default_title=(titles[0] if titles else (existing.default_title if existing else None)),
+                      allow_insecure_http=warning is not None, tls_legacy=tls_legacy)
     settings.profiles[name] = profile
     if settings.current is None:
         settings.current = name

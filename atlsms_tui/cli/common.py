@@ -58,7 +58,10 @@ def out_json(doc) -> None:
 def open_cli_session(args, need_password: bool = True):
     from ..session import open_session
 
-    s = open_session(args.profile, args.api_url, need_password=need_password)
+    s = open_session(args.profile, args.api_url, need_password=need_password,
+                     allow_insecure_http=getattr(args, "allow_insecure_http", False))
+    if s.profile.insecure_http_warning:
+        err(s.profile.insecure_http_warning)
     for cid in s.recovered:
         err(f"warning: submission {cid} was interrupted; its outcome is uncertain. "
             f"Settle it with: atlsms-tui retry {cid}")

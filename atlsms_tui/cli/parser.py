@@ -21,6 +21,11 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--profile", help="profile name (default: ATLSMS_PROFILE or the current one)")
     common.add_argument("--api-url", help="API URL, overriding the profile's")
+    # SUPPRESS: given before or after the command, a subparser's default
+    # must not reset it.
+    common.add_argument("--allow-insecure-http", action="store_true", default=argparse.SUPPRESS,
+                        help="allow a plain http:// API URL to another machine (the password "
+                             "travels unencrypted; a warning is printed on every use)")
 
     p = _Parser(
         prog="atlsms-tui",

@@ -35,7 +35,8 @@ _TITLE_RE = re.compile(r"[A-Za-z0-9 ._-]{1,11}")
 _SCHEDULE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})")
 
 FAULT_KINDS = frozenset(
-    {"delay", "stall", "http500", "html", "truncated", "drop", "code", "redirect", "entity", "huge"}
+    {"delay", "stall", "http500", "html", "truncated", "drop", "code", "redirect", "entity", "huge",
+     "drip", "encoding", "oversized", "endless"}
 )
 
 _MASK = (1 << 64) - 1
@@ -111,7 +112,17 @@ class Fault:
     """A misbehaviour for the next ``times`` requests of ``operation`` (any if None).
 
     The operation of a request is recognised from the first 64 KiB of its
-    body, before the body is parsed."""
+    body, before the body is parsed.
+
+    Kinds that process the request normally and then misbehave: ``delay``
+    and ``stall`` (``seconds``), ``truncated``, ``drop``, ``drip`` (the whole
+    answer, status line included, one byte every ``seconds``), ``encoding``
+    (the answer declared and encoded in ``encoding``) and ``oversized``
+    (every number in the answer's bodies, units, task id, counts, statuses,
+    replaced by ``value``). Kinds that answer without processing: ``http500``,
+    ``html``, ``code``, ``redirect``, ``entity``, ``huge`` and ``endless`` (a
+    detailed report that never ends: rows until the client leaves).
+    """
 
     kind: str
     operation: str | None = None
@@ -120,6 +131,8 @@ class Fault:
     code: str | None = None
     size: int = 20 * 1024 * 1024  # "huge": padding bytes
     location: str = "http://portal.example.invalid/login?continue=1"  # "redirect"
+    encoding: str = "ISO-8859-1"  # "encoding"
+    value: str = "9" * 25  # "oversized"
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:

@@ -25,7 +25,9 @@ MAX_BODY = 1 << 30  # 1 GiB: far above a million recipients
 XML_TYPE = "text/xml; charset=UTF-8"
 XML_DECL = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 _OPERATION_RE = re.compile(rb"<operation>\s*([A-Za-z]+)\s*</operation>")
-_NO_PROCESSING = frozenset({"http500", "html", "code", "redirect", "entity", "huge"})
+_NO_PROCESSING = frozenset({"http500", "html", "code", "redirect", "entity", "huge", "endless"})
+# Elements whose text is a number in some answer ("oversized" replaces them).
+_NUMBER_RE = re.compile(r"<(units|taskid|status|pending|delivered|failed|removed|error)>[0-9]*</\1>")
 
 
 class _Server(ThreadingHTTPServer):
@@ -72,6 +74,22 @@ def write_reply(reply: "Reply", out: BinaryIO) -> None:
     if buf:
         out.write("".join(buf).encode("utf-8", "surrogatepass"))
     out.write(b"</response>\n")
+
+
+def _replace_numbers(bodies: Any, value: str) -> Any:
+    for chunk in bodies:
+        yield _NUMBER_RE.sub(lambda m: f"<{m.group(1)}>{value}</{m.group(1)}>", chunk)
+
+
+def _reencode(spool: Any, encoding: str) -> Any:
+    """The answer in ``spool`` declared and encoded in ``encoding``."""
+    spool.seek(0)
+    text = spool.read().decode("utf-8")
+    spool.close()
+    text = text.replace('encoding="UTF-8"', f'encoding="{encoding}"', 1)
+    out = tempfile.SpooledTemporaryFile(max_size=8 << 20)
+    out.write(text.encode(encoding, "xmlcharrefreplace"))
+    return out
 
 
 class _Abort(Exception):
@@ -267,8 +285,12 @@ class _Handler(BaseHTTPRequestHandler):
 
         try:
             reply = sim.handle(parsed, entry)
+            if fault is not None and fault.kind == "oversized":
+                reply.bodies = _replace_numbers(reply.bodies, fault.value)
             spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)
             write_reply(reply, spool)
+            if fault is not None and fault.kind == "encoding":
+                spool = _reencode(spool, fault.encoding)
         except Exception:  # an internal failure answers 300 like the real server
             traceback.print_exc(file=sys.stderr)
             from .core import Reply
@@ -291,6 +313,14 @@ class _Handler(BaseHTTPRequestHandler):
         kind = fault.kind if fault is not None else None
         if kind == "delay":
             time.sleep(fault.seconds)
+        if kind == "drip":
+            spool.seek(0)
+            self._drip(
+                b"HTTP/1.1 200 OK\r\nContent-Type: " + XML_TYPE.encode() + b"\r\nContent-Length: "
+                + str(size).encode() + b"\r\nConnection: close\r\n\r\n" + spool.read(),
+                fault.seconds,
+            )
+            return
         if kind == "drop":
             self.close_connection = True
             self._hard_close()
@@ -313,6 +343,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             self._hard_close()
+
+    def _drip(self, data: bytes, interval: float) -> None:
+        self.close_connection = True
+        for i in range(len(data)):
+            self.wfile.write(data[i:i + 1])
+            self.wfile.flush()
+            if i + 1 < len(data):
+                time.sleep(interval)
 
     def _hard_close(self) -> None:
         try:
@@ -388,5 +426,24 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(block[:n])
                 left -= n
             self.wfile.write(tail)
+        elif kind == "endless":
+            self.send_response(200)
+            self.send_header("Content-Type", XML_TYPE)
+            self.send_header("Connection", "close")  # the body ends when the connection does
+            self.end_headers()
+            self.close_connection = True
+            self.wfile.write(
+                XML_DECL + b"<response>\n  <head>\n    <responsecode>000</responsecode>\n  </head>\n"
+            )
+            row = 0
+            while True:  # until the client leaves (BrokenPipeError)
+                block = "".join(
+                    f"  <body>\n    <msisdn>99450{(row + i) % 10_000_000:07d}</msisdn>\n"
+                    f"    <message>endless</message>\n    <status>2</status>\n"
+                    f"    <date>2026-01-01 10:00:00</date>\n  </body>\n"
+                    for i in range(512)
+                )
+                row += 512
+                self.wfile.write(block.encode("ascii"))
         else:  # pragma: no cover - guarded by Fault.__post_init__
             raise ValueError(kind)
