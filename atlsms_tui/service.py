@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 
 from . import baku, codes, protocol, smstext
 from .client import AtlClient, RetryPolicy, SpooledBody, SubmitAnswer, SubmitUncertain, Timeouts
-from .errors import ApiError, InputError, NotFoundError, TransportError
+from .errors import ApiError, InputError, NotFoundError, ProtocolError, TransportError
 from .packed import columns_of, messages_of
 from .models import DeliveryStatus, Recipient, Report, State, Submission, Units
 from .settings import ResolvedProfile
@@ -151,8 +151,10 @@ def estimate(draft: Draft, balance: Units | None = None) -> Estimate:
     return Estimate(n, encoding, longest, total, balance)
 
 
-def check_draft(draft: Draft) -> None:
-    """Refuse a draft the API would refuse, before anything is journalled."""
+def check_draft(draft: Draft, max_segments: int | None = None) -> None:
+    """Refuse a draft the API would refuse, or one longer than
+    ``max_segments`` (default: the max_segments preference), before anything
+    is journalled."""
     title = draft.title.strip()
     if not title:
         raise InputError("title (sender name) is empty")
@@ -160,20 +162,36 @@ def check_draft(draft: Draft) -> None:
         raise InputError(f"title {title!r} is longer than {MAX_TITLE} characters")
     if not draft.recipients:
         raise InputError("no recipients")
+    if max_segments is None:
+        from .settings import configured_max_segments
+
+        max_segments = configured_max_segments()
     if draft.message is not None:
         if not draft.message.strip():
             raise InputError("message is empty")
+        n = smstext.segments(draft.message)
+        if n > max_segments:
+            raise InputError(f"message is {n:,} segments, more than max_segments ({max_segments}): "
+                             f"shorten it, or raise the limit with --max-segments {n} "
+                             "(setting max_segments, ATLSMS_MAX_SEGMENTS)")
     else:
         rs = draft.recipients
         step = 65536
         for a in range(0, len(rs), step):
             texts = messages_of(rs, a, min(a + step, len(rs)))
-            if texts is not None and all(map(str.strip, texts)):
+            if texts is not None and all(map(str.strip, texts)) \
+                    and smstext.batch_segments(texts)[1] <= max_segments:
                 continue
             ms, texts = columns_of(rs, a, min(a + step, len(rs)))
             for row, (m, t) in enumerate(zip(ms, texts or [None] * len(ms)), start=a + 1):
                 if t is None or not t.strip():
                     raise InputError(f"recipient row {row} ({m}): message is empty")
+                n = smstext.segments(t)
+                if n > max_segments:
+                    raise InputError(
+                        f"recipient row {row} ({m}): message is {n:,} segments, more than max_segments "
+                        f"({max_segments}): shorten it, or raise the limit with --max-segments {n} "
+                        "(setting max_segments, ATLSMS_MAX_SEGMENTS)")
     if draft.scheduled is not None and draft.scheduled <= baku.now_baku():
         raise InputError(f"schedule {baku.format_baku(draft.scheduled)} Baku time is in the past")
 
@@ -473,9 +491,19 @@ class Service:
     async def detailed_report(
         self, taskid: str, progress: Callable[[int], None] | None = None
     ) -> DetailFetch:
-        """Download the detailed report into the store as it parses."""
+        """Download the detailed report into the store as it parses.
+
+        Only a task of the journal is fetched, and at most as many rows as
+        it had recipients are kept: a server streaming without end gets a
+        ProtocolError, not the disk."""
         taskid = _check_taskid(taskid)
         store = self.store
+        limit = await asyncio.to_thread(store.task_recipients, self.profile.name, taskid)
+        if limit is None:
+            raise NotFoundError(
+                f"task {taskid} is not in the journal of profile {self.profile.name!r}: "
+                "a detailed report is fetched only for a task sent from here"
+            )
         gen = store.new_detail_generation()
         seq = 0
         # Rows per status code as stored (kept with the report: the task
@@ -500,6 +528,11 @@ class Service:
                 writing = asyncio.ensure_future(asyncio.to_thread(store.add_detail_rows, gen, start, rows))
 
         async def on_rows(rows) -> None:
+            if seq + len(batch) + len(rows) > limit:
+                raise ProtocolError(
+                    f"detailed report of task {taskid} has more rows than the {limit:,} recipient(s) "
+                    "it was sent to; nothing of it was stored"
+                )
             batch.extend(rows)
             raw.update(r.status_code for r in rows)
             if len(batch) >= DETAIL_WRITE_BATCH:

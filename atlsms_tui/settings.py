@@ -32,6 +32,9 @@ class Preferences:
     low_balance_threshold: int = 1000
     theme: str = "textual-dark"
     max_recipients_per_task: int = 50_000
+    # a longer message is refused before it is journalled (a 10 MB message
+    # file would otherwise go out as tens of thousands of segments each)
+    max_segments: int = 10
 
 
 @dataclass
@@ -67,6 +70,9 @@ class Settings:
 
 def load_settings(path: Path | None = None) -> Settings:
     target = path or paths.settings_file()
+    if target.parent.is_dir():
+        # whoever can write there could point the password at their server
+        paths.check_private_dir(target.parent)
     try:
         raw = target.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -127,6 +133,16 @@ def _with_env(settings: Settings) -> Settings:
         setattr(prefs, name, value)
     object.__setattr__(settings, "_env_values", values)
     return settings
+
+
+def configured_max_segments() -> int:
+    """The max_segments preference (ATLSMS_MAX_SEGMENTS first), checked."""
+    n = load_settings().preferences.max_segments
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        where = ("environment variable ATLSMS_MAX_SEGMENTS" if "ATLSMS_MAX_SEGMENTS" in os.environ
+                 else f"preference max_segments in {paths.settings_file()}")
+        raise ConfigError(f"{where} is {n!r}: expected a whole number of segments, at least 1")
+    return n
 
 
 @dataclass
