@@ -179,8 +179,11 @@ def check_draft(draft: Draft, max_segments: int | None = None) -> None:
         step = 65536
         for a in range(0, len(rs), step):
             texts = messages_of(rs, a, min(a + step, len(rs)))
-            if texts is not None and all(map(str.strip, texts)) \
-                    and smstext.batch_segments(texts)[1] <= max_segments:
+            if texts is not None and all(map(str.strip, texts)) and (
+                    # at most 2 units a character, at least 66 units a part:
+                    # short texts need no count
+                    max(map(len, texts), default=0) * 2 <= 66 * max_segments
+                    or smstext.batch_segments(texts)[1] <= max_segments):
                 continue
             ms, texts = columns_of(rs, a, min(a + step, len(rs)))
             for row, (m, t) in enumerate(zip(ms, texts or [None] * len(ms)), start=a + 1):

@@ -304,6 +304,8 @@ def test_max_segments_refuses_before_journalling(monkeypatch, private_dirs):
     with pytest.raises(InputError) as e:
         check_draft(Draft("ATL", rows, None))
     assert "recipient row 3 (994701234567)" in str(e.value) and "11 segments" in str(e.value)
+    rows[2] = Recipient(C, "x" * 1530)  # long, but 10 segments: within the limit
+    check_draft(Draft("ATL", rows, None))
 
 
 def test_max_segments_preference_from_the_settings_file(private_dirs):
