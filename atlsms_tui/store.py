@@ -217,6 +217,22 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _read_only_fs(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _free_bytes(path: Path) -> int:
+    # SQLite reports a full disk under WAL as a mere "disk I/O error"
+    try:
+        st = os.statvfs(path)
+        return st.f_bavail * st.f_frsize
+    except OSError:
+        return 1 << 62
+
+
 def journal_problem(path: Path, exc: BaseException) -> LocalError:
     """One line naming the journal file and the fix, for an error that kept
     it from opening or being written."""
@@ -225,9 +241,13 @@ def journal_problem(path: Path, exc: BaseException) -> LocalError:
     text = str(exc)
     low = text.lower()
     errno_ = getattr(exc, "errno", None)
-    if errno_ == errno.ENOSPC or "disk is full" in low or "database or disk is full" in low:
+    if errno_ == errno.EROFS or (_read_only_fs(path.parent) and errno_ != errno.ENOSPC):
+        fix = (f"{path.parent} is on a read-only file system: point ATLSMS_DATA_DIR at a writable "
+               "directory, or remount it read-write")
+    elif errno_ == errno.ENOSPC or "disk is full" in low or (
+            "i/o error" in low and _free_bytes(path.parent) < 1 << 20):
         fix = f"no space left on the disk holding {path.parent}: free some space and run again"
-    elif errno_ in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly" in low or "read-only" in low:
+    elif errno_ in (errno.EACCES, errno.EPERM) or "readonly" in low or "read-only" in low:
         fix = (f"{path.parent} or the journal is not writable ({getattr(exc, 'strerror', None) or text}): "
                f"fix it with chmod 700 {path.parent} and chmod 600 {path}, or point ATLSMS_DATA_DIR "
                "at a writable directory")

@@ -71,7 +71,7 @@ def test_journal_of_a_newer_schema_exit_6(logged_in, private_dirs):
 
 
 @pytest.mark.parametrize("code, says", [
-    (errno.EROFS, "not writable"), (errno.EACCES, "chmod 700"), (errno.ENOSPC, "no space left"),
+    (errno.EROFS, "read-only file system"), (errno.EACCES, "chmod 700"), (errno.ENOSPC, "no space left"),
 ])
 def test_journal_that_cannot_be_created(private_dirs, monkeypatch, code, says):
     data = private_dirs[1]

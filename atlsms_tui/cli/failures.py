@@ -57,7 +57,9 @@ def leaf(exc: BaseException) -> BaseException:
 
 
 def _os_problem(exc: OSError) -> str:
-    where = exc.filename or "a local file"
+    # a write to an open file carries no name: the journal's directory is
+    # where this program writes most
+    where = exc.filename or f"a file under {paths.data_dir()}"
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return f"{where}: no space left on the disk (or quota reached); free some space and run again"
     if exc.errno == errno.EROFS:
