@@ -241,7 +241,10 @@ def journal_problem(path: Path, exc: BaseException) -> LocalError:
     text = str(exc)
     low = text.lower()
     errno_ = getattr(exc, "errno", None)
-    if errno_ == errno.EROFS or (_read_only_fs(path.parent) and errno_ != errno.ENOSPC):
+    if "not a database" in low or "malformed" in low or "corrupt" in low:
+        fix = (f"the file is corrupt or not a journal ({text}): move it aside "
+               f"(mv {path} {path}.bad) and run again; its submissions are then no longer listed")
+    elif errno_ == errno.EROFS or (_read_only_fs(path.parent) and errno_ != errno.ENOSPC):
         fix = (f"{path.parent} is on a read-only file system: point ATLSMS_DATA_DIR at a writable "
                "directory, or remount it read-write")
     elif errno_ == errno.ENOSPC or "disk is full" in low or (
@@ -251,9 +254,6 @@ def journal_problem(path: Path, exc: BaseException) -> LocalError:
         fix = (f"{path.parent} or the journal is not writable ({getattr(exc, 'strerror', None) or text}): "
                f"fix it with chmod 700 {path.parent} and chmod 600 {path}, or point ATLSMS_DATA_DIR "
                "at a writable directory")
-    elif "not a database" in low or "malformed" in low or "corrupt" in low:
-        fix = (f"the file is corrupt or not a journal ({text}): move it aside "
-               f"(mv {path} {path}.bad) and run again; its submissions are then no longer listed")
     elif "locked" in low or "busy" in low:
         fix = "another running atlsms-tui holds it: try again when it is done"
     elif "unable to open" in low:

@@ -181,6 +181,16 @@ def test_closed_stdout_ends_quietly(logged_in, private_dirs):
     assert err == b"" and rc in (0, 141)
 
 
+def test_stdout_closed_before_a_short_output_ends_quietly(logged_in):
+    # the reader is gone before the first byte: the buffered output fails
+    # only when flushed, after the command itself has finished
+    p = subprocess.Popen([sys.executable, "-m", "atlsms_tui", "locate"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=logged_in.env)
+    p.stdout.close()
+    err = p.stderr.read()
+    assert p.wait(timeout=60) == 141 and err == b""
+
+
 # ------------------------------------------------------------------ escaping
 
 

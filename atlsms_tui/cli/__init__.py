@@ -47,7 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         # service repeats before journalling): as ATLSMS_MAX_SEGMENTS would.
         os.environ["ATLSMS_MAX_SEGMENTS"] = str(args.max_segments)
     try:
-        return _run(lambda: _command(args))
+        code = _run(lambda: _command(args))
+        # flushed here, where a reader gone away can still be told from a
+        # failure, rather than by the interpreter on its way out
+        sys.stdout.flush()
+        return code
     except BrokenPipeError:
         return _quiet_broken_pipe()
 
