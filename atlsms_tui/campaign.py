@@ -28,7 +28,7 @@ from .errors import AtlSmsError, InputError, NotFoundError
 from .models import Report, State, Submission
 from .repeat_guard import RepeatError
 from .service import (
-    Draft, NotQueued, SenderBusy, Service, SubmitResult, WrongAccount, check_bound, check_draft,
+    Draft, NotQueued, SenderBusy, Service, SubmitResult, WrongAccount, check_bound,
 )
 
 DEFAULT_MAX_PER_TASK = 50_000
@@ -238,7 +238,7 @@ async def submit_campaign(
     input, and (unless ``allow_repeat``) a repeat of an accepted send."""
     # Opt-outs come off before splitting, so parts and totals are the real ones.
     draft, optouts_removed = service.without_optouts(draft)
-    check_draft(draft)
+    service.check(draft)
     if not allow_repeat:
         hit = await asyncio.to_thread(service.find_repeat, draft)
         if hit is not None:

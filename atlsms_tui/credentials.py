@@ -11,6 +11,8 @@ from .secret import Secret
 
 
 def _read(path: Path) -> dict:
+    if path.parent.is_dir():
+        paths.check_private_dir(path.parent)
     try:
         paths.check_private_file(path, "credentials file")
     except FileNotFoundError:

@@ -24,10 +24,10 @@ from typing import Any
 
 from . import baku, codes, journal_payload, ownership, protocol, repeat_guard, smstext
 from .client import AtlClient, RetryPolicy, SpooledBody, SubmitAnswer, SubmitUncertain, Timeouts
-from .errors import ApiError, InputError, LocalError, NotFoundError, TransportError
+from .errors import ApiError, InputError, LocalError, NotFoundError, ProtocolError, TransportError
 from .packed import columns_of, messages_of
 from .models import DeliveryStatus, Recipient, Report, State, Submission, Units
-from .settings import Preferences, ResolvedProfile
+from .settings import Preferences, ResolvedProfile, checked_max_segments
 from .store import ControlIdClash, DetailPage, Store, new_controlid
 
 # A resend refused with one of these says nothing about the first request:
@@ -171,8 +171,10 @@ def estimate(draft: Draft, balance: Units | None = None) -> Estimate:
     return Estimate(n, encoding, longest, total, balance)
 
 
-def check_draft(draft: Draft) -> None:
-    """Refuse a draft the API would refuse, before anything is journalled."""
+def check_draft(draft: Draft, max_segments: int = Preferences.max_segments) -> None:
+    """Refuse a draft the API would refuse, or one longer than
+    ``max_segments`` (callers pass the max_segments preference), before
+    anything is journalled."""
     title = draft.title.strip()
     if not title:
         raise InputError("title (sender name) is empty")
@@ -183,17 +185,32 @@ def check_draft(draft: Draft) -> None:
     if draft.message is not None:
         if not draft.message.strip():
             raise InputError("message is empty")
+        n = smstext.segments(draft.message)
+        if n > max_segments:
+            raise InputError(f"message is {n:,} segments, more than max_segments ({max_segments}): "
+                             f"shorten it, or raise the limit with --max-segments {n} "
+                             "(setting max_segments, ATLSMS_MAX_SEGMENTS)")
     else:
         rs = draft.recipients
         step = 65536
         for a in range(0, len(rs), step):
             texts = messages_of(rs, a, min(a + step, len(rs)))
-            if texts is not None and all(map(str.strip, texts)):
+            if texts is not None and all(map(str.strip, texts)) and (
+                    # at most 2 units a character, at least 66 units a part:
+                    # short texts need no count
+                    max(map(len, texts), default=0) * 2 <= 66 * max_segments
+                    or smstext.batch_segments(texts)[1] <= max_segments):
                 continue
             ms, texts = columns_of(rs, a, min(a + step, len(rs)))
             for row, (m, t) in enumerate(zip(ms, texts or [None] * len(ms)), start=a + 1):
                 if t is None or not t.strip():
                     raise InputError(f"recipient row {row} ({m}): message is empty")
+                n = smstext.segments(t)
+                if n > max_segments:
+                    raise InputError(
+                        f"recipient row {row} ({m}): message is {n:,} segments, more than max_segments "
+                        f"({max_segments}): shorten it, or raise the limit with --max-segments {n} "
+                        "(setting max_segments, ATLSMS_MAX_SEGMENTS)")
     if draft.scheduled is not None and draft.scheduled <= baku.now_baku():
         raise InputError(f"schedule {baku.format_baku(draft.scheduled)} Baku time is in the past")
 
@@ -257,6 +274,10 @@ class Service:
             )
         return dataclasses.replace(draft, recipients=optouts.kept), len(optouts.removed)
 
+    def check(self, draft: Draft) -> None:
+        """check_draft with this service's limits."""
+        check_draft(draft, checked_max_segments(self.preferences))
+
     # ------------------------------------------------------ repeat guard
 
     def content_key(self, draft: Draft) -> str:
@@ -279,7 +300,7 @@ class Service:
         """Journal one submission and send it."""
         say = progress or (lambda _s: None)
         draft, optouts_removed = self.without_optouts(draft)
-        check_draft(draft)
+        self.check(draft)
         content, spool, sub, lock = await self._journal(draft, say)
         try:
             result = await self._send_fresh(sub, content, spool, say, abort)
@@ -811,9 +832,19 @@ class Service:
     async def detailed_report(
         self, taskid: str, progress: Callable[[int], None] | None = None
     ) -> DetailFetch:
-        """Download the detailed report into the store as it parses."""
+        """Download the detailed report into the store as it parses.
+
+        Only a task of the journal is fetched, and at most as many rows as
+        it had recipients are kept: a server streaming without end gets a
+        ProtocolError, not the disk."""
         taskid = _check_taskid(taskid)
         store = self.store
+        limit = await asyncio.to_thread(store.task_recipients, self.profile.name, taskid)
+        if limit is None:
+            raise NotFoundError(
+                f"task {taskid} is not in the journal of profile {self.profile.name!r}: "
+                "a detailed report is fetched only for a task sent from here"
+            )
         gen = store.new_detail_generation()
         seq = 0
         # Rows per status code as stored (kept with the report: the task
@@ -838,6 +869,11 @@ class Service:
                 writing = asyncio.ensure_future(asyncio.to_thread(store.add_detail_rows, gen, start, rows))
 
         async def on_rows(rows) -> None:
+            if seq + len(batch) + len(rows) > limit:
+                raise ProtocolError(
+                    f"detailed report of task {taskid} has more rows than the {limit:,} recipient(s) "
+                    "it was sent to; nothing of it was stored"
+                )
             batch.extend(rows)
             raw.update(r.status_code for r in rows)
             if len(batch) >= DETAIL_WRITE_BATCH:

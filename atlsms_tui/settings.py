@@ -50,6 +50,9 @@ class Preferences:
     deadline_read: float = 60.0  # units, report
     deadline_submit: float = 300.0
     deadline_detailed: float = 600.0  # a detailed report
+    # a longer message is refused before it is journalled (a 10 MB message
+    # file would otherwise go out as tens of thousands of segments each)
+    max_segments: int = 10
 
 
 @dataclass
@@ -85,6 +88,9 @@ class Settings:
 
 def load_settings(path: Path | None = None) -> Settings:
     target = path or paths.settings_file()
+    if target.parent.is_dir():
+        # whoever can write there could point the password at their server
+        paths.check_private_dir(target.parent)
     try:
         raw = target.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -154,6 +160,17 @@ def _with_env(settings: Settings) -> Settings:
         setattr(prefs, name, value)
     object.__setattr__(settings, "_env_values", values)
     return settings
+
+
+def checked_max_segments(prefs: Preferences) -> int:
+    """The max_segments preference, refused when it is not a positive whole
+    number (naming where it came from)."""
+    n = prefs.max_segments
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        where = ("environment variable ATLSMS_MAX_SEGMENTS" if "ATLSMS_MAX_SEGMENTS" in os.environ
+                 else f"preference max_segments in {paths.settings_file()}")
+        raise ConfigError(f"{where} is {n!r}: expected a whole number of segments, at least 1")
+    return n
 
 
 @dataclass

@@ -8,6 +8,7 @@ a busy timeout let two running instances of the same user share the file.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import secrets
@@ -22,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import ownership, paths
+from .errors import LocalError
 from .models import DetailRow, DeliveryStatus, Recipient, Report, State, Submission, Units
 
 SCHEMA_VERSION = 4
@@ -235,6 +237,52 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _read_only_fs(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _free_bytes(path: Path) -> int:
+    # SQLite reports a full disk under WAL as a mere "disk I/O error"
+    try:
+        st = os.statvfs(path)
+        return st.f_bavail * st.f_frsize
+    except OSError:
+        return 1 << 62
+
+
+def journal_problem(path: Path, exc: BaseException) -> LocalError:
+    """One line naming the journal file and the fix, for an error that kept
+    it from opening or being written."""
+    if isinstance(exc, LocalError):
+        return exc
+    text = str(exc)
+    low = text.lower()
+    errno_ = getattr(exc, "errno", None)
+    if "not a database" in low or "malformed" in low or "corrupt" in low:
+        fix = (f"the file is corrupt or not a journal ({text}): move it aside "
+               f"(mv {path} {path}.bad) and run again; its submissions are then no longer listed")
+    elif errno_ == errno.EROFS or (_read_only_fs(path.parent) and errno_ != errno.ENOSPC):
+        fix = (f"{path.parent} is on a read-only file system: point ATLSMS_DATA_DIR at a writable "
+               "directory, or remount it read-write")
+    elif errno_ == errno.ENOSPC or "disk is full" in low or (
+            "i/o error" in low and _free_bytes(path.parent) < 1 << 20):
+        fix = f"no space left on the disk holding {path.parent}: free some space and run again"
+    elif errno_ in (errno.EACCES, errno.EPERM) or "readonly" in low or "read-only" in low:
+        fix = (f"{path.parent} or the journal is not writable ({getattr(exc, 'strerror', None) or text}): "
+               f"fix it with chmod 700 {path.parent} and chmod 600 {path}, or point ATLSMS_DATA_DIR "
+               "at a writable directory")
+    elif "locked" in low or "busy" in low:
+        fix = "another running atlsms-tui holds it: try again when it is done"
+    elif "unable to open" in low:
+        fix = f"SQLite cannot open it ({text}): check that {path.parent} exists and is writable"
+    else:
+        fix = getattr(exc, "strerror", None) or text or type(exc).__name__
+    return LocalError(f"journal {path}: {fix}")
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -320,18 +368,29 @@ class Store:
     def __init__(self, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.path = path
         paths.private_dir(path.parent)
-        if not path.exists():
-            # Created 0600 before SQLite opens it; SQLite gives its -wal and
-            # -shm files the database file's mode.
-            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            path, timeout=busy_timeout_ms / 1000, check_same_thread=False, isolation_level=None
-        )
-        self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._migrate()
+        try:
+            try:
+                # Created 0600 before SQLite opens it; SQLite gives its -wal
+                # and -shm files the database file's mode.
+                paths.create_private(path).close()
+            except FileExistsError:
+                pass
+            self._db = sqlite3.connect(
+                path, timeout=busy_timeout_ms / 1000, check_same_thread=False, isolation_level=None
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise journal_problem(path, exc) from None
+        try:
+            self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._migrate()
+        except BaseException as exc:
+            self._db.close()
+            if isinstance(exc, (OSError, sqlite3.Error)):
+                raise journal_problem(path, exc) from None
+            raise
 
     def close(self) -> None:
         with self._lock:
@@ -365,8 +424,10 @@ class Store:
         with self._tx() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"store {self.path} has schema {version}, newer than this program ({SCHEMA_VERSION})"
+                raise LocalError(
+                    f"journal {self.path} has schema {version}, newer than this program's "
+                    f"({SCHEMA_VERSION}): upgrade atlsms-tui, or point ATLSMS_DATA_DIR at another "
+                    "directory"
                 )
             for i in range(version, SCHEMA_VERSION):
                 for stmt in MIGRATIONS[i].split(";"):
@@ -396,7 +457,14 @@ class Store:
     def new_payload_path(self) -> Path:
         """Where a payload is spooled before its submission is journalled."""
         paths.private_dir(self.payload_dir)
-        return self.payload_dir / f".spool-{os.getpid()}-{secrets.token_hex(6)}"
+        while True:
+            path = self.payload_dir / f".spool-{os.getpid()}-{secrets.token_hex(6)}"
+            try:
+                # 0600 before the payload (numbers, messages) is written into it
+                paths.create_private(path).close()
+                return path
+            except FileExistsError:
+                continue
 
     def lock_path(self, controlid: str) -> Path:
         """The lock its sender holds while a submission is ``sending``."""
@@ -780,6 +848,14 @@ class Store:
     # Detailed reports are written under a new generation number while they
     # download, then switched in by one small transaction: readers keep the
     # previous complete report until then.
+
+    def task_recipients(self, profile: str, taskid: str) -> int | None:
+        """How many recipients the journal's submission with this task id
+        had (the most a detailed report of it may hold); None: not ours."""
+        rows = self._read(
+            "SELECT MAX(recipients) FROM submissions WHERE profile=? AND taskid=?", (profile, taskid)
+        )
+        return rows[0][0] if rows and rows[0][0] is not None else None
 
     def new_detail_generation(self) -> int:
         # Unique without coordination between instances.

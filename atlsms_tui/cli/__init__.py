@@ -4,16 +4,20 @@ Exit codes: 0 done; 1 the API answered with an error code (for a campaign:
 and no part was accepted); 2 bad input or usage, nothing sent; 3 transport
 failure, nothing sent; 4 a submission whose outcome is uncertain; 5 a
 campaign left incomplete (finish it with `campaign resume`); 6 a local
-problem, nothing sent. Commands other than the TUI never import Textual.
+problem (store, disk, permissions, proxy or URL settings), nothing sent; 70
+an internal error. Commands other than the TUI never import Textual.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 
 from ..errors import ApiError, AtlSmsError, ConfigError, InputError, TransportError
 from .account import cmd_count, cmd_locate, cmd_login, cmd_simulator, cmd_units
 from .common import EXIT_API, EXIT_INPUT, EXIT_TRANSPORT, err
+from .failures import EXIT_BROKEN_PIPE, leaf, local_problem, unexpected
 from .lists import cmd_group, cmd_optout, cmd_template
 from .parser import build_parser
 from .send import cmd_send
@@ -39,11 +43,35 @@ SYNC_COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command is None:
-            return run_tui(args)
-        if args.command in SYNC_COMMANDS:
-            return SYNC_COMMANDS[args.command](args)
-        return asyncio.run(ASYNC_COMMANDS[args.command](args))
+        code = _run(lambda: _command(args))
+        # flushed here, where a reader gone away can still be told from a
+        # failure, rather than by the interpreter on its way out
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+
+
+def _command(args) -> int:
+    if args.command is None:
+        return run_tui(args)
+    if args.command in SYNC_COMMANDS:
+        return SYNC_COMMANDS[args.command](args)
+    return asyncio.run(ASYNC_COMMANDS[args.command](args))
+
+
+def _raise(exc: BaseException):
+    raise exc
+
+
+def _run_raising(exc: BaseException) -> int:
+    """Report an error found inside an exception group as if raised alone."""
+    return _run(lambda: _raise(exc))
+
+
+def _run(fn) -> int:
+    try:
+        return fn()
     except ApiError as exc:
         err(str(exc))
         if exc.advice:
@@ -64,3 +92,25 @@ def main(argv: list[str] | None = None) -> int:
     except EOFError:
         err("error: no answer on standard input")
         return EXIT_INPUT
+    except BrokenPipeError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
+        inner = leaf(exc)
+        if inner is not exc and isinstance(inner, (AtlSmsError, KeyboardInterrupt, BrokenPipeError)):
+            return _run_raising(inner)
+        problem = local_problem(exc)
+        if problem is not None:
+            err(f"error: {problem}")
+            return problem.exit_code
+        return unexpected(exc)
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader went away (``| head``): stop without a word, as Unix tools
+    do, and keep the interpreter from complaining when it flushes stdout."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+        except (OSError, ValueError):
+            pass
+    return EXIT_BROKEN_PIPE

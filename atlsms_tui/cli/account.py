@@ -7,7 +7,7 @@ import os
 import sys
 
 from .. import paths
-from .common import EXIT_OK, UsageError, open_cli_session, err, out_json
+from .common import EXIT_OK, UsageError, open_cli_session, err, out, out_json
 
 
 async def cmd_login(args) -> int:
@@ -72,7 +72,7 @@ async def cmd_units(args) -> int:
     if args.json:
         out_json({"units": units.units})
     else:
-        print(f"{units.units} units")
+        out(f"{units.units} units")
     return EXIT_OK
 
 
@@ -85,10 +85,10 @@ def cmd_simulator(args) -> int:
 
 
 def cmd_locate(args) -> int:
-    print(f"settings:    {paths.settings_file()}")
-    print(f"credentials: {paths.credentials_file()}")
-    print(f"journal:     {paths.store_file()}")
-    print(f"demo data:   {paths.demo_dir()}")
+    out(f"settings:    {paths.settings_file()}")
+    out(f"credentials: {paths.credentials_file()}")
+    out(f"journal:     {paths.store_file()}")
+    out(f"demo data:   {paths.demo_dir()}")
     return EXIT_OK
 
 
@@ -115,15 +115,15 @@ def cmd_count(args) -> int:
         out_json(doc)
         return EXIT_OK
     if args.transliterate:
-        print(f"transliterated: {text}")
-    print(f"{info.characters} characters, {info.encoding}, {info.segments} segment(s), "
+        out(f"transliterated: {text}")
+    out(f"{info.characters} characters, {info.encoding}, {info.segments} segment(s), "
           f"{info.remaining} left in the last")
     if info.ucs2_chars:
         chars = " ".join(f"{c!r}@{i + 1}" for i, c in info.ucs2_chars[:20])
         more = f" (and {len(info.ucs2_chars) - 20} more)" if len(info.ucs2_chars) > 20 else ""
-        print(f"forcing UCS-2: {chars}{more}")
+        out(f"forcing UCS-2: {chars}{more}")
     if tr is not None:
-        print(f"transliterated (--transliterate): {tr.characters} characters, {tr.encoding}, "
+        out(f"transliterated (--transliterate): {tr.characters} characters, {tr.encoding}, "
               f"{tr.segments} segment(s)")
     return EXIT_OK
 

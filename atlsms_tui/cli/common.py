@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import stat
 import sys
 from pathlib import Path
 
@@ -47,12 +50,48 @@ class UsageError(InputError):
     pass
 
 
-def err(msg: str) -> None:
-    print(msg, file=sys.stderr)
+# Characters that would act on the terminal rather than show: C0 and C1
+# controls, DEL, bidi overrides/isolates/marks (a reversed number or name),
+# line/paragraph separators, and lone surrogates (unprintable).
+_OTHERS = r"\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff"
+_UNSAFE = re.compile(rf"[\x00-\x1f{_OTHERS}]")
+_UNSAFE_KEEP_LINES = re.compile(rf"[\x00-\x08\x0b-\x1f{_OTHERS}]")
+
+
+def _escape_char(m: re.Match) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
+def safe(text: object, keep_lines: bool = False) -> str:
+    """``text`` with every control, bidi or separator character shown as an
+    escape (``\\x1b``, ``\\u202e``): what the server, a file or the store
+    holds is printed, never acted on. ``keep_lines`` keeps newlines and tabs
+    (a template's body)."""
+    return (_UNSAFE_KEEP_LINES if keep_lines else _UNSAFE).sub(_escape_char, str(text))
+
+
+def out(line: object = "", keep_lines: bool = False) -> None:
+    """One line on stdout, escaped (see safe)."""
+    print(safe(line, keep_lines))
+
+
+def err(msg: object) -> None:
+    print(safe(msg, keep_lines=True), file=sys.stderr)
+
+
+def _json_escape(m: re.Match) -> str:
+    return f"\\u{ord(m.group()):04x}"
+
+
+def json_text(doc) -> str:
+    """JSON with C1, bidi and separator characters \\u-escaped as well
+    (json.dumps escapes only C0); other text stays readable UTF-8."""
+    return _UNSAFE.sub(_json_escape, json.dumps(doc, ensure_ascii=False))
 
 
 def out_json(doc) -> None:
-    print(json.dumps(doc, ensure_ascii=False))
+    print(json_text(doc))
 
 
 def open_cli_session(args, need_password: bool = True):
@@ -68,11 +107,35 @@ def open_cli_session(args, need_password: bool = True):
     return s
 
 
+# A message or template file larger than this is not a message (ten
+# segments of UCS-2 are under 3 KB).
+MAX_TEXT_FILE = 1 << 20
+
+
 def read_text_file(path: Path, what: str) -> str:
+    """A small UTF-8 regular file. A FIFO, a device or a directory is
+    refused without blocking on it (opened non-blocking, checked by fstat)."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         raise InputError(f"{what} {path}: {exc.strerror or exc}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{what} {path}: not a regular file; give a text file")
+        if st.st_size > MAX_TEXT_FILE:
+            raise InputError(f"{what} {path}: {st.st_size:,} bytes, more than a message can be "
+                             f"(limit {MAX_TEXT_FILE:,} bytes); give the message itself")
+        with os.fdopen(fd, "rb") as f:
+            fd = -1
+            data = f.read(MAX_TEXT_FILE + 1)
+    except OSError as exc:
+        raise InputError(f"{what} {path}: {exc.strerror or exc}") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(data) > MAX_TEXT_FILE:
+        raise InputError(f"{what} {path}: more than {MAX_TEXT_FILE:,} bytes; give the message itself")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

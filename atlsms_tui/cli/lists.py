@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import baku
 from ..errors import InputError
-from .common import EXIT_INPUT, EXIT_OK, UsageError, open_store, read_text_file, err, out_json
+from .common import EXIT_INPUT, EXIT_OK, UsageError, open_store, read_text_file, err, out, out_json
 
 
 def _baku_time(iso: str) -> str:
@@ -37,7 +37,7 @@ def cmd_group(args) -> int:
                 out_json({"name": info.name, "members": info.members, "columns": info.columns,
                           "import": rep.as_json()})
             else:
-                print(f"group {info.name!r} saved: {info.members:,} member(s)")
+                out(f"group {info.name!r} saved: {info.members:,} member(s)")
             return EXIT_OK
         if args.action == "list":
             groups = lists.list_groups(store)
@@ -45,11 +45,11 @@ def cmd_group(args) -> int:
                 out_json([{"name": g.name, "members": g.members, "columns": g.columns, "source": g.source,
                            "created": g.created, "updated": g.updated} for g in groups])
             elif not groups:
-                print("no saved groups")
+                out("no saved groups")
             else:
-                print(f"{'NAME':<24} {'MEMBERS':>8}  {'UPDATED (Baku)':<16}  COLUMNS")
+                out(f"{'NAME':<24} {'MEMBERS':>8}  {'UPDATED (Baku)':<16}  COLUMNS")
                 for g in groups:
-                    print(f"{g.name:<24} {g.members:>8,}  {_baku_time(g.updated):<16}  {', '.join(g.columns)}")
+                    out(f"{g.name:<24} {g.members:>8,}  {_baku_time(g.updated):<16}  {', '.join(g.columns)}")
             return EXIT_OK
         if args.action == "show":
             g = lists.get_group(store, args.name)
@@ -58,18 +58,18 @@ def cmd_group(args) -> int:
                           "source": g.info.source, "created": g.info.created, "updated": g.info.updated,
                           "recipients": [{"msisdn": r.msisdn, "fields": r.fields} for r in g.records]})
                 return EXIT_OK
-            print(f"group {g.info.name!r}: {g.info.members:,} member(s), from {g.info.source or '-'}, "
+            out(f"group {g.info.name!r}: {g.info.members:,} member(s), from {g.info.source or '-'}, "
                   f"updated {_baku_time(g.info.updated)} Baku time")
             cols = [c for c in g.info.columns]
             if cols:
-                print("MSISDN        " + "  ".join(cols))
+                out("MSISDN        " + "  ".join(cols))
             for r in g.records:
-                print(f"{r.msisdn:<12}  " + "  ".join(r.fields.get(c, "") for c in cols))
+                out(f"{r.msisdn:<12}  " + "  ".join(r.fields.get(c, "") for c in cols))
             return EXIT_OK
         if args.action == "delete":
             g = lists.get_group(store, args.name)
             lists.delete_group(store, g.info.name)
-            print(f"group {g.info.name!r} deleted ({g.info.members:,} member(s))")
+            out(f"group {g.info.name!r} deleted ({g.info.members:,} member(s))")
             return EXIT_OK
     finally:
         store.close()
@@ -90,7 +90,7 @@ def cmd_template(args) -> int:
             t, created = lists.save_template(store, args.name, body)
             tpl = mailmerge.parse_template(t.body)
             fields = f" (placeholders: {', '.join('{' + f + '}' for f in tpl.fields)})" if tpl.fields else ""
-            print(f"template {t.name!r} {'saved' if created else 'updated'}{fields}")
+            out(f"template {t.name!r} {'saved' if created else 'updated'}{fields}")
             return EXIT_OK
         if args.action == "list":
             ts = lists.list_templates(store)
@@ -98,11 +98,11 @@ def cmd_template(args) -> int:
                 out_json([{"name": t.name, "body": t.body, "created": t.created, "updated": t.updated}
                           for t in ts])
             elif not ts:
-                print("no saved templates")
+                out("no saved templates")
             else:
                 for t in ts:
                     first = t.body.splitlines()[0] if t.body else ""
-                    print(f"{t.name:<24} {first[:50]}{'...' if len(t.body) > len(first[:50]) else ''}")
+                    out(f"{t.name:<24} {first[:50]}{'...' if len(t.body) > len(first[:50]) else ''}")
             return EXIT_OK
         if args.action == "show":
             t = lists.get_template(store, args.name)
@@ -112,14 +112,14 @@ def cmd_template(args) -> int:
                 out_json({"name": t.name, "body": t.body, "placeholders": list(tpl.fields),
                           "created": t.created, "updated": t.updated})
                 return EXIT_OK
-            print(t.body)
+            out(t.body, keep_lines=True)
             err(f"template {t.name!r}: placeholders {', '.join(tpl.fields) or 'none'}; "
                 f"as written {info.encoding}, {info.segments} segment(s) before merging")
             return EXIT_OK
         if args.action == "delete":
             t = lists.get_template(store, args.name)
             lists.delete_template(store, t.name)
-            print(f"template {t.name!r} deleted")
+            out(f"template {t.name!r} deleted")
             return EXIT_OK
     finally:
         store.close()
@@ -133,12 +133,12 @@ def cmd_optout(args) -> int:
     try:
         if args.action == "add":
             added, already = lists.add_optouts(store, args.numbers, reason=args.reason, source="cli")
-            print(f"{len(added)} number(s) added to the opt-out list"
+            out(f"{len(added)} number(s) added to the opt-out list"
                   + (f", {len(already)} already on it" if already else ""))
             return EXIT_OK
         if args.action == "remove":
             removed, absent = lists.remove_optouts(store, args.numbers)
-            print(f"{len(removed)} number(s) removed from the opt-out list")
+            out(f"{len(removed)} number(s) removed from the opt-out list")
             for w in absent:
                 err(f"note: {w} was not on the opt-out list")
             return EXIT_OK
@@ -152,7 +152,7 @@ def cmd_optout(args) -> int:
                 return EXIT_INPUT
             added, already = lists.add_optouts(store, [r.msisdn for r in rep.records],
                                                reason=args.reason, source=str(args.file))
-            print(f"{len(added)} number(s) added to the opt-out list"
+            out(f"{len(added)} number(s) added to the opt-out list"
                   + (f", {len(already)} already on it" if already else ""))
             return EXIT_OK
         if args.action == "list":
@@ -160,11 +160,11 @@ def cmd_optout(args) -> int:
             if args.json:
                 out_json([o.as_json() for o in rows])
             elif not rows:
-                print("the opt-out list is empty")
+                out("the opt-out list is empty")
             else:
-                print(f"{'MSISDN':<12}  {'ADDED (Baku)':<16}  {'REASON':<24}  SOURCE")
+                out(f"{'MSISDN':<12}  {'ADDED (Baku)':<16}  {'REASON':<24}  SOURCE")
                 for o in rows:
-                    print(f"{o.msisdn:<12}  {_baku_time(o.added):<16}  {o.reason or '':<24}  {o.source or ''}")
+                    out(f"{o.msisdn:<12}  {_baku_time(o.added):<16}  {o.reason or '':<24}  {o.source or ''}")
             return EXIT_OK
     finally:
         store.close()

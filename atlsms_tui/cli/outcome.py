@@ -6,7 +6,7 @@ import asyncio
 import sys
 
 from ..models import State
-from .common import OUTCOME_EXIT, STATE_EXIT, err, out_json
+from .common import OUTCOME_EXIT, STATE_EXIT, err, out, out_json
 
 
 # How long the request in flight may still answer after a stop.
@@ -96,7 +96,7 @@ def report_submit(result, as_json: bool) -> int:
         out_json(result.as_json())
     if result.state is State.ACCEPTED:
         if not as_json:
-            print(f"accepted: task {result.taskid} (controlid {result.controlid})")
+            out(f"accepted: task {result.taskid} (controlid {result.controlid})")
     elif result.state is State.ACCEPTED_WITHOUT_TASKID:
         err(f"warning: {result.headline()} (controlid {result.controlid})")
     elif result.state is State.REJECTED:

@@ -17,6 +17,16 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_INPUT)
 
 
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number, at least 1: {text!r}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--profile", help="profile name (default: ATLSMS_PROFILE or the current one)")
@@ -78,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--allow-repeat", action="store_true",
                    help="send even if the same title and text was accepted for most of these "
                         "recipients recently (the repeat guard)")
+    s.add_argument("--max-segments", type=_positive_int, default=None, metavar="N",
+                   help="refuse a message longer than N segments "
+                        "(default: the max_segments setting, 10)")
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("group", parents=[common], help="saved recipient groups")

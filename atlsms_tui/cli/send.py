@@ -91,6 +91,7 @@ async def cmd_send(args) -> int:
     from .. import mailmerge, smstext
     from ..models import Recipient
     from ..service import Draft, check_draft, estimate
+    from ..settings import checked_max_segments, load_settings
 
     lookup_store = None
 
@@ -180,13 +181,17 @@ async def cmd_send(args) -> int:
             err(f"  {r.msisdn} ({smstext.segments(r.message or '')} segment(s)): {r.message}")
         if len(draft.recipients) > 3:
             err(f"  ... {len(draft.recipients) - 3:,} more")
-    check_draft(draft)
+    prefs = load_settings().preferences
+    if args.max_segments is not None:
+        prefs.max_segments = args.max_segments
+    check_draft(draft, checked_max_segments(prefs))
     if not args.yes and not sys.stdin.isatty():
         err("refusing to send without confirmation: no terminal on stdin (pass --yes)")
         return EXIT_INPUT
 
     s = open_cli_session(args)
     try:
+        s.service.preferences.max_segments = prefs.max_segments
         opt = s.service.preview_optouts(draft)
         if opt.removed:
             err(opt.summary())

@@ -8,7 +8,7 @@ import time
 
 from .. import baku
 from ..errors import ApiError
-from .common import EXIT_OK, open_cli_session, err, out_json
+from .common import EXIT_OK, json_text, open_cli_session, err, out, out_json
 from .outcome import progress_printer, report_campaign, report_submit, with_cancel
 
 
@@ -24,10 +24,10 @@ async def cmd_campaign(args) -> int:
             if args.json:
                 out_json([c.as_json() for c in cs])
             elif not cs:
-                print("no campaigns in the journal")
+                out("no campaigns in the journal")
             for c in cs if not args.json else []:
                 rep = c.report()
-                print(f"{c.campaign}  {c.state:<10} {c.title:<11} {c.recipients:>9,} rcpt  {len(c.parts)} part(s)  "
+                out(f"{c.campaign}  {c.state:<10} {c.title:<11} {c.recipients:>9,} rcpt  {len(c.parts)} part(s)  "
                       f"{rep.delivered:,} delivered {rep.failed:,} failed {rep.pending:,} pending")
             return EXIT_OK
         if cc == "show":
@@ -44,14 +44,14 @@ async def cmd_campaign(args) -> int:
                 out_json(c.as_json())
                 return EXIT_OK
             rep = c.report()
-            print(f"campaign {c.campaign}: {c.state}, {c.title!r}, {c.recipients:,} recipient(s) in {len(c.parts)} part(s)")
-            print(f"delivery (parts with a report): {rep.delivered:,} delivered, {rep.failed:,} failed, "
+            out(f"campaign {c.campaign}: {c.state}, {c.title!r}, {c.recipients:,} recipient(s) in {len(c.parts)} part(s)")
+            out(f"delivery (parts with a report): {rep.delivered:,} delivered, {rep.failed:,} failed, "
                   f"{rep.pending:,} pending, {rep.removed:,} removed, {rep.error:,} error")
-            print(f"journalled for login {c.login} at {c.api_url} (profile {c.profile})")
+            out(f"journalled for login {c.login} at {c.api_url} (profile {c.profile})")
             for p in c.parts:
                 r = p.report
                 d = f"{r.delivered:,}/{r.total:,} delivered" if r and r.ready else ""
-                print(f"  {p.part or 0:>3}. {p.controlid}  task {p.taskid or '-':<8} {p.state.value:<23} {p.recipients:>7,}  {d}")
+                out(f"  {p.part or 0:>3}. {p.controlid}  task {p.taskid or '-':<8} {p.state.value:<23} {p.recipients:>7,}  {d}")
             return EXIT_OK
         if cc == "cancel":
             n = camp.cancel_campaign(s.service, args.campaign)
@@ -98,16 +98,16 @@ async def cmd_tasks(args) -> int:
         out_json([x.as_json() for x in subs])
         return EXIT_OK
     if not subs:
-        print("no submissions in the journal")
+        out("no submissions in the journal")
         return EXIT_OK
-    print(f"{'CONTROLID':<19} {'TASKID':<8} {'STATE':<23} {'TITLE':<11} {'CREATED (Baku)':<16} {'SCHEDULED':<16} {'RCPT':>7}  DELIVERY")
+    out(f"{'CONTROLID':<19} {'TASKID':<8} {'STATE':<23} {'TITLE':<11} {'CREATED (Baku)':<16} {'SCHEDULED':<16} {'RCPT':>7}  DELIVERY")
     for x in subs:
         created = baku.format_baku(baku.from_iso(x.created))
         sched = "now" if x.scheduled == "NOW" else x.scheduled[:16]
         rep = x.report
         delivery = (f"{rep.delivered} ok {rep.failed} failed {rep.pending} pending"
                     if rep and rep.ready else "")
-        print(f"{x.controlid:<19} {x.taskid or '-':<8} {x.state.value:<23} {x.title:<11} {created:<16} {sched:<16} {x.recipients:>7}  {delivery}")
+        out(f"{x.controlid:<19} {x.taskid or '-':<8} {x.state.value:<23} {x.title:<11} {created:<16} {sched:<16} {x.recipients:>7}  {delivery}")
     return EXIT_OK
 
 
@@ -127,28 +127,46 @@ async def cmd_report(args) -> int:
                 err(f"... {'not ready' if not report.ready else f'{report.pending} pending'}; checking again in {delay:.0f}s")
             await asyncio.sleep(delay)
             delay = min(delay * 1.5, 30.0)
-        rows_doc = None
+        rows = [] if args.detailed else None
         if args.detailed and report.ready:
             fetch = await s.service.detailed_report(args.taskid)
             if fetch.ready and fetch.report is not None:
                 report = fetch.report
-            rows_doc = []
-            for batch in s.service.iter_detail(args.taskid):
-                rows_doc.extend(r.as_json() for r in batch) if args.json else rows_doc.extend(batch)
+            rows = s.service.iter_detail(args.taskid)
+        # Rows are printed as they are read back from the journal, a batch
+        # at a time: a million of them never exist at once.
+        if args.json:
+            _print_report_json(report, rows)
+        else:
+            _print_report(report, rows)
     finally:
         await s.aclose()
-    if args.json:
-        doc = report.as_json()
-        if args.detailed:
-            doc["recipients"] = rows_doc or []
-        out_json(doc)
-        return EXIT_OK
-    if not report.ready:
-        print(f"task {report.taskid}: report not ready yet (ATL is still processing)")
-        return EXIT_OK
-    print(f"task {report.taskid}: {report.delivered} delivered, {report.failed} failed, "
-          f"{report.pending} pending, {report.removed} removed, {report.error} error")
-    if rows_doc:
-        for r in rows_doc:
-            print(f"  {r.msisdn}  {r.status:<9}  {r.date or '':<19}  {r.message[:40]}")
     return EXIT_OK
+
+
+def _print_report_json(report, rows) -> None:
+    doc = report.as_json()
+    if rows is None:
+        out_json(doc)
+        return
+    write = sys.stdout.write
+    head = json_text(doc)
+    write(head[:-1] + (", " if doc else "") + '"recipients": [')
+    sep = ""
+    for batch in rows:
+        write(sep + ", ".join(json_text(r.as_json()) for r in batch))
+        if batch:
+            sep = ", "
+    write("]}\n")
+    sys.stdout.flush()
+
+
+def _print_report(report, rows) -> None:
+    if not report.ready:
+        out(f"task {report.taskid}: report not ready yet (ATL is still processing)")
+        return
+    out(f"task {report.taskid}: {report.delivered} delivered, {report.failed} failed, "
+        f"{report.pending} pending, {report.removed} removed, {report.error} error")
+    for batch in rows or ():
+        for r in batch:
+            out(f"  {r.msisdn}  {r.status:<9}  {r.date or '':<19}  {r.message[:40]}")

@@ -8,7 +8,7 @@ from textual.widgets import Input, TextArea
 from .... import baku, mailmerge
 from ....errors import InputError
 from ....models import Recipient
-from ....service import Draft, check_draft, estimate
+from ....service import Draft, estimate
 from ..confirm import SendSummary, plural
 from .limits import OPTOUTS_LISTED
 from .part import ComposePart
@@ -81,7 +81,7 @@ class DraftPart(ComposePart):
         if error:
             raise InputError(error)
         draft = Draft(g["title"], g["recipients"], g["message"], scheduled, g.get("template"))
-        check_draft(draft)
+        self.service.check(draft)
         opt = self.service.preview_optouts(draft)
         if not opt.kept:
             raise InputError(f"every recipient ({len(opt.removed):,}) is on the opt-out list: nothing to send")
