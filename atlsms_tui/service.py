@@ -1025,7 +1025,8 @@ def _check_taskid(taskid: str) -> str:
     taskid = (taskid or "").strip()
     if not taskid:
         raise InputError("task id is empty")
-    if not taskid.isdigit() or len(taskid) > 32:
+    # ASCII digits only: str.isdigit() also takes Arabic-Indic and other digits
+    if not (taskid.isascii() and taskid.isdigit()) or len(taskid) > 18:
         raise InputError(f"task id {taskid!r} is not a number")
     return taskid
 

@@ -213,3 +213,15 @@ def test_core_imports_no_textual():
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert p.returncode == 0 and "clean" in p.stdout, p.stderr
+
+
+def test_global_options_before_or_after_the_command(logged_in, sim):
+    p = logged_in("--profile", "nosuch", "units")
+    assert p.returncode == 2 and "nosuch" in p.stderr
+    p = logged_in("units", "--profile", "nosuch")
+    assert p.returncode == 2 and "nosuch" in p.stderr
+
+
+def test_task_id_must_be_ascii_digits(logged_in):
+    p = logged_in("report", "\u0661\u0662\u0663")  # Arabic-Indic 123
+    assert p.returncode == 2 and "not a number" in p.stderr

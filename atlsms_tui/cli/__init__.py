@@ -19,7 +19,7 @@ from .account import cmd_count, cmd_locate, cmd_login, cmd_simulator, cmd_units
 from .common import EXIT_API, EXIT_INPUT, EXIT_TRANSPORT, err
 from .failures import EXIT_BROKEN_PIPE, leaf, local_problem, unexpected
 from .lists import cmd_group, cmd_optout, cmd_template
-from .parser import build_parser
+from .parser import parse
 from .send import cmd_send
 from .tasks import cmd_abandon, cmd_campaign, cmd_report, cmd_retry, cmd_tasks
 
@@ -41,7 +41,7 @@ SYNC_COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     try:
         code = _run(lambda: _command(args))
         # flushed here, where a reader gone away can still be told from a

@@ -28,11 +28,12 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--profile", help="profile name (default: ATLSMS_PROFILE or the current one)")
-    common.add_argument("--api-url", help="API URL, overriding the profile's")
     # SUPPRESS: given before or after the command, a subparser's default
-    # must not reset it.
+    # must not reset them (parse() fills in what was given nowhere).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--profile", default=argparse.SUPPRESS,
+                        help="profile name (default: ATLSMS_PROFILE or the current one)")
+    common.add_argument("--api-url", default=argparse.SUPPRESS, help="API URL, overriding the profile's")
     common.add_argument("--allow-insecure-http", action="store_true", default=argparse.SUPPRESS,
                         help="allow a plain http:// API URL to another machine (the password "
                              "travels unencrypted; a warning is printed on every use)")
@@ -192,3 +193,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.add_argument("--transliterate", action="store_true", help="count the transliterated text")
     return p
+
+
+GLOBAL_DEFAULTS = {"profile": None, "api_url": None, "allow_insecure_http": False}
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, with the global options wherever they were given."""
+    args = build_parser().parse_args(argv)
+    for name, value in GLOBAL_DEFAULTS.items():
+        if not hasattr(args, name):
+            setattr(args, name, value)
+    return args
