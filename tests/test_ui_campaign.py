@@ -469,3 +469,19 @@ def test_import_report_helper_counts_match_the_screen(tmp_path):
     damaged_xlsx(path)
     rep = read_recipients(path)
     assert (rep.rows_read, rep.valid, rep.normalised, rep.duplicates, len(rep.invalid)) == (7, 3, 2, 1, 3)
+
+
+async def test_campaign_result_closes_with_enter(ui_env):
+    session = ui_env.demo_session()
+    session.settings.preferences.max_recipients_per_task = 2
+    app = ui_env.app(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_compose(pilot)
+        screen.query_one("#message", TextArea).insert("Hello")
+        screen.query_one("#numbers", TextArea).insert(NUMBERS5)
+        await settle(pilot)
+        await send_and_confirm(pilot)
+        assert isinstance(app.screen, CampaignResultScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, CampaignResultScreen)

@@ -102,7 +102,10 @@ class CampaignResultScreen(ModalScreen[str | None]):
         with Vertical(id="dialog", classes=f"dialog -result -campaign {cls}"):
             yield Static(title, classes="dialog-title", id="result-title")
             yield Static("\n".join(campaign_lines(r)), classes="dialog-text", id="result-text")
-            yield DataTable(id="parts", cursor_type="row", zebra_stripes=True, show_cursor=False)
+            # Not focusable: Enter must reach the dialog's close binding.
+            table = DataTable(id="parts", cursor_type="row", zebra_stripes=True, show_cursor=False)
+            table.can_focus = False
+            yield table
             keys = "Enter/Esc close" + ("    [b]r[/] resume" if self._resumable() else "")
             yield Static(keys, classes="dialog-keys")
 
