@@ -412,15 +412,31 @@ def test_a_socks_proxy_without_socks_support_is_a_local_error(monkeypatch, sim):
         client_for(sim.url)
 
 
-async def test_an_endless_report_through_the_service_stores_nothing(sim, store, clock):
+async def test_a_dripping_report_through_the_service_stops_at_its_deadline(sim, store, clock):
     profile = make_profile(sim.url)
     profile.deadlines = Deadlines(detailed=1.0)
     svc = Service(profile, store, timeouts=FAST_TIMEOUTS, retry=FAST_RETRY)
     try:
         result = await svc.submit(draft())
         clock.advance(3600)
-        sim.inject(Fault("endless", operation="detailedreport", times=10))
+        sim.inject(Fault("drip", operation="detailedreport", seconds=0.2, times=10))
         with pytest.raises(TransportError, match="deadline_detailed"):
+            await svc.detailed_report(result.taskid)
+        assert [r for batch in svc.iter_detail(result.taskid) for r in batch] == []
+    finally:
+        await svc.aclose()
+
+
+async def test_an_endless_report_through_the_service_stores_nothing(sim, store, clock):
+    profile = make_profile(sim.url)
+    profile.deadlines = Deadlines(detailed=5.0)
+    svc = Service(profile, store, timeouts=FAST_TIMEOUTS, retry=FAST_RETRY)
+    try:
+        result = await svc.submit(draft())
+        clock.advance(3600)
+        sim.inject(Fault("endless", operation="detailedreport", times=10))
+        # more rows than the task was sent to: refused long before the deadline
+        with pytest.raises(ProtocolError, match="more rows than"):
             await svc.detailed_report(result.taskid)
         assert [r for batch in svc.iter_detail(result.taskid) for r in batch] == []
     finally:
