@@ -458,6 +458,10 @@ def test_snapshot_multi_part_result(ui_env_sync, snap_compare):
         await pilot.press("f5")
         await settle(pilot)
         await pilot.press("y")
+        for _ in range(200):  # the parts go out in a worker: wait for their result, however slow
+            if isinstance(pilot.app.screen, CampaignResultScreen):
+                break
+            await pilot.pause(0.05)
         await settle(pilot, rounds=8)
 
     assert snap_compare(env.app(session), terminal_size=(80, 24), run_before=run_before)
