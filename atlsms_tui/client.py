@@ -143,7 +143,9 @@ class SpooledBody:
             # TemporaryFile: created 0600 and unlinked at once.
             self._file = tempfile.TemporaryFile(prefix="atlsms-")
         else:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+            # The journal's payload file (created private by its caller):
+            # never followed through a link planted at its name.
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
             self._file = os.fdopen(fd, "w+b")
         size = 0
         digest = hashlib.sha256()

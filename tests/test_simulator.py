@@ -703,3 +703,19 @@ def test_fault_endless_detailed_report_never_ends(sim, client):
                 break
     assert got > 5_000_000
     assert call(client, sim, UNITS)[0] == "000"  # the server still answers others
+
+
+def test_state_file_is_private_from_its_first_byte(tmp_path):
+    import os
+    import stat
+
+    from atlsms_tui.simulator import Simulator
+
+    os.umask(0o022)
+    sim = Simulator(state_path=tmp_path / "simulator.sqlite")
+    sim.start()
+    try:
+        for name in os.listdir(tmp_path):
+            assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
+    finally:
+        sim.stop()
