@@ -17,6 +17,10 @@ NOW = "NOW"
 _SCHEDULE_RE = re.compile(
     r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*$"
 )
+# DD.MM.YYYY HH:MM[:SS]: how dates are written in Azerbaijan
+_LOCAL_SCHEDULE_RE = re.compile(
+    r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*$"
+)
 
 
 def now_baku() -> datetime:
@@ -24,13 +28,17 @@ def now_baku() -> datetime:
 
 
 def parse_schedule(text: str, *, now: datetime | None = None) -> datetime:
-    """Parse ``YYYY-MM-DD HH:MM[:SS]`` as Baku time; refuse a past time."""
+    """Parse ``YYYY-MM-DD HH:MM[:SS]`` or ``DD.MM.YYYY HH:MM[:SS]`` as Baku
+    time; refuse a past time."""
     m = _SCHEDULE_RE.match(text or "")
-    if not m:
+    if m:
+        y, mo, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
+    elif local := _LOCAL_SCHEDULE_RE.match(text or ""):
+        d, mo, y, h, mi, s = (int(g) if g else 0 for g in local.groups())
+    else:
         raise InputError(
-            f"schedule {text!r}: expected YYYY-MM-DD HH:MM[:SS] in Baku time"
+            f"schedule {text!r}: expected YYYY-MM-DD HH:MM[:SS] or DD.MM.YYYY HH:MM in Baku time"
         )
-    y, mo, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
     try:
         when = datetime(y, mo, d, h, mi, s, tzinfo=BAKU)
     except ValueError as exc:

@@ -146,11 +146,27 @@ class Submission:
     campaign: str | None = None
     part: int | None = None  # 1-based part of its campaign
 
+    @property
+    def phase(self) -> str:
+        """One word for where it stands, the same in the TUI and the CLI: an
+        accepted task is "done" once its report has nothing pending,
+        "delivering" while it has, else "accepted"; any other state is its
+        name."""
+        if self.state is not State.ACCEPTED:
+            return self.state.value
+        rep = self.report
+        if rep is not None and rep.final:
+            return "done"
+        if rep is not None and rep.ready:
+            return "delivering"
+        return "accepted"
+
     def as_json(self) -> dict:
         return {
             "controlid": self.controlid,
             "taskid": self.taskid,
             "state": self.state.value,
+            "phase": self.phase,
             "title": self.title,
             "created": self.created,
             "scheduled": self.scheduled,

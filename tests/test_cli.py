@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import stat
 import subprocess
@@ -20,7 +21,7 @@ A, B = "994501234567", "994551234567"
 def test_login_saves_private_files(cli, sim, private_dirs):
     p = cli("login", "--login", LOGIN, "--api-url", sim.url, "--password-stdin", stdin=SENTINEL + "\n")
     assert p.returncode == 0, p.stderr
-    assert "10000 units" in p.stderr
+    assert "10,000 units" in p.stderr
     cfg = private_dirs[0]
     assert stat.S_IMODE(cfg.stat().st_mode) == 0o700
     cred = cfg / "credentials.json"
@@ -67,7 +68,8 @@ def test_send_bulk_json(logged_in, sim):
     assert sim.task(doc["taskid"]).controlid == doc["controlid"]
     tasks = json.loads(logged_in("tasks", "--json").stdout)
     assert tasks[0]["taskid"] == doc["taskid"]
-    assert set(tasks[0]) == {"controlid", "taskid", "state", "title", "created", "scheduled", "recipients", "campaign"}
+    assert set(tasks[0]) == {"controlid", "taskid", "state", "phase", "title", "created", "scheduled",
+                             "recipients", "campaign"}
 
 
 def test_send_reports_invalid_and_duplicates_by_line(logged_in, sim, tmp_path):
@@ -225,3 +227,32 @@ def test_global_options_before_or_after_the_command(logged_in, sim):
 def test_task_id_must_be_ascii_digits(logged_in):
     p = logged_in("report", "\u0661\u0662\u0663")  # Arabic-Indic 123
     assert p.returncode == 2 and "not a number" in p.stderr
+
+
+def test_send_takes_the_profiles_default_title(logged_in, sim):
+    # logged_in saved the profile with --title ATL: its default title
+    p = logged_in("send", "--message", "Salam", "--to", A, "--yes", "--json")
+    assert p.returncode == 0, p.stderr
+    assert sim.tasks[0].title == "ATL"
+
+
+def test_send_without_a_title_anywhere(cli, sim):
+    # credentials from the environment: no stored profile, so no default title
+    p = cli("send", "--message", "Salam", "--to", A, "--yes",
+            extra_env={"ATLSMS_LOGIN": LOGIN, "ATLSMS_PASSWORD": SENTINEL, "ATLSMS_API_URL": sim.url})
+    assert p.returncode == 2 and "no title: give --title" in p.stderr
+    assert sim.tasks == []
+
+
+def test_tasks_shows_phase_and_full_delivery(logged_in, sim):
+    p = logged_in("send", "--title", "ATL", "--message", "Salam", "--to", A, B, "--yes", "--json")
+    taskid = json.loads(p.stdout)["taskid"]
+    p = logged_in("tasks")
+    assert " accepted " in p.stdout.splitlines()[1]
+    sim.clock.advance(3600)
+    logged_in("report", taskid)
+    line = logged_in("tasks").stdout.splitlines()[1]
+    assert " done " in line and "delivered" in line
+    doc = json.loads(logged_in("tasks", "--json").stdout)[0]
+    assert doc["state"] == "accepted" and doc["phase"] == "done"
+    assert re.fullmatch(r"\d{1,3}(,\d{3})+ units", logged_in("units").stdout.strip())

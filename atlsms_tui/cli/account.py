@@ -50,7 +50,7 @@ async def cmd_login(args) -> int:
             units = await client.units()
         finally:
             await client.aclose()
-        err(f"login ok: {units} units remaining")
+        err(f"login ok: {units:,} units remaining")
     profile = Profile(name=name, login=login, api_url=api_url, titles=list(titles),
                       default_title=(titles[0] if titles else (existing.default_title if existing else None)),
                       allow_insecure_http=warning is not None, tls_legacy=tls_legacy)
@@ -72,7 +72,7 @@ async def cmd_units(args) -> int:
     if args.json:
         out_json({"units": units.units})
     else:
-        out(f"{units.units} units")
+        out(f"{units.units:,} units")
     return EXIT_OK
 
 

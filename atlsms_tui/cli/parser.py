@@ -58,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("send", parents=[common], help="submit a campaign")
-    s.add_argument("--title", required=True, help="title (sender name) registered for the account")
+    s.add_argument("--title", help="title (sender name) registered for the account "
+                                   "(default: the profile's default title)")
     m = s.add_mutually_exclusive_group()
     m.add_argument("--message", help="the message for every recipient")
     m.add_argument("--message-file", type=Path, help="a UTF-8 file holding the message")

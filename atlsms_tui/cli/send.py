@@ -87,6 +87,19 @@ def _template_body(args, store_fn) -> tuple[str | None, str]:
     return None, ""
 
 
+def _title(args) -> str:
+    """--title, else the profile's default title."""
+    if args.title:
+        return args.title
+    from ..settings import load_settings, resolve_profile
+
+    profile = resolve_profile(load_settings(), args.profile, args.api_url, need_password=False)
+    if not profile.default_title:
+        raise UsageError(f"no title: give --title, or set a default title for profile {profile.name!r} "
+                         "(atlsms-tui login --title T)")
+    return profile.default_title
+
+
 async def cmd_send(args) -> int:
     from .. import mailmerge, smstext
     from ..models import Recipient
@@ -161,7 +174,7 @@ async def cmd_send(args) -> int:
         err("no valid recipient: nothing sent")
         return EXIT_INPUT
     scheduled = baku.parse_schedule(args.at) if args.at else None
-    draft = Draft(title=args.title, recipients=recips, message=message, scheduled=scheduled,
+    draft = Draft(title=_title(args), recipients=recips, message=message, scheduled=scheduled,
                   template=template_text if template is not None else None)
 
     # Cheaper text: shown both ways, applied only with --transliterate.

@@ -88,6 +88,23 @@ async def cmd_retry(args) -> int:
     return report_submit(result, args.json)
 
 
+def delivery_line(rep) -> str:
+    """A report in a few words; removed and error only when there are any."""
+    if rep is None or not rep.ready:
+        return ""
+    line = f"{rep.delivered:,} delivered {rep.failed:,} failed {rep.pending:,} pending"
+    if rep.removed:
+        line += f" {rep.removed:,} removed"
+    if rep.error:
+        line += f" {rep.error:,} error"
+    return line
+
+
+def clip(text: str, width: int) -> str:
+    """At most ``width`` characters, with … where it was cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 async def cmd_tasks(args) -> int:
     s = open_cli_session(args, need_password=False)
     try:
@@ -104,10 +121,8 @@ async def cmd_tasks(args) -> int:
     for x in subs:
         created = baku.format_baku(baku.from_iso(x.created))
         sched = "now" if x.scheduled == "NOW" else x.scheduled[:16]
-        rep = x.report
-        delivery = (f"{rep.delivered} ok {rep.failed} failed {rep.pending} pending"
-                    if rep and rep.ready else "")
-        out(f"{x.controlid:<19} {x.taskid or '-':<8} {x.state.value:<23} {x.title:<11} {created:<16} {sched:<16} {x.recipients:>7}  {delivery}")
+        out(f"{x.controlid:<19} {x.taskid or '-':<8} {x.phase:<23} {x.title:<11} {created:<16} {sched:<16} "
+            f"{x.recipients:>7,}  {delivery_line(x.report)}")
     return EXIT_OK
 
 
@@ -169,4 +184,4 @@ def _print_report(report, rows) -> None:
         f"{report.pending} pending, {report.removed} removed, {report.error} error")
     for batch in rows or ():
         for r in batch:
-            out(f"  {r.msisdn}  {r.status:<9}  {r.date or '':<19}  {r.message[:40]}")
+            out(f"  {r.msisdn}  {r.status:<9}  {r.date or '':<19}  {clip(r.message, 40)}")

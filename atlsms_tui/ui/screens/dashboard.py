@@ -94,12 +94,8 @@ def state_text(sub: Submission) -> Text:
         return Text("cancelled", style="dim")
     if s is State.QUEUED:
         return Text("queued", style="yellow")
-    rep = sub.report
-    if rep is not None and rep.final:
-        return Text("done", style="green")
-    if rep is not None and rep.ready:
-        return Text("delivering", style="")
-    return Text("accepted", style="")
+    phase = sub.phase
+    return Text(phase, style="green" if phase == "done" else "")
 
 
 def campaign_state_text(c: Campaign) -> Text:
