@@ -102,6 +102,34 @@ async def test_uncertain_submission_settled_from_dashboard(ui_env):
         assert "gave no task id" in screen_text(app)
 
 
+async def test_uncertain_submission_abandoned_from_dashboard(ui_env):
+    session = ui_env.demo_session()
+    ui_env.sim.inject(Fault("drop", operation="submit", times=1))
+    ui_env.sim.inject(Fault("code", operation="submit", code="118"))
+    result = await ui_env.submit(session, n=3)
+    assert result.state is State.UNCERTAIN
+    app = ui_env.app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        assert f"Abandon {result.controlid}?" in screen_text(app)
+        await pilot.press("enter")  # a reason is required
+        await settle(pilot)
+        assert "Reason: required" in screen_text(app)
+        await pilot.press(*"ATL says never arrived")
+        await pilot.press("enter")
+        await settle(pilot, rounds=6)
+        assert isinstance(app.screen, DashboardScreen)
+        sub = session.service.task(result.controlid)
+        assert sub.state is State.ABANDONED and "never arrived" in sub.detail
+        assert row_cells(app, result.controlid)[6] == "abandoned"
+        await pilot.press("s")  # nothing left to settle
+        await settle(pilot)
+        assert session.service.task(result.controlid).state is State.ABANDONED
+        assert len(ui_env.sim.tasks) == 1  # the dropped first request; nothing resent
+
+
 async def test_task_detail_filter_search_export(ui_env, tmp_path):
     session = ui_env.demo_session()
     result = await ui_env.submit(session, n=100)
