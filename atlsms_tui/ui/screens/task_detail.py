@@ -29,6 +29,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from ... import baku
 from ...errors import ApiError, AtlSmsError, TransportError
 from ...models import DeliveryStatus, State, Submission
+from ..literal import literal, visible
 from ..widgets.header import BalanceHeader
 from .dashboard import delivery_bar, scheduled_text, short_time, state_text
 
@@ -186,7 +187,7 @@ class TaskDetailScreen(Screen):
         """Show what _read_first read; False: no such submission."""
         first, sub, page, self._stored = result
         if sub is None:
-            self.query_one("#detail-summary", Static).update(f"No submission {self.controlid} in the journal.")
+            self.query_one("#detail-summary", Static).update(literal(f"No submission {self.controlid} in the journal."))
             return False
         self.sub = sub
         self._show_summary()
@@ -260,8 +261,8 @@ class TaskDetailScreen(Screen):
         if sub is None:
             return
         line1 = Text()
-        line1.append(f"Task {sub.taskid or '—'}", style="bold")
-        line1.append(f" · {sub.title} · ")
+        line1.append(f"Task {visible(sub.taskid or '—')}", style="bold")
+        line1.append(f" · {visible(sub.title)} · ")
         line1.append_text(state_text(sub))
         line1.append(f" · created {short_time(sub.created)} · sched {scheduled_text(sub)}", style="dim")
         rep = sub.report
@@ -277,7 +278,7 @@ class TaskDetailScreen(Screen):
         elif sub.state is State.ACCEPTED_WITHOUT_TASKID:
             line2.append(" · no task id from ATL: no report can be fetched", style="cyan")
         elif sub.state is not State.ACCEPTED:
-            line2.append(f" · {sub.detail}" if sub.detail else "", style="dim")
+            line2.append(f" · {visible(sub.detail)}" if sub.detail else "", style="dim")
         width = max(10, (self.size.width or 80) - 2)
         line3 = delivery_bar(rep, width) if rep is not None else Text("")
         text = Text("\n").join([line1, line2, line3])
@@ -362,10 +363,10 @@ class TaskDetailScreen(Screen):
             code = r.status_code
             table.add_row(
                 str(self.row_offset + i + 1),
-                r.msisdn,
+                literal(r.msisdn),
                 Text(STATUS_LABEL.get(code, "error"), style=STATUS_STYLE.get(code, "magenta")),
-                (r.date or "")[:16],
-                r.message.replace("\n", " ") if r.message else "",
+                literal((r.date or "")[:16]),
+                literal(r.message or ""),
             )
         self._update_pager()
 
@@ -393,7 +394,7 @@ class TaskDetailScreen(Screen):
             text.append("no detailed report stored", style="dim")
         if self._fetch_note:
             text.append("  ")
-            text.append(self._fetch_note, style="red" if getattr(self, "_fetch_error", False) else "dim")
+            text.append(visible(self._fetch_note), style="red" if getattr(self, "_fetch_error", False) else "dim")
         self.query_one("#detail-pager", Static).update(text)
 
     def action_page(self, where: str) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ...literal import literal
 from .styles import CSS_FILE
 
 
@@ -29,9 +29,9 @@ class AskScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog -danger" if self.danger else "dialog"):
-            yield Static(escape(self.question), classes="dialog-title")
+            yield Static(literal(self.question, lines=True), classes="dialog-title")
             if self.detail:
-                yield Static(escape(self.detail), classes="dialog-text")
+                yield Static(literal(self.detail, lines=True), classes="dialog-text")
             yield Static("[b]y[/]/Enter yes    [b]n[/]/Esc no", classes="dialog-keys")
 
     def action_answer(self, value: bool) -> None:
