@@ -30,7 +30,7 @@ NOTIFY_CHARS = 400
 # C0 and C1 controls, DEL, the bidi embeddings/overrides/isolates and marks,
 # the Unicode line/paragraph separators, and lone surrogates (a file decoded
 # with surrogateescape): none may reach the terminal as is.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _UNSAFE_NO_NL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
@@ -56,7 +56,7 @@ def visible(text: object, *, lines: bool = False) -> str:
     if lines:
         text = text.replace("\r\n", "\n")
         return _UNSAFE_NO_NL.sub(_stand_in, text)
-    return _UNSAFE.sub(_stand_in, text)
+    return UNSAFE.sub(_stand_in, text)
 
 
 def literal(text: object, style: str = "", *, lines: bool = False) -> Text:

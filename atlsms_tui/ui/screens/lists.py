@@ -21,13 +21,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Label, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from ... import imports, lists, smstext
 from ...errors import InputError
 from ...msisdn import operator_of, parse_numbers
 from ..literal import literal, markup, visible
+from ..widgets.fields import Input
 from .confirm import AskScreen, ImportReportScreen, app_header, error_text, plural
 
 MEMBERS_SHOWN = 50

@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Footer, Label, Static
 
 from ...client import AtlClient, RetryPolicy, Timeouts
 from ...credentials import forget_password, load_password, store_password
@@ -28,6 +28,7 @@ from ...errors import ApiError
 from ...secret import Secret
 from ...settings import DEFAULT_API_URL, Profile, Settings, load_settings
 from ..literal import literal, markup
+from ..widgets.fields import Input
 from .confirm import AskScreen, app_header, error_text
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")

@@ -13,9 +13,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Footer, Label, Select, Static
 
 from ..literal import literal
+from ..widgets.fields import Input
 from ..widgets.header import BalanceHeader
 
 _TITLE_RE = re.compile(r"^[A-Za-z0-9 ._-]{1,11}$")

@@ -6,13 +6,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import ContentSwitcher, DataTable, Footer, Label, Select, Static
 
 from .... import lists, mailmerge, smstext
 from ....imports import ImportReport
 from ....msisdn import ParsedNumbers
-from ..confirm import AskScreen, app_header
 from ...literal import literal
+from ...widgets.fields import Input, TextArea
+from ..confirm import AskScreen, app_header
 from .counter import CounterPart
 from .draft import DraftPart
 from .estimate import EstimatePart
