@@ -224,7 +224,7 @@ async def test_task_detail_export_is_private_inert_and_asks_before_overwriting(u
         await settle(pilot)
         assert isinstance(app.screen, AskScreen)
         assert app.screen.question == f"Overwrite {out}?"
-        await pilot.press("n")
+        await pilot.press("enter")  # Enter is no here: a reflex must not destroy a file
         await settle(pilot)
         assert app.screen is screen and out.read_text() == "keep me"
 

@@ -492,7 +492,8 @@ class TaskDetailScreen(Screen):
                 self.query_one("#detail-export-path", Input).focus()
 
         self.app.push_screen(
-            AskScreen(f"Overwrite {path}?", "A file of that name exists; the export would replace it.", danger=True),
+            AskScreen(f"Overwrite {path}?", "A file of that name exists; the export would replace it.",
+                      danger=True, default=False),
             answer,
         )
 
