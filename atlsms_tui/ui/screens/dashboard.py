@@ -269,6 +269,9 @@ class DashboardScreen(Screen):
         self._suspended = False
         self._last_refresh: float | None = None
         self._errors: list[str] = []
+        # A task's last failed poll, until one succeeds: it waits out a back-off
+        # meanwhile, and its error must not vanish from the status line.
+        self._task_errors: dict[str, str] = {}
         self._failure: str | None = None  # the last round's unexpected error, notified once
         # Per task: next time (app clock) it may be polled, and its current back-off.
         self._next_due: dict[str, float] = {}
@@ -357,7 +360,7 @@ class DashboardScreen(Screen):
             errors = await self._poll(service, subs)
             if service is not app.service:
                 return
-        self._errors = errors
+        self._errors = errors + list(self._task_errors.values())
         self._last_refresh = app.clock()
         self._update_status()
 
@@ -387,7 +390,7 @@ class DashboardScreen(Screen):
                 try:
                     rep = await service.report(taskid)
                 except ApiError as exc:
-                    errors.append(f"task {taskid}: error {exc.code}: {exc.wording}")
+                    self._task_errors[taskid] = f"task {taskid}: error {exc.code}: {exc.wording}"
                     self._back_off(taskid, now)
                     return
                 except TransportError as exc:
@@ -397,16 +400,17 @@ class DashboardScreen(Screen):
                     network_down.set()
                     return
                 except AtlSmsError as exc:
-                    errors.append(f"task {taskid}: {exc}")
+                    self._task_errors[taskid] = f"task {taskid}: {exc}"
                     self._back_off(taskid, now)
                     return
                 except Exception as exc:  # an answer no parser expected: this task waits, the others go on
                     from ..app import error_line
 
-                    errors.append(f"task {taskid}: {error_line(exc)}")
+                    self._task_errors[taskid] = f"task {taskid}: {error_line(exc)}"
                     self._back_off(taskid, now)
                     return
             self._last_polled[taskid] = app.clock()
+            self._task_errors.pop(taskid, None)
             if rep.ready:
                 self._next_due.pop(taskid, None)
                 self._backoff.pop(taskid, None)
@@ -649,6 +653,7 @@ class DashboardScreen(Screen):
         self._next_due.clear()
         self._backoff.clear()
         self._errors = []
+        self._task_errors.clear()
         self._subs = []
         self.refresh_now()
 

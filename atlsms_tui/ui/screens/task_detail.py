@@ -234,6 +234,10 @@ class TaskDetailScreen(Screen):
             self._note(f"ATL not reachable: {exc}", error=True)
         except AtlSmsError as exc:
             self._note(str(exc), error=True)
+        except Exception as exc:  # an answer no parser expected: said on the pager line, not raised
+            from ..app import error_line
+
+            self._note(f"unexpected error: {error_line(exc)}", error=True)
 
     async def _fetch_detail(self, service, sub: Submission, expected: int) -> None:
         def progress(rows: int) -> None:
