@@ -251,6 +251,45 @@ async def test_compose_recipients_with_tags_keep_the_draft(ui_env):
         assert "invalid" in text
 
 
+async def set_field(pilot, selector: str, value: str, enter: bool = True) -> None:
+    field = pilot.app.screen.query_one(selector)
+    field.value = value
+    field.focus()
+    if enter:
+        await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_compose_individual_rows_and_mail_merge_with_hostile_text(ui_env, tmp_path):
+    rows = tmp_path / f"rows {BOLD}.csv"
+    rows.write_text(f"msisdn,message\n0551234567,\"{KAMPANIYA}\"\n[b]055[/b],{CLOSE} {RTL}\n", encoding="utf-8")
+    people = tmp_path / "people.csv"
+    people.write_text(f"phone,name\n0551234567,{BOLD} {RTL}\n0701234567,{CLICK}\n", encoding="utf-8")
+    session = ui_env.demo_session()
+    app = ui_env.app(session)
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("f3")  # individual mode
+        await settle(pilot)
+        await set_field(pilot, "#csv-file", str(rows))
+        table = app.screen.query_one("#preview", DataTable)
+        assert table.row_count == 2
+        text = assert_shown(app, KAMPANIYA, "[b]055[/b]", rows.name)
+        assert "invalid" in text
+        table.focus()
+        await pilot.press("down")  # the fix fields show the row as written
+        await settle(pilot)
+        assert app.screen.query_one("#edit-message").value in (KAMPANIYA, f"{CLOSE} {RTL}")
+        assert_shown(app, "[b]055[/b]")
+
+        await set_field(pilot, "#csv-file", str(people))
+        await set_field(pilot, "#template", "Salam {name} [/]", enter=False)
+        assert_shown(app, f"Salam {BOLD} {RTL} [/]", f"Salam {CLICK} [/]", "placeholders: {phone} {name}")
+        assert app.is_running
+
+
 async def test_compose_title_select_opens_with_a_markup_title(ui_env):
     base = ui_env.demo_session()
     profile = dataclasses.replace(base.profile, titles=["[/]X", "ATL"], default_title="[/]X")
