@@ -215,6 +215,68 @@ async def test_task_detail_export_error_is_shown(ui_env, tmp_path):
         assert isinstance(app.screen, TaskDetailScreen)
 
 
+async def test_task_detail_export_is_private_inert_and_asks_before_overwriting(ui_env, tmp_path):
+    import os
+    import stat
+
+    from atlsms_tui.ui.screens.confirm import AskScreen
+
+    session = ui_env.demo_session()
+    formula = "=cmd|' /C calc'!A0"
+    result = await ui_env.submit(session, n=3, message=formula)
+    ui_env.advance(60)
+    app = ui_env.app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("e")
+        await settle(pilot)
+        path_input = screen.query_one("#detail-export-path", Input)
+        exports = tmp_path / "data" / "exports"
+        out = exports / f"task-{result.taskid}.csv"
+        assert path_input.value == str(out)  # the exports folder, not the current directory
+        assert stat.S_IMODE(os.stat(exports).st_mode) == 0o700
+        await pilot.press("enter")
+        await settle(pilot)
+        assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+        rows = read_csv(out)
+        assert len(rows) == 4 and {r[4] for r in rows[1:]} == {"'" + formula}
+        assert any(f"Exported 3 rows to {out}" in n.message for n in app._notifications)
+
+        out.write_text("keep me")
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("enter")  # same name: asked first
+        await settle(pilot)
+        assert isinstance(app.screen, AskScreen)
+        assert app.screen.question == f"Overwrite {out}?"
+        await pilot.press("enter")  # Enter is no here: a reflex must not destroy a file
+        await settle(pilot)
+        assert app.screen is screen and out.read_text() == "keep me"
+
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AskScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is screen
+        assert len(read_csv(out)) == 4 and stat.S_IMODE(os.stat(out).st_mode) == 0o600
+        assert sorted(p.name for p in exports.iterdir()) == [out.name]  # no temporary file left
+
+        await pilot.press("e")
+        path_input.value = "bare-name.csv"  # a bare name goes to the exports folder too
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(read_csv(exports / "bare-name.csv")) == 4
+
+
+def read_csv(path) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
 async def test_task_detail_first_paint_shows_the_first_page(ui_env, monkeypatch):
     """Opening reads the first page while the screen mounts and paints once
     with it: no empty table first, no second read after the first layout."""

@@ -25,6 +25,7 @@ from textual.worker import Worker
 from ..errors import ApiError, AtlSmsError, ConfigError, TransportError
 from .bindings import apply_keymap
 from .commands import AtlSmsCommands
+from .literal import short, visible
 from .messages import PreferencesChanged, ProfileChanged, SubmissionFinished
 from .widgets.header import BalanceState
 
@@ -72,6 +73,15 @@ class AtlSmsApp(App):
         self.bell()
         self._exit_renderables.append(self.crash_report())
         self._close_messages_no_wait()
+
+    def notify(self, message, *, title: str = "", severity="information", timeout=None, markup: bool = False) -> None:
+        """Every notification, from any screen or thread, shows its text
+        literally: it so often carries a name, a file or an answer from ATL
+        that no caller may have it parsed as markup (``markup`` is ignored)."""
+        super().notify(
+            visible(short(message), lines=True), title=visible(short(title, 80)),
+            severity=severity, timeout=timeout, markup=False,
+        )
 
     # ------------------------------------------------------------ access
 
@@ -268,6 +278,19 @@ class AtlSmsApp(App):
     @work(exclusive=True, group="units", exit_on_error=False)
     async def _units_worker(self) -> None:
         service = self.service
+        try:
+            await self._fetch_units(service)
+        except Exception as exc:  # a bug or a hostile answer: say it, keep the balance alive
+            if service is self.service:
+                self._units_failed(f"unexpected error: {error_line(exc)}", "")
+        finally:
+            # The next round is armed whatever happened, unless a newer one
+            # (refresh_units) has already replaced this worker.
+            if service is self.service and self._units_timer is None and not _cancelled():
+                self._units_timer = self.set_timer(max(5.0, float(self.preferences.units_interval)),
+                                                   self.refresh_units)
+
+    async def _fetch_units(self, service) -> None:
         if self.balance.units is None:
             cached = await asyncio.to_thread(service.cached_units)
             if cached is not None and service is self.service:
@@ -292,10 +315,27 @@ class AtlSmsApp(App):
                 error=None, connected=True,
             )
         else:
-            if error != self.balance.error:  # the header has one line; say it in full once
-                self.notify(f"Balance not refreshed: {error}. {advice}".strip(), severity="error", timeout=10)
-            self.balance = replace(self.balance, refreshing=False, error=error, connected=False)
-        self._units_timer = self.set_timer(max(5.0, float(self.preferences.units_interval)), self.refresh_units)
+            self._units_failed(error, advice)
+
+    def _units_failed(self, error: str, advice: str) -> None:
+        if error != self.balance.error:  # the header has one line; say it in full once
+            self.notify(f"Balance not refreshed: {error}. {advice}".strip(), severity="error", timeout=10)
+        self.balance = replace(self.balance, refreshing=False, error=error, connected=False)
+
+
+def _cancelled() -> bool:
+    from textual.worker import get_current_worker
+
+    try:
+        return get_current_worker().is_cancelled
+    except Exception:
+        return False
+
+
+def error_line(exc: BaseException) -> str:
+    """An unexpected exception in one line: its type, and its text if any."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _copy(message):

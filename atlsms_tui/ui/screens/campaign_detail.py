@@ -26,6 +26,7 @@ from ...campaign import Campaign
 from ...errors import AtlSmsError
 from ...models import State, Submission
 from ..messages import ProfileChanged, SubmissionFinished
+from ..literal import literal, visible
 from ..widgets.header import BalanceHeader
 from .dashboard import (
     POLL_CONCURRENCY,
@@ -202,7 +203,7 @@ class CampaignDetailScreen(Screen):
         try:
             c = await asyncio.to_thread(campaign_mod.load_campaign, service, self.campaign_id)
         except AtlSmsError as exc:
-            self.query_one("#camp-summary", Static).update(Text(str(exc), style="red"))
+            self.query_one("#camp-summary", Static).update(literal(str(exc), style="red"))
             return
         self._show(c)
         if not poll:
@@ -218,8 +219,9 @@ class CampaignDetailScreen(Screen):
             async with gate:
                 try:
                     rep = await service.report(p.taskid)
-                except AtlSmsError as exc:
-                    errors.append(f"task {p.taskid}: {exc}")
+                except Exception as exc:  # ATL's error or an answer no parser expected: said, not raised
+                    errors.append(f"task {p.taskid}: {exc}" if isinstance(exc, AtlSmsError)
+                                  else f"task {p.taskid}: {type(exc).__name__}: {exc}")
                     return
             if rep.ready or p.report is None:
                 p.report = rep
@@ -229,14 +231,14 @@ class CampaignDetailScreen(Screen):
         self._status(f"✖ {errors[0]}" if errors else "", error=bool(errors))
 
     def _status(self, text: str, error: bool = False) -> None:
-        self.query_one("#camp-status", Static).update(Text(text, style="red" if error else "dim"))
+        self.query_one("#camp-status", Static).update(literal(text, style="red" if error else "dim"))
 
     def _show(self, c: Campaign) -> None:
         self.campaign = c
         rep = c.report()
         line1 = Text()
-        line1.append(f"{c.campaign}", style="bold")
-        line1.append(f" · {c.title} · {len(c.parts)} parts · {c.recipients:,} rcpt · ")
+        line1.append(visible(c.campaign), style="bold")
+        line1.append(f" · {visible(c.title)} · {len(c.parts)} parts · {c.recipients:,} rcpt · ")
         line1.append_text(campaign_state_text(c))
         line2 = Text(f"created {short_time(c.created)}", style="dim")  # line 1 must fit 80 columns
         if rep.ready:
@@ -265,7 +267,7 @@ class CampaignDetailScreen(Screen):
                 state = Text("cancelled", style="dim")
             table.add_row(
                 Text(f"{'⚠' if p.state.settleable else ' '}{i}", style="bold yellow" if hot else ""),
-                Text(p.taskid or "—", style="bold yellow" if hot else ""),
+                literal(p.taskid or "—", style="bold yellow" if hot else ""),
                 f"{p.recipients:,}",
                 delivery_bar(p.report, 24) if p.taskid else Text(""),
                 state,
@@ -289,11 +291,11 @@ class CampaignDetailScreen(Screen):
             about.update("")
             return
         if p.state is State.QUEUED:
-            head = f"controlid {p.controlid} · {p.recipients:,} recipient(s) · about {p.units_estimate:,} units"
+            head = f"controlid {visible(p.controlid)} · {p.recipients:,} recipient(s) · about {p.units_estimate:,} units"
             body = Text("Never sent (queued). s resumes the campaign (sends it); x cancels the queued parts.",
                         style="yellow")
         elif p.state is State.CANCELLED:
-            head = f"controlid {p.controlid} · {p.recipients:,} recipient(s)"
+            head = f"controlid {visible(p.controlid)} · {p.recipients:,} recipient(s)"
             body = Text("Cancelled before sending: never sent.", style="dim")
         else:
             head, body = describe(p)

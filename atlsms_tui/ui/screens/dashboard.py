@@ -30,6 +30,7 @@ from ...campaign import Campaign
 from ...errors import ApiError, AtlSmsError, TransportError
 from ...models import Report, State, Submission
 from ..messages import PreferencesChanged, ProfileChanged, SubmissionFinished
+from ..literal import literal, visible
 from ..widgets.header import BalanceHeader
 
 MAX_BACKOFF = 300.0  # seconds: a task answering 001 is asked at least this often
@@ -85,7 +86,7 @@ def state_text(sub: Submission) -> Text:
     if s is State.ACCEPTED_WITHOUT_TASKID:
         return Text("sent, no task id", style="cyan")
     if s is State.REJECTED:
-        return Text(f"rejected {sub.code or ''}".strip(), style="bold red")
+        return literal(f"rejected {sub.code or ''}".strip(), style="bold red")
     if s is State.FAILED:
         return Text("not sent", style="red")
     if s is State.ABANDONED:
@@ -160,7 +161,7 @@ def item_sig(item: Submission | Campaign) -> tuple:
 
 def describe_campaign(c: Campaign) -> tuple[str, Text]:
     units = sum(p.units_estimate for p in c.parts)
-    head = f"campaign {c.campaign} · {len(c.parts)} parts · {c.recipients:,} recipient(s) · about {units:,} units"
+    head = f"campaign {visible(c.campaign)} · {len(c.parts)} parts · {c.recipients:,} recipient(s) · about {units:,} units"
     counts = []
     for st in (State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID, State.UNCERTAIN, State.SENDING,
                State.QUEUED, State.REJECTED, State.FAILED, State.CANCELLED):
@@ -202,14 +203,14 @@ def scheduled_text(sub: Submission) -> str:
 def describe(sub: Submission) -> tuple[str, Text]:
     """Two lines on the highlighted submission, with the API's wording."""
     head = (
-        f"controlid {sub.controlid} · {sub.recipients:,} recipient(s) · "
+        f"controlid {visible(sub.controlid)} · {sub.recipients:,} recipient(s) · "
         f"{sub.segments} segment(s) · about {sub.units_estimate:,} units"
     )
     s = sub.state
     if s is State.UNCERTAIN:
         body = Text(
             "Outcome unknown: it may have reached ATL. Press s to settle it (resent with the same "
-            f"controlid); never send it again as a new campaign. ({sub.detail or 'no answer'})",
+            f"controlid); never send it again as a new campaign. ({visible(sub.detail or 'no answer')})",
             style="yellow",
         )
     elif s is State.SENDING:
@@ -218,9 +219,9 @@ def describe(sub: Submission) -> tuple[str, Text]:
         from ... import codes
 
         advice = codes.ADVICE.get(sub.code or "", "")
-        body = Text(f"Error {sub.code}: {codes.describe(sub.code or '')}. {advice}".strip(), style="red")
+        body = literal(f"Error {sub.code}: {codes.describe(sub.code or '')}. {advice}".strip(), style="red")
     elif s is State.FAILED:
-        body = Text(f"Not sent: {sub.detail}", style="red")
+        body = literal(f"Not sent: {sub.detail}", style="red")
     elif s is State.ACCEPTED_WITHOUT_TASKID:
         body = Text(
             "Sent: ATL had the first request (002 on the resend) but gave no task id, "
@@ -230,9 +231,9 @@ def describe(sub: Submission) -> tuple[str, Text]:
     else:
         rep = sub.report
         if rep is None:
-            body = Text(f"Task {sub.taskid}: no report yet.")
+            body = literal(f"Task {sub.taskid}: no report yet.")
         elif not rep.ready:
-            body = Text(f"Task {sub.taskid}: ATL is still processing (001).")
+            body = literal(f"Task {sub.taskid}: ATL is still processing (001).")
         else:
             body = Text(
                 f"{rep.delivered:,} delivered · {rep.failed:,} failed · {rep.pending:,} pending · "
@@ -275,6 +276,10 @@ class DashboardScreen(Screen):
         self._suspended = False
         self._last_refresh: float | None = None
         self._errors: list[str] = []
+        # A task's last failed poll, until one succeeds: it waits out a back-off
+        # meanwhile, and its error must not vanish from the status line.
+        self._task_errors: dict[str, str] = {}
+        self._failure: str | None = None  # the last round's unexpected error, notified once
         # Per task: next time (app clock) it may be polled, and its current back-off.
         self._next_due: dict[str, float] = {}
         self._backoff: dict[str, float] = {}
@@ -328,9 +333,22 @@ class DashboardScreen(Screen):
     async def _round(self, poll: bool = True) -> None:
         try:
             await self._round_body(poll)
+            self._failure = None
+        except Exception as exc:  # a bug or a hostile answer: this round is lost, not the next
+            self._round_failed(exc)
         finally:
             if not get_current_worker().is_cancelled:
                 self._arm()
+
+    def _round_failed(self, exc: Exception) -> None:
+        from ..app import error_line
+
+        text = f"refresh failed: {error_line(exc)}"
+        self._errors = [text]
+        if text != self._failure:  # said once; the status line keeps it while it lasts
+            self.notify(text, severity="error", timeout=10)
+        self._failure = text
+        self._update_status()
 
     async def _round_body(self, poll: bool) -> None:
         app = self.app
@@ -349,7 +367,7 @@ class DashboardScreen(Screen):
             errors = await self._poll(service, subs)
             if service is not app.service:
                 return
-        self._errors = errors
+        self._errors = errors + list(self._task_errors.values())
         self._last_refresh = app.clock()
         self._update_status()
 
@@ -379,7 +397,7 @@ class DashboardScreen(Screen):
                 try:
                     rep = await service.report(taskid)
                 except ApiError as exc:
-                    errors.append(f"task {taskid}: error {exc.code}: {exc.wording}")
+                    self._task_errors[taskid] = f"task {taskid}: error {exc.code}: {exc.wording}"
                     self._back_off(taskid, now)
                     return
                 except TransportError as exc:
@@ -389,10 +407,17 @@ class DashboardScreen(Screen):
                     network_down.set()
                     return
                 except AtlSmsError as exc:
-                    errors.append(f"task {taskid}: {exc}")
+                    self._task_errors[taskid] = f"task {taskid}: {exc}"
+                    self._back_off(taskid, now)
+                    return
+                except Exception as exc:  # an answer no parser expected: this task waits, the others go on
+                    from ..app import error_line
+
+                    self._task_errors[taskid] = f"task {taskid}: {error_line(exc)}"
                     self._back_off(taskid, now)
                     return
             self._last_polled[taskid] = app.clock()
+            self._task_errors.pop(taskid, None)
             if rep.ready:
                 self._next_due.pop(taskid, None)
                 self._backoff.pop(taskid, None)
@@ -435,13 +460,13 @@ class DashboardScreen(Screen):
             task = Text(("⚠ " if item.state == "uncertain" else "▸ ") + f"{len(item.parts)} parts",
                         style="bold yellow" if hot else "bold")
             bar = self._bar_for(item, bar_w) if bar_w else None
-            return [task, Text(item.title, style="bold yellow" if hot else ""), short_time(item.created),
+            return [task, literal(item.title, style="bold yellow" if hot else ""), short_time(item.created),
                     scheduled_text(first), f"{item.recipients:,}", bar, campaign_state_text(item)]
         s = item
         uncertain = s.state is State.UNCERTAIN
-        task = Text(("⚠ " if uncertain else "") + (s.taskid or "—"), style="bold yellow" if uncertain else "")
+        task = literal(("⚠ " if uncertain else "") + (s.taskid or "—"), style="bold yellow" if uncertain else "")
         bar = self._bar_for(s, bar_w) if bar_w else None
-        return [task, Text(s.title, style="bold yellow" if uncertain else ""), short_time(s.created),
+        return [task, literal(s.title, style="bold yellow" if uncertain else ""), short_time(s.created),
                 scheduled_text(s), f"{s.recipients:,}", bar, state_text(s)]
 
     def _show(self, subs: list[Submission]) -> None:
@@ -532,7 +557,7 @@ class DashboardScreen(Screen):
             parts.append(f"{live} task(s) live, every {self.app.preferences.refresh_interval:g}s")
         text = Text(" · ".join(parts), style="dim")
         if self._errors:
-            text.append("  ✖ " + self._errors[0], style="red")
+            text.append("  ✖ " + visible(self._errors[0]), style="red")
             if len(self._errors) > 1:
                 text.append(f" (+{len(self._errors) - 1} more)", style="red")
         self.query_one("#dash-status", Static).update(text)
@@ -662,6 +687,7 @@ class DashboardScreen(Screen):
         self._next_due.clear()
         self._backoff.clear()
         self._errors = []
+        self._task_errors.clear()
         self._subs = []
         self.refresh_now()
 

@@ -13,6 +13,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from ..literal import literal
+
 
 _BASE_SCREEN_ACTIONS = {
     (b.action if isinstance(b, Binding) else b[1]) for b in Screen.BINDINGS
@@ -71,9 +73,9 @@ class HelpScreen(ModalScreen[None]):
                     table.add_row("", "")
                 table.add_row(Text(section, style="bold underline"), "")
                 last = section
-            table.add_row(keys, desc)
+            table.add_row(literal(keys), literal(desc))
         with Vertical(id="help-box"):
-            yield Static(Text(f"Keys: {title}", style="bold"), id="help-title")
+            yield Static(literal(f"Keys: {title}", style="bold"), id="help-title")
             with VerticalScroll(id="help-body"):
                 yield Static(table, id="help-table")
             yield Static(
@@ -96,8 +98,8 @@ class NoticeScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="notice-box"):
-            yield Static(Text(self._title, style="bold"), id="notice-title")
-            yield Static(self._text, id="notice-text")
+            yield Static(literal(self._title, style="bold"), id="notice-title")
+            yield Static(literal(self._text, lines=True), id="notice-text")
             yield Static(Text("Enter / Esc: close", style="dim"))
 
     def action_close(self) -> None:

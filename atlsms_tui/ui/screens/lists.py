@@ -15,18 +15,20 @@ import asyncio
 import os
 from dataclasses import dataclass
 
-from rich.markup import escape
+from textual.content import Content
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Label, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from ... import imports, lists, smstext
 from ...errors import InputError
 from ...msisdn import operator_of, parse_numbers
+from ..literal import literal, markup, visible
+from ..widgets.fields import Input
 from .confirm import AskScreen, ImportReportScreen, app_header, error_text, plural
 
 MEMBERS_SHOWN = 50
@@ -64,12 +66,12 @@ class FormScreen(ModalScreen[dict | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog -form"):
-            yield Static(escape(self.title_text), classes="dialog-title")
+            yield Static(literal(self.title_text), classes="dialog-title")
             if self.note:
-                yield Static(escape(self.note), classes="dialog-text")
+                yield Static(literal(self.note, lines=True), classes="dialog-text")
             for f in self.fields:
                 with Horizontal(classes="form-field"):
-                    yield Label(escape(f.label), classes="field-label")
+                    yield Label(literal(f.label), classes="field-label")
                     yield Input(value=f.value, placeholder=f.placeholder, compact=True, id=f"f-{f.key}")
             yield Static("", id="form-error", classes="dialog-note")
             yield Static("Enter next/OK    Esc cancel", classes="dialog-keys")
@@ -89,12 +91,12 @@ class FormScreen(ModalScreen[dict | None]):
     def action_submit(self) -> None:
         values = {f.key: self.query_one(f"#f-{f.key}", Input).value for f in self.fields}
         if not values[self.fields[0].key].strip():
-            self.query_one("#form-error", Static).update(f"{self.fields[0].label}: required")
+            self.query_one("#form-error", Static).update(literal(f"{self.fields[0].label}: required"))
             self.query_one(f"#f-{self.fields[0].key}", Input).focus()
             return
         error = self.validate(values) if self.validate else None
         if error:
-            self.query_one("#form-error", Static).update(escape(error))
+            self.query_one("#form-error", Static).update(literal(error, lines=True))
             return
         self.dismiss(values)
 
@@ -116,10 +118,10 @@ class PickScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog -pick"):
-            yield Static(escape(self.title_text), classes="dialog-title")
-            yield OptionList(*(Option(escape(text), id=key) for key, text in self.choices), id="pick")
+            yield Static(literal(self.title_text), classes="dialog-title")
+            yield OptionList(*(Option(literal(text), id=key) for key, text in self.choices), id="pick")
             if self.empty:
-                yield Static(escape(self.empty), classes="dialog-text")
+                yield Static(literal(self.empty, lines=True), classes="dialog-text")
             yield Static("↑↓ choose    Enter take    Esc cancel", classes="dialog-keys")
 
     def on_mount(self) -> None:
@@ -254,16 +256,16 @@ class ListsScreen(Screen[None]):
         g.clear()
         for x in self._groups:
             cols = ", ".join(x.columns)
-            g.add_row(escape(x.name), f"{x.members:,}", escape(cols[:24]), x.updated[:10], key=x.name)
+            g.add_row(literal(x.name), f"{x.members:,}", literal(cols[:24]), literal(x.updated[:10]), key=x.name)
         t = self.query_one("#templates-table", DataTable)
         t.clear()
         for x in self._templates:
-            body = x.body.replace("\n", "⏎")
-            t.add_row(escape(x.name), str(smstext.segments(x.body)), escape(body[:40]), key=x.name)
+            t.add_row(literal(x.name), str(smstext.segments(x.body)), literal(x.body[:40]), key=x.name)
         o = self.query_one("#optouts-table", DataTable)
         o.clear()
         for x in self._optouts:
-            o.add_row(x.msisdn, x.added[:10], escape(x.reason or ""), escape((x.source or "")[:20]), key=x.msisdn)
+            o.add_row(literal(x.msisdn), literal(x.added[:10]), literal(x.reason or ""), literal((x.source or "")[:20]),
+                      key=x.msisdn)
         tabs = self.query_one("#lists-tabs", TabbedContent)
         # the tab keys (g t o) are shown on the tabs, not in the footer
         tabs.get_tab("groups").label = f"g Groups ({len(self._groups)})"
@@ -275,7 +277,7 @@ class ListsScreen(Screen[None]):
             ("optouts", self._optouts, "Nobody has opted out. a adds numbers, i imports a file."),
         ):
             if not items:
-                self.query_one(f"#{name}-text", Static).update(f"[dim]{escape(empty)}[/]")
+                self.query_one(f"#{name}-text", Static).update(literal(empty, style="dim"))
 
     def _selected(self, tab: str | None = None) -> str | None:
         table = self.query_one(f"#{tab or self.tab}-table", DataTable)
@@ -303,22 +305,24 @@ class ListsScreen(Screen[None]):
         try:
             g = await asyncio.to_thread(lists.get_group, self.store, name)
         except Exception as exc:
-            self.query_one("#groups-text", Static).update(escape(error_text(exc)))
+            self.query_one("#groups-text", Static).update(literal(error_text(exc), lines=True))
             return
         i = g.info
         lines = [
-            f"[b]{escape(i.name)}[/]: {plural(i.members, 'number')}, saved {i.updated[:16].replace('T', ' ')} UTC",
+            markup("[b]$name[/]: $n, saved $when UTC", name=i.name, n=plural(i.members, "number"),
+                   when=i.updated[:16].replace("T", " ")),
         ]
         if i.source:
-            lines.append(f"from {escape(i.source)}")
+            lines.append(markup("from $source", source=i.source))
         if i.columns:
-            lines.append("columns: " + escape(", ".join("{" + c + "}" for c in i.columns)))
+            lines.append(markup("columns: $cols", cols=", ".join("{" + c + "}" for c in i.columns)))
         for r in g.records[:MEMBERS_SHOWN]:
             extra = ", ".join(f"{k}={v}" for k, v in r.fields.items() if v)
-            lines.append(f" {r.msisdn}" + (f"  [dim]{escape(extra[:50])}[/]" if extra else ""))
+            lines.append(markup(" $number  [dim]$extra[/]" if extra else " $number", number=r.msisdn,
+                                extra=visible(extra)[:50]))
         if i.members > MEMBERS_SHOWN:
-            lines.append(f" … and {i.members - MEMBERS_SHOWN:,} more")
-        self.query_one("#groups-text", Static).update("\n".join(lines))
+            lines.append(Content(f" … and {i.members - MEMBERS_SHOWN:,} more"))
+        self.query_one("#groups-text", Static).update(Content("\n").join(lines))
 
     def _show_template(self, name: str) -> None:
         t = next((x for x in self._templates if x.name == name), None)
@@ -331,19 +335,21 @@ class ListsScreen(Screen[None]):
             fields = parse_template(t.body).fields
         except InputError:
             fields = ()
-        head = f"[b]{escape(t.name)}[/]: {plural(info.characters, 'char')}, {info.encoding}, {plural(info.segments, 'segment')}"
+        head = markup(f"[b]$name[/]: {plural(info.characters, 'char')}, {info.encoding}, "
+                      f"{plural(info.segments, 'segment')}", name=t.name)
         if fields:
-            head += " · placeholders " + escape(" ".join("{" + f + "}" for f in fields))
-        self.query_one("#templates-text", Static).update(f"{head}\n{escape(t.body)}")
+            head += markup(" · placeholders $fields", fields=" ".join("{" + f + "}" for f in fields))
+        self.query_one("#templates-text", Static).update(Content("\n").join([head, markup("$body", body=t.body)]))
 
     def _show_optout(self, number: str) -> None:
         o = next((x for x in self._optouts if x.msisdn == number), None)
         if o is None:
             return
-        text = (f"[b]{o.msisdn}[/] ({escape(operator_of(o.msisdn))}) on the list since "
-                f"{o.added[:16].replace('T', ' ')} UTC\nreason: {escape(o.reason or lists.DEFAULT_OPTOUT_REASON)}")
+        text = markup("[b]$number[/] ($operator) on the list since $since UTC\nreason: $reason",
+                      number=o.msisdn, operator=operator_of(o.msisdn), since=o.added[:16].replace("T", " "),
+                      reason=o.reason or lists.DEFAULT_OPTOUT_REASON)
         if o.source:
-            text += f"\nsource: {escape(o.source)}"
+            text += markup("\nsource: $source", source=o.source)
         self.query_one("#optouts-text", Static).update(text)
 
     # ------------------------------------------------------------ changes

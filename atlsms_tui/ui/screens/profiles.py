@@ -14,19 +14,21 @@ import inspect
 import re
 from dataclasses import dataclass
 
-from rich.markup import escape
+from textual.content import Content
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Footer, Label, Static
 
 from ...client import AtlClient, RetryPolicy, Timeouts
 from ...credentials import forget_password, load_password, store_password
 from ...errors import ApiError
 from ...secret import Secret
 from ...settings import DEFAULT_API_URL, Profile, Settings, load_settings
+from ..literal import literal, markup
+from ..widgets.fields import Input
 from .confirm import AskScreen, app_header, error_text
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
@@ -84,7 +86,7 @@ class SetupScreen(Screen[str | None]):
                 heading = "Welcome: set up your ATL account" if self.first_run else "Add a profile"
             else:
                 heading = f"Edit profile {p.name}"
-            yield Static(escape(heading), id="setup-heading")
+            yield Static(literal(heading), id="setup-heading")
             yield Static(
                 "The login and password are tested against ATL (a balance request) "
                 "before anything is saved. The password goes to a file only you can read.",
@@ -146,9 +148,9 @@ class SetupScreen(Screen[str | None]):
             raise ValueError(f"title {long[0]!r} is longer than {MAX_TITLE} characters")
         return ProfileForm(name, login, password, url, titles)
 
-    def _show(self, markup: str, cls: str = "") -> None:
+    def _show(self, text: Content, cls: str = "") -> None:
         result = self.query_one("#setup-result", Static)
-        result.update(markup)
+        result.update(text)
         for c in ("-ok", "-error", "-busy"):
             result.set_class(c == cls, c)
 
@@ -184,7 +186,7 @@ class SetupScreen(Screen[str | None]):
         try:
             form = self.read_form()
         except ValueError as exc:
-            self._show(f"[b]✗[/] {escape(str(exc))}", "-error")
+            self._show(markup("[b]✗[/] $why", why=exc), "-error")
             return
         self._busy = True
         self.refresh_bindings()
@@ -199,10 +201,10 @@ class SetupScreen(Screen[str | None]):
             if not password and self.existing is not None:
                 password = await asyncio.to_thread(load_password, form.name)
                 if password is None:
-                    self._show("[b]✗[/] no password is stored for this profile: enter it", "-error")
+                    self._show(markup("[b]✗[/] no password is stored for this profile: enter it"), "-error")
                     return
             if not force:
-                self._show(f"Testing the login against {escape(form.api_url)}…", "-busy")
+                self._show(markup("Testing the login against $url…", url=form.api_url), "-busy")
                 try:
                     units = await self._test(form.api_url, form.login, password)
                 except ApiError as exc:
@@ -211,10 +213,10 @@ class SetupScreen(Screen[str | None]):
                 except Exception as exc:  # transport, protocol, anything: shown, not raised
                     self._fail(error_text(exc), "Check the API URL and the network.")
                     return
-                self._show(f"[b]✓[/] ATL accepted the login: {units:,} units. Saving…", "-ok")
+                self._show(markup(f"[b]✓[/] ATL accepted the login: {units:,} units. Saving…"), "-ok")
             await asyncio.to_thread(self._save, form, password)
         except Exception as exc:
-            self._show(f"[b]✗[/] could not save: {escape(error_text(exc))}", "-error")
+            self._show(markup("[b]✗[/] could not save: $why", why=error_text(exc)), "-error")
             return
         finally:
             self._busy = False
@@ -231,10 +233,10 @@ class SetupScreen(Screen[str | None]):
 
     def _fail(self, why: str, advice: str = "") -> None:
         self._failed = True
-        text = f"[b]✗ {escape(why)}[/]"
+        text = markup("[b]✗ $why[/]", why=why)
         if advice:
-            text += f"\n{escape(advice)}"
-        text += "\nNothing was saved. Fix the form and press F5, or F6 to save anyway."
+            text += markup("\n$advice", advice=advice)
+        text += Content("\nNothing was saved. Fix the form and press F5, or F6 to save anyway.")
         self._show(text, "-error")
 
     def _save(self, form: ProfileForm, password: Secret) -> None:
@@ -314,7 +316,7 @@ class ProfilesScreen(Screen[None]):
             p = settings.profiles[name]
             mark = "●" if name == active else ("★" if name == settings.current else "")
             table.add_row(
-                mark, escape(name), escape(p.login), escape(", ".join(p.titles)), escape(p.api_url),
+                mark, literal(name), literal(p.login), literal(", ".join(p.titles)), literal(p.api_url),
                 key=name,
             )
         if table.row_count:
@@ -325,7 +327,7 @@ class ProfilesScreen(Screen[None]):
 
     def _status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#profiles-status", Static)
-        status.update(escape(text))
+        status.update(literal(text, lines=True))
         status.set_class(error, "-error")
 
     def selected(self) -> str | None:

@@ -13,8 +13,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Footer, Label, Select, Static
 
+from ..literal import literal
+from ..widgets.fields import Input
 from ..widgets.header import BalanceHeader
 
 _TITLE_RE = re.compile(r"^[A-Za-z0-9 ._-]{1,11}$")
@@ -135,7 +137,7 @@ class SettingsScreen(Screen):
         values, errors = self.validate()
         for fid in [f for f, _ in self.FIELDS] + ["theme"]:
             err = self.query_one(f"#err-{fid}", Static)
-            err.update(errors.get(fid, ""))
+            err.update(literal(errors.get(fid, "")))
             err.display = fid in errors
         if errors:
             self.notify(f"{len(errors)} value(s) to fix; nothing saved.", severity="error")

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import csv
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -24,11 +24,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Footer, Label, Static
 
-from ... import baku
+from ... import baku, export
 from ...errors import ApiError, AtlSmsError, TransportError
 from ...models import DeliveryStatus, State, Submission
+from ..literal import literal, visible
+from ..widgets.fields import Input
 from ..widgets.header import BalanceHeader
 from .dashboard import delivery_bar, scheduled_text, short_time, state_text
 
@@ -186,7 +188,7 @@ class TaskDetailScreen(Screen):
         """Show what _read_first read; False: no such submission."""
         first, sub, page, self._stored = result
         if sub is None:
-            self.query_one("#detail-summary", Static).update(f"No submission {self.controlid} in the journal.")
+            self.query_one("#detail-summary", Static).update(literal(f"No submission {self.controlid} in the journal."))
             return False
         self.sub = sub
         self._show_summary()
@@ -232,6 +234,10 @@ class TaskDetailScreen(Screen):
             self._note(f"ATL not reachable: {exc}", error=True)
         except AtlSmsError as exc:
             self._note(str(exc), error=True)
+        except Exception as exc:  # an answer no parser expected: said on the pager line, not raised
+            from ..app import error_line
+
+            self._note(f"unexpected error: {error_line(exc)}", error=True)
 
     async def _fetch_detail(self, service, sub: Submission, expected: int) -> None:
         def progress(rows: int) -> None:
@@ -260,8 +266,8 @@ class TaskDetailScreen(Screen):
         if sub is None:
             return
         line1 = Text()
-        line1.append(f"Task {sub.taskid or '—'}", style="bold")
-        line1.append(f" · {sub.title} · ")
+        line1.append(f"Task {visible(sub.taskid or '—')}", style="bold")
+        line1.append(f" · {visible(sub.title)} · ")
         line1.append_text(state_text(sub))
         line1.append(f" · created {short_time(sub.created)} · sched {scheduled_text(sub)}", style="dim")
         rep = sub.report
@@ -277,7 +283,7 @@ class TaskDetailScreen(Screen):
         elif sub.state is State.ACCEPTED_WITHOUT_TASKID:
             line2.append(" · no task id from ATL: no report can be fetched", style="cyan")
         elif sub.state is not State.ACCEPTED:
-            line2.append(f" · {sub.detail}" if sub.detail else "", style="dim")
+            line2.append(f" · {visible(sub.detail)}" if sub.detail else "", style="dim")
         width = max(10, (self.size.width or 80) - 2)
         line3 = delivery_bar(rep, width) if rep is not None else Text("")
         text = Text("\n").join([line1, line2, line3])
@@ -362,10 +368,10 @@ class TaskDetailScreen(Screen):
             code = r.status_code
             table.add_row(
                 str(self.row_offset + i + 1),
-                r.msisdn,
+                literal(r.msisdn),
                 Text(STATUS_LABEL.get(code, "error"), style=STATUS_STYLE.get(code, "magenta")),
-                (r.date or "")[:16],
-                r.message.replace("\n", " ") if r.message else "",
+                literal((r.date or "")[:16]),
+                literal(r.message or ""),
             )
         self._update_pager()
 
@@ -393,7 +399,7 @@ class TaskDetailScreen(Screen):
             text.append("no detailed report stored", style="dim")
         if self._fetch_note:
             text.append("  ")
-            text.append(self._fetch_note, style="red" if getattr(self, "_fetch_error", False) else "dim")
+            text.append(visible(self._fetch_note), style="red" if getattr(self, "_fetch_error", False) else "dim")
         self.query_one("#detail-pager", Static).update(text)
 
     def action_page(self, where: str) -> None:
@@ -454,18 +460,55 @@ class TaskDetailScreen(Screen):
         box.display = True
         path_input = self.query_one("#detail-export-path", Input)
         if not path_input.value:
-            path_input.value = str(Path.cwd() / f"task-{self.sub.taskid}.csv")
+            name = "task-" + re.sub(r"[^A-Za-z0-9_-]", "_", self.sub.taskid) + ".csv"
+            try:
+                path_input.value = str(await asyncio.to_thread(export.exports_dir) / name)
+            except OSError as exc:  # the operator can still type where it goes
+                self.notify(f"No exports folder: {exc.filename or ''}: {exc.strerror or exc}", severity="warning")
         path_input.focus()
 
-    @work(exclusive=True, group="detail-export", exit_on_error=False)
-    async def _export(self, path_text: str) -> None:
+    def _export(self, path_text: str) -> None:
         if not path_text:
             self.notify("Enter a file path for the CSV.", severity="warning")
             return
         path = Path(os.path.expanduser(path_text))
+        if not path.is_absolute():
+            # A bare name goes to the exports folder, not wherever the TUI was started.
+            try:
+                path = export.exports_dir() / path
+            except OSError as exc:
+                self.notify(f"CSV not written: {exc.filename or ''}: {exc.strerror or exc}", severity="error",
+                            timeout=10)
+                return
+        path = Path(os.path.abspath(path))
+        if os.path.lexists(path):
+            self._ask_overwrite(path)
+        else:
+            self._write_export(path, replace=False)
+
+    def _ask_overwrite(self, path: Path) -> None:
+        from .confirm import AskScreen
+
+        def answer(ok: bool | None) -> None:
+            if ok:
+                self._write_export(path, replace=True)
+            else:
+                self.query_one("#detail-export-path", Input).focus()
+
+        self.app.push_screen(
+            AskScreen(f"Overwrite {path}?", "A file of that name exists; the export would replace it.",
+                      danger=True, default=False),
+            answer,
+        )
+
+    @work(exclusive=True, group="detail-export", exit_on_error=False)
+    async def _write_export(self, path: Path, replace: bool) -> None:
         service, taskid, status, search = self.app.service, self.sub.taskid, self.status_filter, self.search_text or None
         try:
-            count = await asyncio.to_thread(write_csv, service, taskid, path, status, search)
+            count = await asyncio.to_thread(write_csv, service, taskid, path, status, search, replace)
+        except FileExistsError:  # created meanwhile: the operator decides, as for any existing file
+            self._ask_overwrite(path)
+            return
         except OSError as exc:
             self.notify(f"CSV not written: {path}: {exc.strerror or exc}", severity="error", timeout=10)
             return
@@ -481,12 +524,12 @@ class TaskDetailScreen(Screen):
     def _hide_export(self) -> bool:
         """Hide the export bar; False if it was not showing."""
         try:
-            export = self.query_one("#detail-export")
+            bar = self.query_one("#detail-export")
         except NoMatches:
             return False
-        if not export.display:
+        if not bar.display:
             return False
-        export.display = False
+        bar.display = False
         self.query_one("#detail-table").focus()
         return True
 
@@ -499,24 +542,13 @@ class TaskDetailScreen(Screen):
         self.app.pop_screen()
 
 
-def write_csv(service, taskid: str, path: Path, status, search) -> int:
-    """Stream the stored rows to ``path``; written beside it, then renamed,
-    so a failed export never leaves half a file under the chosen name."""
-    tmp = path.with_name(f".{path.name}.part")
-    count = 0
-    try:
-        with open(tmp, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(["msisdn", "status", "status_code", "date", "message"])
-            for batch in service.iter_detail(taskid, status=status, search=search):
-                for r in batch:
-                    w.writerow([r.msisdn, r.status, r.status_code, r.date or "", r.message])
-                count += len(batch)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
-    return count
+def write_csv(service, taskid: str, path: Path, status, search, replace: bool = False) -> int:
+    """Stream the stored rows of ``taskid`` to ``path`` (export.write_csv:
+    private, formula-safe, never over an existing file unless ``replace``)."""
+
+    def rows():
+        for batch in service.iter_detail(taskid, status=status, search=search):
+            for r in batch:
+                yield r.msisdn, r.status, r.status_code, r.date or "", r.message
+
+    return export.write_csv(path, ["msisdn", "status", "status_code", "date", "message"], rows(), replace=replace)

@@ -13,6 +13,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from ..literal import literal
+
 
 @dataclass(frozen=True)
 class BalanceState:
@@ -72,9 +74,9 @@ class BalanceHeader(Horizontal):
 
     def _render_state(self, state: BalanceState) -> None:
         title = getattr(self.screen, "TITLE", None) or self.app.title
-        self.query_one("#hdr-title", Static).update(title)
+        self.query_one("#hdr-title", Static).update(literal(title))
         self.query_one("#hdr-demo").display = state.demo
-        self.query_one("#hdr-profile", Static).update(f"profile {state.profile}" if state.profile else "no profile")
+        self.query_one("#hdr-profile", Static).update(literal(f"profile {state.profile}" if state.profile else "no profile"))
         units = self.query_one("#hdr-units", Static)
         if state.units is None:
             text = "units ?"
@@ -84,11 +86,11 @@ class BalanceHeader(Horizontal):
                 text += f" · {format_age(self._now() - state.fetched_at)}"
         if state.refreshing:
             text += " ⟳"
-        units.update(text)
+        units.update(literal(text))
         units.set_class(state.units is not None and state.units < state.threshold, "-low")
         conn = self.query_one("#hdr-conn", Static)
         if state.error:
-            conn.update(f"✖ {state.error}")
+            conn.update(literal(f"✖ {state.error}"))
             conn.set_class(True, "-error")
         elif state.connected:
             conn.update("● online")

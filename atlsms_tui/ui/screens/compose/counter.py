@@ -3,12 +3,13 @@ and which characters force UCS-2."""
 
 from __future__ import annotations
 
-from rich.markup import escape
+from textual.content import Content
 from textual import on
 from textual.widgets import Static, TextArea
 
 from .... import smstext
 from ..confirm import plural
+from ...literal import markup
 from .limits import UCS2_SHOWN
 from .part import ComposePart
 
@@ -52,17 +53,17 @@ class CounterPart(ComposePart):
         info = smstext.analyze(text)
         self._msg_info = info
         lines = [
-            f"{plural(info.characters, 'char')} · [b]{info.encoding}[/]",
-            f"{plural(info.segments, 'segment')} · {info.remaining} left",
+            markup(f"{plural(info.characters, 'char')} · [b]{info.encoding}[/]"),
+            Content(f"{plural(info.segments, 'segment')} · {info.remaining} left"),
         ]
         if not info.is_gsm7:
-            lines.append(f"[yellow]UCS-2 because of:[/] {escape(ucs2_reasons(text, info))}")
+            lines.append(markup("[yellow]UCS-2 because of:[/] $why", why=ucs2_reasons(text, info)))
             converted = smstext.transliterate(text)
             if converted != text:
                 after = smstext.analyze(converted)
                 lines.append(
-                    f"[b]F4[/] GSM-7 version: {after.encoding}, {plural(after.segments, 'segment')}"
+                    markup(f"[b]F4[/] GSM-7 version: {after.encoding}, {plural(after.segments, 'segment')}")
                 )
         counter = self.query_one("#counter", Static)
-        counter.update("\n".join(lines))
+        counter.update(Content("\n").join(lines))
         counter.set_class(not info.is_gsm7, "-ucs2")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from ..confirm import plural
+from ...literal import markup
 from .part import ComposePart
 
 
@@ -36,5 +37,5 @@ class EstimatePart(ComposePart):
             tail = f"balance {bal:,} → [b]{after:,}[/] after"
             if short:
                 tail += "  NOT ENOUGH UNITS"
-        widget.update(f"Estimate: {head} · {tail}")
+        widget.update(markup(f"Estimate: {head} · {tail}"))
         widget.set_class(short, "-short")

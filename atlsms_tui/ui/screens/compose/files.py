@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import os
 
-from rich.markup import escape
 from textual import on, work
 from textual.widgets import DataTable, Input, Static
 
 from .... import imports
 from ....errors import InputError
 from ..confirm import ImportReportScreen
+from ...literal import markup
 from .limits import XLSX
 from .part import ComposePart
 from .rows import load_individual_rows
@@ -57,7 +57,7 @@ class FilesPart(ComposePart):
             self._render_numbers()
             return
         self._set_error("file", None)
-        self.query_one("#rcp-summary", Static).update(f"[i]reading {escape(path)}…[/]")
+        self.query_one("#rcp-summary", Static).update(markup("[i]reading $path…[/]", path=path))
         try:
             rep = await asyncio.to_thread(
                 imports.read_recipients, os.path.expanduser(path), column=column or None, sheet=sheet or None
@@ -77,7 +77,7 @@ class FilesPart(ComposePart):
     @work(exclusive=True, exit_on_error=False, group="load")
     async def _load_csv(self, path: str, column: str = "", sheet: str = "") -> None:
         self._set_error("file", None)
-        self.query_one("#ind-summary", Static).update(f"[i]reading {escape(path)}…[/]")
+        self.query_one("#ind-summary", Static).update(markup("[i]reading $path…[/]", path=path))
         full = os.path.expanduser(path)
         rows = None
         classic_error = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from rich.markup import escape
+from textual.content import Content
 from textual import on
 from textual.widgets import DataTable, Input, Label, Static
 
@@ -13,6 +13,7 @@ from .... import smstext
 from ....models import Recipient
 from ....service import Draft, estimate
 from ..confirm import plural
+from ...literal import literal, markup
 from .limits import PREVIEW_ROWS
 from .oneline import one_line
 from .part import ComposePart
@@ -59,11 +60,11 @@ class IndividualPart(ComposePart):
         if self.mode == "individual":
             self._schedule_optouts()
 
-    def _columns_line(self) -> str:
+    def _columns_line(self) -> Content:
         src = self._source
         if src is None or not src.columns:
-            return ""
-        return "[dim]placeholders:[/] " + escape(" ".join("{" + c + "}" for c in src.columns))
+            return Content("")
+        return markup("[dim]placeholders:[/] $cols", cols=" ".join("{" + c + "}" for c in src.columns))
 
     def _render_classic(self) -> None:
         rows = self._rows
@@ -76,36 +77,38 @@ class IndividualPart(ComposePart):
         for r in (bad + good)[:PREVIEW_ROWS]:
             message = tr(r.message or "") if r.valid else (r.message or "")
             segs = smstext.segments(message)
-            status = "ok" if r.valid else f"[red]{escape(r.reason)}[/]"
+            status = "ok" if r.valid else literal(r.reason, style="red")
             table.add_row(
-                str(r.line), escape(one_line(r.number, 16)), str(segs), status,
-                escape(one_line(message, 60)), key=str(r.line),
+                str(r.line), literal(one_line(r.number, 16)), str(segs), status,
+                literal(one_line(message, 60)), key=str(r.line),
             )
         if rows:
             table.move_cursor(row=min(keep, len(table.rows) - 1))
         summary = self.query_one("#ind-summary", Static)
         if not rows:
             if self._source is not None:
-                summary.update(f"{escape(self._source_name)}: {escape(self._source.summary())}\n"
-                               f"{self._columns_line()}")
+                summary.update(Content("\n").join([
+                    markup("$name: $summary", name=self._source_name, summary=self._source.summary()),
+                    self._columns_line(),
+                ]))
             else:
                 summary.update("[dim]No file loaded. A CSV with msisdn,message columns, or any CSV/XLSX "
                                "with a Template of {column} placeholders.[/]")
         else:
             est = self._ind_estimate
-            parts = [f"{escape(self._csv_name)}: [b]{plural(len(good), 'row')} to send[/]"]
+            parts = [markup(f"$name: [b]{plural(len(good), 'row')} to send[/]", name=self._csv_name)]
             if bad:
-                parts.append(f"[red b]{len(bad):,} invalid[/] (not sent; fix or Del/F8 drop)")
+                parts.append(markup(f"[red b]{len(bad):,} invalid[/] (not sent; fix or Del/F8 drop)"))
             if est is not None:
-                parts.append(f"{est.encoding}, longest {plural(est.segments, 'segment')}")
+                parts.append(Content(f"{est.encoding}, longest {plural(est.segments, 'segment')}"))
             if self._translit:
-                parts.append("[b]transliterated[/]")
+                parts.append(markup("[b]transliterated[/]"))
             opt = self._optouts
             if opt is not None and opt.removed:
-                parts.append(f"[yellow]{len(opt.removed):,} opted out[/]")
+                parts.append(markup(f"[yellow]{len(opt.removed):,} opted out[/]"))
             if len(rows) > PREVIEW_ROWS:
-                parts.append(f"table shows {PREVIEW_ROWS} of {len(rows):,}, invalid first")
-            summary.update(" · ".join(parts))
+                parts.append(Content(f"table shows {PREVIEW_ROWS} of {len(rows):,}, invalid first"))
+            summary.update(Content(" · ").join(parts))
 
     def _row_by_line(self, line: int | None) -> Row | None:
         for r in self._rows:

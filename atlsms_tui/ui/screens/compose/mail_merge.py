@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
-from rich.markup import escape
+from textual.content import Content
 from textual import on, work
 from textual.widgets import DataTable, Input, Static
 
 from .... import mailmerge, smstext
 from ....errors import InputError
 from ..confirm import plural
+from ...literal import literal, markup
 from .limits import PARSE_DEBOUNCE, PREVIEW_ROWS, SYNC_MERGE_ROWS
 from .oneline import one_line
 from .part import ComposePart
@@ -89,7 +90,9 @@ class MailMergePart(ComposePart):
             return
         if res is None:
             state = "[i]merging…[/]" if self._merging else "[red]the template cannot be filled (see below)[/]"
-            summary.update(f"{escape(self._source_name)}: {state}\n{self._columns_line()}")
+            summary.update(Content("\n").join([
+                Content.assemble(literal(f"{self._source_name}: "), markup(state)), self._columns_line(),
+            ]))
             return
         problems = [(i, "invalid number: " + i.reason) for i in src.invalid] + [(p, p.reason) for p in res.problems]
         n = 0
@@ -97,29 +100,29 @@ class MailMergePart(ComposePart):
             if n >= PREVIEW_ROWS:
                 break
             # the full reason is in the import report (F10); the table stays narrow
-            table.add_row(str(issue.row), escape(one_line(issue.raw, 14)), "",
-                          f"[red]{escape(one_line(reason, 36))}[/]", "", key=f"p{n}")
+            table.add_row(str(issue.row), literal(one_line(issue.raw, 14)), "",
+                          literal(one_line(reason, 36), style="red"), "", key=f"p{n}")
             n += 1
         for row in res.rows:
             if n >= PREVIEW_ROWS:
                 break
-            table.add_row(str(row.row), row.msisdn, str(row.segments), "ok", escape(one_line(row.message, 60)),
+            table.add_row(str(row.row), literal(row.msisdn), str(row.segments), "ok", literal(one_line(row.message, 60)),
                           key=f"m{n}")
             n += 1
         parts = [
-            f"{escape(self._source_name)}: [b]{plural(len(res.rows), 'message')} to send[/]",
-            plural(res.units, "unit"),
-            f"{res.encoding}, longest {plural(res.longest, 'segment')}",
+            markup(f"$name: [b]{plural(len(res.rows), 'message')} to send[/]", name=self._source_name),
+            Content(plural(res.units, "unit")),
+            Content(f"{res.encoding}, longest {plural(res.longest, 'segment')}"),
         ]
         if self._translit:
-            parts.append("[b]transliterated[/] (F4: as typed)")
+            parts.append(markup("[b]transliterated[/] (F4: as typed)"))
         second = []
         if problems:
-            second.append(f"[red b]{len(problems):,} left out[/] (listed first, not sent)")
+            second.append(markup(f"[red b]{len(problems):,} left out[/] (listed first, not sent)"))
         opt = self._optouts
         if opt is not None and opt.removed:
-            second.append(f"[yellow]{len(opt.removed):,} opted out[/]")
+            second.append(markup(f"[yellow]{len(opt.removed):,} opted out[/]"))
         if len(problems) + len(res.rows) > PREVIEW_ROWS:
-            second.append(f"table shows {PREVIEW_ROWS} of {len(problems) + len(res.rows):,}")
-        cols = self._columns_line()
-        summary.update("\n".join(x for x in (" · ".join(parts), " · ".join(second), cols) if x))
+            second.append(Content(f"table shows {PREVIEW_ROWS} of {len(problems) + len(res.rows):,}"))
+        lines = [Content(" · ").join(parts), Content(" · ").join(second), self._columns_line()]
+        summary.update(Content("\n").join(x for x in lines if x.plain))

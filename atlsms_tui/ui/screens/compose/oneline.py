@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from ...literal import visible
+
+
 def one_line(text: str, width: int) -> str:
-    text = text.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
+    """Line breaks as ⏎, control characters made visible, cut to ``width``."""
+    text = visible(text.replace("\r\n", "\n").replace("\r", "\n"))
     return text if len(text) <= width else text[: width - 1] + "…"

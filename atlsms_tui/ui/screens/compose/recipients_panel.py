@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 
-from rich.markup import escape
+from textual.content import Content
 from textual import on, work
 from textual.widgets import Static, TextArea
 
 from ....msisdn import parse_numbers
 from ..confirm import plural
+from ...literal import markup
 from .limits import ISSUES_SHOWN, PARSE_DEBOUNCE, SYNC_PARSE_CHARS
 from .oneline import one_line
 from .part import ComposePart
@@ -52,69 +53,73 @@ class RecipientsPanelPart(ComposePart):
         merged.update(dict.fromkeys(self._typed.valid))
         return list(merged)
 
-    def _file_issue(self, issue) -> str:
+    def _file_issue(self, issue) -> Content:
         rep = self._file
         if rep is not None and rep.kind == "list":
             where = f"{issue.row}:{issue.column}" if issue.column else f"{issue.row}"
         else:
             where = f"row {issue.row}"
-        return f" file {where} [red]{escape(one_line(issue.raw, 16))}[/]: {escape(issue.reason)}"
+        return markup(" file $where [red]$raw[/]: $reason", where=where, raw=one_line(issue.raw, 16),
+                      reason=issue.reason)
 
     def _render_numbers(self) -> None:
         typed, file = self._typed, self._file
         total = len(self._bulk_numbers())
-        lines: list[str] = []
+        lines: list[Content] = []
         if self._parsing:
-            lines.append("[i]checking the numbers…[/]")
-        lines.append(f"[b]{plural(total, 'number')}[/] to send")
+            lines.append(markup("[i]checking the numbers…[/]"))
+        lines.append(markup(f"[b]{plural(total, 'number')}[/] to send"))
         opt = self._optouts
         opted = len(opt.removed) if opt is not None and self.mode == "bulk" else 0
         parts = self._parts_for(max(total - opted, 0))
         if parts > 1:
-            lines.append(f"[b]{parts:,} tasks[/] of at most {self.max_per_task:,}")
+            lines.append(markup(f"[b]{parts:,} tasks[/] of at most {self.max_per_task:,}"))
         if opted:
-            lines.append(f"[yellow]{len(opt.removed):,} on the opt-out list[/] (not sent)")
+            lines.append(markup(f"[yellow]{len(opt.removed):,} on the opt-out list[/] (not sent)"))
         invalid = len(typed.invalid) + (len(file.invalid) if file else 0)
         dups = len(typed.duplicates) + (file.duplicates if file else 0)
         if file is not None:
             cross = len(file.records) + len(typed.valid) - total
             kind = "group" if file.kind == "group" else "file"
             if file.kind == "group":
-                lines.append(f"group {escape(self._file_name)}: {plural(len(file.records), 'number')}")
+                lines.append(markup("group $name: $n", name=self._file_name, n=plural(len(file.records), "number")))
             else:
-                lines.append(f"file {escape(self._file_name)}: {escape(file.summary())}")
-                lines.append(f"[dim]{escape(file.operator_line())}[/]")
+                lines.append(markup("file $name: $summary", name=self._file_name, summary=file.summary()))
+                lines.append(markup("[dim]$ops[/]", ops=file.operator_line()))
             for w in file.warnings[:3]:
-                lines.append(f"[yellow]{escape(w)}[/]")
+                lines.append(markup("[yellow]$w[/]", w=w))
             if cross:
-                lines.append(f"{cross:,} typed also in the {kind}")
+                lines.append(Content(f"{cross:,} typed also in the {kind}"))
         if dups:
-            lines.append(f"{plural(dups, 'duplicate')} (sent once)")
+            lines.append(Content(f"{plural(dups, 'duplicate')} (sent once)"))
         if invalid:
-            lines.append(f"[red b]{invalid:,} invalid[/] (not sent):")
+            lines.append(markup(f"[red b]{invalid:,} invalid[/] (not sent):"))
         shown = 0
         for issue in typed.invalid[:ISSUES_SHOWN]:
             col = f":{issue.column}" if getattr(issue, "column", None) else ""
-            lines.append(f" {issue.line}{col} [red]{escape(one_line(issue.raw, 16))}[/]: {escape(issue.reason)}")
+            lines.append(markup(f" {issue.line}$col [red]$raw[/]: $reason", col=col, raw=one_line(issue.raw, 16),
+                                reason=issue.reason))
             shown += 1
         for issue in (file.invalid if file else [])[: max(0, ISSUES_SHOWN - shown)]:
             lines.append(self._file_issue(issue))
             shown += 1
         if invalid > shown:
-            lines.append(f" … and {invalid - shown:,} more (F10 report)")
+            lines.append(Content(f" … and {invalid - shown:,} more (F10 report)"))
         if file is not None and file.recovered:
-            lines.append(f"{plural(len(file.recovered), 'number')} recovered from Excel damage:")
+            lines.append(Content(f"{plural(len(file.recovered), 'number')} recovered from Excel damage:"))
             for issue in file.recovered[:10]:
-                lines.append(f" row {issue.row} {escape(one_line(issue.raw, 18))} → {escape(issue.reason.rsplit(': ', 1)[-1])}")
+                lines.append(markup(f" row {issue.row} $raw → $fixed", raw=one_line(issue.raw, 18),
+                                    fixed=issue.reason.rsplit(": ", 1)[-1]))
         if dups:
-            lines.append("duplicates:")
+            lines.append(Content("duplicates:"))
             for issue in typed.duplicates[: max(0, ISSUES_SHOWN - shown)]:
-                lines.append(f" {issue.line}:{issue.column} {escape(one_line(issue.raw, 16))}: {escape(issue.reason)}")
+                lines.append(markup(f" {issue.line}:{issue.column} $raw: $reason", raw=one_line(issue.raw, 16),
+                                    reason=issue.reason))
                 shown += 1
             for issue in (file.duplicate_rows if file else [])[: max(0, ISSUES_SHOWN - shown)]:
-                lines.append(f"{self._file_issue(issue)}")
+                lines.append(self._file_issue(issue))
                 shown += 1
-        self.query_one("#rcp-summary", Static).update("\n".join(lines))
+        self.query_one("#rcp-summary", Static).update(Content("\n").join(lines))
         panel = self.query_one("#rcp-panel")
         panel.border_title = f"Numbers: {total:,}"
         panel.set_class(invalid > 0, "-has-invalid")

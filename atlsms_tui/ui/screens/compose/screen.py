@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import ContentSwitcher, DataTable, Footer, Label, Select, Static
 
 from .... import lists, mailmerge, smstext
 from ....imports import ImportReport
 from ....msisdn import ParsedNumbers
+from ...literal import literal
+from ...widgets.fields import Input, TextArea
 from ..confirm import AskScreen, app_header
 from .counter import CounterPart
 from .draft import DraftPart
@@ -129,7 +130,7 @@ class ComposeScreen(
             if titles:
                 default = profile.default_title if profile.default_title in titles else titles[0]
                 yield Select(
-                    [(t, t) for t in titles], value=default, allow_blank=False,
+                    [(literal(t), t) for t in titles], value=default, allow_blank=False,
                     compact=True, id="title",
                 )
             else:
@@ -226,7 +227,7 @@ class ComposeScreen(
         else:
             self._errors.pop(key, None)
         status = self.query_one("#status", Static)
-        status.update(escape(" · ".join(self._errors.values())))
+        status.update(literal(" · ".join(self._errors.values()), lines=True))
         status.display = bool(self._errors)
 
     def _focus_mode(self) -> None:

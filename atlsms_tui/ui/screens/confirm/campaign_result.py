@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
+from textual.content import Content
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from ....models import State
+from ...literal import literal, markup
 from .styles import CSS_FILE
 from .wording import plural
 
@@ -36,35 +37,36 @@ _CAMPAIGN_TITLE = {
 }
 
 
-def campaign_lines(result) -> list[str]:
+def campaign_lines(result) -> list[Content]:
     """The plain-words verdict of a multi-part campaign (tested directly)."""
     ok = (State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID)
     rs = result.results
     sent = sum(r.recipients for r in rs if r.state in ok)
     total_parts = len(rs)
     lines = [
-        f"Campaign [b]{escape(str(result.campaign))}[/]: {plural(total_parts, 'task')}, "
-        f"{sum(1 for r in rs if r.state in ok):,} accepted ({plural(sent, 'recipient')})."
+        markup("Campaign [b]$campaign[/]: $rest", campaign=result.campaign,
+               rest=f"{plural(total_parts, 'task')}, {sum(1 for r in rs if r.state in ok):,} accepted "
+                    f"({plural(sent, 'recipient')})."),
     ]
     bad = [i for i, r in enumerate(rs, 1) if r.state in (State.REJECTED, State.FAILED)]
     unsure = [i for i, r in enumerate(rs, 1) if r.state in (State.UNCERTAIN, State.SENDING)]
     if bad:
-        lines.append(f"[red]Not sent: part {', '.join(map(str, bad))}[/] (rejected or failed: no units spent). "
-                     "Resuming sends them again under new control ids once the cause is fixed.")
+        lines.append(markup(f"[red]Not sent: part {', '.join(map(str, bad))}[/] (rejected or failed: no units spent). "
+                            "Resuming sends them again under new control ids once the cause is fixed."))
     if unsure:
-        lines.append(
+        lines.append(markup(
             f"[yellow b]Outcome unknown: part {', '.join(map(str, unsure))}[/]. Do NOT send them again: "
             "settle them with retry (s) on the dashboard, or atlsms-tui campaign resume "
-            f"{escape(str(result.campaign))}, which resend under the same control ids."
-        )
+            "$campaign, which resend under the same control ids.", campaign=result.campaign,
+        ))
     if result.queued:
-        lines.append(
+        lines.append(markup(
             f"[b]{plural(len(result.queued), 'part')} not sent yet[/] (stopped). r resumes them here; "
-            f"or later: atlsms-tui campaign resume {escape(str(result.campaign))} "
-            f"(drop them: campaign cancel)."
-        )
+            "or later: atlsms-tui campaign resume $campaign (drop them: campaign cancel).",
+            campaign=result.campaign,
+        ))
     if getattr(result, "optouts_removed", 0):
-        lines.append(f"{plural(result.optouts_removed, 'recipient')} left out: on the opt-out list.")
+        lines.append(Content(f"{plural(result.optouts_removed, 'recipient')} left out: on the opt-out list."))
     return lines
 
 
@@ -100,8 +102,8 @@ class CampaignResultScreen(ModalScreen[str | None]):
         r = self.result
         cls, title = _CAMPAIGN_TITLE.get(r.state, ("-uncertain", r.state))
         with Vertical(id="dialog", classes=f"dialog -result -campaign {cls}"):
-            yield Static(title, classes="dialog-title", id="result-title")
-            yield Static("\n".join(campaign_lines(r)), classes="dialog-text", id="result-text")
+            yield Static(literal(title), classes="dialog-title", id="result-title")
+            yield Static(Content("\n").join(campaign_lines(r)), classes="dialog-text", id="result-text")
             # Not focusable: Enter must reach the dialog's close binding.
             table = DataTable(id="parts", cursor_type="row", zebra_stripes=True, show_cursor=False)
             table.can_focus = False
@@ -122,8 +124,8 @@ class CampaignResultScreen(ModalScreen[str | None]):
                 what = f"error {x.code}: {x.wording}"
             else:
                 what = x.detail or ""
-            table.add_row(str(x.part or i), f"{x.recipients:,}", f"[{colour}]{x.state.value}[/]",
-                          escape(_clip(what, 40)), key=x.controlid)
+            table.add_row(str(x.part or i), f"{x.recipients:,}", literal(x.state.value, style=colour),
+                          literal(_clip(what, 40)), key=x.controlid)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rich.markup import escape
+from textual.content import Content
 from textual.app import ComposeResult
 from rich.text import Text
 from textual.binding import Binding
@@ -15,6 +15,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ...literal import literal, markup
 from .styles import CSS_FILE
 from .wording import fmt_int, plural
 
@@ -74,29 +75,31 @@ class ConfirmSendScreen(ModalScreen[bool | str]):
             kind = "individual messages" if s.individual else "one message to all"
             seg = f"longest {plural(s.segments, 'segment')}" if s.individual else plural(s.segments, "segment")
             after = s.balance_after
-            after_text = fmt_int(after)
+            after_text = Content(fmt_int(after))
             if after is not None and after < 0:
-                after_text = f"[b red]{after:,} (not enough units)[/]"
+                after_text = Content.styled(f"{after:,} (not enough units)", "b red")
             rows = [
-                ("Profile", escape(s.profile)) if s.profile else None,
-                ("Title", escape(s.title)),
+                ("Profile", literal(s.profile)) if s.profile else None,
+                ("Title", literal(s.title)),
                 ("Recipients", f"{s.recipients:,}  ({kind})"),
                 ("Encoding", f"{s.encoding}, {seg}"),
                 ("Units", f"{s.units:,} estimated"),
-                ("Balance", f"{fmt_int(s.balance)} → {after_text} after"),
-                ("Schedule", escape(s.schedule)),
+                ("Balance", Content.assemble(f"{fmt_int(s.balance)} → ", after_text, " after")),
+                ("Schedule", literal(s.schedule)),
             ]
             if s.parts > 1:
                 rows.append((
                     "Tasks",
-                    f"[b]{s.parts:,} tasks[/] of at most {s.per_task:,} recipients, sent one "
-                    "after the other (c stops between tasks)",
+                    markup(f"[b]{s.parts:,} tasks[/] of at most {s.per_task:,} recipients, sent one "
+                           "after the other (c stops between tasks)"),
                 ))
             if s.optouts:
-                rows.append(("Opt-outs", escape(s.optouts)))
-            text = "\n".join(f"[dim]{k:<11}[/]{v}" for k, v in (r for r in rows if r))
+                rows.append(("Opt-outs", literal(s.optouts)))
+            text = Content("\n").join(
+                Content.assemble((f"{k:<11}", "dim"), Content.from_text(v, markup=False)) for k, v in (r for r in rows if r)
+            )
             yield Static(text, id="confirm-facts", classes="dialog-text")
-            notes = [escape(n) for n in s.notes] + [f"[dim]{escape(n)}[/]" for n in s.optout_lines]
+            notes = [literal(n) for n in s.notes] + [literal(n, style="dim") for n in s.optout_lines]
             if notes:
                 with VerticalScroll(id="confirm-notes"):
                     for note in notes:

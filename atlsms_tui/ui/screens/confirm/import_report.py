@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ...literal import literal
 from .styles import CSS_FILE
 
 
@@ -28,9 +28,9 @@ class ImportReportScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         rep = self.report
         with Vertical(id="dialog", classes="dialog -report"):
-            yield Static(escape(f"Import report: {rep.source}"), classes="dialog-title")
+            yield Static(literal(f"Import report: {rep.source}"), classes="dialog-title")
             with VerticalScroll(id="report-body"):
-                yield Static("\n".join(escape(line) for line in rep.lines(limit=self.limit)),
+                yield Static(literal("\n".join(rep.lines(limit=self.limit)), lines=True),
                              id="report-text", classes="dialog-text")
             yield Static("↑↓ scroll    Enter/Esc close", classes="dialog-keys")
 

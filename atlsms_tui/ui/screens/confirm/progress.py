@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import LoadingIndicator, ProgressBar, Static
 
+from ...literal import literal
 from .styles import CSS_FILE
 
 
@@ -27,7 +27,7 @@ class SubmittingScreen(ModalScreen[None]):
         with Vertical(id="dialog", classes="dialog -progress"):
             yield Static("Sending…", classes="dialog-title")
             yield LoadingIndicator()
-            yield Static(escape(self._text), id="progress-text", classes="dialog-text")
+            yield Static(literal(self._text, lines=True), id="progress-text", classes="dialog-text")
 
     _done = False
 
@@ -45,7 +45,7 @@ class SubmittingScreen(ModalScreen[None]):
     def set_progress(self, text: str) -> None:
         self._text = text
         if self.is_mounted:
-            self.query_one("#progress-text", Static).update(escape(text))
+            self.query_one("#progress-text", Static).update(literal(text, lines=True))
 
 
 class CampaignProgressScreen(ModalScreen[None]):
@@ -69,7 +69,7 @@ class CampaignProgressScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog -progress"):
-            yield Static(self._title, classes="dialog-title")
+            yield Static(literal(self._title), classes="dialog-title")
             yield ProgressBar(total=self.recipients, show_eta=False, id="campaign-bar")
             yield Static("starting", id="progress-text", classes="dialog-text")
             keys = "[b]c[/]/Esc stop after the part in flight" if self.parts > 1 else "sending: wait for ATL's answer"
@@ -92,7 +92,7 @@ class CampaignProgressScreen(ModalScreen[None]):
 
     def set_progress(self, text: str) -> None:  # the single-submit interface
         if self.is_mounted:
-            self.query_one("#progress-text", Static).update(escape(text))
+            self.query_one("#progress-text", Static).update(literal(text, lines=True))
 
     def update_progress(self, p) -> None:
         """A campaign.CampaignProgress."""
@@ -103,7 +103,7 @@ class CampaignProgressScreen(ModalScreen[None]):
         where = f"part {p.part} of {p.parts}: " if p.parts > 1 else ""
         text = p.text if not where or p.text.startswith("part ") else where + p.text
         self.query_one("#progress-text", Static).update(
-            escape(f"{text}\n{p.recipients_done:,} of {p.recipients_total:,} recipients done")
+            literal(f"{text}\n{p.recipients_done:,} of {p.recipients_total:,} recipients done", lines=True)
         )
 
     def finish(self) -> None:

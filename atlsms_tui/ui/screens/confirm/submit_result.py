@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
+from textual.content import Content
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from ....errors import proves_nothing_sent
 from ....models import State
+from ...literal import literal, markup
 from .styles import CSS_FILE
 from .wording import error_text, plural
 
@@ -25,43 +26,43 @@ _RESULT_STYLE = {
 }
 
 
-def result_lines(result) -> list[str]:
-    """The body of the result modal, as markup lines (tested directly)."""
+def result_lines(result) -> list[Content]:
+    """The body of the result modal, line by line (tested directly)."""
     st = result.state
-    lines: list[str] = []
+    lines: list[Content] = []
     if st is State.ACCEPTED:
-        lines.append(f"Task id [b]{escape(str(result.taskid))}[/]")
-        lines.append(f"{plural(result.recipients, 'recipient')}, about {result.units_estimate:,} units.")
-        lines.append("Follow its delivery on the dashboard.")
+        lines.append(markup("Task id [b]$taskid[/]", taskid=result.taskid))
+        lines.append(Content(f"{plural(result.recipients, 'recipient')}, about {result.units_estimate:,} units."))
+        lines.append(Content("Follow its delivery on the dashboard."))
     elif st is State.ACCEPTED_WITHOUT_TASKID:
-        lines.append(
+        lines.append(Content(
             "The first request reached ATL (the resend was answered 002, duplicate "
             "control id). The messages will be delivered, but ATL gave no task id, "
             "so no delivery report can be fetched for this campaign."
-        )
-        lines.append("Do not send it again.")
+        ))
+        lines.append(Content("Do not send it again."))
     elif st is State.REJECTED:
-        lines.append(f"Error [b]{escape(str(result.code))}[/]: {escape(result.wording)}")
+        lines.append(markup("Error [b]$code[/]: $wording", code=result.code, wording=result.wording))
         if result.advice:
-            lines.append(escape(result.advice))
-        lines.append("No units were spent. Fix the form and send again.")
+            lines.append(Content.from_text(literal(result.advice, lines=True)))
+        lines.append(Content("No units were spent. Fix the form and send again."))
     elif st is State.FAILED:
-        lines.append(escape(result.detail or "the request never left this machine"))
-        lines.append("Nothing reached ATL; it is safe to send again.")
+        lines.append(Content.from_text(literal(result.detail or "the request never left this machine", lines=True)))
+        lines.append(Content("Nothing reached ATL; it is safe to send again."))
     else:
         if result.detail:
-            lines.append(escape(result.detail))
+            lines.append(Content.from_text(literal(result.detail, lines=True)))
         if result.code:
-            lines.append(f"Last answer: error {escape(result.code)}: {escape(result.wording)}")
-        lines.append(
+            lines.append(markup("Last answer: error $code: $wording", code=result.code, wording=result.wording))
+        lines.append(Content(
             "It may have reached ATL. Do NOT send it again as a new campaign: "
             "settle it with retry from the dashboard, which resends it under the "
             "same control id so ATL cannot deliver it twice."
-        )
+        ))
     removed = getattr(result, "optouts_removed", 0) or 0
     if removed:
-        lines.append(f"{plural(removed, 'recipient')} left out: on the opt-out list.")
-    lines.append(f"[dim]control id {escape(result.controlid)}[/]")
+        lines.append(Content(f"{plural(removed, 'recipient')} left out: on the opt-out list."))
+    lines.append(markup("[dim]control id $cid[/]", cid=result.controlid))
     return lines
 
 
@@ -85,22 +86,22 @@ class SubmitResultScreen(ModalScreen[None]):
         if self.result is None and proves_nothing_sent(self.error if not isinstance(self.error, str) else None) \
                 or isinstance(self.error, str):
             cls, title = "-failed", "Not sent"
-            lines = [escape(error_text(self.error)), "Nothing was sent."]
+            lines = [Content.from_text(literal(error_text(self.error), lines=True)), Content("Nothing was sent.")]
         elif self.result is None:
             cls, title = "-uncertain", "Outcome unknown"
             lines = [
-                escape(error_text(self.error)),
-                "The request may have reached ATL. Do NOT send this again: the dashboard marks "
-                "the submission uncertain; settle it there with s (resent under the same control "
-                "id, so ATL cannot deliver it twice).",
+                Content.from_text(literal(error_text(self.error), lines=True)),
+                Content("The request may have reached ATL. Do NOT send this again: the dashboard marks "
+                        "the submission uncertain; settle it there with s (resent under the same control "
+                        "id, so ATL cannot deliver it twice)."),
             ]
         else:
             cls, title = _RESULT_STYLE.get(self.result.state, ("-uncertain", "Outcome unknown"))
             lines = result_lines(self.result)
         with Vertical(id="dialog", classes=f"dialog -result {cls}"):
-            yield Static(title, classes="dialog-title", id="result-title")
+            yield Static(literal(title), classes="dialog-title", id="result-title")
             with VerticalScroll(id="result-body"):
-                yield Static("\n".join(lines), classes="dialog-text", id="result-text")
+                yield Static(Content("\n").join(lines), classes="dialog-text", id="result-text")
             yield Static("Enter/Esc close", classes="dialog-keys")
 
     def action_close(self) -> None:

@@ -3,13 +3,13 @@ every individual or merged message, each with the cost both ways."""
 
 from __future__ import annotations
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ...literal import literal, markup
 from .styles import CSS_FILE
 from .wording import plural
 
@@ -51,9 +51,9 @@ class TransliterateScreen(ModalScreen[bool]):
             )
             if not a.is_gsm7:
                 left = ", ".join(sorted({c for _, c in a.ucs2_chars}))
-                yield Static(escape(f"still UCS-2 because of: {left}"), classes="dialog-note")
+                yield Static(literal(f"still UCS-2 because of: {left}"), classes="dialog-note")
             with VerticalScroll(id="translit-preview"):
-                yield Static(escape(self.converted))
+                yield Static(literal(self.converted, lines=True))
             yield Static("[b]y[/]/Enter replace the message    [b]n[/]/Esc keep it", classes="dialog-keys")
 
     def action_answer(self, value: bool) -> None:
@@ -82,16 +82,17 @@ class CostChoiceScreen(ModalScreen[bool]):
         with Vertical(id="dialog", classes="dialog -translit"):
             yield Static("Transliterate the messages to GSM-7?", classes="dialog-title")
             yield Static(
-                f"[dim]as typed        [/]{escape(format_cost(c.as_typed, c.individual))}\n"
-                f"[dim]transliterated  [/]{escape(format_cost(c.transliterated, c.individual))}",
+                markup("[dim]as typed        [/]$typed\n[dim]transliterated  [/]$translit",
+                       typed=format_cost(c.as_typed, c.individual),
+                       translit=format_cost(c.transliterated, c.individual)),
                 classes="dialog-text",
             )
             if c.still_ucs2:
-                yield Static(escape("still UCS-2 because of: " + " ".join(c.still_ucs2[:20])),
+                yield Static(literal("still UCS-2 because of: " + " ".join(c.still_ucs2[:20])),
                              classes="dialog-note")
             if self.sample:
                 with VerticalScroll(id="translit-preview"):
-                    yield Static("\n".join(escape(after) for _before, after in self.sample))
+                    yield Static(literal("\n".join(after or "" for _before, after in self.sample), lines=True))
             yield Static("[b]y[/]/Enter send them transliterated    [b]n[/]/Esc as typed",
                          classes="dialog-keys")
 
