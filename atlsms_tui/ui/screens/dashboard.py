@@ -27,7 +27,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ... import baku
 from ...campaign import Campaign
-from ...errors import ApiError, AtlSmsError, TransportError
+from ...errors import ProtocolError, ApiError, AtlSmsError, TransportError
 from ...models import Report, State, Submission
 from ..messages import PreferencesChanged, ProfileChanged, SubmissionFinished
 from ..literal import literal, visible
@@ -398,6 +398,11 @@ class DashboardScreen(Screen):
                     rep = await service.report(taskid)
                 except ApiError as exc:
                     self._task_errors[taskid] = f"task {taskid}: error {exc.code}: {exc.wording}"
+                    self._back_off(taskid, now)
+                    return
+                except ProtocolError as exc:
+                    # An answer came, but not one to trust: this task waits, the others go on.
+                    self._task_errors[taskid] = f"task {taskid}: {exc}"
                     self._back_off(taskid, now)
                     return
                 except TransportError as exc:
