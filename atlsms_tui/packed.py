@@ -60,6 +60,17 @@ class PackedRecipients(Sequence[Recipient]):
                 p.append(Recipient(m, t))
         return p
 
+    @classmethod
+    def from_numbers(cls, numbers: array) -> "PackedRecipients":
+        """Bulk recipients over wire numbers already held as 64-bit integers
+        (an import's column, shared: it is not copied)."""
+        if numbers.typecode != "q":
+            raise ValueError("numbers must be an array of 64-bit integers")
+        p = cls(individual=False)
+        p._c.nums = numbers
+        p._stop = len(numbers)
+        return p
+
     @property
     def individual(self) -> bool:
         return self._c.individual
