@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 from .. import baku
+from ..models import Recipient
+from ..packed import PackedRecipients
 from ..errors import InputError, TransportError
 from .common import EXIT_INPUT, UsageError, print_import_report, open_store, read_text_file, open_cli_session, err
 from .outcome import progress_printer, report_campaign, with_cancel
@@ -12,24 +15,38 @@ from .outcome import progress_printer, report_campaign, with_cancel
 
 class _Gathered:
     def __init__(self) -> None:
-        self.records: list = []
+        self.records: Sequence = []
         self.columns: list[str] = []
         self.sources: list[str] = []
         self.invalid = 0
         self.duplicates = 0
-        self._seen: set[str] = set()
+        self._seen: set[str] | None = None
 
-    def add(self, records, columns, source: str) -> None:
+    def add(self, records, columns, source: str, *, unique: bool = False) -> None:
+        """``unique``: ``records`` hold each number once (an import's): the
+        first such source is taken as it is, without a pass over it."""
         self.sources.append(source)
         for c in columns:
             if c.lower() not in {x.lower() for x in self.columns}:
                 self.columns.append(c)
+        if unique and self._seen is None and not self.records:
+            self.records = records
+            return
+        if self._seen is None:
+            self._seen = {r.msisdn for r in self.records}
+            self.records = list(self.records)
         for r in records:
             if r.msisdn in self._seen:
                 self.duplicates += 1
                 continue
             self._seen.add(r.msisdn)
             self.records.append(r)
+
+    def bulk_recipients(self) -> PackedRecipients:
+        numbers = getattr(self.records, "numbers", None)
+        if numbers is not None:
+            return PackedRecipients.from_numbers(numbers())
+        return PackedRecipients((Recipient(r.msisdn) for r in self.records), individual=False)
 
 
 def _gather_recipients(args, store_fn) -> _Gathered:
@@ -47,16 +64,16 @@ def _gather_recipients(args, store_fn) -> _Gathered:
     if args.to:
         rep = imports.parse_text_list("\n".join(args.to), "--to argument")
         print_import_report(rep, always=False)
-        got.invalid += len(rep.invalid)
-        got.add(rep.records, [], rep.source)
+        got.invalid += rep.invalid_count
+        got.add(rep.records, [], rep.source, unique=True)
     for path in (args.to_file, args.individual):
         if path is None:
             continue
         rep = imports.read_recipients(path, column=args.column, sheet=args.sheet, encoding=args.encoding)
         print_import_report(rep)
-        got.invalid += len(rep.invalid)
+        got.invalid += rep.invalid_count
         before = got.duplicates
-        got.add(rep.records, rep.columns if rep.kind != "list" else [], rep.source)
+        got.add(rep.records, rep.columns if rep.kind != "list" else [], rep.source, unique=True)
         if got.duplicates > before:
             err(f"  {got.duplicates - before} number(s) also given elsewhere, kept once")
     if args.group:
@@ -89,7 +106,6 @@ def _template_body(args, store_fn) -> tuple[str | None, str]:
 
 async def cmd_send(args) -> int:
     from .. import mailmerge, smstext
-    from ..models import Recipient
     from ..service import Draft, check_draft, estimate
 
     lookup_store = None
@@ -151,7 +167,7 @@ async def cmd_send(args) -> int:
                 err(f"  ... and {len(res.problems) - 50} more")
         recips = res.recipients
     else:
-        recips = [Recipient(r.msisdn) for r in got.records]
+        recips = got.bulk_recipients()
 
     if args.strict and (got.invalid or merge_problems):
         err("--strict: nothing sent")

@@ -43,6 +43,23 @@ _LINE = re.compile(rb"^(?:(" + _PREFIXES + _m.national_pattern("$").encode() + r
 _LINE_CR = re.compile(
     rb"^(?:\r*(" + _PREFIXES + _m.national_pattern(r"\r*$").encode() + rb")\r*$)?", re.MULTILINE
 )
+# A whole block of such lines (each ending in \n), checked in three linear
+# passes: the mobile pattern alone, then the general pattern and the kinds
+# phonenumbers tests first (premium rate...), which the one-line pattern
+# folds into lookaheads at several times the cost. The repeats are
+# possessive (no backtracking state kept per line): that can only refuse a
+# block, which then goes line by line.
+_PREFIXES_POSSESSIVE = rb"(?:\+994|00994|994)?+0?+"
+_ALL_MOBILE = re.compile(
+    rb"(?:" + _PREFIXES_POSSESSIVE + b"(?:" + _m._MOBILE.pattern.encode() + rb")\n)*+"
+) if _m._MOBILE is not None else None
+_ALL_GENERAL = re.compile(
+    rb"(?:" + _PREFIXES_POSSESSIVE + rb"(?=[0-9]{9}\n)(?:" + _m._GENERAL.pattern.encode() + rb")\n)*+"
+) if _m._GENERAL is not None else None
+_ANY_EARLIER = re.compile(
+    rb"^" + _PREFIXES + rb"(?:" + b"|".join(p.pattern.encode() for p in _m._EARLIER) + rb")\n", re.MULTILINE
+) if _m._EARLIER else None
+_ALL_WIRE = re.compile(rb"(?:994[0-9]{9}\n)*+")
 # One match per line: b"994" when the line is a number already written as
 # the wire form (so not "normalised").
 _CANONICAL = re.compile(rb"^(?:[ \r]*(994)[0-9]{9}[ \r]*$)?", re.MULTILINE)
@@ -151,6 +168,10 @@ class _Entries:
         self.normalised = bytearray()  # 1: written otherwise than the wire form
         self.odd: dict[int, tuple[int, str, str | None]] = {}  # index -> (column, raw, note)
         self.read = 0
+        # Numbers by operator prefix, while every block was clean wire-form
+        # numbers of the known prefixes (then, without duplicates, the
+        # breakdown); None once it cannot be told without the column.
+        self.prefixes: Counter | None = Counter()
 
 
 def _blocks(data: bytes, first_row: int) -> Iterator[tuple[int, int, int]]:
@@ -188,10 +209,54 @@ def scan_list(data: bytes, rep: ImportReport, *, skip_first: bool = False,
     return rep
 
 
+def _all_fast(squeezed: bytes) -> bool:
+    """Every line of ``squeezed`` (each ending in \n) is one valid number."""
+    return (_ALL_MOBILE is not None and _ALL_GENERAL is not None
+            and _ALL_MOBILE.fullmatch(squeezed) is not None
+            and _ALL_GENERAL.fullmatch(squeezed) is not None
+            and (_ANY_EARLIER is None or _ANY_EARLIER.search(squeezed) is None))
+
+
+def _take_clean_block(squeezed: bytes, row0: int, e: _Entries, as_written: bool) -> None:
+    """A block every line of which is one valid number (``squeezed`` ends in
+    \n); ``as_written``: nothing but line ends was deleted from it."""
+    toks = squeezed[:-1].split(b"\n")
+    k = len(toks)
+    if as_written and _ALL_WIRE.fullmatch(squeezed) is not None:
+        e.nums.extend(map(int, toks))
+        e.normalised.extend(bytes(k))
+        if e.prefixes is not None:
+            counts = Counter({pp: squeezed.count(b"\n994" + pp.encode()) + squeezed.startswith(b"994" + pp.encode())
+                              for pp in _m._PREFIX_OPERATOR})
+            if counts.total() == k:
+                e.prefixes.update(counts)
+            else:
+                e.prefixes = None
+    else:
+        e.prefixes = None
+        if as_written:
+            e.normalised.extend(map(ne, map(len, toks), repeat(12)))
+        else:
+            e.normalised.extend(b"\x01" * k)  # filled in by the caller
+        e.nums.extend(map(add, map(mod, map(int, toks), repeat(_NATIONAL)), repeat(_WIRE_BASE)))
+    e.rows.extend(range(row0, row0 + k))
+    e.read += k
+
+
 def _scan_block(block: bytes, row0: int, e: _Entries, rep: ImportReport, skip_first: bool) -> None:
     crs = block.count(b"\r")
     if crs == block.count(b"\r\n") + block.endswith(b"\r"):
         squeezed = block.translate(None, _IN_NUMBER_CR)
+        if not skip_first:
+            body = squeezed if squeezed.endswith(b"\n") else squeezed + b"\n"
+            if body != b"\n" and _all_fast(body):
+                as_written = len(squeezed) == len(block) - crs
+                before = len(e.normalised)
+                _take_clean_block(body, row0, e, as_written)
+                if not as_written:
+                    canon = _CANONICAL.findall(block)
+                    e.normalised[before:] = bytes(map(not_, canon[:len(e.normalised) - before]))
+                return
         toks = _LINE.findall(squeezed)
         # Nothing but line ends deleted: a number is as written.
         canon = None if len(squeezed) == len(block) - crs else _CANONICAL.findall(block)
@@ -208,12 +273,18 @@ def _scan_block(block: bytes, row0: int, e: _Entries, rep: ImportReport, skip_fi
     def take_fast(a: int, b: int) -> None:
         if a >= b:
             return
-        nums.extend(map(add, map(mod, map(int, toks[a:b]), repeat(_NATIONAL)), repeat(_WIRE_BASE)))
-        rows.extend(range(row0 + a, row0 + b))
+        seg = toks[a:b]
+        before = len(norm)
         if canon is None:
-            norm.extend(map(ne, map(len, toks[a:b]), repeat(12)))
+            norm.extend(map(ne, map(len, seg), repeat(12)))
         else:
             norm.extend(map(not_, canon[a:b]))
+        if norm.count(1, before) == 0 and canon is None:
+            nums.extend(map(int, seg))  # every one written as the wire form
+        else:
+            nums.extend(map(add, map(mod, map(int, seg), repeat(_NATIONAL)), repeat(_WIRE_BASE)))
+        rows.extend(range(row0 + a, row0 + b))
+        e.prefixes = None
         e.read += b - a
 
     if lines is not None:
@@ -228,6 +299,7 @@ def _scan_block(block: bytes, row0: int, e: _Entries, rep: ImportReport, skip_fi
                 if wire is None:
                     rep.invalid.append(ImportIssue(row0 + i, col, raw, note))
                     continue
+                e.prefixes = None
                 e.odd[len(nums)] = (col, raw, note)
                 nums.append(int(wire))
                 rows.append(row0 + i)
@@ -293,7 +365,11 @@ def _finish(e: _Entries, rep: ImportReport, line_at: Callable[[int], str]) -> No
             rep.recovered.append(ImportIssue(rows[i], col, raw, note))
     rep.valid += len(kept_nums)
     rep.normalised += kept_norm.count(1)
-    _count_operators(kept_nums, rep.operators)
+    if keep is None and e.prefixes is not None:
+        for pp, count in e.prefixes.items():
+            rep.operators[_m._PREFIX_OPERATOR[pp]] += count
+    else:
+        _count_operators(kept_nums, rep.operators)
     rep.records = NumberRecords(kept_nums, kept_rows)
 
 
