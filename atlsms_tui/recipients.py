@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import stat
 from dataclasses import dataclass, field
 
 from .errors import InputError
@@ -56,12 +57,27 @@ class RecipientList:
 # reading files
 
 
-def read_file_bytes(path: str | os.PathLike[str]) -> bytes:
-    """A whole file, or an InputError naming it and what went wrong."""
+# Larger than any recipient file an operator has (a million personal
+# messages is about 120 MB); past it, a mistake such as a disk image.
+MAX_FILE_BYTES = 1 << 30
+
+_NOT_REGULAR = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_file_bytes(path: str | os.PathLike[str], *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """A whole regular file, or an InputError naming it and what went wrong.
+
+    Pipes and devices are refused before a byte is read (a FIFO would hang,
+    /dev/zero would fill memory); so is a file larger than ``max_bytes``."""
     shown = os.fspath(path)
     try:
-        with open(path, "rb") as fh:
-            return fh.read()
+        # Non-blocking: opening a FIFO for reading would wait for a writer.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise InputError(f"file not found: {shown}") from None
     except IsADirectoryError:
@@ -70,6 +86,28 @@ def read_file_bytes(path: str | os.PathLike[str]) -> bytes:
         raise InputError(f"cannot read {shown}: permission denied") from None
     except OSError as e:
         raise InputError(f"cannot read {shown}: {e.strerror or e}") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{shown} is a directory, not a file")
+        if not stat.S_ISREG(st.st_mode):
+            kind = next((name for test, name in _NOT_REGULAR if test(st.st_mode)), "not a regular file")
+            raise InputError(f"{shown} is {kind}, not a regular file; save the recipients to a file and give that")
+        if st.st_size > max_bytes:
+            raise InputError(f"{shown} is {st.st_size / (1 << 20):,.0f} MB; recipient files up to "
+                             f"{max_bytes / (1 << 20):,.0f} MB are read (split it)")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb") as fh:
+            fd = -1
+            data = fh.read(max_bytes + 1)
+    except OSError as e:
+        raise InputError(f"cannot read {shown}: {e.strerror or e}") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(data) > max_bytes:  # grew while being read
+        raise InputError(f"{shown} is larger than {max_bytes / (1 << 20):,.0f} MB; split it")
+    return data
 
 
 def _read_text(path: str | os.PathLike[str]) -> str:

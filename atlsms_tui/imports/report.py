@@ -22,9 +22,9 @@ class IssueList(list):
     """Issues of one kind: the first MAX_ISSUES kept, every one counted in
     ``total`` (``len`` is what is kept)."""
 
-    def __init__(self, items=(), limit: int = MAX_ISSUES) -> None:
+    def __init__(self, items=(), limit: int | None = None) -> None:
         super().__init__()
-        self.limit = limit
+        self.limit = MAX_ISSUES if limit is None else limit
         self.total = 0
         self.extend(items)
 

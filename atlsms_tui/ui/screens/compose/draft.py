@@ -33,7 +33,7 @@ class DraftPart(ComposePart):
             g["message"] = self.query_one("#message", TextArea).text
             g["recipients"] = [Recipient(m) for m in self._bulk_numbers()]
             file = self._file
-            invalid = len(self._typed.invalid) + (len(file.invalid) if file else 0)
+            invalid = len(self._typed.invalid) + (file.invalid_count if file else 0)
             dups = len(self._typed.duplicates) + (file.duplicates if file else 0)
             if invalid:
                 notes.append(f"{plural(invalid, 'invalid entry', 'invalid entries')} will NOT be sent.")
@@ -49,7 +49,7 @@ class DraftPart(ComposePart):
             g["message"] = None
             g["recipients"] = list(self._merge.recipients)
             left = len(self._merge.problems)
-            invalid = len(self._source.invalid)
+            invalid = self._source.invalid_count
             if left:
                 notes.append(f"{plural(left, 'row')} left out of the mail merge (a value is missing).")
             if invalid:

@@ -74,7 +74,7 @@ class RecipientsPanelPart(ComposePart):
             lines.append(f"[b]{parts:,} tasks[/] of at most {self.max_per_task:,}")
         if opted:
             lines.append(f"[yellow]{len(opt.removed):,} on the opt-out list[/] (not sent)")
-        invalid = len(typed.invalid) + (len(file.invalid) if file else 0)
+        invalid = len(typed.invalid) + (file.invalid_count if file else 0)
         dups = len(typed.duplicates) + (file.duplicates if file else 0)
         if file is not None:
             cross = len(file.records) + len(typed.valid) - total
@@ -103,7 +103,7 @@ class RecipientsPanelPart(ComposePart):
         if invalid > shown:
             lines.append(f" … and {invalid - shown:,} more (F10 report)")
         if file is not None and file.recovered:
-            lines.append(f"{plural(len(file.recovered), 'number')} recovered from Excel damage:")
+            lines.append(f"{plural(getattr(file.recovered, 'total', len(file.recovered)), 'number')} recovered from Excel damage:")
             for issue in file.recovered[:10]:
                 lines.append(f" row {issue.row} {escape(one_line(issue.raw, 18))} → {escape(issue.reason.rsplit(': ', 1)[-1])}")
         if dups:
