@@ -7,12 +7,13 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from .. import msisdn as _m
 from ..errors import InputError
 from .cells import _SCI, _numeric_cell, _recover_text, cell_text
+from .records import TableSink
 from .report import ImportIssue, ImportReport
 
 # Header names that mark the number column (compared without case, spaces,
@@ -26,8 +27,8 @@ NUMBER_HEADERS = frozenset({
 
 
 
-def _take_recovered(rep: ImportReport, raw: str, digits: str | None, note: str | None,
-                    error: str | None, row: int, column, fields, seen, dup_of: str) -> None:
+def _take_recovered(rep: ImportReport, sink: TableSink, raw: str, digits: str | None, note: str | None,
+                    error: str | None, row: int, column, cells) -> None:
     if error is not None:
         rep.invalid.append(ImportIssue(row, column, raw, error))
         return
@@ -35,12 +36,8 @@ def _take_recovered(rep: ImportReport, raw: str, digits: str | None, note: str |
     if wire is None:
         rep.invalid.append(ImportIssue(row, column, raw, f"{_m._reason(digits)} (read as {digits})"))
         return
-    before = rep.valid
-    rep._take(wire, raw, row, fields, seen, column, dup_of)
-    if rep.valid > before:
+    if sink.take(wire, raw, row, cells, column, "row"):
         rep.recovered.append(ImportIssue(row, column, raw, f"{note}: {wire}"))
-
-
 
 
 def _norm_header(name: str) -> str:
@@ -131,8 +128,10 @@ def _number_score(rows: list[tuple[int, list, list | None]], i: int) -> int:
 
 
 def _table_import(rows: Iterator[tuple[int, list, list | None]], rep: ImportReport,
-                  column: str | None, header: bool | None) -> ImportReport:
-    """Common to CSV and xlsx: ``rows`` yields (row number, cells, formats)."""
+                  column: str | None, header: bool | None, keep: Iterable[str] | None = None) -> ImportReport:
+    """Common to CSV and xlsx: ``rows`` yields (row number, cells, formats).
+    ``keep``: the only columns whose cells the records need (names, any
+    case); None keeps them all."""
     source = rep.source
     head: list[tuple[int, list, list | None]] = []
     for item in rows:
@@ -189,7 +188,10 @@ def _table_import(rows: Iterator[tuple[int, list, list | None]], rep: ImportRepo
                     )
                 idx = scores.index(best)
     rep.number_column = columns[idx]
-    seen: dict[str, int] = {}
+    sink = TableSink(rep, columns, keep)
+    take = sink.take
+    clean = _m._clean
+    try_norm = _m._try_normalize
     colname = columns[idx]
     ncols = len(columns)
 
@@ -198,6 +200,15 @@ def _table_import(rows: Iterator[tuple[int, list, list | None]], rep: ImportRepo
         yield from rows
 
     for rowno, cells, formats in all_rows():
+        value = cells[idx] if idx < len(cells) else None
+        # Hot path, a CSV row of the header's width whose number is valid.
+        if len(cells) == ncols and value.__class__ is str:
+            raw = clean(value)
+            wire = try_norm(raw) if raw else None
+            if wire is not None:
+                rep.rows_read += 1
+                take(wire, raw, rowno, cells, colname, "row")
+                continue
         if not any(c is not None and (not isinstance(c, str) or c.strip()) for c in cells):
             continue
         rep.rows_read += 1
@@ -206,9 +217,6 @@ def _table_import(rows: Iterator[tuple[int, list, list | None]], rep: ImportRepo
                                            f"{len(cells)} cells where the header has {ncols} "
                                            "(a delimiter inside an unquoted field?)"))
             continue
-        fields = {columns[i]: cell_text(cells[i]) if i < len(cells) else "" for i in range(ncols)} \
-            if ncols > 1 else {}
-        value = cells[idx] if idx < len(cells) else None
         if value is None or (isinstance(value, str) and not _m._clean(value)):
             rep.invalid.append(ImportIssue(rowno, colname, _row_text(cells), "missing number"))
             continue
@@ -222,7 +230,7 @@ def _table_import(rows: Iterator[tuple[int, list, list | None]], rep: ImportRepo
             if wire is None:
                 rep.invalid.append(ImportIssue(rowno, colname, raw, _m._reason(digits)))
                 continue
-            rep._take(wire, raw, rowno, fields, seen, colname, "row")
+            take(wire, raw, rowno, cells, colname, "row")
             continue
         if not isinstance(value, str):
             rep.invalid.append(ImportIssue(rowno, colname, cell_text(value), "not a phone number"))
@@ -230,13 +238,14 @@ def _table_import(rows: Iterator[tuple[int, list, list | None]], rep: ImportRepo
         raw = _m._clean(value)
         wire = _m._try_normalize(raw)
         if wire is not None:
-            rep._take(wire, raw, rowno, fields, seen, colname, "row")
+            take(wire, raw, rowno, cells, colname, "row")
             continue
         digits, note, error = _recover_text(raw)
         if digits is not None or error is not None:
-            _take_recovered(rep, raw, digits, note, error, rowno, colname, fields, seen, "row")
+            _take_recovered(rep, sink, raw, digits, note, error, rowno, colname, cells)
             continue
         rep.invalid.append(ImportIssue(rowno, colname, raw, _m._reason(raw)))
+    rep.records = sink.finish()
     return rep
 
 
