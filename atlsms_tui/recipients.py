@@ -69,12 +69,14 @@ _NOT_REGULAR = (
 )
 
 
-def read_file_bytes(path: str | os.PathLike[str], *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
-    """A whole regular file, or an InputError naming it and what went wrong.
+def open_regular(path: str | os.PathLike[str], *, max_bytes: int | None = None):
+    """A regular file opened for reading in binary, or an InputError naming
+    it and what went wrong.
 
     Pipes and devices are refused before a byte is read (a FIFO would hang,
     /dev/zero would fill memory); so is a file larger than ``max_bytes``."""
     shown = os.fspath(path)
+    max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
     try:
         # Non-blocking: opening a FIFO for reading would wait for a writer.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
@@ -97,14 +99,21 @@ def read_file_bytes(path: str | os.PathLike[str], *, max_bytes: int = MAX_FILE_B
             raise InputError(f"{shown} is {st.st_size / (1 << 20):,.0f} MB; recipient files up to "
                              f"{max_bytes / (1 << 20):,.0f} MB are read (split it)")
         os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb") as fh:
-            fd = -1
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_file_bytes(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> bytes:
+    """A whole regular file (see :func:`open_regular`)."""
+    shown = os.fspath(path)
+    max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
+    with open_regular(path, max_bytes=max_bytes) as fh:
+        try:
             data = fh.read(max_bytes + 1)
-    except OSError as e:
-        raise InputError(f"cannot read {shown}: {e.strerror or e}") from None
-    finally:
-        if fd >= 0:
-            os.close(fd)
+        except OSError as e:
+            raise InputError(f"cannot read {shown}: {e.strerror or e}") from None
     if len(data) > max_bytes:  # grew while being read
         raise InputError(f"{shown} is larger than {max_bytes / (1 << 20):,.0f} MB; split it")
     return data

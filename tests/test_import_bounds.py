@@ -57,7 +57,7 @@ def test_a_file_over_the_size_limit_is_refused(tmp_path, monkeypatch):
 
     p = tmp_path / "n.txt"
     p.write_text("0501234567\n" * 200)
-    monkeypatch.setattr(recipients.read_file_bytes, "__kwdefaults__", {"max_bytes": 1000})
+    monkeypatch.setattr(recipients, "MAX_FILE_BYTES", 1000)
     with pytest.raises(InputError, match="recipient files up to 0 MB are read"):
         read_recipients(p)
 

@@ -36,6 +36,7 @@ from .decode import LEGACY_ENCODING, decode_bytes
 from .fastpath import parse_text_list, scan_list, _header_word
 from .report import OPERATORS, ImportIssue, ImportRecord, ImportReport
 from .tables import NUMBER_HEADERS, _is_header, find_column, parse_table_text
+from .stream import stream_table
 from .xlsx import _xlsx_rows
 from .tables import _table_import
 
@@ -70,6 +71,7 @@ def read_recipients(
     header: bool | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    keep: Iterable[str] | None = None,
 ) -> ImportReport:
     """Import a recipient file of any supported kind; see the module doc.
 
@@ -78,9 +80,16 @@ def read_recipients(
     forces header detection on or off. ``progress(done, total)`` and
     ``cancelled()`` let a caller show and stop a long number-list import
     (cancelled, the report returned is incomplete and must be dropped).
+    ``keep`` names the only columns whose cells the records must hold (a
+    template's placeholders); None keeps every column.
     """
     source = os.fspath(path)
     ext = os.path.splitext(source)[1].lower()
+    if ext in TABLE_EXTENSIONS and encoding is None and sheet is None:
+        rep = stream_table(path, source, column=column, header=header,
+                           preferred=TABLE_EXTENSIONS[ext], keep=keep)
+        if rep is not None:
+            return rep
     data = read_file_bytes(path)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(f"{source}: an old binary Excel (.xls) workbook; save it as .xlsx or CSV")
@@ -88,15 +97,16 @@ def read_recipients(
         if not data.startswith(b"PK\x03\x04"):
             raise InputError(f"{source}: not a readable .xlsx workbook (not a zip archive)")
         rep = ImportReport(source=source, kind="xlsx")
-        return _table_import(_xlsx_rows(data, source, sheet, rep), rep, column, header)
+        return _table_import(_xlsx_rows(data, source, sheet, rep), rep, column, header, keep)
     if sheet is not None:
         raise InputError(f"{source}: --sheet applies to .xlsx workbooks only")
     text, enc, warnings = decode_bytes(data, source, encoding)
     if ext in TABLE_EXTENSIONS:
         rep = parse_table_text(text, source, column=column, header=header,
-                               preferred=TABLE_EXTENSIONS[ext], encoding=enc)
+                               preferred=TABLE_EXTENSIONS[ext], encoding=enc, keep=keep)
     elif column is not None or _tabbed_header(text):
-        rep = parse_table_text(text, source, column=column, header=header, preferred="\t", encoding=enc)
+        rep = parse_table_text(text, source, column=column, header=header, preferred="\t", encoding=enc,
+                               keep=keep)
     else:
         rep = ImportReport(source=source, kind="list", encoding=enc)
         skip_first = _header_word(text)

@@ -283,11 +283,20 @@ def _sniff_delimiter(text: str, preferred: str) -> str:
 
 def parse_table_text(text: str, source: str = "", *, delimiter: str | None = None,
                      column: str | None = None, header: bool | None = None,
-                     preferred: str = ",", encoding: str | None = None) -> ImportReport:
+                     preferred: str = ",", encoding: str | None = None,
+                     keep: Iterable[str] | None = None) -> ImportReport:
     """A CSV/TSV table already decoded."""
     delim = delimiter or _sniff_delimiter(text, preferred)
     rep = ImportReport(source=source, kind="csv", encoding=encoding, delimiter=delim)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    return parse_table_lines(io.StringIO(text, newline=""), rep, column=column, header=header, keep=keep)
+
+
+def parse_table_lines(lines: Iterable[str], rep: ImportReport, *, column: str | None = None,
+                      header: bool | None = None, keep: Iterable[str] | None = None) -> ImportReport:
+    """A CSV/TSV table from text lines (a stream opened with newline=""),
+    delimiter already in ``rep``."""
+    source = rep.source
+    reader = csv.reader(lines, delimiter=rep.delimiter, strict=True)
 
     def rows() -> Iterator[tuple[int, list, None]]:
         n = 0
@@ -301,6 +310,4 @@ def parse_table_text(text: str, source: str = "", *, delimiter: str | None = Non
                 "check the quotes"
             ) from None
 
-    return _table_import(rows(), rep, column, header)
-
-
+    return _table_import(rows(), rep, column, header, keep)
