@@ -194,3 +194,70 @@ def test_cancelled_scan_stops_early(tmp_path):
 @pytest.mark.parametrize("text", ["", "\n", "phone", "phone\n", "\r\n\r\n", "0501234567\r"])
 def test_edge_documents(text):
     assert_agrees(text)
+
+
+# ---------------------------------------------------------------- mail merge
+
+
+cell = st.one_of(
+    st.sampled_from(["", " ", "Aysel", "Əli Həsənov", "  Fərid  ", "20", "x\x01y", "😀", "a\u2028b",
+                     "Çiçək", "ü" * 80, "long " * 40, "q\"uote", "tab\there"]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r\n"), max_size=12),
+)
+
+
+@st.composite
+def merge_case(draw):
+    from atlsms_tui.imports import report as _r  # noqa: F401 - the import module under test
+
+    nats = draw(st.lists(st.sampled_from(NATIONALS[:7]), min_size=1, max_size=25))
+    rows = []
+    for nat in nats:
+        rows.append([draw(st.sampled_from(["0" + nat, "994" + nat, "+994 " + nat, "12"])), draw(cell), draw(cell)])
+    template = draw(st.sampled_from(["{name}", "Salam {name}, {bonus} AZN", "{bonus}", "Hörmətli {NAME}!",
+                                     "{{x}} {name}"]))
+    return rows, template
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(merge_case(), st.booleans())
+def test_merge_over_columns_agrees_with_merge_over_records(case, transliterated):
+    import csv
+    import io
+
+    from atlsms_tui import mailmerge, smstext
+    from atlsms_tui.imports import parse_table_text
+    from atlsms_tui.imports.records import TableRecords
+
+    rows, body = case
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["msisdn", "name", "bonus"])
+    w.writerows(rows)
+    rep = parse_table_text(buf.getvalue(), "t.csv")
+    assert isinstance(rep.records, TableRecords)
+    template = mailmerge.parse_template(body)
+    transform = smstext.transliterate if transliterated else None
+    fast = mailmerge.merge(template, rep.records, rep.columns, transform=transform)
+    slow = mailmerge.merge(template, list(rep.records), rep.columns, transform=transform)
+    assert list(fast.recipients) == list(slow.recipients)
+    assert list(fast.rows) == slow.rows
+    assert list(fast.problems) == slow.problems
+    assert (fast.units, fast.longest, fast.encodings, fast.encoding) == \
+        (slow.units, slow.longest, slow.encodings, slow.encoding)
+
+
+def test_cost_comparison_of_packed_messages_matches_the_list_one():
+    from atlsms_tui import mailmerge
+    from atlsms_tui.models import Recipient
+    from atlsms_tui.packed import PackedRecipients
+    from atlsms_tui.service import Draft
+
+    rs = [Recipient(f"99450{i:07d}", t) for i, t in enumerate(
+        ["Salam", "Hörmətli müştəri", "Привет", "“quoted” — dash", "plain ascii " * 20, "Çox sağ ol 😀"] * 700)]
+    packed = mailmerge.compare_costs(Draft("T", PackedRecipients(rs)))
+    plain = mailmerge.compare_costs(Draft("T", rs))
+    assert packed.as_typed == plain.as_typed and packed.transliterated == plain.transliterated
+    assert (packed.changed, packed.still_ucs2, packed.individual) == (plain.changed, plain.still_ucs2, True)
+    translit = mailmerge.transliterate_draft(Draft("T", PackedRecipients(rs)))
+    assert list(translit.recipients) == mailmerge.transliterate_draft(Draft("T", rs)).recipients

@@ -6,8 +6,6 @@ import sys
 from collections.abc import Sequence
 
 from .. import baku
-from ..models import Recipient
-from ..packed import PackedRecipients
 from ..errors import InputError, TransportError
 from .common import EXIT_INPUT, UsageError, print_import_report, open_store, read_text_file, open_cli_session, err
 from .outcome import progress_printer, report_campaign, with_cancel
@@ -42,14 +40,31 @@ class _Gathered:
             self._seen.add(r.msisdn)
             self.records.append(r)
 
-    def bulk_recipients(self) -> PackedRecipients:
+    def bulk_recipients(self):
+        from ..models import Recipient
+        from ..packed import PackedRecipients
+
         numbers = getattr(self.records, "numbers", None)
         if numbers is not None:
             return PackedRecipients.from_numbers(numbers())
         return PackedRecipients((Recipient(r.msisdn) for r in self.records), individual=False)
 
 
-def _gather_recipients(args, store_fn) -> _Gathered:
+def _fields_needed(args, template_text: str | None) -> set[str] | None:
+    """The only columns a send needs from a file's rows (the template's
+    placeholders; ``message`` for --individual); None when it cannot be told
+    yet (a template that does not parse: its error comes later)."""
+    from .. import mailmerge
+
+    if template_text is None:
+        return {"message"} if args.individual else set()
+    try:
+        return set(mailmerge.parse_template(template_text).fields)
+    except InputError:
+        return None
+
+
+def _gather_recipients(args, store_fn, keep: set[str] | None = None) -> _Gathered:
     """Recipients from --to / --to-file / --group / --individual; each file's
     import report is printed on stderr."""
     from .. import imports, lists
@@ -69,7 +84,8 @@ def _gather_recipients(args, store_fn) -> _Gathered:
     for path in (args.to_file, args.individual):
         if path is None:
             continue
-        rep = imports.read_recipients(path, column=args.column, sheet=args.sheet, encoding=args.encoding)
+        rep = imports.read_recipients(path, column=args.column, sheet=args.sheet, encoding=args.encoding,
+                                      keep=keep)
         print_import_report(rep)
         got.invalid += rep.invalid_count
         before = got.duplicates
@@ -106,6 +122,7 @@ def _template_body(args, store_fn) -> tuple[str | None, str]:
 
 async def cmd_send(args) -> int:
     from .. import mailmerge, smstext
+    from ..imports.report import count_of
     from ..service import Draft, check_draft, estimate
 
     lookup_store = None
@@ -118,7 +135,7 @@ async def cmd_send(args) -> int:
 
     try:
         template_text, template_what = _template_body(args, store_fn)
-        got = _gather_recipients(args, store_fn)
+        got = _gather_recipients(args, store_fn, _fields_needed(args, template_text))
     finally:
         if lookup_store is not None:
             lookup_store.close()
@@ -158,13 +175,14 @@ async def cmd_send(args) -> int:
     merge_problems = 0
     if template is not None:
         res = mailmerge.merge(template, got.records, got.columns, source=", ".join(got.sources))
+        got.records = []  # the rows' fields are not needed past the merge
         if res.problems:
-            merge_problems = len(res.problems)
-            err(f"{len(res.problems)} row(s) left out of the mail merge:")
+            merge_problems = count_of(res.problems)
+            err(f"{merge_problems} row(s) left out of the mail merge:")
             for p in res.problems[:50]:
                 err(f"  {mailmerge.problem_line(p)}")
-            if len(res.problems) > 50:
-                err(f"  ... and {len(res.problems) - 50} more")
+            if merge_problems > 50:
+                err(f"  ... and {merge_problems - 50} more")
         recips = res.recipients
     else:
         recips = got.bulk_recipients()
