@@ -261,3 +261,48 @@ def test_cost_comparison_of_packed_messages_matches_the_list_one():
     assert (packed.changed, packed.still_ucs2, packed.individual) == (plain.changed, plain.still_ucs2, True)
     translit = mailmerge.transliterate_draft(Draft("T", PackedRecipients(rs)))
     assert list(translit.recipients) == mailmerge.transliterate_draft(Draft("T", rs)).recipients
+
+
+# ------------------------------------------------------------------- tables
+
+
+@st.composite
+def table_text(draw) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=draw(st.sampled_from([",", ";"])), lineterminator=draw(st.sampled_from(["\n", "\r\n"])))
+    w.writerow(["name", "msisdn", "note"])
+    pool = draw(st.lists(st.one_of(number_text(), junk), min_size=1, max_size=8))
+    for _ in range(draw(st.integers(0, 40))):
+        number = draw(st.sampled_from(pool) | number_text() | junk)
+        pad = draw(st.sampled_from(["", " ", "\r", " \r"]))
+        row = [draw(cell), number + pad, draw(cell)]
+        if draw(st.integers(0, 9)) == 0:
+            row = row[:draw(st.integers(1, 2))] if draw(st.booleans()) else row + ["extra"]
+        w.writerow(row)
+    return buf.getvalue()
+
+
+def table_report(text):
+    from atlsms_tui.imports import parse_table_text
+
+    rep = parse_table_text(text, "t.csv")
+    return (rep.rows_read, rep.valid, rep.normalised, rep.duplicates, list(rep.invalid),
+            list(rep.duplicate_rows), list(rep.recovered), +rep.operators, list(rep.records))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(table_text())
+def test_table_bulk_numbers_agree_with_the_per_row_rules(text):
+    from atlsms_tui.imports import tables
+
+    fast = table_report(text)
+    saved = tables.classify_cells
+    tables.classify_cells = lambda values: None  # every row by the per-row rules
+    try:
+        slow = table_report(text)
+    finally:
+        tables.classify_cells = saved
+    assert fast == slow

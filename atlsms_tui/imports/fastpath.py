@@ -386,6 +386,29 @@ def _count_operators(nums: array, into: Counter) -> None:
                 into[_m.operator_of(str(n))] += 1
 
 
+def classify_cells(values: list[str]) -> tuple[list[int], list[bool]] | None:
+    """For cells each meant to hold one number (a table's number column):
+    the wire number of each cell that is one valid number by the bulk rules,
+    0 for any other (to judge by the per-row rules), and whether each is
+    written otherwise than the wire form. None when the cells cannot be read
+    as lines (one holds a line break)."""
+    text = "\n".join(values)
+    if text.count("\n") != len(values) - 1:
+        return None
+    block = text.encode("utf-8", "surrogatepass")
+    crs = block.count(b"\r")
+    if crs == block.count(b"\r\n") + block.endswith(b"\r"):
+        squeezed = block.translate(None, _IN_NUMBER_CR)
+        toks = _LINE.findall(squeezed)
+        canon = None if len(squeezed) == len(block) - crs else _CANONICAL.findall(block)
+    else:
+        toks = _LINE_CR.findall(block.translate(None, _IN_NUMBER))
+        canon = _CANONICAL.findall(block)
+    wires = [int(t) % _NATIONAL + _WIRE_BASE if t else 0 for t in toks]
+    norm = [len(t) != 12 for t in toks] if canon is None else [not c for c in canon]
+    return wires, norm
+
+
 # --------------------------------------------------------------------------
 # entry points
 

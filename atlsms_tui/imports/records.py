@@ -10,7 +10,9 @@ readers (the mail merge) take a column's values a batch at a time.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import accumulate, repeat
+from operator import add, methodcaller
 
 from .cells import cell_text
 from .report import ImportIssue, ImportRecord, ImportReport
@@ -18,6 +20,7 @@ from .report import ImportIssue, ImportRecord, ImportReport
 __all__ = ["TableRecords", "TableSink"]
 
 _SEP = b"\x00"
+_ENCODE = methodcaller("encode", "utf-8", "surrogatepass")
 
 
 class _Column:
@@ -28,12 +31,17 @@ class _Column:
         self.ends = array("Q")  # cell i is blob[ends[i-1]:ends[i]-1]
         self.clean = True  # no cell holds a NUL (then a batch is one split)
 
-    def append(self, value: str) -> None:
-        if "\x00" in value:
+    def extend(self, values: list[str]) -> None:
+        if not values:
+            return
+        encoded = list(map(_ENCODE, values))
+        joined = _SEP.join(encoded)
+        if self.clean and joined.count(_SEP) != len(values) - 1:
             self.clean = False
-        self.blob += value.encode("utf-8", "surrogatepass")
+        base = len(self.blob)
+        self.blob += joined
         self.blob += _SEP
-        self.ends.append(len(self.blob))
+        self.ends.extend(map(add, accumulate(map(add, map(len, encoded), repeat(1))), repeat(base)))
 
     def values(self, a: int, b: int) -> list[str]:
         if a >= b:
@@ -130,33 +138,62 @@ class TableSink:
         self._nums = array("q")
         self._rows = array("q")
         self._seen: set[int] = set()
+        self._pending: list[list] = []  # cells of kept rows, their columns not yet stored
+
+    def _duplicate(self, n: int, raw, row: int, column, dup_of: str) -> None:
+        rep = self.rep
+        rep.duplicates += 1
+        dups = rep.duplicate_rows
+        if len(dups) < getattr(dups, "limit", len(dups) + 1):
+            first = self._rows[self._nums.index(n)]
+            dups.append(ImportIssue(row, column, raw() if callable(raw) else raw, f"duplicate of {dup_of} {first}"))
+        else:
+            dups.add_uncounted(1)
 
     def take(self, wire: str, raw: str, row: int, cells: list, column, dup_of: str) -> bool:
         """True if kept; False for a repeated number."""
         n = int(wire)
-        rep = self.rep
         if n in self._seen:
-            rep.duplicates += 1
-            dups = rep.duplicate_rows
-            if len(dups) < getattr(dups, "limit", len(dups) + 1):
-                first = self._rows[self._nums.index(n)]
-                dups.append(ImportIssue(row, column, raw, f"duplicate of {dup_of} {first}"))
-            else:
-                dups.add_uncounted(1)
+            self._duplicate(n, raw, row, column, dup_of)
             return False
+        self._keep(n, row, cells)
+        if raw != wire:
+            self.rep.normalised += 1
+        return True
+
+    def take_number(self, n: int, normalised: bool, raw: Callable[[], str], row: int, cells: list,
+                    column, dup_of: str) -> None:
+        """:meth:`take` for a number already judged valid in bulk; ``raw()``
+        gives its text, needed only to report it as a duplicate."""
+        if n in self._seen:
+            self._duplicate(n, raw, row, column, dup_of)
+            return
+        self._keep(n, row, cells)
+        if normalised:
+            self.rep.normalised += 1
+
+    def _keep(self, n: int, row: int, cells: list) -> None:
         self._seen.add(n)
         self._nums.append(n)
         self._rows.append(row)
+        if self._idx:
+            self._pending.append(cells)
+        self.rep.valid += 1
+
+    def flush(self) -> None:
+        """Store the pending rows' kept cells, a column at a time."""
+        rows = self._pending
+        if not rows:
+            return
         for i, col in zip(self._idx, self._cols):
-            col.append(cell_text(cells[i]) if i < len(cells) else "")
-        rep.valid += 1
-        if raw != wire:
-            rep.normalised += 1
-        return True
+            col.extend([(c[i].strip() if c[i].__class__ is str else cell_text(c[i])) if i < len(c) else ""
+                        for c in rows])
+        self._pending = []
 
     def finish(self) -> TableRecords:
         from .fastpath import _count_operators
 
+        self.flush()
         self._seen = set()
         _count_operators(self._nums, self.rep.operators)
         return TableRecords(self._nums, self._rows, self._names, self._cols)

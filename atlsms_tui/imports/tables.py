@@ -8,11 +8,14 @@ import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from functools import partial
+from itertools import islice, repeat
 from decimal import Decimal
 
 from .. import msisdn as _m
 from ..errors import InputError
 from .cells import _SCI, _numeric_cell, _recover_text, cell_text
+from .fastpath import classify_cells
 from .records import TableSink
 from .report import ImportIssue, ImportReport
 
@@ -25,6 +28,9 @@ NUMBER_HEADERS = frozenset({
     "телефон", "номер", "мобильный",
 })
 
+
+
+_BATCH = 4096  # rows judged together
 
 
 def _take_recovered(rep: ImportReport, sink: TableSink, raw: str, digits: str | None, note: str | None,
@@ -189,9 +195,7 @@ def _table_import(rows: Iterator[tuple[int, list, list | None]], rep: ImportRepo
                 idx = scores.index(best)
     rep.number_column = columns[idx]
     sink = TableSink(rep, columns, keep)
-    take = sink.take
     clean = _m._clean
-    try_norm = _m._try_normalize
     colname = columns[idx]
     ncols = len(columns)
 
@@ -199,54 +203,69 @@ def _table_import(rows: Iterator[tuple[int, list, list | None]], rep: ImportRepo
         yield from sample
         yield from rows
 
-    for rowno, cells, formats in all_rows():
-        value = cells[idx] if idx < len(cells) else None
-        # Hot path, a CSV row of the header's width whose number is valid.
-        if len(cells) == ncols and value.__class__ is str:
-            raw = clean(value)
-            wire = try_norm(raw) if raw else None
-            if wire is not None:
+    take_number = sink.take_number
+    batches = all_rows()
+    while True:
+        batch = list(islice(batches, _BATCH))
+        if not batch:
+            break
+        # Number cells judged in bulk; the rest row by row below.
+        judged = classify_cells([
+            c[idx] if len(c) == ncols and c[idx].__class__ is str else "" for _, c, _f in batch
+        ])
+        wires, norms = judged if judged is not None else (repeat(0), repeat(False))
+        for (rowno, cells, formats), w, norm in zip(batch, wires, norms):
+            if w:
                 rep.rows_read += 1
-                take(wire, raw, rowno, cells, colname, "row")
+                take_number(w, norm, partial(clean, cells[idx]), rowno, cells, colname, "row")
                 continue
-        if not any(c is not None and (not isinstance(c, str) or c.strip()) for c in cells):
-            continue
-        rep.rows_read += 1
-        if has_header and len(cells) > ncols and any(cell_text(c) for c in cells[ncols:]):
-            rep.invalid.append(ImportIssue(rowno, None, _row_text(cells),
-                                           f"{len(cells)} cells where the header has {ncols} "
-                                           "(a delimiter inside an unquoted field?)"))
-            continue
-        if value is None or (isinstance(value, str) and not _m._clean(value)):
-            rep.invalid.append(ImportIssue(rowno, colname, _row_text(cells), "missing number"))
-            continue
-        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-            raw = cell_text(value)
-            digits, error = _numeric_cell(value)
-            if error is not None:
-                rep.invalid.append(ImportIssue(rowno, colname, raw, error))
-                continue
-            wire = _m._try_normalize(digits)
-            if wire is None:
-                rep.invalid.append(ImportIssue(rowno, colname, raw, _m._reason(digits)))
-                continue
-            take(wire, raw, rowno, cells, colname, "row")
-            continue
-        if not isinstance(value, str):
-            rep.invalid.append(ImportIssue(rowno, colname, cell_text(value), "not a phone number"))
-            continue
-        raw = _m._clean(value)
-        wire = _m._try_normalize(raw)
-        if wire is not None:
-            take(wire, raw, rowno, cells, colname, "row")
-            continue
-        digits, note, error = _recover_text(raw)
-        if digits is not None or error is not None:
-            _take_recovered(rep, sink, raw, digits, note, error, rowno, colname, cells)
-            continue
-        rep.invalid.append(ImportIssue(rowno, colname, raw, _m._reason(raw)))
+            _judge_row(rep, sink, rowno, cells, idx, ncols, colname, has_header)
+        sink.flush()
     rep.records = sink.finish()
     return rep
+
+
+def _judge_row(rep: ImportReport, sink: TableSink, rowno: int, cells: list, idx: int, ncols: int,
+               colname: str, has_header: bool) -> None:
+    """One row of a table by the per-row rules."""
+    take = sink.take
+    value = cells[idx] if idx < len(cells) else None
+    if not any(c is not None and (not isinstance(c, str) or c.strip()) for c in cells):
+        return
+    rep.rows_read += 1
+    if has_header and len(cells) > ncols and any(cell_text(c) for c in cells[ncols:]):
+        rep.invalid.append(ImportIssue(rowno, None, _row_text(cells),
+                                       f"{len(cells)} cells where the header has {ncols} "
+                                       "(a delimiter inside an unquoted field?)"))
+        return
+    if value is None or (isinstance(value, str) and not _m._clean(value)):
+        rep.invalid.append(ImportIssue(rowno, colname, _row_text(cells), "missing number"))
+        return
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        raw = cell_text(value)
+        digits, error = _numeric_cell(value)
+        if error is not None:
+            rep.invalid.append(ImportIssue(rowno, colname, raw, error))
+            return
+        wire = _m._try_normalize(digits)
+        if wire is None:
+            rep.invalid.append(ImportIssue(rowno, colname, raw, _m._reason(digits)))
+            return
+        take(wire, raw, rowno, cells, colname, "row")
+        return
+    if not isinstance(value, str):
+        rep.invalid.append(ImportIssue(rowno, colname, cell_text(value), "not a phone number"))
+        return
+    raw = _m._clean(value)
+    wire = _m._try_normalize(raw)
+    if wire is not None:
+        take(wire, raw, rowno, cells, colname, "row")
+        return
+    digits, note, error = _recover_text(raw)
+    if digits is not None or error is not None:
+        _take_recovered(rep, sink, raw, digits, note, error, rowno, colname, cells)
+        return
+    rep.invalid.append(ImportIssue(rowno, colname, raw, _m._reason(raw)))
 
 
 def _row_text(cells: list) -> str:
