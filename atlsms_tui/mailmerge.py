@@ -235,6 +235,55 @@ class MergedRows(Sequence[MergedRow]):
 _ENCODE = methodcaller("encode", "utf-8", "surrogatepass")
 
 
+def _whole_batch(parts: list, batch: list[list[str]], transform) -> list[str] | None:
+    """The messages of a batch when every row of it is sent (every value
+    present, no message empty or unsendable): joined in C, checked once.
+    None when some row needs judging alone."""
+    if transform is not None or not batch or any("" in values for values in batch):
+        return None
+    columns = [repeat(p) if p.__class__ is str else batch[p] for p in parts]
+    messages = list(map("".join, zip(*columns)))
+    if "" in map(str.strip, messages) or find_illegal("".join(messages)) is not None:
+        return None
+    return messages
+
+
+def _judge_rows(parts: list, names: list[str], batch: list[list[str]], nums, a: int, rows,
+                transform, problems: list) -> tuple[list[int], list[int], list[str]]:
+    """A batch row by row, as :func:`merge` judges a record: (numbers,
+    rows, messages) of those sent; the others go to ``problems``."""
+    take_nums: list[int] = []
+    take_rows: list[int] = []
+    messages: list[str] = []
+    for j in range(len(rows)):
+        out = [p if p.__class__ is str else batch[p][j] for p in parts]
+        missing = [names[p] for p in parts if p.__class__ is not str and not batch[p][j]]
+        if missing:
+            problems.append(ImportIssue(
+                rows[j], missing[0], str(nums[a + j]),
+                "no value for " + ", ".join("{" + m + "}" for m in dict.fromkeys(missing)) + ": not sent",
+            ))
+            continue
+        message = "".join(out)
+        if transform is not None:
+            message = transform(message)
+        if not message.strip():
+            problems.append(ImportIssue(rows[j], None, str(nums[a + j]), "the message is empty: not sent"))
+            continue
+        bad = find_illegal(message)
+        if bad is not None:
+            problems.append(ImportIssue(
+                rows[j], None, str(nums[a + j]),
+                f"the message holds {describe_char(bad[1])} at character {bad[0] + 1}, "
+                "which cannot be sent",
+            ))
+            continue
+        take_nums.append(nums[a + j])
+        take_rows.append(rows[j])
+        messages.append(message)
+    return take_nums, take_rows, messages
+
+
 def _merge_columns(template: Template, records, mapping: dict[str, str],
                    transform: Callable[[str], str] | None) -> MergeResult:
     """:func:`merge` over an import's columns (imports.TableRecords), a
@@ -252,37 +301,14 @@ def _merge_columns(template: Template, records, mapping: dict[str, str],
     step = 4096
     for a in range(0, n, step):
         b = min(a + step, n)
-        batch = [[v.strip() for v in records.values(c, a, b)] for c in names]
+        batch = [list(map(str.strip, records.values(c, a, b))) for c in names]
         rows = records.rows(a, b)
-        take_nums: list[int] = []
-        take_rows: list[int] = []
-        messages: list[str] = []
-        for j in range(b - a):
-            out = [p if p.__class__ is str else batch[p][j] for p in parts]
-            missing = [names[p] for p in parts if p.__class__ is not str and not batch[p][j]]
-            if missing:
-                res.problems.append(ImportIssue(
-                    rows[j], missing[0], str(nums[a + j]),
-                    "no value for " + ", ".join("{" + m + "}" for m in dict.fromkeys(missing)) + ": not sent",
-                ))
-                continue
-            message = "".join(out)
-            if transform is not None:
-                message = transform(message)
-            if not message.strip():
-                res.problems.append(ImportIssue(rows[j], None, str(nums[a + j]), "the message is empty: not sent"))
-                continue
-            if find_illegal(message) is not None:
-                bad = find_illegal(message)
-                res.problems.append(ImportIssue(
-                    rows[j], None, str(nums[a + j]),
-                    f"the message holds {describe_char(bad[1])} at character {bad[0] + 1}, "
-                    "which cannot be sent",
-                ))
-                continue
-            take_nums.append(nums[a + j])
-            take_rows.append(rows[j])
-            messages.append(message)
+        messages = _whole_batch(parts, batch, transform)
+        if messages is not None:
+            take_nums, take_rows = nums[a:b], rows
+        else:
+            take_nums, take_rows, messages = _judge_rows(parts, names, batch, nums, a, rows, transform,
+                                                         res.problems)
         if not messages:
             continue
         encoded = list(map(_ENCODE, messages))
@@ -296,7 +322,7 @@ def _merge_columns(template: Template, records, mapping: dict[str, str],
         total, longest, _, _ = smstext.batch_segments(messages)
         res.units += total
         res.longest = max(res.longest, longest)
-        ucs2 = sum(1 for _ in smstext._UCS2_MESSAGE.finditer("\x00".join(messages)))
+        ucs2 = smstext._UCS2_MESSAGE.subn("", "\x00".join(messages))[1]
         if ucs2:
             res.encodings["UCS-2"] += ucs2
         if len(messages) - ucs2:

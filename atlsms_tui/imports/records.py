@@ -172,6 +172,20 @@ class TableSink:
         if normalised:
             self.rep.normalised += 1
 
+    def take_all(self, numbers: list[int], normalised: list[bool], rows: list[int], cells: list[list]) -> bool:
+        """Every one of a batch of numbers judged valid in bulk, when none
+        repeats another (then True); False, nothing taken, otherwise."""
+        if 0 in numbers or not self._seen.isdisjoint(numbers) or len(set(numbers)) != len(numbers):
+            return False
+        self._seen.update(numbers)
+        self._nums.extend(numbers)
+        self._rows.extend(rows)
+        if self._idx:
+            self._pending.extend(cells)
+        self.rep.valid += len(numbers)
+        self.rep.normalised += sum(normalised)
+        return True
+
     def _keep(self, n: int, row: int, cells: list) -> None:
         self._seen.add(n)
         self._nums.append(n)

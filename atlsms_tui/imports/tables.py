@@ -214,6 +214,10 @@ def _table_import(rows: Iterator[tuple[int, list, list | None]], rep: ImportRepo
             c[idx] if len(c) == ncols and c[idx].__class__ is str else "" for _, c, _f in batch
         ])
         wires, norms = judged if judged is not None else (repeat(0), repeat(False))
+        if judged is not None and sink.take_all(wires, norms, [b[0] for b in batch], [b[1] for b in batch]):
+            rep.rows_read += len(batch)
+            sink.flush()
+            continue
         for (rowno, cells, formats), w, norm in zip(batch, wires, norms):
             if w:
                 rep.rows_read += 1
