@@ -12,7 +12,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, repeat
-from operator import add, methodcaller
+from operator import add, itemgetter, methodcaller
 
 from .cells import cell_text
 from .report import ImportIssue, ImportRecord, ImportReport
@@ -200,8 +200,11 @@ class TableSink:
         if not rows:
             return
         for i, col in zip(self._idx, self._cols):
-            col.extend([(c[i].strip() if c[i].__class__ is str else cell_text(c[i])) if i < len(c) else ""
-                        for c in rows])
+            try:  # a CSV's cells: text, every row as wide as the header
+                values = list(map(str.strip, map(itemgetter(i), rows)))
+            except (IndexError, TypeError):
+                values = [cell_text(c[i]) if i < len(c) else "" for c in rows]
+            col.extend(values)
         self._pending = []
 
     def finish(self) -> TableRecords:
