@@ -28,7 +28,9 @@ from .report import ImportIssue, ImportRecord, ImportReport
 __all__ = ["NumberRecords", "line_entries", "parse_text_list", "scan_list"]
 
 _WIRE_BASE = 994 * 10**9
-_BLOCK = 1 << 20  # bytes of lines per block: big enough for C speed, small enough to stay cheap
+# Bytes of lines per block: big enough for C speed, small enough that no
+# single C call holds the interpreter long (a TUI imports in a thread).
+_BLOCK = 1 << 18
 
 # Punctuation an operator writes inside one number (ASCII part of msisdn's
 # set, less the tab, which separates numbers).
@@ -172,6 +174,8 @@ class _Entries:
         # numbers of the known prefixes (then, without duplicates, the
         # breakdown); None once it cannot be told without the column.
         self.prefixes: Counter | None = Counter()
+        # Every number so far, while none repeats (None once one does).
+        self.unique: set[int] | None = set()
 
 
 def _blocks(data: bytes, first_row: int) -> Iterator[tuple[int, int, int]]:
@@ -201,7 +205,13 @@ def scan_list(data: bytes, rep: ImportReport, *, skip_first: bool = False,
         if cancelled is not None and cancelled():
             return rep
         blocks.append((row, start, end))
+        taken = len(e.nums)
         _scan_block(data[start:end], row, e, rep, skip_first and row == 1)
+        if e.unique is not None:
+            before = len(e.unique)
+            e.unique.update(e.nums[taken:])
+            if len(e.unique) - before != len(e.nums) - taken:
+                e.unique = None
         if progress is not None:
             progress(end, len(data))
     rep.rows_read += e.read
@@ -338,7 +348,8 @@ def _finish(e: _Entries, rep: ImportReport, line_at: Callable[[int], str]) -> No
             line = line[:-1]
         return line.strip(), len(line) - len(line.lstrip()) + 1
 
-    if len(set(nums)) == n:
+    if e.unique is not None:
+        e.unique = None
         kept_nums, kept_rows, kept_norm, keep = nums, rows, e.normalised, None
     else:
         first = dict(zip(reversed(nums), range(n - 1, -1, -1)))
@@ -374,7 +385,9 @@ def _finish(e: _Entries, rep: ImportReport, line_at: Callable[[int], str]) -> No
 
 
 def _count_operators(nums: array, into: Counter) -> None:
-    by_prefix = Counter(map(floordiv, nums, repeat(10**7)))
+    by_prefix: Counter = Counter()
+    for a in range(0, len(nums), 1 << 16):
+        by_prefix.update(map(floordiv, nums[a:a + (1 << 16)], repeat(10**7)))
     for prefix, count in by_prefix.items():
         op = _m._PREFIX_OPERATOR.get(f"{prefix % 100:02d}")
         if op is not None:

@@ -7,7 +7,6 @@ from textual.widgets import Input, TextArea
 
 from .... import baku, mailmerge
 from ....errors import InputError
-from ....models import Recipient
 from ....service import Draft, check_draft, estimate
 from ..confirm import SendSummary, plural
 from .limits import OPTOUTS_LISTED
@@ -31,7 +30,7 @@ class DraftPart(ComposePart):
             if self._parsing:
                 raise InputError("still checking the numbers; send again in a moment")
             g["message"] = self.query_one("#message", TextArea).text
-            g["recipients"] = [Recipient(m) for m in self._bulk_numbers()]
+            g["recipients"] = self._bulk_recipients()
             file = self._file
             invalid = len(self._typed.invalid) + (file.invalid_count if file else 0)
             dups = len(self._typed.duplicates) + (file.duplicates if file else 0)
@@ -47,8 +46,8 @@ class DraftPart(ComposePart):
             if self._merge is None:
                 raise InputError(self._errors.get("template") or "the template cannot be filled")
             g["message"] = None
-            g["recipients"] = list(self._merge.recipients)
-            left = len(self._merge.problems)
+            g["recipients"] = self._merge.recipients[:]  # a list copied, packed ones viewed
+            left = getattr(self._merge.problems, "total", len(self._merge.problems))
             invalid = self._source.invalid_count
             if left:
                 notes.append(f"{plural(left, 'row')} left out of the mail merge (a value is missing).")

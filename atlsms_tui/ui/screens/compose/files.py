@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 
 from rich.markup import escape
 from textual import on, work
@@ -21,7 +22,16 @@ from .rows import load_individual_rows
 class FilesPart(ComposePart):
     """Files are read in workers; a bad file is a message, never a crash."""
 
+    def _cancel_load(self) -> bool:
+        """Stop a number file being read (Esc); True if one was."""
+        cancel = getattr(self, "_load_cancel", None)
+        if cancel is None or cancel.is_set():
+            return False
+        cancel.set()
+        return True
+
     def action_load_file(self) -> None:
+        self._cancel_load()
         if self.mode == "bulk":
             self._load_numbers_file(
                 self.query_one("#numbers-file", Input).value.strip(),
@@ -57,10 +67,25 @@ class FilesPart(ComposePart):
             self._render_numbers()
             return
         self._set_error("file", None)
-        self.query_one("#rcp-summary", Static).update(f"[i]reading {escape(path)}…[/]")
+        summary = self.query_one("#rcp-summary", Static)
+        summary.update(f"[i]reading {escape(path)}… (Esc cancels)[/]")
+        cancel = self._load_cancel = threading.Event()
+        shown: list[int] = [-1]
+
+        def progress(done: int, total: int) -> None:
+            pct = done * 100 // max(total, 1)
+            if pct != shown[0] and not cancel.is_set():
+                shown[0] = pct
+                try:
+                    self.app.call_from_thread(
+                        summary.update, f"[i]reading {escape(path)}… {pct}% (Esc cancels)[/]")
+                except RuntimeError:  # the app is closing
+                    cancel.set()
+
         try:
             rep = await asyncio.to_thread(
-                imports.read_recipients, os.path.expanduser(path), column=column or None, sheet=sheet or None
+                imports.read_recipients, os.path.expanduser(path), column=column or None, sheet=sheet or None,
+                progress=progress, cancelled=cancel.is_set,
             )
         except InputError as exc:
             self._set_error("file", str(exc))
@@ -68,6 +93,13 @@ class FilesPart(ComposePart):
             return
         except Exception as exc:  # never let a file crash the app
             self._set_error("file", f"cannot read {path}: {exc}")
+            self._render_numbers()
+            return
+        finally:
+            if self._load_cancel is cancel:
+                self._load_cancel = None
+        if cancel.is_set():
+            self.notify(f"{os.path.basename(path)}: loading cancelled")
             self._render_numbers()
             return
         self._file, self._file_name = rep, os.path.basename(path)
