@@ -3,11 +3,8 @@ integer column, packed recipients, and Esc cancelling the load."""
 
 from __future__ import annotations
 
-import threading
-
 from textual.widgets import Input, TextArea
 
-from atlsms_tui.imports import fastpath
 from atlsms_tui.packed import PackedRecipients
 from atlsms_tui.ui.screens.compose import ComposeScreen
 
@@ -45,39 +42,43 @@ async def test_large_file_is_counted_from_its_column(ui_env, tmp_path):
         assert len(screen._file.records.numbers()) == 120_000
 
 
-async def test_escape_cancels_a_load_in_progress(ui_env, tmp_path, monkeypatch):
-    path = numbers_file(tmp_path, 60_000)  # several blocks
-    reached, release = threading.Event(), threading.Event()
-    real = fastpath._scan_block
-    calls = []
-
-    def gated(block, *args):
-        calls.append(1)
-        if len(calls) == 2:  # hold the second block until Esc was pressed
-            reached.set()
-            release.wait(10)
-        return real(block, *args)
-
-    monkeypatch.setattr(fastpath, "_BLOCK", 1 << 14)
-    monkeypatch.setattr(fastpath, "_scan_block", gated)
+async def test_escape_cancels_a_load_in_progress(ui_env, tmp_path):
+    path = numbers_file(tmp_path, 1_500_000)
     app = ui_env.app(ui_env.demo_session())
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_compose(pilot)
         await start_load(pilot, screen, path)
-        for _ in range(200):
-            await pilot.pause(0.02)
-            if reached.is_set():
-                break
-        assert reached.is_set()
+        await pilot.pause()
         assert "Esc cancels" in str(screen.query_one("#rcp-summary").render())
+        assert screen._load_cancel is not None  # still reading
         await pilot.press("escape")
-        release.set()
         await settle(pilot)
         assert app.screen is screen  # Esc stopped the load, not the screen
-        assert screen._file is None
-        assert len(calls) == 2  # no block read after the cancel
+        assert screen._file is None and screen._load_cancel is None
         assert "loading cancelled" in " ".join(str(n.message) for n in app._notifications)
+        assert "0 numbers to send" in screen_text(app)
         # a second Esc closes compose as usual (nothing to discard)
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is not screen
+
+
+async def test_a_bad_file_read_in_the_child_is_a_message(ui_env, tmp_path):
+    app = ui_env.app(ui_env.demo_session())
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_compose(pilot)
+        await start_load(pilot, screen, tmp_path / "missing.txt")
+        await settle(pilot)
+        assert f"file not found: {tmp_path / 'missing.txt'}" in screen_text(app)
+
+
+async def test_child_import_gives_the_report_and_progress(tmp_path):
+    from atlsms_tui.imports import read_recipients
+    from atlsms_tui.imports.child import import_in_child
+
+    path = numbers_file(tmp_path, 300_000)
+    seen = []
+    rep = await import_in_child(path, progress=lambda done, total: seen.append((done, total)))
+    local = read_recipients(path)
+    assert rep.lines() == local.lines() and list(rep.records.numbers()) == list(local.records.numbers())
+    assert seen and seen[-1][0] == seen[-1][1] == path.stat().st_size

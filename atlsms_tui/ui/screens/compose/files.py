@@ -12,6 +12,7 @@ from textual import on, work
 from textual.widgets import DataTable, Input, Static
 
 from .... import imports
+from ....imports.child import import_in_child
 from ....errors import InputError
 from ..confirm import ImportReportScreen
 from .limits import XLSX
@@ -76,15 +77,13 @@ class FilesPart(ComposePart):
             pct = done * 100 // max(total, 1)
             if pct != shown[0] and not cancel.is_set():
                 shown[0] = pct
-                try:
-                    self.app.call_from_thread(
-                        summary.update, f"[i]reading {escape(path)}… {pct}% (Esc cancels)[/]")
-                except RuntimeError:  # the app is closing
-                    cancel.set()
+                summary.update(f"[i]reading {escape(path)}… {pct}% (Esc cancels)[/]")
 
         try:
-            rep = await asyncio.to_thread(
-                imports.read_recipients, os.path.expanduser(path), column=column or None, sheet=sheet or None,
+            # In a child process: an import in a thread would make every key
+            # wait for the interpreter lock while a million lines are read.
+            rep = await import_in_child(
+                os.path.expanduser(path), column=column or None, sheet=sheet or None,
                 progress=progress, cancelled=cancel.is_set,
             )
         except InputError as exc:
