@@ -28,9 +28,9 @@ from .report import ImportIssue, ImportRecord, ImportReport
 __all__ = ["NumberRecords", "line_entries", "parse_text_list", "scan_list"]
 
 _WIRE_BASE = 994 * 10**9
-# Bytes of lines per block: big enough for C speed, small enough that no
-# single C call holds the interpreter long (a TUI imports in a thread).
-_BLOCK = 1 << 16
+# Bytes of lines per block: big enough for C speed, small enough to keep
+# the per-block lists cheap and progress frequent.
+_BLOCK = 1 << 20
 
 # Punctuation an operator writes inside one number (ASCII part of msisdn's
 # set, less the tab, which separates numbers).

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 
 from rich.markup import escape
 from textual import on, work
@@ -71,13 +72,14 @@ class FilesPart(ComposePart):
         summary = self.query_one("#rcp-summary", Static)
         summary.update(f"[i]reading {escape(path)}… (Esc cancels)[/]")
         cancel = self._load_cancel = threading.Event()
-        shown: list[int] = [-1]
+        last = [0.0]
 
         def progress(done: int, total: int) -> None:
-            pct = done * 100 // max(total, 1)
-            if pct != shown[0] and not cancel.is_set():
-                shown[0] = pct
-                summary.update(f"[i]reading {escape(path)}… {pct}% (Esc cancels)[/]")
+            # A few times a second: each update repaints the panel.
+            now = time.monotonic()
+            if now - last[0] >= 0.25 and not cancel.is_set():
+                last[0] = now
+                summary.update(f"[i]reading {escape(path)}… {done * 100 // max(total, 1)}% (Esc cancels)[/]")
 
         try:
             # In a child process: an import in a thread would make every key
