@@ -45,22 +45,15 @@ _LINE = re.compile(rb"^(?:(" + _PREFIXES + _m.national_pattern("$").encode() + r
 _LINE_CR = re.compile(
     rb"^(?:\r*(" + _PREFIXES + _m.national_pattern(r"\r*$").encode() + rb")\r*$)?", re.MULTILINE
 )
-# A whole block of such lines (each ending in \n), checked in three linear
-# passes: the mobile pattern alone, then the general pattern and the kinds
-# phonenumbers tests first (premium rate...), which the one-line pattern
-# folds into lookaheads at several times the cost. The repeats are
-# possessive (no backtracking state kept per line): that can only refuse a
-# block, which then goes line by line.
+# A whole block of such lines (each ending in \n), checked in one linear
+# pass. The repeats are possessive (no backtracking state kept per line):
+# that can only refuse a block, which then goes line by line.
 _PREFIXES_POSSESSIVE = rb"(?:\+994|00994|994)?+0?+"
-_ALL_MOBILE = re.compile(
-    rb"(?:" + _PREFIXES_POSSESSIVE + b"(?:" + _m._MOBILE.pattern.encode() + rb")\n)*+"
-) if _m._MOBILE is not None else None
-_ALL_GENERAL = re.compile(
-    rb"(?:" + _PREFIXES_POSSESSIVE + rb"(?=[0-9]{9}\n)(?:" + _m._GENERAL.pattern.encode() + rb")\n)*+"
-) if _m._GENERAL is not None else None
-_ANY_EARLIER = re.compile(
-    rb"^" + _PREFIXES + rb"(?:" + b"|".join(p.pattern.encode() for p in _m._EARLIER) + rb")\n", re.MULTILINE
-) if _m._EARLIER else None
+_ALL_VALID = re.compile(
+    rb"(?:" + _PREFIXES_POSSESSIVE + rb"(?=[0-9]{9}\n)(?=(?:" + _m._GENERAL.pattern.encode() + rb")\n)"
+    + b"".join(rb"(?!(?:" + p.pattern.encode() + rb")\n)" for p in _m._EARLIER)
+    + rb"(?:" + _m._MOBILE.pattern.encode() + rb")\n)*+"
+) if _m._GENERAL is not None and _m._MOBILE is not None else None
 _ALL_WIRE = re.compile(rb"(?:994[0-9]{9}\n)*+")
 # One match per line: b"994" when the line is a number already written as
 # the wire form (so not "normalised").
@@ -221,10 +214,7 @@ def scan_list(data: bytes, rep: ImportReport, *, skip_first: bool = False,
 
 def _all_fast(squeezed: bytes) -> bool:
     """Every line of ``squeezed`` (each ending in \n) is one valid number."""
-    return (_ALL_MOBILE is not None and _ALL_GENERAL is not None
-            and _ALL_MOBILE.fullmatch(squeezed) is not None
-            and _ALL_GENERAL.fullmatch(squeezed) is not None
-            and (_ANY_EARLIER is None or _ANY_EARLIER.search(squeezed) is None))
+    return _ALL_VALID is not None and _ALL_VALID.fullmatch(squeezed) is not None
 
 
 def _take_clean_block(squeezed: bytes, row0: int, e: _Entries, as_written: bool) -> None:
