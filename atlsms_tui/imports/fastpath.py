@@ -169,6 +169,7 @@ class _Entries:
         self.prefixes: Counter | None = Counter()
         # Every number so far, while none repeats (None once one does).
         self.unique: set[int] | None = set()
+        self.fresh: list[int] | None = None  # the last block's numbers, when they were listed
 
 
 def _blocks(data: bytes, first_row: int) -> Iterator[tuple[int, int, int]]:
@@ -198,11 +199,12 @@ def scan_list(data: bytes, rep: ImportReport, *, skip_first: bool = False,
         if cancelled is not None and cancelled():
             return rep
         blocks.append((row, start, end))
-        taken = len(e.nums)
+        taken, e.fresh = len(e.nums), None
         _scan_block(data[start:end], row, e, rep, skip_first and row == 1)
         if e.unique is not None:
             before = len(e.unique)
-            e.unique.update(e.nums[taken:])
+            # the block's numbers as int objects already made, if any
+            e.unique.update(e.fresh if e.fresh is not None else e.nums[taken:])
             if len(e.unique) - before != len(e.nums) - taken:
                 e.unique = None
         if progress is not None:
@@ -223,7 +225,9 @@ def _take_clean_block(squeezed: bytes, row0: int, e: _Entries, as_written: bool)
     toks = squeezed[:-1].split(b"\n")
     k = len(toks)
     if as_written and _ALL_WIRE.fullmatch(squeezed) is not None:
-        e.nums.extend(map(int, toks))
+        ints = list(map(int, toks))
+        e.nums.extend(ints)
+        e.fresh = ints
         e.normalised.extend(bytes(k))
         if e.prefixes is not None:
             counts = Counter({pp: squeezed.count(b"\n994" + pp.encode()) + squeezed.startswith(b"994" + pp.encode())
