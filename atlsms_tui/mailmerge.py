@@ -347,7 +347,21 @@ def _transliterated_batches(recipients: PackedRecipients, step: int = 4096):
     for a in range(0, len(recipients), step):
         b = min(a + step, len(recipients))
         texts = recipients.messages(a, b) or []
-        yield a, b, texts, smstext.transliterate("\x00".join(texts)).split("\x00") if texts else []
+        yield a, b, texts, _transliterate_text("\x00".join(texts)).split("\x00") if texts else []
+
+
+def _transliterate_text(text: str) -> str:
+    """smstext.transliterate of a long text. It works character by
+    character, so the few distinct characters it changes are replaced one
+    after the other (each a C pass), instead of a dictionary lookup per
+    character of the text."""
+    changed = {c: t for c in set(text) if (t := smstext.transliterate(c)) != c}
+    if any(k in v for v in changed.values() for k in changed):
+        # a stand-in holding a character replaced too: one pass, exactly
+        return smstext.transliterate(text)
+    for c, t in changed.items():
+        text = text.replace(c, t)
+    return text
 
 
 def transliterate_draft(draft):
