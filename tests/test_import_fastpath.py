@@ -208,8 +208,6 @@ cell = st.one_of(
 
 @st.composite
 def merge_case(draw):
-    from atlsms_tui.imports import report as _r  # noqa: F401 - the import module under test
-
     nats = draw(st.lists(st.sampled_from(NATIONALS[:7]), min_size=1, max_size=25))
     rows = []
     for nat in nats:

@@ -32,13 +32,12 @@ from collections.abc import Callable, Iterable
 from ..errors import InputError
 from ..recipients import read_file_bytes
 from .cells import cell_text
-from .decode import LEGACY_ENCODING, decode_bytes
-from .fastpath import parse_text_list, scan_list, _header_word
+from .decode import decode_bytes
+from .fastpath import _header_word, parse_text_list, scan_list
 from .report import OPERATORS, ImportIssue, ImportRecord, ImportReport
-from .tables import NUMBER_HEADERS, _is_header, find_column, parse_table_text
 from .stream import stream_table
+from .tables import _is_header, _table_import, parse_table_text
 from .xlsx import _xlsx_rows
-from .tables import _table_import
 
 
 __all__ = [

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .. import msisdn as _m
 from ..models import Recipient
 
 OPERATORS = ("Azercell", "Bakcell", "Nar", "Naxtel", "other")
@@ -170,25 +169,3 @@ class ImportReport:
             **({"invalid_not_listed": self.invalid_count - len(self.invalid)}
                if self.invalid_count > len(self.invalid) else {}),
         }
-
-    # building
-
-    def _take(self, wire: str, raw: str, row: int, fields: dict[str, str], seen: dict[str, int],
-              column, dup_of: str) -> None:
-        first = seen.get(wire)
-        if first is not None:
-            self.duplicates += 1
-            self.duplicate_rows.append(ImportIssue(row, column, raw, f"duplicate of {dup_of} {first}"))
-            return
-        seen[wire] = row
-        self.records.append(ImportRecord(wire, fields, row))
-        self.valid += 1
-        if raw != wire:
-            self.normalised += 1
-        self.operators[_operator(wire)] += 1
-
-
-def _operator(wire: str) -> str:
-    op = _m._PREFIX_OPERATOR.get(wire[3:5])
-    return op if op is not None else _m.operator_of(wire)
-
