@@ -135,3 +135,15 @@ def test_csv_invalid_rows_are_capped_and_counted():
     n = report.MAX_ISSUES + 7
     rep = parse_table_text("msisdn,name\n" + "12,x\n" * n + "0501234567,y\n")
     assert rep.valid == 1 and rep.invalid_count == n and len(rep.invalid) == report.MAX_ISSUES
+
+
+def test_a_capped_report_survives_pickling():
+    """The TUI gets its report from a child process, pickled."""
+    import pickle
+
+    n = report.MAX_ISSUES + 3
+    rep = parse_text_list("0501234567\n" * n + "abc\n")
+    back = pickle.loads(pickle.dumps(rep))
+    assert back.lines() == rep.lines()
+    assert back.duplicate_rows.total == n - 1 and len(back.duplicate_rows) == report.MAX_ISSUES
+    assert list(back.records) == list(rep.records) and back.invalid == rep.invalid

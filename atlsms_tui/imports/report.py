@@ -40,6 +40,17 @@ class IssueList(list):
         """``n`` more issues counted without being kept."""
         self.total += n
 
+    def __reduce__(self):
+        # pickle would append the items before restoring ``total``
+        return _restore_issues, (list(self), self.limit, self.total)
+
+
+def _restore_issues(items: list, limit: int, total: int) -> IssueList:
+    issues = IssueList(limit=limit)
+    list.extend(issues, items)
+    issues.total = total
+    return issues
+
 
 def count_of(issues: list) -> int:
     """How many issues there were (a plain list keeps them all)."""
