@@ -406,6 +406,13 @@ def classify_cells(values: list[str]) -> tuple[list[int], list[bool]] | None:
     crs = block.count(b"\r")
     if crs == block.count(b"\r\n") + block.endswith(b"\r"):
         squeezed = block.translate(None, _IN_NUMBER_CR)
+        if _all_fast(squeezed + b"\n"):
+            # every cell one valid number: no per-line pattern
+            toks = squeezed.split(b"\n")
+            as_written = len(squeezed) == len(block) - crs
+            norm = list(map(ne, map(len, toks), repeat(12))) if as_written else \
+                list(map(not_, _CANONICAL.findall(block)))
+            return list(map(add, map(mod, map(int, toks), repeat(_NATIONAL)), repeat(_WIRE_BASE))), norm
         toks = _LINE.findall(squeezed)
         canon = None if len(squeezed) == len(block) - crs else _CANONICAL.findall(block)
     else:

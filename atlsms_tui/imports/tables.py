@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from functools import partial
 from itertools import islice, repeat
+from operator import itemgetter
 from decimal import Decimal
 
 from .. import msisdn as _m
@@ -210,11 +211,16 @@ def _table_import(rows: Iterator[tuple[int, list, list | None]], rep: ImportRepo
         if not batch:
             break
         # Number cells judged in bulk; the rest row by row below.
-        judged = classify_cells([
-            c[idx] if len(c) == ncols and c[idx].__class__ is str else "" for _, c, _f in batch
-        ])
+        cells_of = [b[1] for b in batch]
+        if set(map(len, cells_of)) == {ncols}:
+            numbers = list(map(itemgetter(idx), cells_of))
+            if set(map(type, numbers)) != {str}:
+                numbers = [v if v.__class__ is str else "" for v in numbers]
+        else:
+            numbers = [c[idx] if len(c) == ncols and c[idx].__class__ is str else "" for c in cells_of]
+        judged = classify_cells(numbers)
         wires, norms = judged if judged is not None else (repeat(0), repeat(False))
-        if judged is not None and sink.take_all(wires, norms, [b[0] for b in batch], [b[1] for b in batch]):
+        if judged is not None and sink.take_all(wires, norms, [b[0] for b in batch], cells_of):
             rep.rows_read += len(batch)
             sink.flush()
             continue
