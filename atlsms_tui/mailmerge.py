@@ -159,7 +159,8 @@ def merge(
     mapping = _resolve(template.fields, columns, source)
     values = getattr(records, "values", None)
     if values is not None and all(values(c, 0, 0) is not None for c in mapping.values()):
-        return _merge_columns(template, records, mapping, transform)
+        return _merge_one_column(template, records, mapping, transform) or \
+            _merge_columns(template, records, mapping, transform)
     res = MergeResult()
     seg = smstext.segments
     gsm = smstext.is_gsm7
@@ -284,6 +285,44 @@ def _judge_rows(parts: list, names: list[str], batch: list[list[str]], nums, a: 
     return take_nums, take_rows, messages
 
 
+def _merge_one_column(template: Template, records, mapping: dict[str, str],
+                      transform: Callable[[str], str] | None) -> MergeResult | None:
+    """A template that is one placeholder (``{message}`` of an individual
+    CSV) over a column whose every row is sent as it is: the recipients
+    share the import's buffer instead of copying a hundred megabytes. None
+    when some row must be judged or changed."""
+    if transform is not None or len(template.parts) != 1 or isinstance(template.parts[0], str):
+        return None
+    name = mapping[template.parts[0].name]
+    buf = records.buffer(name)
+    if buf is None:
+        return None
+    res = MergeResult(problems=IssueList())
+    n = len(records)
+    step = 4096
+    for a in range(0, n, step):
+        values = records.values(name, a, min(a + step, n))
+        if "" in values or list(map(str.strip, values)) != values or find_illegal("".join(values)) is not None:
+            return None
+        _count_batch(res, values)
+    packed = PackedRecipients.from_buffers(records.numbers(), *buf)
+    res.recipients = packed
+    res.rows = MergedRows(packed, records.rows(0, n))
+    return res
+
+
+def _count_batch(res: MergeResult, messages: list[str]) -> None:
+    """Units, longest and encodings of a batch of messages sent."""
+    total, longest, _, _ = smstext.batch_segments(messages)
+    res.units += total
+    res.longest = max(res.longest, longest)
+    ucs2 = smstext._UCS2_MESSAGE.subn("", "\x00".join(messages))[1]
+    if ucs2:
+        res.encodings["UCS-2"] += ucs2
+    if len(messages) - ucs2:
+        res.encodings["GSM-7"] += len(messages) - ucs2
+
+
 def _merge_columns(template: Template, records, mapping: dict[str, str],
                    transform: Callable[[str], str] | None) -> MergeResult:
     """:func:`merge` over an import's columns (imports.TableRecords), a
@@ -319,14 +358,7 @@ def _merge_columns(template: Template, records, mapping: dict[str, str],
         cols.nums.extend(take_nums)
         packed._stop += len(take_nums)
         kept_rows.extend(take_rows)
-        total, longest, _, _ = smstext.batch_segments(messages)
-        res.units += total
-        res.longest = max(res.longest, longest)
-        ucs2 = smstext._UCS2_MESSAGE.subn("", "\x00".join(messages))[1]
-        if ucs2:
-            res.encodings["UCS-2"] += ucs2
-        if len(messages) - ucs2:
-            res.encodings["GSM-7"] += len(messages) - ucs2
+        _count_batch(res, messages)
     res.rows = MergedRows(packed, kept_rows)
     return res
 

@@ -71,6 +71,21 @@ class PackedRecipients(Sequence[Recipient]):
         p._stop = len(numbers)
         return p
 
+    @classmethod
+    def from_buffers(cls, numbers: array, blob: bytearray, ends: array) -> "PackedRecipients":
+        """Individual recipients over an import's buffers, shared: wire
+        numbers, and messages in ``blob`` each followed by a NUL, message i
+        ending (NUL included) at ``ends[i]``."""
+        if numbers.typecode != "q" or len(numbers) != len(ends):
+            raise ValueError("one 64-bit number per message")
+        p = cls(individual=True)
+        c = p._c
+        c.nums = numbers
+        c.starts.extend(ends)
+        c.blob = blob
+        p._stop = len(numbers)
+        return p
+
     @property
     def individual(self) -> bool:
         return self._c.individual

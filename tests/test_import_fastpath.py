@@ -313,3 +313,23 @@ def test_transliteration_of_a_joined_batch_is_the_per_message_one(text):
     from atlsms_tui import mailmerge, smstext
 
     assert mailmerge._transliterate_text(text) == smstext.transliterate(text)
+
+
+def test_individual_messages_share_the_imports_buffer():
+    from atlsms_tui import mailmerge
+    from atlsms_tui.imports import parse_table_text
+
+    text = "msisdn,message\n" + "".join(f'0{50 + i % 2}{1000000 + i:07d},"Hörmətli müştəri #{i}, salam"\n'
+                                        for i in range(9000))
+    rep = parse_table_text(text, "people.csv", keep={"message"})
+    template = mailmerge.parse_template("{message}")
+    fast = mailmerge.merge(template, rep.records, rep.columns)
+    slow = mailmerge.merge(template, list(rep.records), rep.columns)
+    assert fast.recipients._c.blob is rep.records.buffer("message")[0]  # shared, not copied
+    assert list(fast.recipients) == slow.recipients and list(fast.rows[:5]) == slow.rows[:5]
+    assert (fast.units, fast.longest, fast.encodings) == (slow.units, slow.longest, slow.encodings)
+    # one empty message: every row judged, the empty one left out
+    text2 = text.replace('"Hörmətli müştəri #7, salam"', '" "')
+    rep2 = parse_table_text(text2, "people.csv", keep={"message"})
+    res = mailmerge.merge(template, rep2.records, rep2.columns)
+    assert len(res.recipients) == 8999 and res.problems[0].row == 9

@@ -87,6 +87,16 @@ class TableRecords(Sequence[ImportRecord]):
             return None
         return self._cols[k].values(a, b)
 
+    def buffer(self, name: str) -> tuple[bytearray, array] | None:
+        """Column ``name`` as stored: cells UTF-8 in one buffer, each
+        followed by a NUL, cell i ending at ends[i]; None if it is not kept
+        or a cell holds a NUL itself. Shared: do not modify."""
+        try:
+            col = self._cols[self._names.index(name)]
+        except ValueError:
+            return None
+        return (col.blob, col.ends) if col.clean else None
+
     def _record(self, i: int) -> ImportRecord:
         fields = {n: c.values(i, i + 1)[0] for n, c in zip(self._names, self._cols)}
         return ImportRecord(str(self._nums[i]), fields, self._rows[i])
