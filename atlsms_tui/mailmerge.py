@@ -13,14 +13,19 @@ chooses.
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import accumulate, repeat
+from operator import add, methodcaller
 
 from . import smstext
 from .errors import InputError
 from .imports import ImportIssue, ImportRecord
+from .imports.report import IssueList
 from .models import Recipient
+from .packed import SEP, PackedRecipients
 from .xmlchars import describe_char, find_illegal
 
 __all__ = [
@@ -152,6 +157,10 @@ def merge(
     """One message per record. ``transform`` (e.g. transliterate) is applied
     to each merged message."""
     mapping = _resolve(template.fields, columns, source)
+    values = getattr(records, "values", None)
+    if values is not None and all(values(c, 0, 0) is not None for c in mapping.values()):
+        return _merge_one_column(template, records, mapping, transform) or \
+            _merge_columns(template, records, mapping, transform)
     res = MergeResult()
     seg = smstext.segments
     gsm = smstext.is_gsm7
@@ -197,6 +206,163 @@ def merge(
     return res
 
 
+class MergedRows(Sequence[MergedRow]):
+    """The rows of a merge over columns, built when read (a preview reads a
+    few of a million)."""
+
+    def __init__(self, recipients: PackedRecipients, rows: array) -> None:
+        self._recipients = recipients
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def _row(self, i: int) -> MergedRow:
+        r = self._recipients[i]
+        message = r.message or ""
+        return MergedRow(self._rows[i], r.msisdn, message, smstext.segments(message),
+                         "GSM-7" if smstext.is_gsm7(message) else "UCS-2")
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._row(j) for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._row(i)
+
+
+_ENCODE = methodcaller("encode", "utf-8", "surrogatepass")
+
+
+def _whole_batch(parts: list, batch: list[list[str]], transform) -> list[str] | None:
+    """The messages of a batch when every row of it is sent (every value
+    present, no message empty or unsendable): joined in C, checked once.
+    None when some row needs judging alone."""
+    if transform is not None or not batch or any("" in values for values in batch):
+        return None
+    columns = [repeat(p) if p.__class__ is str else batch[p] for p in parts]
+    messages = list(map("".join, zip(*columns)))
+    if "" in map(str.strip, messages) or find_illegal("".join(messages)) is not None:
+        return None
+    return messages
+
+
+def _judge_rows(parts: list, names: list[str], batch: list[list[str]], nums, a: int, rows,
+                transform, problems: list) -> tuple[list[int], list[int], list[str]]:
+    """A batch row by row, as :func:`merge` judges a record: (numbers,
+    rows, messages) of those sent; the others go to ``problems``."""
+    take_nums: list[int] = []
+    take_rows: list[int] = []
+    messages: list[str] = []
+    for j in range(len(rows)):
+        out = [p if p.__class__ is str else batch[p][j] for p in parts]
+        missing = [names[p] for p in parts if p.__class__ is not str and not batch[p][j]]
+        if missing:
+            problems.append(ImportIssue(
+                rows[j], missing[0], str(nums[a + j]),
+                "no value for " + ", ".join("{" + m + "}" for m in dict.fromkeys(missing)) + ": not sent",
+            ))
+            continue
+        message = "".join(out)
+        if transform is not None:
+            message = transform(message)
+        if not message.strip():
+            problems.append(ImportIssue(rows[j], None, str(nums[a + j]), "the message is empty: not sent"))
+            continue
+        bad = find_illegal(message)
+        if bad is not None:
+            problems.append(ImportIssue(
+                rows[j], None, str(nums[a + j]),
+                f"the message holds {describe_char(bad[1])} at character {bad[0] + 1}, "
+                "which cannot be sent",
+            ))
+            continue
+        take_nums.append(nums[a + j])
+        take_rows.append(rows[j])
+        messages.append(message)
+    return take_nums, take_rows, messages
+
+
+def _merge_one_column(template: Template, records, mapping: dict[str, str],
+                      transform: Callable[[str], str] | None) -> MergeResult | None:
+    """A template that is one placeholder (``{message}`` of an individual
+    CSV) over a column whose every row is sent as it is: the recipients
+    share the import's buffer instead of copying a hundred megabytes. None
+    when some row must be judged or changed."""
+    if transform is not None or len(template.parts) != 1 or isinstance(template.parts[0], str):
+        return None
+    name = mapping[template.parts[0].name]
+    buf = records.buffer(name)
+    if buf is None:
+        return None
+    res = MergeResult(problems=IssueList())
+    n = len(records)
+    step = 4096
+    for a in range(0, n, step):
+        values = records.values(name, a, min(a + step, n))
+        if "" in values or list(map(str.strip, values)) != values or find_illegal("".join(values)) is not None:
+            return None
+        _count_batch(res, values)
+    packed = PackedRecipients.from_buffers(records.numbers(), *buf)
+    res.recipients = packed
+    res.rows = MergedRows(packed, records.rows(0, n))
+    return res
+
+
+def _count_batch(res: MergeResult, messages: list[str]) -> None:
+    """Units, longest and encodings of a batch of messages sent."""
+    total, longest, _, _ = smstext.batch_segments(messages)
+    res.units += total
+    res.longest = max(res.longest, longest)
+    ucs2 = smstext._UCS2_MESSAGE.subn("", "\x00".join(messages))[1]
+    if ucs2:
+        res.encodings["UCS-2"] += ucs2
+    if len(messages) - ucs2:
+        res.encodings["GSM-7"] += len(messages) - ucs2
+
+
+def _merge_columns(template: Template, records, mapping: dict[str, str],
+                   transform: Callable[[str], str] | None) -> MergeResult:
+    """:func:`merge` over an import's columns (imports.TableRecords), a
+    batch at a time, into packed recipients: the same result without an
+    object per row."""
+    packed = PackedRecipients(individual=True)
+    cols = packed._c
+    res = MergeResult(recipients=packed, problems=IssueList())
+    kept_rows = array("q")
+    names = list(dict.fromkeys(mapping.values()))
+    # The template as literal strings and column positions.
+    parts = [p if isinstance(p, str) else names.index(mapping[p.name]) for p in template.parts]
+    n = len(records)
+    nums = records.numbers()
+    step = 4096
+    for a in range(0, n, step):
+        b = min(a + step, n)
+        batch = [list(map(str.strip, records.values(c, a, b))) for c in names]
+        rows = records.rows(a, b)
+        messages = _whole_batch(parts, batch, transform)
+        if messages is not None:
+            take_nums, take_rows = nums[a:b], rows
+        else:
+            take_nums, take_rows, messages = _judge_rows(parts, names, batch, nums, a, rows, transform,
+                                                         res.problems)
+        if not messages:
+            continue
+        encoded = list(map(_ENCODE, messages))
+        base = len(cols.blob)
+        cols.blob += SEP.join(encoded)
+        cols.blob += SEP
+        cols.starts.extend(map(add, accumulate(map(add, map(len, encoded), repeat(1))), repeat(base)))
+        cols.nums.extend(take_nums)
+        packed._stop += len(take_nums)
+        kept_rows.extend(take_rows)
+        _count_batch(res, messages)
+    res.rows = MergedRows(packed, kept_rows)
+    return res
+
+
 def problem_line(issue: ImportIssue, unit: str = "row") -> str:
     col = f", column {issue.column!r}" if issue.column else ""
     return f"{unit} {issue.row}{col} ({issue.raw}): {issue.reason}"
@@ -206,12 +372,44 @@ def problem_line(issue: ImportIssue, unit: str = "row") -> str:
 # cheaper text
 
 
+def _transliterated_batches(recipients: PackedRecipients, step: int = 4096):
+    """(a, b, messages, transliterated) of packed individual recipients. The
+    batch is transliterated as one text: transliteration works character by
+    character and keeps NUL, which no message holds."""
+    for a in range(0, len(recipients), step):
+        b = min(a + step, len(recipients))
+        texts = recipients.messages(a, b) or []
+        yield a, b, texts, _transliterate_text("\x00".join(texts)).split("\x00") if texts else []
+
+
+def _transliterate_text(text: str) -> str:
+    """smstext.transliterate of a long text. It works character by
+    character, so the few distinct characters it changes are replaced one
+    after the other (each a C pass), instead of a dictionary lookup per
+    character of the text."""
+    changed = {c: t for c in set(text) if (t := smstext.transliterate(c)) != c}
+    if any(k in v for v in changed.values() for k in changed):
+        # a stand-in holding a character replaced too: one pass, exactly
+        return smstext.transliterate(text)
+    for c, t in changed.items():
+        text = text.replace(c, t)
+    return text
+
+
 def transliterate_draft(draft):
     """A copy of ``draft`` with every message transliterated to GSM-7 stand-ins."""
     if draft.message is not None:
         return replace(draft, message=smstext.transliterate(draft.message))
     tr = smstext.transliterate
-    return replace(draft, recipients=[Recipient(r.msisdn, tr(r.message or "")) for r in draft.recipients])
+    rs = draft.recipients
+    if isinstance(rs, PackedRecipients):
+        out = PackedRecipients(individual=True)
+        nums = rs.numbers()
+        for a, b, _, texts in _transliterated_batches(rs):
+            for m, t in zip(nums[a:b], texts):
+                out.append(Recipient(str(m), t))
+        return replace(draft, recipients=out)
+    return replace(draft, recipients=[Recipient(r.msisdn, tr(r.message or "")) for r in rs])
 
 
 @dataclass
@@ -243,9 +441,25 @@ def format_cost(est, individual: bool = False) -> str:
 
 def compare_costs(draft) -> CostComparison:
     """The campaign's cost as typed and transliterated (nothing is changed)."""
-    from .service import estimate
+    from .service import Estimate, estimate
 
     typed = estimate(draft)
+    if draft.message is None and isinstance(draft.recipients, PackedRecipients):
+        # A million personal messages: counted batch by batch, never held twice.
+        total = longest = 0
+        any_gsm = any_ucs2 = changed = False
+        left: dict[str, None] = {}
+        for a, _, texts, trs in _transliterated_batches(draft.recipients):
+            t, lg, g, u = smstext.batch_segments(trs)
+            total, longest = total + t, max(longest, lg)
+            any_gsm, any_ucs2 = any_gsm or g, any_ucs2 or u
+            changed = changed or trs != texts
+            for text in trs[: max(0, 1000 - a)]:
+                for _, ch in smstext.analyze(text).ucs2_chars:
+                    left.setdefault(ch)
+        encoding = "mixed" if any_gsm and any_ucs2 else ("UCS-2" if any_ucs2 else "GSM-7")
+        trans = Estimate(len(draft.recipients), encoding, longest, total)
+        return CostComparison(typed, trans, changed, tuple(left), True)
     tdraft = transliterate_draft(draft)
     trans = estimate(tdraft)
     if draft.message is not None:

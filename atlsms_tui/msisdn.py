@@ -88,6 +88,18 @@ def _combined() -> re.Pattern[str] | None:
     return re.compile("".join(parts))
 
 
+def national_pattern(tail: str = "$") -> str:
+    """Regex source matching the 9 national digits of a number that can
+    receive SMS (as :func:`is_mobile_national`), when what follows them
+    matches ``tail``; for embedding in a larger pattern."""
+    if _GENERAL is None or _MOBILE is None:
+        return "(?!)"
+    parts = [f"(?=[0-9]{{{_NATIONAL_LENGTH}}}{tail})", f"(?=(?:{_GENERAL.pattern}){tail})"]
+    parts += [f"(?!(?:{p.pattern}){tail})" for p in _EARLIER]
+    parts.append(f"(?:{_MOBILE.pattern})(?={tail})")
+    return "".join(parts)
+
+
 # One pattern doing what phonenumbers.number_type does for MOBILE /
 # FIXED_LINE_OR_MOBILE: matches the general pattern, none of the types
 # phonenumbers tests first (premium rate, toll free, ...), and the mobile one.

@@ -60,6 +60,32 @@ class PackedRecipients(Sequence[Recipient]):
                 p.append(Recipient(m, t))
         return p
 
+    @classmethod
+    def from_numbers(cls, numbers: array) -> "PackedRecipients":
+        """Bulk recipients over wire numbers already held as 64-bit integers
+        (an import's column, shared: it is not copied)."""
+        if numbers.typecode != "q":
+            raise ValueError("numbers must be an array of 64-bit integers")
+        p = cls(individual=False)
+        p._c.nums = numbers
+        p._stop = len(numbers)
+        return p
+
+    @classmethod
+    def from_buffers(cls, numbers: array, blob: bytearray, ends: array) -> "PackedRecipients":
+        """Individual recipients over an import's buffers, shared: wire
+        numbers, and messages in ``blob`` each followed by a NUL, message i
+        ending (NUL included) at ``ends[i]``."""
+        if numbers.typecode != "q" or len(numbers) != len(ends):
+            raise ValueError("one 64-bit number per message")
+        p = cls(individual=True)
+        c = p._c
+        c.nums = numbers
+        c.starts.extend(ends)
+        c.blob = blob
+        p._stop = len(numbers)
+        return p
+
     @property
     def individual(self) -> bool:
         return self._c.individual

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import stat
 from dataclasses import dataclass, field
 
 from .errors import InputError
@@ -56,12 +57,29 @@ class RecipientList:
 # reading files
 
 
-def read_file_bytes(path: str | os.PathLike[str]) -> bytes:
-    """A whole file, or an InputError naming it and what went wrong."""
+# Larger than any recipient file an operator has (a million personal
+# messages is about 120 MB); past it, a mistake such as a disk image.
+MAX_FILE_BYTES = 1 << 30
+
+_NOT_REGULAR = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def open_regular(path: str | os.PathLike[str], *, max_bytes: int | None = None):
+    """A regular file opened for reading in binary, or an InputError naming
+    it and what went wrong.
+
+    Pipes and devices are refused before a byte is read (a FIFO would hang,
+    /dev/zero would fill memory); so is a file larger than ``max_bytes``."""
     shown = os.fspath(path)
+    max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
     try:
-        with open(path, "rb") as fh:
-            return fh.read()
+        # Non-blocking: opening a FIFO for reading would wait for a writer.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise InputError(f"file not found: {shown}") from None
     except IsADirectoryError:
@@ -70,6 +88,35 @@ def read_file_bytes(path: str | os.PathLike[str]) -> bytes:
         raise InputError(f"cannot read {shown}: permission denied") from None
     except OSError as e:
         raise InputError(f"cannot read {shown}: {e.strerror or e}") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{shown} is a directory, not a file")
+        if not stat.S_ISREG(st.st_mode):
+            kind = next((name for test, name in _NOT_REGULAR if test(st.st_mode)), "not a regular file")
+            raise InputError(f"{shown} is {kind}, not a regular file; save the recipients to a file and give that")
+        if st.st_size > max_bytes:
+            raise InputError(f"{shown} is {st.st_size / (1 << 20):,.0f} MB; recipient files up to "
+                             f"{max_bytes / (1 << 20):,.0f} MB are read (split it)")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_file_bytes(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> bytes:
+    """A whole regular file (see :func:`open_regular`)."""
+    shown = os.fspath(path)
+    max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
+    with open_regular(path, max_bytes=max_bytes) as fh:
+        try:
+            data = fh.read(max_bytes + 1)
+        except OSError as e:
+            raise InputError(f"cannot read {shown}: {e.strerror or e}") from None
+    if len(data) > max_bytes:  # grew while being read
+        raise InputError(f"{shown} is larger than {max_bytes / (1 << 20):,.0f} MB; split it")
+    return data
 
 
 def _read_text(path: str | os.PathLike[str]) -> str:

@@ -158,10 +158,12 @@ def print_import_report(rep, always: bool = True) -> None:
         for line in rep.lines():
             err(line)
         return
+    from ..imports.report import count_of
+
     for title, issues in (("invalid, not sent to", rep.invalid), ("duplicates removed", rep.duplicate_rows)):
         if issues:
-            err(f"{rep.source}: {len(issues)} {title}:")
+            err(f"{rep.source}: {count_of(issues)} {title}:")
             for i in issues[:50]:
                 err(f"  {rep.issue_line(i)}")
-            if len(issues) > 50:
-                err(f"  ... and {len(issues) - 50} more")
+            if count_of(issues) > 50:
+                err(f"  ... and {count_of(issues) - 50} more")

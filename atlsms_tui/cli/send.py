@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 from .. import baku
 from ..errors import InputError, TransportError
@@ -12,18 +13,26 @@ from .outcome import progress_printer, report_campaign, with_cancel
 
 class _Gathered:
     def __init__(self) -> None:
-        self.records: list = []
+        self.records: Sequence = []
         self.columns: list[str] = []
         self.sources: list[str] = []
         self.invalid = 0
         self.duplicates = 0
-        self._seen: set[str] = set()
+        self._seen: set[str] | None = None
 
-    def add(self, records, columns, source: str) -> None:
+    def add(self, records, columns, source: str, *, unique: bool = False) -> None:
+        """``unique``: ``records`` hold each number once (an import's): the
+        first such source is taken as it is, without a pass over it."""
         self.sources.append(source)
         for c in columns:
             if c.lower() not in {x.lower() for x in self.columns}:
                 self.columns.append(c)
+        if unique and self._seen is None and not self.records:
+            self.records = records
+            return
+        if self._seen is None:
+            self._seen = {r.msisdn for r in self.records}
+            self.records = list(self.records)
         for r in records:
             if r.msisdn in self._seen:
                 self.duplicates += 1
@@ -31,8 +40,31 @@ class _Gathered:
             self._seen.add(r.msisdn)
             self.records.append(r)
 
+    def bulk_recipients(self):
+        from ..models import Recipient
+        from ..packed import PackedRecipients
 
-def _gather_recipients(args, store_fn) -> _Gathered:
+        numbers = getattr(self.records, "numbers", None)
+        if numbers is not None:
+            return PackedRecipients.from_numbers(numbers())
+        return PackedRecipients((Recipient(r.msisdn) for r in self.records), individual=False)
+
+
+def _fields_needed(args, template_text: str | None) -> set[str] | None:
+    """The only columns a send needs from a file's rows (the template's
+    placeholders; ``message`` for --individual); None when it cannot be told
+    yet (a template that does not parse: its error comes later)."""
+    from .. import mailmerge
+
+    if template_text is None:
+        return {"message"} if args.individual else set()
+    try:
+        return set(mailmerge.parse_template(template_text).fields)
+    except InputError:
+        return None
+
+
+def _gather_recipients(args, store_fn, keep: set[str] | None = None) -> _Gathered:
     """Recipients from --to / --to-file / --group / --individual; each file's
     import report is printed on stderr."""
     from .. import imports, lists
@@ -47,16 +79,17 @@ def _gather_recipients(args, store_fn) -> _Gathered:
     if args.to:
         rep = imports.parse_text_list("\n".join(args.to), "--to argument")
         print_import_report(rep, always=False)
-        got.invalid += len(rep.invalid)
-        got.add(rep.records, [], rep.source)
+        got.invalid += rep.invalid_count
+        got.add(rep.records, [], rep.source, unique=True)
     for path in (args.to_file, args.individual):
         if path is None:
             continue
-        rep = imports.read_recipients(path, column=args.column, sheet=args.sheet, encoding=args.encoding)
+        rep = imports.read_recipients(path, column=args.column, sheet=args.sheet, encoding=args.encoding,
+                                      keep=keep)
         print_import_report(rep)
-        got.invalid += len(rep.invalid)
+        got.invalid += rep.invalid_count
         before = got.duplicates
-        got.add(rep.records, rep.columns if rep.kind != "list" else [], rep.source)
+        got.add(rep.records, rep.columns if rep.kind != "list" else [], rep.source, unique=True)
         if got.duplicates > before:
             err(f"  {got.duplicates - before} number(s) also given elsewhere, kept once")
     if args.group:
@@ -102,7 +135,7 @@ def _title(args) -> str:
 
 async def cmd_send(args) -> int:
     from .. import mailmerge, smstext
-    from ..models import Recipient
+    from ..imports.report import count_of
     from ..service import Draft, check_draft, estimate
     from ..settings import checked_max_segments, load_settings
 
@@ -116,7 +149,7 @@ async def cmd_send(args) -> int:
 
     try:
         template_text, template_what = _template_body(args, store_fn)
-        got = _gather_recipients(args, store_fn)
+        got = _gather_recipients(args, store_fn, _fields_needed(args, template_text))
     finally:
         if lookup_store is not None:
             lookup_store.close()
@@ -156,16 +189,17 @@ async def cmd_send(args) -> int:
     merge_problems = 0
     if template is not None:
         res = mailmerge.merge(template, got.records, got.columns, source=", ".join(got.sources))
+        got.records = []  # the rows' fields are not needed past the merge
         if res.problems:
-            merge_problems = len(res.problems)
-            err(f"{len(res.problems)} row(s) left out of the mail merge:")
+            merge_problems = count_of(res.problems)
+            err(f"{merge_problems} row(s) left out of the mail merge:")
             for p in res.problems[:50]:
                 err(f"  {mailmerge.problem_line(p)}")
-            if len(res.problems) > 50:
-                err(f"  ... and {len(res.problems) - 50} more")
+            if merge_problems > 50:
+                err(f"  ... and {merge_problems - 50} more")
         recips = res.recipients
     else:
-        recips = [Recipient(r.msisdn) for r in got.records]
+        recips = got.bulk_recipients()
 
     if args.strict and (got.invalid or merge_problems):
         err("--strict: nothing sent")

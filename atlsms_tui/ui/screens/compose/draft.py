@@ -31,9 +31,9 @@ class DraftPart(ComposePart):
             if self._parsing:
                 raise InputError("still checking the numbers; send again in a moment")
             g["message"] = self.query_one("#message", TextArea).text
-            g["recipients"] = [Recipient(m) for m in self._bulk_numbers()]
+            g["recipients"] = self._bulk_recipients()
             file = self._file
-            invalid = len(self._typed.invalid) + (len(file.invalid) if file else 0)
+            invalid = len(self._typed.invalid) + (file.invalid_count if file else 0)
             dups = len(self._typed.duplicates) + (file.duplicates if file else 0)
             if invalid:
                 notes.append(f"{plural(invalid, 'invalid entry', 'invalid entries')} will NOT be sent.")
@@ -47,9 +47,9 @@ class DraftPart(ComposePart):
             if self._merge is None:
                 raise InputError(self._errors.get("template") or "the template cannot be filled")
             g["message"] = None
-            g["recipients"] = list(self._merge.recipients)
-            left = len(self._merge.problems)
-            invalid = len(self._source.invalid)
+            g["recipients"] = self._merge.recipients[:]  # a list copied, packed ones viewed
+            left = getattr(self._merge.problems, "total", len(self._merge.problems))
+            invalid = self._source.invalid_count
             if left:
                 notes.append(f"{plural(left, 'row')} left out of the mail merge (a value is missing).")
             if invalid:

@@ -15,7 +15,7 @@ class EstimatePart(ComposePart):
     def _render_estimate(self) -> None:
         widget = self.query_one("#estimate", Static)
         if self.mode == "bulk":
-            n = len(self._bulk_numbers())
+            n = self._bulk_count()
             seg = self._msg_info.segments
             units = n * seg
             head = f"{n:,} × {plural(seg, 'segment')} = [b]{plural(units, 'unit')}[/]"

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
+import time
 
 from textual import on, work
 from textual.widgets import DataTable, Input, Static
 
 from .... import imports
+from ....imports.child import import_in_child
 from ....errors import InputError
 from ..confirm import ImportReportScreen
 from ...literal import markup
@@ -21,7 +24,16 @@ from .rows import load_individual_rows
 class FilesPart(ComposePart):
     """Files are read in workers; a bad file is a message, never a crash."""
 
+    def _cancel_load(self) -> bool:
+        """Stop a number file being read (Esc); True if one was."""
+        cancel = getattr(self, "_load_cancel", None)
+        if cancel is None or cancel.is_set():
+            return False
+        cancel.set()
+        return True
+
     def action_load_file(self) -> None:
+        self._cancel_load()
         if self.mode == "bulk":
             self._load_numbers_file(
                 self.query_one("#numbers-file", Input).value.strip(),
@@ -57,10 +69,25 @@ class FilesPart(ComposePart):
             self._render_numbers()
             return
         self._set_error("file", None)
-        self.query_one("#rcp-summary", Static).update(markup("[i]reading $path…[/]", path=path))
+        summary = self.query_one("#rcp-summary", Static)
+        summary.update(markup("[i]reading $path… (Esc cancels)[/]", path=path))
+        cancel = self._load_cancel = threading.Event()
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            # A few times a second: each update repaints the panel.
+            now = time.monotonic()
+            if now - last[0] >= 0.25 and not cancel.is_set():
+                last[0] = now
+                summary.update(markup(f"[i]reading $path… {done * 100 // max(total, 1)}% (Esc cancels)[/]",
+                                      path=path))
+
         try:
-            rep = await asyncio.to_thread(
-                imports.read_recipients, os.path.expanduser(path), column=column or None, sheet=sheet or None
+            # In a child process: an import in a thread would make every key
+            # wait for the interpreter lock while a million lines are read.
+            rep = await import_in_child(
+                os.path.expanduser(path), column=column or None, sheet=sheet or None,
+                progress=progress, cancelled=cancel.is_set,
             )
         except InputError as exc:
             self._set_error("file", str(exc))
@@ -68,6 +95,13 @@ class FilesPart(ComposePart):
             return
         except Exception as exc:  # never let a file crash the app
             self._set_error("file", f"cannot read {path}: {exc}")
+            self._render_numbers()
+            return
+        finally:
+            if self._load_cancel is cancel:
+                self._load_cancel = None
+        if cancel.is_set():
+            self.notify(f"{os.path.basename(path)}: loading cancelled")
             self._render_numbers()
             return
         self._file, self._file_name = rep, os.path.basename(path)

@@ -26,7 +26,7 @@ class OptOutsPart(ComposePart):
         if not self.is_mounted:
             return
         if self.mode == "bulk":
-            recipients = [Recipient(m) for m in self._bulk_numbers()]
+            recipients = self._bulk_recipients()
         else:
             recipients = self._individual_recipients()
         self._optout_worker(recipients)

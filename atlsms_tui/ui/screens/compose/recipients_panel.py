@@ -47,6 +47,40 @@ class RecipientsPanelPart(ComposePart):
         self._parsing = False
         self._render_numbers()
 
+    def _typed_not_in_file(self) -> list[str] | None:
+        """The typed numbers a file's integer column does not hold, each once
+        (None when the file's records are not such a column)."""
+        numbers = getattr(self._file.records, "numbers", None) if self._file else None
+        if numbers is None:
+            return None
+        column = numbers()
+        typed = self._typed.valid
+        # A few typed numbers are looked up in the column (a C scan each);
+        # many are worth a set of it.
+        inside = set(column) if len(typed) > 32 else column
+        return [m for m in typed if int(m) not in inside]
+
+    def _bulk_count(self) -> int:
+        """How many numbers are sent, without listing a million of them."""
+        extra = self._typed_not_in_file()
+        return len(self._bulk_numbers()) if extra is None else len(self._file.records) + len(extra)
+
+    def _bulk_recipients(self):
+        """The numbers to send as packed recipients (a file's column copied
+        once, not a Recipient per number)."""
+        from array import array
+
+        from ....models import Recipient
+        from ....packed import PackedRecipients
+
+        extra = self._typed_not_in_file()
+        if extra is None:
+            return PackedRecipients((Recipient(m) for m in self._bulk_numbers()), individual=False)
+        packed = PackedRecipients.from_numbers(array("q", self._file.records.numbers()))
+        for m in extra:
+            packed.append(Recipient(m))
+        return packed
+
     def _bulk_numbers(self) -> list[str]:
         """Numbers to send: the file's (or group's) then the typed ones, each once."""
         merged = dict.fromkeys(r.msisdn for r in self._file.records) if self._file else {}
@@ -64,7 +98,7 @@ class RecipientsPanelPart(ComposePart):
 
     def _render_numbers(self) -> None:
         typed, file = self._typed, self._file
-        total = len(self._bulk_numbers())
+        total = self._bulk_count()
         lines: list[Content] = []
         if self._parsing:
             lines.append(markup("[i]checking the numbers…[/]"))
@@ -76,7 +110,7 @@ class RecipientsPanelPart(ComposePart):
             lines.append(markup(f"[b]{parts:,} tasks[/] of at most {self.max_per_task:,}"))
         if opted:
             lines.append(markup(f"[yellow]{len(opt.removed):,} on the opt-out list[/] (not sent)"))
-        invalid = len(typed.invalid) + (len(file.invalid) if file else 0)
+        invalid = len(typed.invalid) + (file.invalid_count if file else 0)
         dups = len(typed.duplicates) + (file.duplicates if file else 0)
         if file is not None:
             cross = len(file.records) + len(typed.valid) - total
@@ -106,7 +140,8 @@ class RecipientsPanelPart(ComposePart):
         if invalid > shown:
             lines.append(Content(f" … and {invalid - shown:,} more (F10 report)"))
         if file is not None and file.recovered:
-            lines.append(Content(f"{plural(len(file.recovered), 'number')} recovered from Excel damage:"))
+            lines.append(Content(f"{plural(getattr(file.recovered, 'total', len(file.recovered)), 'number')} "
+                                 "recovered from Excel damage:"))
             for issue in file.recovered[:10]:
                 lines.append(markup(f" row {issue.row} $raw → $fixed", raw=one_line(issue.raw, 18),
                                     fixed=issue.reason.rsplit(": ", 1)[-1]))

@@ -81,6 +81,7 @@ class ComposeScreen(
         # bulk
         self._typed: ParsedNumbers = ParsedNumbers()
         self._file: ImportReport | None = None  # a file import or a group
+        self._load_cancel = None  # threading.Event of the number file being read
         self._file_name = ""
         self._parsing = False
         self._parse_timer = None
@@ -290,7 +291,7 @@ class ComposeScreen(
         )
 
     def action_close(self) -> None:
-        if self._submitting:
+        if self._submitting or self._cancel_load():
             return
         if not self._has_draft():
             self.dismiss(None)

@@ -44,7 +44,7 @@ class TransliterationPart(ComposePart):
                 area.focus()
 
         self.app.push_screen(
-            TransliterateScreen(before, after, converted, len(self._bulk_numbers())), apply
+            TransliterateScreen(before, after, converted, self._bulk_count()), apply
         )
 
     # transliteration of individual messages: offered with the cost both

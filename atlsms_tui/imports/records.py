@@ -1,0 +1,226 @@
+"""The records of a table import held as columns, for a million rows.
+
+A record per row as an object with a dict of fields costs several hundred
+bytes; here numbers and row numbers are integer arrays and each kept column
+is one UTF-8 buffer (cells NUL-terminated), about the size of the file.
+Records are still ImportRecord objects when indexed or iterated; bulk
+readers (the mail merge) take a column's values a batch at a time.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import accumulate, repeat
+from operator import add, itemgetter, methodcaller
+
+from .cells import cell_text
+from .report import ImportIssue, ImportRecord, ImportReport
+
+__all__ = ["TableRecords", "TableSink"]
+
+_SEP = b"\x00"
+_ENCODE = methodcaller("encode", "utf-8", "surrogatepass")
+
+
+class _Column:
+    __slots__ = ("blob", "ends", "clean")
+
+    def __init__(self) -> None:
+        self.blob = bytearray()
+        self.ends = array("Q")  # cell i is blob[ends[i-1]:ends[i]-1]
+        self.clean = True  # no cell holds a NUL (then a batch is one split)
+
+    def extend(self, values: list[str]) -> None:
+        if not values:
+            return
+        encoded = list(map(_ENCODE, values))
+        joined = _SEP.join(encoded)
+        if self.clean and joined.count(_SEP) != len(values) - 1:
+            self.clean = False
+        base = len(self.blob)
+        self.blob += joined
+        self.blob += _SEP
+        self.ends.extend(map(add, accumulate(map(add, map(len, encoded), repeat(1))), repeat(base)))
+
+    def values(self, a: int, b: int) -> list[str]:
+        if a >= b:
+            return []
+        start = self.ends[a - 1] if a else 0
+        if self.clean:
+            return bytes(self.blob[start:self.ends[b - 1] - 1]).decode("utf-8", "surrogatepass").split("\x00")
+        out = []
+        for i in range(a, b):
+            end = self.ends[i]
+            out.append(self.blob[start:end - 1].decode("utf-8", "surrogatepass"))
+            start = end
+        return out
+
+
+class TableRecords(Sequence[ImportRecord]):
+    """Records of a table: number, row and the kept columns' cells."""
+
+    __slots__ = ("_nums", "_rows", "_names", "_cols")
+
+    def __init__(self, nums: array, rows: array, names: list[str], cols: list[_Column]) -> None:
+        self._nums = nums
+        self._rows = rows
+        self._names = names
+        self._cols = cols
+
+    def numbers(self) -> array:
+        """The wire numbers as 64-bit integers (shared, do not modify)."""
+        return self._nums
+
+    @property
+    def field_names(self) -> list[str]:
+        return list(self._names)
+
+    def rows(self, a: int, b: int) -> array:
+        return self._rows[a:b]
+
+    def values(self, name: str, a: int, b: int) -> list[str] | None:
+        """Cells of column ``name`` for records a..b; None if it is not kept."""
+        try:
+            k = self._names.index(name)
+        except ValueError:
+            return None
+        return self._cols[k].values(a, b)
+
+    def buffer(self, name: str) -> tuple[bytearray, array] | None:
+        """Column ``name`` as stored: cells UTF-8 in one buffer, each
+        followed by a NUL, cell i ending at ends[i]; None if it is not kept
+        or a cell holds a NUL itself. Shared: do not modify."""
+        try:
+            col = self._cols[self._names.index(name)]
+        except ValueError:
+            return None
+        return (col.blob, col.ends) if col.clean else None
+
+    def _record(self, i: int) -> ImportRecord:
+        fields = {n: c.values(i, i + 1)[0] for n, c in zip(self._names, self._cols)}
+        return ImportRecord(str(self._nums[i]), fields, self._rows[i])
+
+    def __len__(self) -> int:
+        return len(self._nums)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._record(j) for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._record(i)
+
+    def __iter__(self) -> Iterator[ImportRecord]:
+        step = 4096
+        for a in range(0, len(self), step):
+            b = min(a + step, len(self))
+            cols = [c.values(a, b) for c in self._cols]
+            for j, i in enumerate(range(a, b)):
+                yield ImportRecord(str(self._nums[i]), {n: v[j] for n, v in zip(self._names, cols)},
+                                   self._rows[i])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"TableRecords({len(self):,}, fields {self._names})"
+
+
+class TableSink:
+    """Takes the valid rows of a table import: first number kept, later
+    ones reported as duplicates (up to the report's limit, counted beyond)."""
+
+    def __init__(self, rep: ImportReport, columns: list[str], keep: Iterable[str] | None) -> None:
+        self.rep = rep
+        wanted = None if keep is None else {k.strip().lower() for k in keep}
+        # A single column is the number itself: no merge fields.
+        self._idx = [i for i, c in enumerate(columns) if wanted is None or c.strip().lower() in wanted] \
+            if len(columns) > 1 else []
+        self._names = [columns[i] for i in self._idx]
+        self._cols = [_Column() for _ in self._idx]
+        self._nums = array("q")
+        self._rows = array("q")
+        self._seen: set[int] = set()
+        self._pending: list[list] = []  # cells of kept rows, their columns not yet stored
+
+    def _duplicate(self, n: int, raw, row: int, column, dup_of: str) -> None:
+        rep = self.rep
+        rep.duplicates += 1
+        dups = rep.duplicate_rows
+        if len(dups) < getattr(dups, "limit", len(dups) + 1):
+            first = self._rows[self._nums.index(n)]
+            dups.append(ImportIssue(row, column, raw() if callable(raw) else raw, f"duplicate of {dup_of} {first}"))
+        else:
+            dups.add_uncounted(1)
+
+    def take(self, wire: str, raw: str, row: int, cells: list, column, dup_of: str) -> bool:
+        """True if kept; False for a repeated number."""
+        n = int(wire)
+        if n in self._seen:
+            self._duplicate(n, raw, row, column, dup_of)
+            return False
+        self._keep(n, row, cells)
+        if raw != wire:
+            self.rep.normalised += 1
+        return True
+
+    def take_number(self, n: int, normalised: bool, raw: Callable[[], str], row: int, cells: list,
+                    column, dup_of: str) -> None:
+        """:meth:`take` for a number already judged valid in bulk; ``raw()``
+        gives its text, needed only to report it as a duplicate."""
+        if n in self._seen:
+            self._duplicate(n, raw, row, column, dup_of)
+            return
+        self._keep(n, row, cells)
+        if normalised:
+            self.rep.normalised += 1
+
+    def take_all(self, numbers: list[int], normalised: list[bool], rows: list[int], cells: list[list]) -> bool:
+        """Every one of a batch of numbers judged valid in bulk, when none
+        repeats another (then True); False, nothing taken, otherwise."""
+        if 0 in numbers or not self._seen.isdisjoint(numbers) or len(set(numbers)) != len(numbers):
+            return False
+        self._seen.update(numbers)
+        self._nums.extend(numbers)
+        self._rows.extend(rows)
+        if self._idx:
+            self._pending.extend(cells)
+        self.rep.valid += len(numbers)
+        self.rep.normalised += sum(normalised)
+        return True
+
+    def _keep(self, n: int, row: int, cells: list) -> None:
+        self._seen.add(n)
+        self._nums.append(n)
+        self._rows.append(row)
+        if self._idx:
+            self._pending.append(cells)
+        self.rep.valid += 1
+
+    def flush(self) -> None:
+        """Store the pending rows' kept cells, a column at a time."""
+        rows = self._pending
+        if not rows:
+            return
+        for i, col in zip(self._idx, self._cols):
+            try:  # a CSV's cells: text, every row as wide as the header
+                values = list(map(str.strip, map(itemgetter(i), rows)))
+            except (IndexError, TypeError):
+                values = [cell_text(c[i]) if i < len(c) else "" for c in rows]
+            col.extend(values)
+        self._pending = []
+
+    def finish(self) -> TableRecords:
+        from .fastpath import _count_operators
+
+        self.flush()
+        self._seen = set()
+        _count_operators(self._nums, self.rep.operators)
+        return TableRecords(self._nums, self._rows, self._names, self._cols)

@@ -1,0 +1,88 @@
+"""A million-line number file loaded into compose (part of bench_import.py).
+
+Run in a fresh process: the TUI headless (Textual's test driver, as
+bench_ui.py drives it) on the demo profile of a simulator. From Enter in the
+file field to the first paint of the Numbers panel holding the count; keys
+typed into the message meanwhile, each timed from the driver to the first
+paint showing it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+async def _run(path: str, n: int) -> dict:
+    sys.path.insert(0, str(HERE))
+    from bench_ui import Painter, idle, make_session, private_env, send_key, start_simulator
+    from textual.widgets import Input, Static, TextArea
+
+    from atlsms_tui.ui.app import AtlSmsApp
+
+    private_env()
+    sim, url = start_simulator(0.5, 600)
+    try:
+        session = make_session(url)
+        app = AtlSmsApp(session)
+        keys: list[float] = []
+        async with app.run_test(size=(100, 30)) as pilot:
+            painter = Painter(app)
+            await idle(app)
+            app.action_compose()
+            for _ in range(200):
+                await pilot.pause(0.05)
+                screen = app.screen
+                if screen.query("#numbers-file") and screen.query("#rcp-summary"):
+                    break
+            field = screen.query_one("#numbers-file", Input)
+            field.value = path
+            field.focus()
+            await pilot.pause()
+            area = screen.query_one("#message", TextArea)
+            summary = screen.query_one("#rcp-summary", Static)
+            want = f"{n:,} numbers to send"
+
+            def filled() -> bool:
+                return want in str(summary.render())
+
+            t0 = send_key(app, "enter")
+            await asyncio.sleep(0.02)
+            area.focus()
+            typed = 0
+            while not filled():
+                typed += 1
+                keys.append(await painter.after(send_key(app, "x"), lambda k=typed: len(area.text) == k))
+                await asyncio.sleep(0.03)  # an operator's key repeat
+            hit = painter.hit
+            fill = await painter.after(t0, filled) if hit is None else time.perf_counter() - t0
+        await session.aclose()
+        return {"fill": fill, "keys": keys}
+    finally:
+        sim.kill()
+
+
+def bench_tui(path: Path, n: int) -> None:
+    code = ("import asyncio, json, sys; sys.path.insert(0, %r); import bench_import_tui as b; "
+            "print(json.dumps(asyncio.run(b._run(%r, %d))))" % (str(HERE), str(path), n))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    if p.returncode:
+        print(f"  TUI load failed:\n{p.stderr[-3000:]}")
+        return
+    r = json.loads(p.stdout.strip().splitlines()[-1])
+    keys = sorted(r["keys"])
+    p95 = keys[min(len(keys) - 1, int(round(0.95 * (len(keys) - 1))))] * 1000 if keys else 0.0
+    p50 = keys[len(keys) // 2] * 1000 if keys else 0.0
+    print(f"{n:,}-line file into compose (headless, 100x30)")
+    print(f"  Numbers panel filled       {r['fill']:7.2f} s   target < 3 s: {'MET' if r['fill'] < 3 else 'NOT MET'}")
+    print(f"  key to screen meanwhile    p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  n={len(keys)}   "
+          f"target p95 < 50 ms: {'MET' if keys and p95 < 50 else 'NOT MET'}", flush=True)
