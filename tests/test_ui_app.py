@@ -223,3 +223,28 @@ def test_snapshot_settings(ui_env_sync, snap_compare):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_plain_http_warning_in_the_header(ui_env, monkeypatch):
+    """A profile allowed to use plain http to another machine shows it on
+    every screen's header and says why once. (The URL stays the simulator's
+    loopback one: no test traffic leaves this machine.)"""
+    from atlsms_tui.settings import ResolvedProfile
+
+    warning = "warning: plain http to example: the password travels unencrypted"
+    monkeypatch.setattr(ResolvedProfile, "insecure_http_warning", property(lambda self: warning))
+    app = ui_env.app(ui_env.demo_session())
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        assert "⚠ PLAIN HTTP" in screen_text(app)
+        assert "unencrypted" in screen_text(app)  # the toast says why
+        app.action_compose()
+        await settle(pilot)
+        assert "⚠ PLAIN HTTP" in screen_text(app)
+
+
+async def test_no_plain_http_badge_normally(ui_env):
+    app = ui_env.app(ui_env.demo_session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "PLAIN HTTP" not in screen_text(app)

@@ -27,7 +27,8 @@ from .tasks import cmd_abandon, cmd_campaign, cmd_report, cmd_retry, cmd_tasks
 def run_tui(args) -> int:
     from ..ui.app import run
 
-    return run(profile=args.profile, api_url=args.api_url, demo=args.demo)
+    return run(profile=args.profile, api_url=args.api_url, demo=args.demo,
+               allow_insecure_http=args.allow_insecure_http)
 
 
 ASYNC_COMMANDS = {

@@ -263,7 +263,10 @@ class AtlSmsApp(App):
             profile=s.profile.name if s else "",
             demo=bool(s and s.demo),
             threshold=self.preferences.low_balance_threshold,
+            insecure=bool(s and s.profile.insecure_http_warning),
         )
+        if s is not None and s.profile.insecure_http_warning:
+            self.notify(s.profile.insecure_http_warning, severity="warning", timeout=15)
 
     def refresh_units(self) -> None:
         """Fetch the balance now (in a worker); the timer is re-armed after."""
@@ -353,7 +356,8 @@ def _first_run(profile: str | None, settings) -> bool:
     return not profile and not env.get("ATLSMS_PROFILE") and not settings.profiles and not has_env
 
 
-def run(profile: str | None = None, api_url: str | None = None, demo: bool = False) -> int:
+def run(profile: str | None = None, api_url: str | None = None, demo: bool = False,
+        allow_insecure_http: bool = False) -> int:
     """Open the session, run the TUI, close the session; the exit code."""
     from ..session import open_session
     from ..settings import load_settings
@@ -363,14 +367,15 @@ def run(profile: str | None = None, api_url: str | None = None, demo: bool = Fal
         if not demo and _first_run(profile, settings):
             app = AtlSmsApp(None, settings=settings, setup=True)
         else:
-            session = open_session(profile, api_url, demo=demo, settings=settings)
+            session = open_session(profile, api_url, demo=demo, settings=settings,
+                                   allow_insecure_http=allow_insecure_http)
             app = AtlSmsApp(session)
     except (ConfigError, AtlSmsError) as exc:
         print(f"atlsms-tui: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
     except OSError as exc:  # the demo simulator could not bind, a data dir is unwritable
         print(f"atlsms-tui: {exc}", file=sys.stderr)
-        return 2
+        return 6
 
     async def main():
         try:

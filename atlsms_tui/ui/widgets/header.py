@@ -28,6 +28,7 @@ class BalanceState:
     error: str | None = None  # last refresh failed: the API's wording or the transport error
     connected: bool | None = None  # None: not asked yet this run
     threshold: int = 0
+    insecure: bool = False  # plain http to another machine: the password travels unencrypted
 
 
 def format_age(seconds: float) -> str:
@@ -49,6 +50,7 @@ class BalanceHeader(Horizontal):
     def compose(self) -> ComposeResult:
         yield Static("", id="hdr-title")
         yield Static(" DEMO ", id="hdr-demo")
+        yield Static(" ⚠ PLAIN HTTP ", id="hdr-insecure")
         yield Static("", id="hdr-profile")
         yield Static("", id="hdr-units")
         yield Static("", id="hdr-conn")
@@ -76,6 +78,7 @@ class BalanceHeader(Horizontal):
         title = getattr(self.screen, "TITLE", None) or self.app.title
         self.query_one("#hdr-title", Static).update(literal(title))
         self.query_one("#hdr-demo").display = state.demo
+        self.query_one("#hdr-insecure").display = state.insecure
         self.query_one("#hdr-profile", Static).update(literal(f"profile {state.profile}" if state.profile else "no profile"))
         units = self.query_one("#hdr-units", Static)
         if state.units is None:
