@@ -160,6 +160,7 @@ class CampaignResult:
     paused_until: datetime | None = None
     quiet: str = ""
     awaiting_approval: bool = False
+    plan: dict | None = None  # a paced or moved campaign's schedule (Plan.as_json)
 
     @property
     def single(self) -> bool:
@@ -207,8 +208,8 @@ class CampaignResult:
         }
 
     def as_json(self) -> dict:
-        if self.single:
-            return self.results[0].as_json()
+        if self.single and not self.awaiting_approval:
+            return self.results[0].as_json() | ({"plan": self.plan} if self.plan else {})
         doc = {
             "campaign": self.campaign,
             "state": self.state,
@@ -221,6 +222,8 @@ class CampaignResult:
         }
         if self.optouts_removed:
             doc["optouts_removed"] = self.optouts_removed
+        if self.plan:
+            doc["plan"] = self.plan
         if self.paused_until is not None:
             doc["quiet_hours"] = self.quiet
             doc["resume_at"] = baku.wire_schedule(self.paused_until)
@@ -317,9 +320,12 @@ async def submit_campaign(
             raise RepeatError(hit)
     say = progress or (lambda _p: None)
     total = len(draft.recipients)
+    shown = plan.as_json() if (pace is not None or plan.moved) else None
     if approval.needed(service, total):
-        return await approval.hold(service, draft, parts, operator or approval.operator(),
+        held = await approval.hold(service, draft, parts, operator or approval.operator(),
                                    optouts_removed=optouts_removed)
+        held.plan = shown
+        return held
     if len(parts) == 1:
         draft = parts[0]
         say(CampaignProgress(1, 1, "sending", 0, total, "sending"))
@@ -328,7 +334,7 @@ async def submit_campaign(
         result.optouts_removed = optouts_removed
         say(CampaignProgress(1, 1, "done", total, total, result.state.value))
         return CampaignResult(None, [result], optouts_removed=optouts_removed,
-                              interrupted=bool(cancel and cancel.is_set()), journalled=total)
+                              interrupted=bool(cancel and cancel.is_set()), journalled=total, plan=shown)
 
     def journalling(i: int, n: int) -> None:
         say(CampaignProgress(i, n, "journalling", 0, total, f"journalling part {i} of {n}"))
@@ -336,6 +342,7 @@ async def submit_campaign(
     campaign = await service.journal_campaign(draft, parts, journalling)
     result = await run_campaign(service, campaign, progress=say, cancel=cancel, abort=abort, quiet=quiet)
     result.optouts_removed += optouts_removed
+    result.plan = shown
     return result
 
 
