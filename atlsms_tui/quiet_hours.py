@@ -80,11 +80,13 @@ class QuietHoursError(InputError):
         self.window = window
         self.start = start
         self.resume = resume
-        super().__init__(
-            f"{window.describe()}: a send starting {baku.format_baku(start)} is not allowed; the next "
-            f"allowed time is {baku.format_baku(resume)} Baku time (pass --next-window to schedule it "
-            "then, or --ignore-quiet-hours to send anyway)"
-        )
+        super().__init__(f"{self.short} (pass --next-window to schedule it then, or --ignore-quiet-hours "
+                         "to send anyway)")
+
+    @property
+    def short(self) -> str:
+        return (f"{self.window.describe()}: a send starting {baku.format_baku(self.start)} is not allowed; "
+                f"the next allowed time is {baku.format_baku(self.resume)} Baku time")
 
 
 def check_mode(mode: str) -> str:
@@ -106,3 +108,13 @@ def start_time(window: QuietHours | None, scheduled: datetime | None, now: datet
     if mode == NEXT_WINDOW:
         return resume
     raise QuietHoursError(window, start, resume)
+
+
+def refusal(window: QuietHours | None, scheduled: datetime | None, now: datetime) -> str:
+    """What a confirmation says when a send would start inside the window
+    ("" when it would not)."""
+    try:
+        start_time(window, scheduled, now, REFUSE)
+    except QuietHoursError as exc:
+        return exc.short
+    return ""

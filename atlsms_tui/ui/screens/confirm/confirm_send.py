@@ -39,6 +39,8 @@ class SendSummary:
     optouts: str = ""  # what the opt-out list removes, and why (issue 4)
     optout_lines: list[str] = field(default_factory=list)  # the first numbers removed
     repeat: str = ""  # the repeat guard's finding: the same text already accepted for these people
+    quiet: str = ""  # why it would start inside quiet hours (quiet_hours.refusal)
+    proof: str = ""  # whether a proof of this exact text was accepted, and when
 
     @property
     def balance_after(self) -> int | None:
@@ -56,6 +58,8 @@ class ConfirmSendScreen(ModalScreen[bool | str]):
         Binding("y,enter", "answer(True)", "Send", id="confirm_yes"),
         Binding("n,escape", "answer(False)", "Cancel", id="confirm_no"),
         Binding("a", "send_repeat", "Send again anyway", id="confirm_repeat"),
+        Binding("w", "quiet('next-window')", "Schedule after quiet hours", id="confirm_next_window"),
+        Binding("i", "quiet('ignore')", "Send in quiet hours", id="confirm_ignore_quiet"),
     ]
 
     def __init__(self, summary: SendSummary) -> None:
@@ -94,6 +98,8 @@ class ConfirmSendScreen(ModalScreen[bool | str]):
                 ))
             if s.optouts:
                 rows.append(("Opt-outs", escape(s.optouts)))
+            if s.proof:
+                rows.append(("Proof", escape(s.proof.removeprefix("proof: "))))
             text = "\n".join(f"[dim]{k:<11}[/]{v}" for k, v in (r for r in rows if r))
             yield Static(text, id="confirm-facts", classes="dialog-text")
             notes = [escape(n) for n in s.notes] + [f"[dim]{escape(n)}[/]" for n in s.optout_lines]
@@ -101,7 +107,12 @@ class ConfirmSendScreen(ModalScreen[bool | str]):
                 with VerticalScroll(id="confirm-notes"):
                     for note in notes:
                         yield Static(note, classes="dialog-note")
-            if s.repeat:
+            if s.quiet:
+                yield Static(Text.assemble(("Not now: ", "bold red"), s.quiet),
+                             id="confirm-quiet", classes="dialog-note")
+                yield Static("[b]w[/] schedule it for then    [b]i[/] send anyway    [b]n[/]/Esc back",
+                             classes="dialog-keys")
+            elif s.repeat:
                 yield Static(Text.assemble(("Sent before: ", "bold red"), s.repeat,
                                            ". Sending it again reaches these people twice."),
                              id="confirm-repeat", classes="dialog-note")
@@ -110,14 +121,21 @@ class ConfirmSendScreen(ModalScreen[bool | str]):
                 yield Static("[b]y[/]/Enter send    [b]n[/]/Esc back to the form", classes="dialog-keys")
 
     def check_action(self, action: str, parameters) -> bool | None:
-        if action == "answer" and parameters and parameters[0] is True and self.summary.repeat:
+        if action == "answer" and parameters and parameters[0] is True and (self.summary.repeat
+                                                                             or self.summary.quiet):
             return False
         if action == "send_repeat":
-            return bool(self.summary.repeat)
+            return bool(self.summary.repeat) and not self.summary.quiet
+        if action == "quiet":
+            return bool(self.summary.quiet)
         return True
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
+
+    def action_quiet(self, mode: str) -> None:
+        if self.summary.quiet:
+            self.dismiss(mode)
 
     def action_send_repeat(self) -> None:
         if self.summary.repeat:
