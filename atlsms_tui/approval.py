@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 
+from . import baku
 from .campaign import CampaignResult, cancel_campaign, load_campaign, run_campaign
 from .errors import InputError
 from .journal_payload import read_recipients
@@ -32,9 +33,9 @@ def needed(service: Service, recipients: int) -> bool:
 
 
 async def hold(service: Service, draft: Draft, parts: list[Draft], by: str, *,
-               optouts_removed: int = 0) -> CampaignResult:
+               optouts_removed: int = 0, pace: str | None = None) -> CampaignResult:
     """Journal the campaign whole, awaiting approval; nothing is sent."""
-    campaign = await service.journal_campaign(draft, parts, awaiting_approval_by=by)
+    campaign = await service.journal_campaign(draft, parts, awaiting_approval_by=by, pace=pace)
     c = await asyncio.to_thread(load_campaign, service, campaign)
     results = [SubmitResult(p.state, p.controlid, p.recipients, p.segments, p.units_estimate, part=p.part)
                for p in c.parts]
@@ -76,6 +77,14 @@ async def approve(service: Service, campaign: str, by: str, **run) -> CampaignRe
     c = await asyncio.to_thread(_awaiting, service, campaign)
     if by == c.submitted_by:
         raise InputError(f"campaign {campaign} was submitted by {by}: another operator must approve it")
+    now = service.now()
+    for p in c.parts:
+        when = baku.from_wire(p.scheduled)
+        if p.state is State.QUEUED and when is not None and when <= now:
+            # ATL refuses a past schedule (113): move it first, keep the approval open
+            raise InputError(f"part {p.part} of campaign {campaign} was scheduled for {baku.format_baku(when)} "
+                             f"Baku time, which has passed: move it with `atlsms-tui campaign reschedule "
+                             f"{campaign} --at ...`, then approve it")
     if not await asyncio.to_thread(service.store.decide_approval, campaign, "approved", by):
         raise InputError(f"campaign {campaign} was approved or rejected meanwhile")
     return await run_campaign(service, campaign, **run)

@@ -323,7 +323,7 @@ async def submit_campaign(
     shown = plan.as_json() if (pace is not None or plan.moved) else None
     if approval.needed(service, total):
         held = await approval.hold(service, draft, parts, operator or approval.operator(),
-                                   optouts_removed=optouts_removed)
+                                   optouts_removed=optouts_removed, pace=str(pace) if pace else None)
         held.plan = shown
         return held
     if len(parts) == 1:
@@ -339,7 +339,7 @@ async def submit_campaign(
     def journalling(i: int, n: int) -> None:
         say(CampaignProgress(i, n, "journalling", 0, total, f"journalling part {i} of {n}"))
 
-    campaign = await service.journal_campaign(draft, parts, journalling)
+    campaign = await service.journal_campaign(draft, parts, journalling, pace=str(pace) if pace else None)
     result = await run_campaign(service, campaign, progress=say, cancel=cancel, abort=abort, quiet=quiet)
     result.optouts_removed += optouts_removed
     result.plan = shown
@@ -544,11 +544,10 @@ def cancel_campaign(service: Service, campaign: str) -> int:
 
 def reschedule_campaign(service: Service, campaign: str, when: datetime,
                         quiet: str = quiet_hours.REFUSE) -> list[tuple[int, str]]:
-    """Move the parts not submitted yet (queued) so the first starts at
-    ``when``; the others keep their spacing (a paced campaign), leaving
-    quiet hours as a paced campaign does. Returns (part, new scheduled). A
-    part already submitted cannot be moved: ATL's API has no way to cancel
-    or change a task."""
+    """Move the parts not submitted yet (queued): the first to ``when``, the
+    others planned from there as the campaign was (its pace, quiet hours).
+    Returns (part, new scheduled). A part already submitted cannot be moved:
+    ATL's API has no way to cancel or change a task."""
     from . import protocol
     from .client import SpooledBody
 
@@ -559,25 +558,19 @@ def reschedule_campaign(service: Service, campaign: str, when: datetime,
         raise InputError(f"schedule {baku.format_baku(when)} Baku time is in the past")
     window = service.quiet_hours()
     start = quiet_hours.start_time(window, when, now, quiet)
-    assert start is not None
     queued = [p for p in c.parts if p.state is State.QUEUED]
     if not queued:
         raise InputError(f"campaign {campaign} has no part waiting to be submitted; a submitted task "
                          "cannot be moved (ATL's API offers no way to cancel or change it)")
+    pace_text = service.store.campaign_pace(campaign)
+    pace = pacing.parse_pace(pace_text) if pace_text else None
+    times = pacing.part_times(len(queued), pace, start, now, window, quiet)
     lock = ownership.try_lock(service.store.campaign_lock_path(campaign))
     if lock is None:
         raise SenderBusy(f"campaign {campaign} is being sent by another running instance")
     try:
-        base = baku.from_wire(queued[0].scheduled) or now
         moved: list[tuple[int, str]] = []
-        previous: datetime | None = None
-        for p in queued:
-            t = start + ((baku.from_wire(p.scheduled) or now) - base)
-            if previous is not None and t < previous:
-                t = previous
-            if window is not None and quiet != quiet_hours.IGNORE and p is not queued[0] and window.contains(t):
-                t = window.window_end(t)
-            previous = t
+        for p, t in zip(queued, times):
             wire = baku.wire_schedule(t)
             name = service.store._payload_name(p.controlid)
             spool = SpooledBody.open_existing(service.store.payload_path(p.controlid, name))

@@ -286,7 +286,9 @@ class Service:
         """The profile's quiet_hours.QuietHours, or None when off."""
         from . import quiet_hours
 
-        return quiet_hours.parse(self.profile.quiet_hours)
+        where = ("environment variable ATLSMS_QUIET_HOURS" if "ATLSMS_QUIET_HOURS" in os.environ
+                 else "setting quiet_hours")
+        return quiet_hours.parse(self.profile.quiet_hours, where)
 
     # ------------------------------------------------------ repeat guard
 
@@ -415,7 +417,7 @@ class Service:
 
     async def journal_campaign(
         self, draft: Draft, parts: list[Draft], say: Callable[[int, int], None] | None = None,
-        *, awaiting_approval_by: str | None = None,
+        *, awaiting_approval_by: str | None = None, pace: str | None = None,
     ) -> str:
         """Journal a campaign and ALL its parts (payload files first, synced,
         then one transaction), before the first part is sent. A kill at any
@@ -463,7 +465,7 @@ class Service:
                         self.store.path, self.store.journal_campaign, campaign, profile=self.profile.name,
                         login=self.profile.login, api_url=self.profile.api_url, title=title,
                         recipients=sum(s.recipients for s, _n, _b in entries), content_key=key, parts=entries,
-                        submitted_by=awaiting_approval_by,
+                        submitted_by=awaiting_approval_by, pace=pace,
                     )
                     return campaign
                 except ControlIdClash:

@@ -180,6 +180,7 @@ MIGRATIONS: list[str] = [
     ALTER TABLE campaigns ADD COLUMN submitted_by TEXT;
     ALTER TABLE campaigns ADD COLUMN decided_by TEXT;
     ALTER TABLE campaigns ADD COLUMN decision TEXT;
+    ALTER TABLE campaigns ADD COLUMN pace TEXT;
     CREATE INDEX submissions_proofs ON submissions(content_key, proof, state);
     """,
 ]
@@ -534,7 +535,7 @@ class Store:
     def journal_campaign(self, campaign: str, *, profile: str, login: str, api_url: str, title: str,
                          recipients: int, content_key: str | None,
                          parts: list[tuple[Submission, str, bytes | None]],
-                         submitted_by: str | None = None) -> None:
+                         submitted_by: str | None = None, pace: str | None = None) -> None:
         """A campaign and every one of its parts (``queued``, each with its
         payload file, already synced, and its numbers) in ONE transaction: a
         kill at any instant leaves either no campaign or a complete one."""
@@ -543,9 +544,9 @@ class Store:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO campaigns(campaign, profile, title, created, recipients, parts, login, api_url, "
-                "content_key, approval, submitted_by) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                "content_key, approval, submitted_by, pace) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
                 (campaign, profile, title, now, recipients, len(parts), login, api_url, content_key,
-                 "awaiting" if submitted_by else None, submitted_by),
+                 "awaiting" if submitted_by else None, submitted_by, pace),
             )
             for sub, payload, numbers in parts:
                 sub.updated = now
@@ -798,6 +799,10 @@ class Store:
         rows = self._read("SELECT approval, submitted_by, decided_by, decision FROM campaigns WHERE campaign=?",
                           (campaign,))
         return rows[0] if rows else None
+
+    def campaign_pace(self, campaign: str) -> str | None:
+        rows = self._read("SELECT pace FROM campaigns WHERE campaign=?", (campaign,))
+        return rows[0][0] if rows else None
 
     def decide_approval(self, campaign: str, approval: str, by: str, decision: str = "") -> bool:
         """Approve or reject a campaign still awaiting approval (once)."""

@@ -252,3 +252,33 @@ async def test_reschedule_moves_unsent_parts(rails, sim, clock):
     assert sorted(t.scheduled for t in sim.tasks) == [w for _p, w in moved]
     with pytest.raises(InputError, match="no way to cancel"):
         campaign.reschedule_campaign(rails, held.campaign, datetime(2026, 12, 1, 19, 0, tzinfo=baku.BAKU))
+
+
+async def test_approval_after_the_schedule_passed_asks_for_a_reschedule(rails, sim, clock):
+    at(clock, 12, 0)
+    rails.profile.approval_above = 10
+    held = await campaign.submit_campaign(rails, draft(25), pace=parse_pace("10/h"), operator="alice")
+    at(clock, 15, 0)  # parts 2 and 3 (13:00, 14:00) are in the past now
+    with pytest.raises(InputError, match="reschedule"):
+        await approval.approve(rails, held.campaign, "bob")
+    assert sim.tasks == []
+    assert campaign.load_campaign(rails, held.campaign).approval == "awaiting"
+    campaign.reschedule_campaign(rails, held.campaign, datetime(2026, 12, 1, 16, 0, tzinfo=baku.BAKU))
+    assert (await approval.approve(rails, held.campaign, "bob")).state == "accepted"
+    assert sorted(t.scheduled for t in sim.tasks) == [
+        "2026-12-01 16:00:00", "2026-12-01 17:00:00", "2026-12-01 18:00:00"]
+
+
+async def test_uncertain_paced_part_is_settled_under_its_own_controlid_and_time(rails, sim, clock):
+    from atlsms_tui.simulator import Fault
+
+    at(clock, 12, 0)
+    sim.inject(Fault("drop", operation="submit", times=2))  # the first part and its resend
+    result = await campaign.submit_campaign(rails, draft(20), pace=parse_pace("10/h"))
+    assert result.results[0].state is State.UNCERTAIN
+    first = result.results[0].controlid
+    sim.clear_faults()
+    done = await campaign.resume_campaign(rails, result.campaign)
+    assert done.state == "accepted"
+    assert done.results[0].controlid == first
+    assert sorted(t.scheduled for t in sim.tasks) == ["2026-12-01 13:00:00", "NOW"]
