@@ -282,3 +282,29 @@ async def test_uncertain_paced_part_is_settled_under_its_own_controlid_and_time(
     assert done.state == "accepted"
     assert done.results[0].controlid == first
     assert sorted(t.scheduled for t in sim.tasks) == ["2026-12-01 13:00:00", "NOW"]
+
+
+def test_rail_settings_per_profile_from_the_file(private_dirs, monkeypatch):
+    import json
+
+    from atlsms_tui import paths
+    from atlsms_tui.errors import ConfigError
+    from atlsms_tui.settings import load_settings, resolve_profile
+
+    monkeypatch.delenv("ATLSMS_QUIET_HOURS")
+    monkeypatch.setenv("ATLSMS_PASSWORD", "x")
+    doc = {"current": "a", "preferences": {"approval_above": 500},
+           "profiles": {"a": {"login": "l", "quiet_hours": "22:00-07:00", "proof_numbers": ["0551234567"]},
+                        "b": {"login": "l", "approval_above": 0}}}
+    paths.write_private(paths.settings_file(), json.dumps(doc).encode())
+    a = resolve_profile(load_settings(), "a")
+    assert (a.quiet_hours, a.proof_numbers, a.approval_above) == ("22:00-07:00", ["0551234567"], 500)
+    b = resolve_profile(load_settings(), "b")
+    assert (b.quiet_hours, b.proof_numbers, b.approval_above) == ("21:00-09:00", [], 0)
+    monkeypatch.setenv("ATLSMS_PROOF_NUMBERS", "0501234567, 0701234567")
+    monkeypatch.setenv("ATLSMS_QUIET_HOURS", "off")
+    a = resolve_profile(load_settings(), "a")
+    assert (a.quiet_hours, a.proof_numbers) == ("off", ["0501234567", "0701234567"])
+    monkeypatch.setenv("ATLSMS_APPROVAL_ABOVE", "-3")
+    with pytest.raises(ConfigError, match="approval_above"):
+        resolve_profile(load_settings(), "a")
