@@ -9,6 +9,8 @@ accepted one before a large campaign may go.
 
 from __future__ import annotations
 
+import dataclasses
+
 from . import baku, msisdn
 from .errors import InputError
 from .models import Recipient
@@ -53,7 +55,11 @@ def proof_draft(service: Service, draft: Draft, messages: int = DEFAULT_MESSAGES
 async def send_proof(service: Service, draft: Draft, messages: int = DEFAULT_MESSAGES,
                      progress=None) -> SubmitResult:
     """Journal and send the proof of ``draft`` (quiet hours do not apply:
-    it goes to staff). Filed under the campaign's content key."""
+    it goes to staff). Made from, and filed under the content key of, what
+    the campaign would send: its recipients less the opt-out list."""
+    kept = service.preview_optouts(draft).kept
+    if kept:
+        draft = dataclasses.replace(draft, recipients=kept)
     proof = proof_draft(service, draft, messages)
     return await service.submit(proof, progress, proof_of=service.content_key(draft))
 

@@ -150,3 +150,18 @@ def test_reschedule_before_approval(logged_in, sim):
     p = logged_in("approve", cid, extra_env={"ATLSMS_APPROVAL_ABOVE": "5", "LOGNAME": "bob", "USER": "bob"})
     assert p.returncode == 0, p.stderr
     assert sim.tasks[0].scheduled == f"{at}:00"
+
+
+def test_proof_of_a_template_campaign_lets_it_go(logged_in, sim, tmp_path):
+    csv = tmp_path / "people.csv"
+    csv.write_text("phone,name\n" + "".join(f"{m},N{i}\n" for i, m in enumerate(NUMBERS[:8])), encoding="utf-8")
+    env = {"ATLSMS_PROOF_NUMBERS": "0551234567", "ATLSMS_REQUIRE_PROOF_ABOVE": "5"}
+    args = ("send", "--title", "ATL", "--individual", csv, "--column", "phone", "--template", "Salam {name}", "--yes")
+    p = logged_in(*args, extra_env=env)
+    assert p.returncode == 2 and "--proof" in p.stderr
+    p = logged_in(*args, "--proof", "--proof-messages", "2", extra_env=env)
+    assert p.returncode == 0, p.stderr
+    assert sim.recipients_of(sim.tasks[0].taskid) == [("994551234567", "Salam N0"), ("994551234567", "Salam N1")]
+    p = logged_in(*args, extra_env=env)
+    assert p.returncode == 0, p.stderr
+    assert len(sim.recipients_of(sim.tasks[1].taskid)) == 8

@@ -308,3 +308,19 @@ def test_rail_settings_per_profile_from_the_file(private_dirs, monkeypatch):
     monkeypatch.setenv("ATLSMS_APPROVAL_ABOVE", "-3")
     with pytest.raises(ConfigError, match="approval_above"):
         resolve_profile(load_settings(), "a")
+
+
+async def test_proof_of_a_mail_merge_counts_despite_opt_outs(rails, sim, clock):
+    from atlsms_tui import lists
+
+    at(clock, 12, 0)
+    rails.profile.proof_numbers = STAFF
+    rails.profile.require_proof_above = 10
+    lists.add_optouts(rails.store, [NUMBERS[0]])
+    # personal messages without a template: the key is every message sent
+    d = Draft("ATL", [Recipient(m, f"Code {i}") for i, m in enumerate(NUMBERS)], None)
+    await proof.send_proof(rails, d)
+    # the proof shows what the campaign sends: the opted-out row is not in it
+    assert [t for _m, t in sim.recipients_of(sim.tasks[0].taskid)] == ["Code 1", "Code 2", "Code 3"]
+    result = await campaign.submit_campaign(rails, d)
+    assert result.state == "accepted" and len(sim.recipients_of(sim.tasks[1].taskid)) == 29

@@ -210,7 +210,8 @@ async def cmd_send(args) -> int:
             if not opt.kept:
                 err("every recipient is on the opt-out list: nothing sent")
                 return EXIT_INPUT
-        shown = Draft(draft.title, opt.kept, draft.message, draft.scheduled)
+        # the campaign as it will go: its template too (the repeat guard's and proof's key)
+        shown = Draft(draft.title, opt.kept, draft.message, draft.scheduled, draft.template)
         try:
             balance = await s.service.units()
         except TransportError as exc:
