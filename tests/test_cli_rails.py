@@ -60,7 +60,7 @@ def test_ignore_quiet_hours_sends_now(logged_in, sim):
 
 def test_bad_quiet_hours_setting_is_named(logged_in, sim):
     p = send(logged_in, env={"ATLSMS_QUIET_HOURS": "nightly"})
-    assert p.returncode == 2 and "quiet_hours" in p.stderr and "'nightly'" in p.stderr
+    assert p.returncode == 2 and "ATLSMS_QUIET_HOURS" in p.stderr and "'nightly'" in p.stderr
     assert sim.tasks == []
 
 
