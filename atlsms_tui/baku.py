@@ -4,6 +4,7 @@ machine's zone: jump hosts often run in UTC."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from .errors import InputError
@@ -25,6 +26,17 @@ _LOCAL_SCHEDULE_RE = re.compile(
 
 def now_baku() -> datetime:
     return datetime.now(BAKU)
+
+
+# What "now" is for the rules that depend on the hour (quiet hours, pacing,
+# the past-schedule check): the service takes one of these, so tests give it
+# the simulator's clock instead of the machine's.
+Clock = Callable[[], datetime]
+
+
+def clock_of(epoch_seconds: Callable[[], float]) -> Clock:
+    """A Clock reading an epoch-seconds source (the simulator's FakeClock)."""
+    return lambda: datetime.fromtimestamp(epoch_seconds(), BAKU)
 
 
 def parse_schedule(text: str, *, now: datetime | None = None) -> datetime:

@@ -145,6 +145,7 @@ class Submission:
     report: Report | None = field(default=None)
     campaign: str | None = None
     part: int | None = None  # 1-based part of its campaign
+    proof: bool = False  # the campaign's text sent to staff numbers first
 
     @property
     def phase(self) -> str:
@@ -172,4 +173,4 @@ class Submission:
             "scheduled": self.scheduled,
             "recipients": self.recipients,
             "campaign": self.campaign,
-        } | ({"part": self.part} if self.part is not None else {})
+        } | ({"part": self.part} if self.part is not None else {}) | ({"proof": True} if self.proof else {})

@@ -171,7 +171,8 @@ def estimate(draft: Draft, balance: Units | None = None) -> Estimate:
     return Estimate(n, encoding, longest, total, balance)
 
 
-def check_draft(draft: Draft, max_segments: int = Preferences.max_segments) -> None:
+def check_draft(draft: Draft, max_segments: int = Preferences.max_segments, *,
+                now: datetime | None = None) -> None:
     """Refuse a draft the API would refuse, or one longer than
     ``max_segments`` (callers pass the max_segments preference), before
     anything is journalled."""
@@ -211,7 +212,7 @@ def check_draft(draft: Draft, max_segments: int = Preferences.max_segments) -> N
                         f"recipient row {row} ({m}): message is {n:,} segments, more than max_segments "
                         f"({max_segments}): shorten it, or raise the limit with --max-segments {n} "
                         "(setting max_segments, ATLSMS_MAX_SEGMENTS)")
-    if draft.scheduled is not None and draft.scheduled <= baku.now_baku():
+    if draft.scheduled is not None and draft.scheduled <= (now or baku.now_baku()):
         raise InputError(f"schedule {baku.format_baku(draft.scheduled)} Baku time is in the past")
 
 
@@ -225,10 +226,13 @@ class Service:
         retry: RetryPolicy | None = None,
         transport=None,
         preferences: Preferences | None = None,
+        now: baku.Clock = baku.now_baku,
     ) -> None:
         self.profile = profile
         self.store = store
         self.preferences = preferences or Preferences()
+        # Baku "now" for quiet hours, pacing and past schedules
+        self.now = now
         self.client = AtlClient.for_profile(profile, timeouts=timeouts, retry=retry, transport=transport)
 
     def __repr__(self) -> str:
@@ -276,7 +280,15 @@ class Service:
 
     def check(self, draft: Draft) -> None:
         """check_draft with this service's limits."""
-        check_draft(draft, checked_max_segments(self.preferences))
+        check_draft(draft, checked_max_segments(self.preferences), now=self.now())
+
+    def quiet_hours(self):
+        """The profile's quiet_hours.QuietHours, or None when off."""
+        from . import quiet_hours
+
+        where = ("environment variable ATLSMS_QUIET_HOURS" if "ATLSMS_QUIET_HOURS" in os.environ
+                 else "setting quiet_hours")
+        return quiet_hours.parse(self.profile.quiet_hours, where)
 
     # ------------------------------------------------------ repeat guard
 
@@ -296,12 +308,14 @@ class Service:
 
     async def submit(
         self, draft: Draft, progress: Progress | None = None, *, abort: asyncio.Event | None = None,
+        proof_of: str | None = None,
     ) -> SubmitResult:
-        """Journal one submission and send it."""
+        """Journal one submission and send it. ``proof_of``: this is a proof,
+        journalled under that (the campaign's) content key."""
         say = progress or (lambda _s: None)
         draft, optouts_removed = self.without_optouts(draft)
         self.check(draft)
-        content, spool, sub, lock = await self._journal(draft, say)
+        content, spool, sub, lock = await self._journal(draft, say, proof_of)
         try:
             result = await self._send_fresh(sub, content, spool, say, abort)
             result.optouts_removed = optouts_removed
@@ -318,7 +332,7 @@ class Service:
         return lock
 
     async def _journal(
-        self, draft: Draft, say: Progress
+        self, draft: Draft, say: Progress, proof_of: str | None = None,
     ) -> tuple[protocol.SubmitContent, SpooledBody, Submission, ownership.Lock]:
         est = estimate(draft)
         content = protocol.SubmitContent(
@@ -333,7 +347,7 @@ class Service:
         say("preparing the request")
         spool = await self._spool(content.recipients, self.store.new_payload_path())
         numbers = journal_payload.numbers_blob(draft.recipients)
-        key = self.content_key(draft)
+        key = proof_of or self.content_key(draft)
         try:
             sub = Submission(
                 controlid=content.controlid,
@@ -348,6 +362,7 @@ class Service:
                 payload_hash="",
                 state=State.SENDING,
                 message=draft.message,
+                proof=proof_of is not None,
             )
             say("writing the journal")
             for _ in range(5):
@@ -401,21 +416,24 @@ class Service:
                              "nothing was sent") from None
 
     async def journal_campaign(
-        self, draft: Draft, parts: list[Draft], say: Callable[[int, int], None] | None = None
+        self, draft: Draft, parts: list[Draft], say: Callable[[int, int], None] | None = None,
+        *, awaiting_approval_by: str | None = None, pace: str | None = None,
     ) -> str:
         """Journal a campaign and ALL its parts (payload files first, synced,
         then one transaction), before the first part is sent. A kill at any
         instant leaves no campaign (nothing sent; the spooled files are swept
         at the next start) or a complete one that ``campaign resume`` can
-        finish."""
+        finish. Each part keeps its own ``scheduled`` (a paced campaign).
+        With ``awaiting_approval_by`` nothing is sent until another operator
+        approves it."""
         title = draft.title.strip()
         key = self.content_key(draft)
-        scheduled = baku.wire_schedule(draft.scheduled)
         created = _now_iso()
         spools: list[SpooledBody] = []
         entries: list[tuple[Submission, str, bytes | None]] = []
         try:
             for i, part in enumerate(parts, start=1):
+                scheduled = baku.wire_schedule(part.scheduled)
                 content = protocol.SubmitContent(title=title, scheduled=scheduled, controlid="",
                                                  recipients=part.recipients, bulkmessage=part.message)
                 if i == 1:
@@ -439,7 +457,7 @@ class Service:
                 for (sub, _name, _nums), spool, cid in zip(entries, spools, ids):
                     sub.controlid = cid
                     sub.campaign = campaign
-                    head = protocol.SubmitContent(title=title, scheduled=scheduled, controlid=cid,
+                    head = protocol.SubmitContent(title=title, scheduled=sub.scheduled, controlid=cid,
                                                   recipients=[], bulkmessage=sub.message)
                     sub.payload_hash = protocol.content_hash(head, spool.digest)
                 try:
@@ -447,6 +465,7 @@ class Service:
                         self.store.path, self.store.journal_campaign, campaign, profile=self.profile.name,
                         login=self.profile.login, api_url=self.profile.api_url, title=title,
                         recipients=sum(s.recipients for s, _n, _b in entries), content_key=key, parts=entries,
+                        submitted_by=awaiting_approval_by, pace=pace,
                     )
                     return campaign
                 except ControlIdClash:

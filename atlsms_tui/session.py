@@ -9,7 +9,7 @@ from . import paths
 from .secret import Secret
 from .service import Service
 from .endpoint import check_api_url
-from .settings import ResolvedProfile, Settings, deadlines_of, load_settings, resolve_profile
+from .settings import ResolvedProfile, Settings, deadlines_of, load_settings, rails_of, resolve_profile
 from .store import Store
 
 DEMO_PROFILE = "demo"
@@ -79,6 +79,8 @@ def open_session(
         sim = start_demo_simulator(**(simulator_options or {}))
         resolved = demo_profile(api_url or sim.url)
         resolved.deadlines = deadlines_of(settings.preferences)
+        for name, value in rails_of(settings, None).items():
+            setattr(resolved, name, value)
         store = Store(paths.store_file(demo=True), busy_timeout_ms=busy_ms)
     else:
         resolved = resolve_profile(settings, profile, api_url, need_password=need_password)

@@ -30,6 +30,11 @@ class Profile:
     # OpenSSL security level 1 ciphers for an old server; certificates and
     # host names are still verified.
     tls_legacy: bool = False
+    # The rails (see RAIL_SETTINGS); None: the preference of that name.
+    quiet_hours: str | None = None
+    proof_numbers: list[str] | None = None
+    require_proof_above: int | None = None
+    approval_above: int | None = None
 
 
 @dataclass
@@ -53,6 +58,21 @@ class Preferences:
     # a longer message is refused before it is journalled (a 10 MB message
     # file would otherwise go out as tens of thousands of segments each)
     max_segments: int = 10
+    # The rails, the defaults for every profile (a profile may set its own;
+    # ATLSMS_<NAME> overrides both). No sends in this Baku-time window
+    # ("off": none).
+    quiet_hours: str = "21:00-09:00"
+    # staff numbers a proof goes to, comma-separated
+    proof_numbers: str = ""
+    # a campaign over this many recipients needs an accepted proof of its
+    # exact text first (0: never)
+    require_proof_above: int = 0
+    # a campaign over this many recipients waits for a second operator's
+    # approval (0: never)
+    approval_above: int = 0
+
+
+RAIL_SETTINGS = ("quiet_hours", "proof_numbers", "require_proof_above", "approval_above")
 
 
 @dataclass
@@ -117,6 +137,7 @@ def load_settings(path: Path | None = None) -> Settings:
                 default_title=p.get("default_title"),
                 allow_insecure_http=_flag(p, "allow_insecure_http", name, target),
                 tls_legacy=_flag(p, "tls_legacy", name, target),
+                **{k: p[k] for k in RAIL_SETTINGS if p.get(k) is not None},
             )
         prefs_doc = doc.get("preferences") or {}
         known = Preferences.__dataclass_fields__
@@ -187,6 +208,12 @@ class ResolvedProfile:
     allow_insecure_http: bool = False
     tls_legacy: bool = False
     deadlines: Any = None  # client.Deadlines; None: the defaults
+    # The rails as they apply to this run (see rails_of). Built by hand
+    # (tests), a profile has none of them.
+    quiet_hours: str = "off"
+    proof_numbers: list[str] = field(default_factory=list)
+    require_proof_above: int = 0
+    approval_above: int = 0
 
     @property
     def insecure_http_warning(self) -> str | None:
@@ -256,7 +283,31 @@ def resolve_profile(
         allow_insecure_http=profile.allow_insecure_http if profile else False,
         tls_legacy=profile.tls_legacy if profile else False,
         deadlines=deadlines_of(settings.preferences),
+        **rails_of(settings, profile),
     )
+
+
+def rails_of(settings: Settings, profile: Profile | None) -> dict:
+    """The rail settings of ``profile``: ATLSMS_<NAME> if set, else the
+    profile's own value, else the preference."""
+    prefs = settings.preferences
+    out: dict = {}
+    for name in RAIL_SETTINGS:
+        value = getattr(prefs, name)
+        own = getattr(profile, name, None) if profile is not None else None
+        if own is not None and f"ATLSMS_{name.upper()}" not in os.environ:
+            value = own
+        out[name] = value
+    numbers = out["proof_numbers"]
+    if isinstance(numbers, str):
+        numbers = numbers.split(",")
+    out["proof_numbers"] = [str(n).strip() for n in numbers or [] if str(n).strip()]
+    for name in ("require_proof_above", "approval_above"):
+        n = out[name]
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ConfigError(f"setting {name} is {n!r}: expected a whole number of recipients (0: off)")
+    out["quiet_hours"] = str(out["quiet_hours"])
+    return out
 
 
 def deadlines_of(prefs: Preferences):

@@ -26,7 +26,7 @@ from . import ownership, paths
 from .errors import LocalError
 from .models import DetailRow, DeliveryStatus, Recipient, Report, State, Submission, Units
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 15_000
 
 # Each entry brings the schema from version i to i+1.
@@ -171,6 +171,18 @@ MIGRATIONS: list[str] = [
         numbers BLOB NOT NULL
     );
     """,
+    # 5: the rails. A proof (the campaign's text sent to staff numbers) is
+    # marked, so the repeat guard ignores it and a large campaign can ask
+    # for one; a campaign may wait for a second operator's approval.
+    """
+    ALTER TABLE submissions ADD COLUMN proof INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE campaigns ADD COLUMN approval TEXT;
+    ALTER TABLE campaigns ADD COLUMN submitted_by TEXT;
+    ALTER TABLE campaigns ADD COLUMN decided_by TEXT;
+    ALTER TABLE campaigns ADD COLUMN decision TEXT;
+    ALTER TABLE campaigns ADD COLUMN pace TEXT;
+    CREATE INDEX submissions_proofs ON submissions(content_key, proof, state);
+    """,
 ]
 
 # A search by number returns at most this many matches (their seqs are held
@@ -308,7 +320,7 @@ OWNER = f"{socket.gethostname()}:{os.getpid()}:{_process_start()}"
 
 _SUB_COLS = (
     "controlid, profile, title, individual, scheduled, created, recipients, segments, "
-    "units_estimate, payload_hash, state, message, taskid, code, detail, attempts, updated, campaign, part"
+    "units_estimate, payload_hash, state, message, taskid, code, detail, attempts, updated, campaign, part, proof"
 )
 _NCOLS = len(_SUB_COLS.split(","))
 
@@ -334,6 +346,7 @@ def _sub_from_row(row: tuple) -> Submission:
         updated=row[16],
         campaign=row[17],
         part=row[18],
+        proof=bool(row[19]),
     )
 
 
@@ -484,14 +497,14 @@ class Store:
         db.execute(
             "INSERT INTO submissions(controlid, profile, api_url, login, title, individual, message, "
             "scheduled, created, recipients, segments, units_estimate, payload_hash, state, attempts, "
-            "updated, owner, campaign, part, payload, content_key) "
-            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?)",
+            "updated, owner, campaign, part, payload, content_key, proof) "
+            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?)",
             (
                 sub.controlid, sub.profile, api_url, login, sub.title, int(sub.individual),
                 sub.message, sub.scheduled, sub.created, sub.recipients, sub.segments,
                 sub.units_estimate, sub.payload_hash, sub.state.value, sub.updated,
                 OWNER if sub.state is State.SENDING else None, sub.campaign, sub.part, payload,
-                content_key,
+                content_key, int(sub.proof),
             ),
         )
         if numbers is not None:
@@ -521,7 +534,8 @@ class Store:
 
     def journal_campaign(self, campaign: str, *, profile: str, login: str, api_url: str, title: str,
                          recipients: int, content_key: str | None,
-                         parts: list[tuple[Submission, str, bytes | None]]) -> None:
+                         parts: list[tuple[Submission, str, bytes | None]],
+                         submitted_by: str | None = None, pace: str | None = None) -> None:
         """A campaign and every one of its parts (``queued``, each with its
         payload file, already synced, and its numbers) in ONE transaction: a
         kill at any instant leaves either no campaign or a complete one."""
@@ -530,8 +544,9 @@ class Store:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO campaigns(campaign, profile, title, created, recipients, parts, login, api_url, "
-                "content_key) VALUES(?,?,?,?,?,?,?,?,?)",
-                (campaign, profile, title, now, recipients, len(parts), login, api_url, content_key),
+                "content_key, approval, submitted_by, pace) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                (campaign, profile, title, now, recipients, len(parts), login, api_url, content_key,
+                 "awaiting" if submitted_by else None, submitted_by, pace),
             )
             for sub, payload, numbers in parts:
                 sub.updated = now
@@ -766,10 +781,45 @@ class Store:
         return self._read(
             "SELECT s.controlid, s.taskid, s.created, n.numbers FROM submissions s "
             "JOIN sent_numbers n ON n.controlid = s.controlid "
-            "WHERE s.content_key=? AND s.created >= ? "
+            "WHERE s.content_key=? AND s.created >= ? AND s.proof=0 "
             "AND s.state IN ('accepted', 'accepted_without_taskid') ORDER BY s.created",
             (content_key, since),
         )
+
+    def accepted_proof(self, content_key: str) -> str | None:
+        """When (ISO UTC) the latest accepted proof of this content was journalled."""
+        rows = self._read(
+            "SELECT MAX(created) FROM submissions WHERE content_key=? AND proof=1 "
+            "AND state IN ('accepted', 'accepted_without_taskid')", (content_key,))
+        return rows[0][0] if rows else None
+
+    def campaign_approval(self, campaign: str) -> tuple | None:
+        """(approval, submitted_by, decided_by, decision) of a campaign;
+        approval is None for one that never needed it."""
+        rows = self._read("SELECT approval, submitted_by, decided_by, decision FROM campaigns WHERE campaign=?",
+                          (campaign,))
+        return rows[0] if rows else None
+
+    def campaign_pace(self, campaign: str) -> str | None:
+        rows = self._read("SELECT pace FROM campaigns WHERE campaign=?", (campaign,))
+        return rows[0][0] if rows else None
+
+    def decide_approval(self, campaign: str, approval: str, by: str, decision: str = "") -> bool:
+        """Approve or reject a campaign still awaiting approval (once)."""
+        with self._tx() as db:
+            return db.execute(
+                "UPDATE campaigns SET approval=?, decided_by=?, decision=? WHERE campaign=? AND approval='awaiting'",
+                (approval, by, decision, campaign),
+            ).rowcount == 1
+
+    def reschedule_queued(self, controlid: str, scheduled: str, payload_hash: str) -> bool:
+        """A part not submitted yet gets another ``scheduled`` (and so
+        another payload hash)."""
+        with self._tx() as db:
+            return db.execute(
+                "UPDATE submissions SET scheduled=?, payload_hash=?, updated=? WHERE controlid=? AND state='queued'",
+                (scheduled, payload_hash, _now(), controlid),
+            ).rowcount == 1
 
     def prune_sent_numbers(self, before: str) -> None:
         with self._tx() as db:

@@ -110,6 +110,16 @@ async def shoot(out: Path, text: bool) -> int:
                                           demo=True, profile="demo")
                     app.push_screen(confirm(summary))
                     await snap("confirm")
+                    await back()
+                    # inside quiet hours, with the proof state: w / i instead of y
+                    from atlsms_tui import baku, quiet_hours
+                    from datetime import datetime
+
+                    night = datetime(2026, 9, 21, 22, 30, tzinfo=baku.BAKU)
+                    summary.quiet = quiet_hours.refusal(quiet_hours.parse("21:00-09:00"), None, night)
+                    summary.proof = "proof: accepted at 2026-09-21 18:02 Baku time"
+                    app.push_screen(confirm(summary))
+                    await snap("confirm_quiet")
                 except TypeError as exc:
                     print(f"skip: confirm ({exc})", file=sys.stderr)
                 await back()

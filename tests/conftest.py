@@ -25,6 +25,8 @@ def private_dirs(tmp_path, monkeypatch):
     data = tmp_path / "data"
     monkeypatch.setenv("ATLSMS_CONFIG_DIR", str(cfg))
     monkeypatch.setenv("ATLSMS_DATA_DIR", str(data))
+    # Tests run at any hour: quiet hours are off unless a test turns them on.
+    monkeypatch.setenv("ATLSMS_QUIET_HOURS", "off")
     return cfg, data
 
 
@@ -70,6 +72,7 @@ def cli(sim, private_dirs):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATLSMS_")}
     env["ATLSMS_CONFIG_DIR"] = str(private_dirs[0])
     env["ATLSMS_DATA_DIR"] = str(private_dirs[1])
+    env["ATLSMS_QUIET_HOURS"] = "off"
     outputs: list[str] = []
 
     def run(*args, stdin: str | None = None, extra_env: dict | None = None, timeout: float = 60):

@@ -32,7 +32,8 @@ def live_sim():
 def _env(private_dirs, sim):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATLSMS_")}
     env.update(ATLSMS_CONFIG_DIR=str(private_dirs[0]), ATLSMS_DATA_DIR=str(private_dirs[1]),
-               ATLSMS_LOGIN=LOGIN, ATLSMS_PASSWORD=SENTINEL, ATLSMS_API_URL=sim.url)
+               ATLSMS_LOGIN=LOGIN, ATLSMS_PASSWORD=SENTINEL, ATLSMS_API_URL=sim.url,
+               ATLSMS_QUIET_HOURS="off")  # tests run at any hour
     return env
 
 

@@ -21,7 +21,7 @@ from .failures import EXIT_BROKEN_PIPE, leaf, local_problem, unexpected
 from .lists import cmd_group, cmd_optout, cmd_template
 from .parser import parse
 from .send import cmd_send
-from .tasks import cmd_abandon, cmd_campaign, cmd_report, cmd_retry, cmd_tasks
+from .tasks import cmd_abandon, cmd_approve, cmd_campaign, cmd_reject, cmd_report, cmd_retry, cmd_tasks
 
 
 def run_tui(args) -> int:
@@ -34,6 +34,7 @@ def run_tui(args) -> int:
 ASYNC_COMMANDS = {
     "login": cmd_login, "units": cmd_units, "send": cmd_send, "tasks": cmd_tasks,
     "report": cmd_report, "retry": cmd_retry, "campaign": cmd_campaign, "abandon": cmd_abandon,
+    "approve": cmd_approve, "reject": cmd_reject,
 }
 SYNC_COMMANDS = {
     "simulator": cmd_simulator, "locate": cmd_locate, "count": cmd_count,

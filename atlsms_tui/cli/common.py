@@ -43,6 +43,8 @@ OUTCOME_EXIT = {
     "incomplete": EXIT_INCOMPLETE,
     "cancelled": EXIT_INCOMPLETE,
     "empty": EXIT_INCOMPLETE,
+    # journalled whole; nothing sent until another operator approves it
+    "awaiting_approval": EXIT_OK,
 }
 
 

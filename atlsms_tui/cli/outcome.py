@@ -69,7 +69,21 @@ def progress_printer():
 
 def report_campaign(result, as_json: bool) -> int:
     """A campaign's outcome on stderr (and --json on stdout); its exit status."""
+    from .. import baku
+
+    if result.awaiting_approval:
+        if as_json:
+            out_json(result.as_json())
+        t = result.totals()
+        err(f"campaign {result.campaign}: awaiting approval: {t['recipients']:,} recipient(s) in "
+            f"{len(result.results)} part(s) journalled, nothing sent. Another operator releases it with "
+            f"`atlsms-tui approve {result.campaign}` or drops it with "
+            f"`atlsms-tui reject {result.campaign} --reason TEXT`")
+        return OUTCOME_EXIT[result.state]
     if result.single:
+        if as_json and result.plan:
+            out_json(result.as_json())
+            return report_submit(result.results[0], False, quiet_accept=True)
         return report_submit(result.results[0], as_json)
     if as_json:
         out_json(result.as_json())
@@ -85,17 +99,20 @@ def report_campaign(result, as_json: bool) -> int:
         if r.optouts_removed:
             err(f"    {r.optouts_removed:,} number(s) on the opt-out list left out")
     states = {r.state for r in result.results}
+    if result.paused_until is not None:
+        err(f"stopped at the edge of quiet hours {result.quiet} Baku time: the rest goes on at "
+            f"{baku.format_baku(result.paused_until)} Baku time with: atlsms-tui campaign resume {result.campaign}")
     if states & {State.QUEUED, State.UNCERTAIN, State.SENDING, State.FAILED, State.REJECTED}:
         err(f"finish it with: atlsms-tui campaign resume {result.campaign}"
             f" (or drop the unsent parts: atlsms-tui campaign cancel {result.campaign})")
     return OUTCOME_EXIT[result.state]
 
 
-def report_submit(result, as_json: bool) -> int:
+def report_submit(result, as_json: bool, quiet_accept: bool = False) -> int:
     if as_json:
         out_json(result.as_json())
     if result.state is State.ACCEPTED:
-        if not as_json:
+        if not as_json and not quiet_accept:
             out(f"accepted: task {result.taskid} (controlid {result.controlid})")
     elif result.state is State.ACCEPTED_WITHOUT_TASKID:
         err(f"warning: {result.headline()} (controlid {result.controlid})")

@@ -93,6 +93,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-segments", type=_positive_int, default=None, metavar="N",
                    help="refuse a message longer than N segments "
                         "(default: the max_segments setting, 10)")
+    q = s.add_mutually_exclusive_group()
+    q.add_argument("--next-window", action="store_true",
+                   help="a send that would start in quiet hours is scheduled for their end")
+    q.add_argument("--ignore-quiet-hours", action="store_true",
+                   help="send even inside quiet hours (setting quiet_hours)")
+    s.add_argument("--pace", metavar="N/h|N/min",
+                   help="spread the campaign: N recipients an hour (or a minute), each share a task "
+                        "scheduled one unit after the previous, all submitted now")
+    s.add_argument("--proof", action="store_true",
+                   help="send what the campaign would send to the staff numbers (setting proof_numbers) "
+                        "instead of the recipients")
+    s.add_argument("--proof-messages", type=_positive_int, default=3, metavar="N",
+                   help="with --proof, how many mail-merge messages (default 3)")
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("group", parents=[common], help="saved recipient groups")
@@ -155,9 +168,25 @@ def build_parser() -> argparse.ArgumentParser:
     c = csub.add_parser("resume", parents=[common],
                         help="send the parts not sent yet and settle uncertain ones; accepted parts are never resent")
     c.add_argument("campaign")
+    c.add_argument("--ignore-quiet-hours", action="store_true", help="send parts even inside quiet hours")
     c.add_argument("--json", action="store_true")
     c = csub.add_parser("cancel", parents=[common], help="drop the parts not sent yet")
     c.add_argument("campaign")
+    c = csub.add_parser("reschedule", parents=[common],
+                        help="move the parts not submitted yet (a submitted task cannot be moved or cancelled)")
+    c.add_argument("campaign")
+    c.add_argument("--at", required=True, metavar="YYYY-MM-DD HH:MM[:SS]", help="new start, Baku time")
+    c.add_argument("--next-window", action="store_true", help="inside quiet hours: move to their end")
+    c.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("approve", parents=[common],
+                       help="release a campaign awaiting approval (by an operator other than its sender)")
+    s.add_argument("campaign")
+    s.add_argument("--ignore-quiet-hours", action="store_true", help="send parts even inside quiet hours")
+    s.add_argument("--json", action="store_true")
+    s = sub.add_parser("reject", parents=[common], help="drop a campaign awaiting approval")
+    s.add_argument("campaign")
+    s.add_argument("--reason", required=True, metavar="TEXT", help="why (kept in the journal)")
 
     s = sub.add_parser("tasks", parents=[common], help="submissions in the journal")
     s.add_argument("--json", action="store_true")

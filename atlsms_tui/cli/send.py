@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from .. import baku
 from ..errors import InputError, TransportError
-from .common import EXIT_INPUT, UsageError, print_import_report, open_store, read_text_file, open_cli_session, err
+from .common import (EXIT_INPUT, UsageError, err, open_cli_session, open_store, out_json, print_import_report,
+                     read_text_file)
 from .outcome import progress_printer, report_campaign, with_cancel
 
 
@@ -207,7 +208,14 @@ async def cmd_send(args) -> int:
     if not recips:
         err("no valid recipient: nothing sent")
         return EXIT_INPUT
+    from .. import pacing, quiet_hours
+
     scheduled = baku.parse_schedule(args.at) if args.at else None
+    pace = pacing.parse_pace(args.pace) if args.pace else None
+    quiet = (quiet_hours.NEXT_WINDOW if args.next_window
+             else quiet_hours.IGNORE if args.ignore_quiet_hours else quiet_hours.REFUSE)
+    if args.proof and (pace or args.at or args.next_window):
+        raise UsageError("--proof sends to the staff numbers now: drop --pace, --at and --next-window")
     draft = Draft(title=_title(args), recipients=recips, message=message, scheduled=scheduled,
                   template=template_text if template is not None else None)
 
@@ -249,14 +257,24 @@ async def cmd_send(args) -> int:
             if not opt.kept:
                 err("every recipient is on the opt-out list: nothing sent")
                 return EXIT_INPUT
-        shown = Draft(draft.title, opt.kept, draft.message, draft.scheduled)
+        # the campaign as it will go: its template too (the repeat guard's and proof's key)
+        shown = Draft(draft.title, opt.kept, draft.message, draft.scheduled, draft.template)
         try:
             balance = await s.service.units()
         except TransportError as exc:
             err(f"warning: balance unknown ({exc})")
             balance = s.service.cached_units()
         est = estimate(shown, balance)
-        when = "now" if scheduled is None else f"{baku.format_baku(scheduled)} Baku time"
+        from .. import approval, campaign, proof
+
+        if args.proof:
+            return await _send_proof(s, draft, args)
+        cap = args.max_per_task or s.settings.preferences.max_recipients_per_task
+        # refused here (quiet hours, a missing proof), before the question
+        plan, _parts = campaign.plan_parts(s.service, shown, max_per_task=cap, pace=pace, quiet=quiet)
+        proof.check_required(s.service, shown)
+        start = plan.times[0]
+        when = "now" if start is None else f"{baku.format_baku(start)} Baku time"
         err(
             f"{'DEMO ' if s.demo else ''}profile {s.profile.name}: title {draft.title!r}, "
             f"{est.recipients} recipient(s), {'individual messages' if draft.individual else 'one message'}, "
@@ -267,16 +285,24 @@ async def cmd_send(args) -> int:
         )
         if balance is not None and est.affordable is False:
             err("warning: the estimate exceeds the balance; ATL will likely refuse it (118)")
+        window = s.service.quiet_hours()
+        if plan.moved:
+            err(f"{window.describe()}: scheduled for their end, {when} (--next-window)")
+        for line in plan.lines():
+            err(line)
+        if s.profile.proof_numbers or s.profile.require_proof_above:
+            err(proof.describe(s.service, shown))
+        needs_approval = approval.needed(s.service, est.recipients)
+        if needs_approval:
+            err(f"over {s.profile.approval_above:,} recipients (setting approval_above): it is journalled "
+                "and waits for another operator's approval; nothing is sent now")
         if not args.yes:
             answer = input(f"Send to {est.recipients} recipient(s)? [y/N] ").strip().lower()
             if answer not in ("y", "yes"):
                 err("not sent")
                 return EXIT_INPUT
-        from .. import campaign
-
-        cap = args.max_per_task or s.settings.preferences.max_recipients_per_task
-        parts = -(-est.recipients // cap)
-        if parts > 1:
+        parts = len(plan.sizes)
+        if parts > 1 and pace is None:
             err(f"the campaign goes out as {parts} tasks of at most {cap:,} recipients, all journalled "
                 "before the first is sent; Ctrl-C stops it between tasks")
         if not args.allow_repeat:
@@ -288,9 +314,30 @@ async def cmd_send(args) -> int:
         result = await with_cancel(
             lambda cancel, abort: campaign.submit_campaign(
                 s.service, draft, max_per_task=cap, progress=progress_printer(), cancel=cancel,
-                abort=abort, allow_repeat=args.allow_repeat,
+                abort=abort, allow_repeat=args.allow_repeat, quiet=quiet, pace=pace,
+                operator=approval.operator() if needs_approval else None,
             )
         )
     finally:
         await s.aclose()
     return report_campaign(result, args.json)
+
+
+async def _send_proof(s, draft, args) -> int:
+    """``send --proof``: what the campaign would send, to the staff numbers."""
+    from .. import proof
+    from .outcome import report_submit
+
+    proof_draft = proof.proof_draft(s.service, draft, args.proof_messages)
+    err(f"proof: {len(proof_draft.recipients)} message(s) to the staff numbers "
+        f"{', '.join(r.msisdn for r in proof_draft.recipients[:len(s.profile.proof_numbers)])}, sent now")
+    if not args.yes:
+        answer = input("Send the proof? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            err("not sent")
+            return EXIT_INPUT
+    result = await proof.send_proof(s.service, draft, args.proof_messages)
+    if args.json:
+        out_json(result.as_json() | {"proof": True})
+        return report_submit(result, False, quiet_accept=True)
+    return report_submit(result, False)

@@ -16,6 +16,8 @@ async def cmd_campaign(args) -> int:
     from .. import campaign as camp
 
     need_network = args.campaign_command == "resume" or (args.campaign_command == "show" and args.refresh)
+    if args.campaign_command == "reschedule":
+        return await _reschedule(args)
     s = open_cli_session(args, need_password=need_network)
     try:
         cc = args.campaign_command
@@ -48,10 +50,20 @@ async def cmd_campaign(args) -> int:
             out(f"delivery (parts with a report): {rep.delivered:,} delivered, {rep.failed:,} failed, "
                   f"{rep.pending:,} pending, {rep.removed:,} removed, {rep.error:,} error")
             out(f"journalled for login {c.login} at {c.api_url} (profile {c.profile})")
+            if c.approval:
+                out(f"approval: {c.approval}, submitted by {c.submitted_by}"
+                    + (f", {c.approval} by {c.decided_by}" if c.decided_by else "")
+                    + (f": {c.decision}" if c.decision else ""))
+            if c.approval == "awaiting":
+                from .. import approval
+
+                for text in approval.rendered(s.service, c.campaign):
+                    out(f"  text: {text}")
             for p in c.parts:
                 r = p.report
                 d = f"{r.delivered:,}/{r.total:,} delivered" if r and r.ready else ""
-                out(f"  {p.part or 0:>3}. {p.controlid}  task {p.taskid or '-':<8} {p.state.value:<23} {p.recipients:>7,}  {d}")
+                out(f"  {p.part or 0:>3}. {p.controlid}  task {p.taskid or '-':<8} {p.state.value:<23} {p.recipients:>7,}  "
+                    f"{_scheduled(p.scheduled, s.service.now())}  {d}")
             return EXIT_OK
         if cc == "cancel":
             n = camp.cancel_campaign(s.service, args.campaign)
@@ -59,12 +71,76 @@ async def cmd_campaign(args) -> int:
             return EXIT_OK
         result = await with_cancel(
             lambda cancel, abort: camp.resume_campaign(
-                s.service, args.campaign, progress=progress_printer(), cancel=cancel, abort=abort
+                s.service, args.campaign, progress=progress_printer(), cancel=cancel, abort=abort,
+                quiet=_quiet(args),
             )
         )
     finally:
         await s.aclose()
     return report_campaign(result, args.json)
+
+
+def _quiet(args) -> str:
+    from .. import quiet_hours
+
+    return quiet_hours.IGNORE if getattr(args, "ignore_quiet_hours", False) else quiet_hours.REFUSE
+
+
+def _scheduled(wire: str, now) -> str:
+    """A scheduled time in Baku time, with a countdown while it is ahead."""
+    when = baku.from_wire(wire)
+    if when is None:
+        return "now"
+    left = int((when - now).total_seconds())
+    if left <= 0:
+        return wire[:16]
+    return f"{wire[:16]} (in {left // 3600}h{left % 3600 // 60:02d}m)"
+
+
+async def _reschedule(args) -> int:
+    from .. import campaign as camp, quiet_hours
+
+    s = open_cli_session(args, need_password=False)
+    try:
+        when = baku.parse_schedule(args.at, now=s.service.now())
+        mode = quiet_hours.NEXT_WINDOW if args.next_window else quiet_hours.REFUSE
+        moved = camp.reschedule_campaign(s.service, args.campaign, when, mode)
+    finally:
+        await s.aclose()
+    if args.json:
+        out_json({"campaign": args.campaign, "moved": [{"part": p, "scheduled": w} for p, w in moved]})
+    for part, wire in moved:
+        err(f"part {part}: scheduled {wire} Baku time")
+    err("tasks already submitted keep their time: ATL's API offers no way to cancel or move them")
+    return EXIT_OK
+
+
+async def cmd_approve(args) -> int:
+    from .. import approval
+
+    s = open_cli_session(args)
+    try:
+        result = await with_cancel(
+            lambda cancel, abort: approval.approve(
+                s.service, args.campaign, approval.operator(), progress=progress_printer(), cancel=cancel,
+                abort=abort, quiet=_quiet(args),
+            )
+        )
+    finally:
+        await s.aclose()
+    return report_campaign(result, args.json)
+
+
+async def cmd_reject(args) -> int:
+    from .. import approval
+
+    s = open_cli_session(args, need_password=False)
+    try:
+        n = approval.reject(s.service, args.campaign, approval.operator(), args.reason)
+    finally:
+        await s.aclose()
+    err(f"campaign {args.campaign} rejected: {n} part(s) dropped, never sent")
+    return EXIT_OK
 
 
 async def cmd_abandon(args) -> int:
@@ -120,8 +196,9 @@ async def cmd_tasks(args) -> int:
     out(f"{'CONTROLID':<19} {'TASKID':<8} {'STATE':<23} {'TITLE':<11} {'CREATED (Baku)':<16} {'SCHEDULED':<16} {'RCPT':>7}  DELIVERY")
     for x in subs:
         created = baku.format_baku(baku.from_iso(x.created))
-        sched = "now" if x.scheduled == "NOW" else x.scheduled[:16]
-        out(f"{x.controlid:<19} {x.taskid or '-':<8} {x.phase:<23} {x.title:<11} {created:<16} {sched:<16} "
+        sched = _scheduled(x.scheduled, s.service.now())
+        phase = x.phase + (" (proof)" if x.proof else "")
+        out(f"{x.controlid:<19} {x.taskid or '-':<8} {phase:<23} {x.title:<11} {created:<16} {sched:<16} "
             f"{x.recipients:>7,}  {delivery_line(x.report)}")
     return EXIT_OK
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, TextArea
 
-from .... import baku, mailmerge
+from .... import baku, mailmerge, proof, quiet_hours
 from ....errors import InputError
 from ....models import Recipient
 from ....service import Draft, estimate
@@ -110,6 +110,8 @@ class DraftPart(ComposePart):
             optouts=opt.summary(),
             optout_lines=lines,
             repeat=hit.describe() if hit else "",
+            quiet=quiet_hours.refusal(self.service.quiet_hours(), scheduled, self.service.now()),
+            proof=proof.describe(self.service, kept) if self.session.profile.proof_numbers else "",
         )
         return draft, summary
 

@@ -8,7 +8,7 @@ import asyncio
 from textual import work
 from textual.widgets import Input, TextArea
 
-from .... import campaign as campaign_mod
+from .... import campaign as campaign_mod, quiet_hours
 from ....errors import InputError, proves_nothing_sent
 from ....models import State
 from ....msisdn import ParsedNumbers
@@ -63,12 +63,14 @@ class SendFlowPart(ComposePart):
             if ok and not self._submitting:
                 self._submitting = True  # set before the worker starts: no double send
                 self.refresh_bindings()
-                self._submit(draft, summary.parts, allow_repeat=ok == "repeat")
+                self._submit(draft, summary.parts, allow_repeat=ok == "repeat",
+                             quiet=ok if ok in (quiet_hours.NEXT_WINDOW, quiet_hours.IGNORE) else quiet_hours.REFUSE)
 
         self.app.push_screen(ConfirmSendScreen(summary), confirmed)
 
     @work(exclusive=True, exit_on_error=False, group="submit")
-    async def _submit(self, draft: Draft, parts: int = 1, allow_repeat: bool = False) -> None:
+    async def _submit(self, draft: Draft, parts: int = 1, allow_repeat: bool = False,
+                      quiet: str = quiet_hours.REFUSE) -> None:
         self._submitting = True
         self.refresh_bindings()
         cancel = asyncio.Event()
@@ -79,7 +81,7 @@ class SendFlowPart(ComposePart):
         try:
             result = await campaign_mod.submit_campaign(
                 self.service, draft, max_per_task=self.max_per_task,
-                progress=progress.update_progress, cancel=cancel, allow_repeat=allow_repeat,
+                progress=progress.update_progress, cancel=cancel, allow_repeat=allow_repeat, quiet=quiet,
             )
         except Exception as exc:  # input, transport or anything else: a message, not a crash
             error = exc

@@ -40,6 +40,8 @@ class SendSummary:
     optouts: str = ""  # what the opt-out list removes, and why (issue 4)
     optout_lines: list[str] = field(default_factory=list)  # the first numbers removed
     repeat: str = ""  # the repeat guard's finding: the same text already accepted for these people
+    quiet: str = ""  # why it would start inside quiet hours (quiet_hours.refusal)
+    proof: str = ""  # whether a proof of this exact text was accepted, and when
 
     @property
     def balance_after(self) -> int | None:
@@ -57,6 +59,8 @@ class ConfirmSendScreen(ModalScreen[bool | str]):
         Binding("y,enter", "answer(True)", "Send", id="confirm_yes"),
         Binding("n,escape", "answer(False)", "Cancel", id="confirm_no"),
         Binding("a", "send_repeat", "Send again anyway", id="confirm_repeat"),
+        Binding("w", "quiet('next-window')", "Schedule after quiet hours", id="confirm_next_window"),
+        Binding("i", "quiet('ignore')", "Send in quiet hours", id="confirm_ignore_quiet"),
     ]
 
     def __init__(self, summary: SendSummary) -> None:
@@ -95,6 +99,8 @@ class ConfirmSendScreen(ModalScreen[bool | str]):
                 ))
             if s.optouts:
                 rows.append(("Opt-outs", literal(s.optouts)))
+            if s.proof:
+                rows.append(("Proof", literal(s.proof.removeprefix("proof: "))))
             text = Content("\n").join(
                 Content.assemble((f"{k:<11}", "dim"), Content.from_text(v, markup=False)) for k, v in (r for r in rows if r)
             )
@@ -108,19 +114,32 @@ class ConfirmSendScreen(ModalScreen[bool | str]):
                 yield Static(Text.assemble(("Sent before: ", "bold red"), s.repeat,
                                            ". Sending it again reaches these people twice."),
                              id="confirm-repeat", classes="dialog-note")
+            if s.quiet:
+                yield Static(Text.assemble(("Not now: ", "bold red"), s.quiet),
+                             id="confirm-quiet", classes="dialog-note")
+                yield Static("[b]w[/] schedule it for then    [b]i[/] send anyway    [b]n[/]/Esc back",
+                             classes="dialog-keys")
+            elif s.repeat:
                 yield Static("[b]a[/] send again anyway    [b]n[/]/Esc back to the form", classes="dialog-keys")
             else:
                 yield Static("[b]y[/]/Enter send    [b]n[/]/Esc back to the form", classes="dialog-keys")
 
     def check_action(self, action: str, parameters) -> bool | None:
-        if action == "answer" and parameters and parameters[0] is True and self.summary.repeat:
+        if action == "answer" and parameters and parameters[0] is True and (self.summary.repeat
+                                                                             or self.summary.quiet):
             return False
         if action == "send_repeat":
-            return bool(self.summary.repeat)
+            return bool(self.summary.repeat) and not self.summary.quiet
+        if action == "quiet":
+            return bool(self.summary.quiet)
         return True
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
+
+    def action_quiet(self, mode: str) -> None:
+        if self.summary.quiet:
+            self.dismiss(mode)
 
     def action_send_repeat(self) -> None:
         if self.summary.repeat:
