@@ -8,12 +8,19 @@ import subprocess
 import sys
 
 import pytest
+import textual.constants
+
 
 from atlsms_tui.service import Service
 from atlsms_tui.simulator import Account, FakeClock, Simulator
 from atlsms_tui.store import Store
 
 from support import FAST_RETRY, FAST_TIMEOUTS, LOGIN, SENTINEL, TITLES, make_profile  # noqa: E402
+
+
+# Snapshots and screen reads see finished frames, never one caught halfway
+# through an animation on a loaded machine.
+textual.constants.TEXTUAL_ANIMATIONS = "none"
 
 
 @pytest.fixture(autouse=True)
