@@ -139,7 +139,7 @@ def cli_env(url: str, n: int, tmp: Path) -> dict:
         p.mkdir(mode=0o700, parents=True, exist_ok=True)
     env.update(ATLSMS_CONFIG_DIR=str(cfg), ATLSMS_DATA_DIR=str(data), ATLSMS_LOGIN="login",
                ATLSMS_PASSWORD="pw", ATLSMS_API_URL=url, ATLSMS_MAX_RECIPIENTS_PER_TASK=str(max(n, 1)),
-               PYTHONPATH=str(ROOT))
+               ATLSMS_QUIET_HOURS="off", PYTHONPATH=str(ROOT))
     return env
 
 
