@@ -412,3 +412,23 @@ def test_snapshot_task_detail(ui_env_sync, snap_compare):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_unlisted_status_is_shown_as_its_number(ui_env):
+    """Sister platforms of this API send statuses up to 8: kept, and shown as
+    "status N", never as an error."""
+    from atlsms_tui.models import DetailRow
+
+    session = ui_env.demo_session()
+    result = await ui_env.submit(session, n=2)
+    store = session.store
+    gen = store.new_detail_generation()
+    store.add_detail_rows(gen, 0, [DetailRow(f"99450{1000000 + i:07d}", "Hello", 7, None) for i in range(2)])
+    store.commit_detail(session.profile.name, result.taskid, gen, 2)
+    app = ui_env.app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(TaskDetailScreen(result.controlid))
+        await settle(pilot, rounds=6)
+        text = screen_text(app)
+        assert "status 7" in text and "error" not in text.split("Filter")[0]

@@ -369,7 +369,7 @@ class TaskDetailScreen(Screen):
             table.add_row(
                 str(self.row_offset + i + 1),
                 literal(r.msisdn),
-                Text(STATUS_LABEL.get(code, "error"), style=STATUS_STYLE.get(code, "magenta")),
+                Text(STATUS_LABEL.get(code, f"status {code}"), style=STATUS_STYLE.get(code, "magenta")),
                 literal((r.date or "")[:16]),
                 literal(r.message or ""),
             )
