@@ -463,6 +463,11 @@ def test_snapshot_multi_part_result(ui_env_sync, snap_compare):
                 break
             await pilot.pause(0.05)
         await settle(pilot, rounds=8)
+        for _ in range(200):  # and for the balance refresh that follows a send
+            if not pilot.app.balance.refreshing and not pilot.app.workers:
+                break
+            await pilot.pause(0.05)
+        await settle(pilot)
 
     assert snap_compare(env.app(session), terminal_size=(80, 24), run_before=run_before)
 

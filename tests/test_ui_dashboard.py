@@ -407,8 +407,16 @@ def test_snapshot_task_detail(ui_env_sync, snap_compare):
         app.submission_finished(result)
         await settle(pilot)
         await pilot.press("enter")
+        # The first page is read in a worker, and the table sizes its columns
+        # when idle: wait for both, however loaded the machine is.
+        for _ in range(200):
+            screen = app.screen
+            if isinstance(screen, TaskDetailScreen) and screen.query_one("#detail-table", DataTable).row_count:
+                break
+            await pilot.pause(0.05)
         await settle(pilot)
         app.clear_notifications()
+        await pilot.pause(0.3)
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
