@@ -190,13 +190,18 @@ def test_snapshot_lists(ui_env_sync, snap_compare):
     seed(session.store)
 
     async def run_before(pilot):
-        await open_lists(pilot)
+        screen = await open_lists(pilot)
+        # The lists load in a worker; the table sizes its columns from its
+        # rows and the tab underline follows its relabelled tab one refresh
+        # later: wait for all of it, however loaded the machine is.
+        for _ in range(200):
+            if screen.query_one("#groups-table", DataTable).row_count == 2:
+                break
+            await pilot.pause(0.05)
         await pilot.press("down")
         await settle(pilot)
-        # The tab underline follows a relabelled tab (its count) one refresh
-        # later: let that refresh happen however loaded the machine is.
         await pilot.wait_for_scheduled_animations()
-        await pilot.pause(0.2)
+        await pilot.pause(0.3)
         await settle(pilot)
 
     assert snap_compare(env.app(session), terminal_size=(80, 24), run_before=run_before)
