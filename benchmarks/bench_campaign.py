@@ -25,13 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def child(n: int, per_task: int, individual: bool, data: str) -> dict:
     sys.path.insert(0, str(ROOT))
-    from atlsms_tui import campaign
-    from atlsms_tui.models import Recipient
-    from atlsms_tui.packed import PackedRecipients
-    from atlsms_tui.secret import Secret
-    from atlsms_tui.service import Draft, Service
-    from atlsms_tui.settings import ResolvedProfile
-    from atlsms_tui.store import Store
+    from atlsms_tui.core import campaign
+    from atlsms_tui.core.models import Recipient
+    from atlsms_tui.core.packed import PackedRecipients
+    from atlsms_tui.core.secret import Secret
+    from atlsms_tui.core.service import Draft, Service
+    from atlsms_tui.core.settings import ResolvedProfile
+    from atlsms_tui.core.store import Store
 
     msg = "Hörmətli müştəri, endirim başladı: {i}"
     recips = PackedRecipients(

@@ -81,10 +81,10 @@ def request_body(kind: str, files: dict[str, Path]) -> bytes:
     rows, not by the code under test's import)."""
     import csv
 
-    from atlsms_tui import protocol
-    from atlsms_tui.models import Recipient
-    from atlsms_tui.packed import PackedRecipients
-    from atlsms_tui.secret import Secret
+    from atlsms_tui.core import protocol
+    from atlsms_tui.core.models import Recipient
+    from atlsms_tui.core.packed import PackedRecipients
+    from atlsms_tui.core.secret import Secret
 
     if kind == "txt":
         rs = PackedRecipients((Recipient(x) for x in files["txt"].read_text().split()), individual=False)
@@ -177,7 +177,7 @@ def bench_send(kind: str, files: dict[str, Path], n: int, tmp: Path, url: str) -
 READ = r"""
 import json, sys, time
 t = time.perf_counter()
-from atlsms_tui.imports import read_recipients
+from atlsms_tui.core.imports import read_recipients
 t1 = time.perf_counter()
 rep = read_recipients(sys.argv[1])
 t2 = time.perf_counter()

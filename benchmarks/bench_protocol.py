@@ -19,10 +19,10 @@ import tracemalloc
 
 import xmltodict
 
-from atlsms_tui import protocol
-from atlsms_tui.client import SpooledBody
-from atlsms_tui.models import Recipient
-from atlsms_tui.secret import Secret
+from atlsms_tui.core import protocol
+from atlsms_tui.core.client import SpooledBody
+from atlsms_tui.core.models import Recipient
+from atlsms_tui.core.secret import Secret
 
 MB = 1024 * 1024
 

@@ -105,8 +105,8 @@ def start_null_server() -> tuple[subprocess.Popen, str]:
 
 def recipients(n: int):
     """N personal messages, held as the CSV import holds them: packed."""
-    from atlsms_tui.models import Recipient
-    from atlsms_tui.packed import PackedRecipients
+    from atlsms_tui.core.models import Recipient
+    from atlsms_tui.core.packed import PackedRecipients
 
     return PackedRecipients(
         Recipient(f"99450{i:07d}", f"Hörmətli müştəri #{i}, sizin balansınız {i % 977} AZN, bonus {i % 13}")
@@ -120,8 +120,8 @@ def child_floor(url: str, n: int) -> dict:
 
     import httpx
 
-    from atlsms_tui import protocol
-    from atlsms_tui.secret import Secret
+    from atlsms_tui.core import protocol
+    from atlsms_tui.core.secret import Secret
 
     content = protocol.SubmitContent("ATL", "NOW", "123456789012345678", recipients(n))
     body = b"".join(protocol.iter_submit("login", Secret("pw"), content))
@@ -140,10 +140,10 @@ def child_floor(url: str, n: int) -> dict:
 def child_submit(url: str, n: int, data_dir: str) -> dict:
     import asyncio
 
-    from atlsms_tui.secret import Secret
-    from atlsms_tui.service import Draft, Service
-    from atlsms_tui.settings import ResolvedProfile
-    from atlsms_tui.store import Store
+    from atlsms_tui.core.secret import Secret
+    from atlsms_tui.core.service import Draft, Service
+    from atlsms_tui.core.settings import ResolvedProfile
+    from atlsms_tui.core.store import Store
 
     rs = recipients(n)
     store = Store(Path(data_dir) / "journal.sqlite")
@@ -168,12 +168,12 @@ def child_reports(n: int, parts: int, data_dir: str) -> dict:
     """Fetch, parse and store detailed reports totalling n rows from the simulator."""
     import asyncio
 
-    from atlsms_tui.models import Recipient
-    from atlsms_tui.secret import Secret
-    from atlsms_tui.service import Draft, Service
-    from atlsms_tui.settings import ResolvedProfile
+    from atlsms_tui.core.models import Recipient
+    from atlsms_tui.core.secret import Secret
+    from atlsms_tui.core.service import Draft, Service
+    from atlsms_tui.core.settings import ResolvedProfile
+    from atlsms_tui.core.store import Store
     from atlsms_tui.simulator import Account, FakeClock, Simulator
-    from atlsms_tui.store import Store
 
     clock = FakeClock()
     sim = Simulator(accounts=[Account("login", "pw", units=10 * n, titles={"ATL"})], clock=clock,
@@ -193,9 +193,11 @@ def child_reports(n: int, parts: int, data_dir: str) -> dict:
                 taskids.append(r.taskid)
             clock.advance(60)
             # The floor: the same bytes through expat with minimal handlers.
-            from atlsms_tui import protocol
-            import httpx
             from xml.parsers import expat
+
+            import httpx
+
+            from atlsms_tui.core import protocol
 
             floor = 0.0
             async with httpx.AsyncClient(timeout=300) as c:

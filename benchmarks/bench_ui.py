@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -94,11 +95,11 @@ def private_env() -> Path:
 
 
 def make_session(url: str):
-    from atlsms_tui import paths
-    from atlsms_tui.service import Service
-    from atlsms_tui.session import Session, demo_profile
-    from atlsms_tui.settings import load_settings
-    from atlsms_tui.store import Store
+    from atlsms_tui.core import paths
+    from atlsms_tui.core.service import Service
+    from atlsms_tui.core.session import Session, demo_profile
+    from atlsms_tui.core.settings import load_settings
+    from atlsms_tui.core.store import Store
 
     profile = demo_profile(url)
     store = Store(paths.store_file(demo=True))
@@ -157,7 +158,7 @@ async def idle(app) -> None:
 
 
 def fill_detail(store, profile: str, taskid: str, n: int) -> dict[int, int]:
-    from atlsms_tui.models import DetailRow
+    from atlsms_tui.core.models import DetailRow
 
     rnd = random.Random(5)
     ops = ["50", "51", "55", "70", "77", "99", "10", "60"]
@@ -177,8 +178,8 @@ def fill_detail(store, profile: str, taskid: str, n: int) -> dict[int, int]:
 
 
 async def bench_detail(n_rows: int) -> bool:
-    from atlsms_tui.models import Recipient, Report
-    from atlsms_tui.service import Draft
+    from atlsms_tui.core.models import Recipient, Report
+    from atlsms_tui.core.service import Draft
     from atlsms_tui.ui.app import AtlSmsApp
     from atlsms_tui.ui.screens.task_detail import TaskDetailScreen
 
@@ -281,9 +282,9 @@ async def bench_detail(n_rows: int) -> bool:
 
 def add_final_tasks(store, profile: str, n: int) -> None:
     """Old, finished submissions (not polled): straight into the journal."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    base = datetime(2026, 1, 1, tzinfo=UTC)
     with store.transaction() as db:
         for i in range(n):
             cid = f"17000000000{i:05d}"
@@ -303,8 +304,8 @@ def add_final_tasks(store, profile: str, n: int) -> None:
 
 
 async def bench_dashboard(n_tasks: int, n_active: int) -> bool:
-    from atlsms_tui.models import Recipient
-    from atlsms_tui.service import Draft
+    from atlsms_tui.core.models import Recipient
+    from atlsms_tui.core.service import Draft
     from atlsms_tui.ui.app import AtlSmsApp
     from atlsms_tui.ui.screens import dashboard
 
@@ -374,7 +375,7 @@ async def bench_dashboard(n_tasks: int, n_active: int) -> bool:
 PAINT_CHILD = r"""
 import time, os, sys
 from atlsms_tui.ui import app as app_mod
-from atlsms_tui.session import open_session
+from atlsms_tui.core.session import open_session
 session = open_session(None, None, demo=True)
 app = app_mod.AtlSmsApp(session)
 original = app._display

@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import pytest  # noqa: E402  (MonkeyPatch: the same frozen clock the tests use)
 
 from atlsms_tui.simulator import Fault  # noqa: E402
+
 from ui_helpers import UiEnv, screen_text, settle  # noqa: E402
 
 SIZE = (80, 24)
@@ -46,9 +47,9 @@ async def _seed_tasks(env, session) -> None:
     env.advance(8)
     await env.submit(session, n=30, title="ATL", message="Later")
     # a campaign over the per-task cap: three parts, one grouped row
-    from atlsms_tui import campaign
-    from atlsms_tui.models import Recipient
-    from atlsms_tui.service import Draft
+    from atlsms_tui.core import campaign
+    from atlsms_tui.core.models import Recipient
+    from atlsms_tui.core.service import Draft
 
     rs = [Recipient(f"99455{2000000 + i:07d}") for i in range(9)]
     return await campaign.submit_campaign(session.service, Draft("ATL", rs, "Endirim 20%"), max_per_task=4)
@@ -112,8 +113,9 @@ async def shoot(out: Path, text: bool) -> int:
                     await snap("confirm")
                     await back()
                     # inside quiet hours, with the proof state: w / i instead of y
-                    from atlsms_tui import baku, quiet_hours
                     from datetime import datetime
+
+                    from atlsms_tui.core import baku, quiet_hours
 
                     night = datetime(2026, 9, 21, 22, 30, tzinfo=baku.BAKU)
                     summary.quiet = quiet_hours.refusal(quiet_hours.parse("21:00-09:00"), None, night)
@@ -158,7 +160,7 @@ async def shoot(out: Path, text: bool) -> int:
             result = _screen("confirm", "SubmitResultScreen")
             uncertain = [t for t in session.service.tasks() if t.state.value == "uncertain"]
             if result is not None and uncertain:
-                from atlsms_tui.service import SubmitResult
+                from atlsms_tui.core.service import SubmitResult
 
                 u = uncertain[0]
                 app.push_screen(result(SubmitResult(u.state, u.controlid, u.recipients, u.segments,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from atlsms_tui.client import RetryPolicy, Timeouts
-from atlsms_tui.secret import Secret
-from atlsms_tui.settings import ResolvedProfile
+from atlsms_tui.core.client import RetryPolicy, Timeouts
+from atlsms_tui.core.secret import Secret
+from atlsms_tui.core.settings import ResolvedProfile
 
 # A password that must never show up anywhere but the credentials file and
 # the wire. Tests grep outputs and files for it.

@@ -14,7 +14,7 @@ import asyncio
 import os
 import sys
 
-from ..errors import ApiError, AtlSmsError, ConfigError, InputError, TransportError
+from ..core.errors import ApiError, AtlSmsError, ConfigError, InputError, TransportError
 from .account import cmd_count, cmd_locate, cmd_login, cmd_simulator, cmd_units
 from .common import EXIT_API, EXIT_INPUT, EXIT_TRANSPORT, err
 from .failures import EXIT_BROKEN_PIPE, leaf, local_problem, unexpected

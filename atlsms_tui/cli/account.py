@@ -6,15 +6,15 @@ import getpass
 import os
 import sys
 
-from .. import paths
-from .common import EXIT_OK, UsageError, open_cli_session, err, out, out_json
+from ..core import paths
+from .common import EXIT_OK, UsageError, err, open_cli_session, out, out_json
 
 
 async def cmd_login(args) -> int:
-    from .. import credentials
-    from ..secret import Secret
-    from ..endpoint import check_api_url
-    from ..settings import DEFAULT_API_URL, Profile, deadlines_of, load_settings
+    from ..core import credentials
+    from ..core.endpoint import check_api_url
+    from ..core.secret import Secret
+    from ..core.settings import DEFAULT_API_URL, Profile, deadlines_of, load_settings
 
     settings = load_settings()
     name = args.profile or os.environ.get("ATLSMS_PROFILE") or settings.current or "default"
@@ -42,7 +42,7 @@ async def cmd_login(args) -> int:
         raise UsageError("the password is empty")
     titles = args.titles or (existing.titles if existing else [])
     if not args.no_verify:
-        from ..client import AtlClient
+        from ..core.client import AtlClient
 
         client = AtlClient(api_url, login, password, allow_insecure_http=allow_insecure,
                            tls_legacy=tls_legacy, deadlines=deadlines_of(settings.preferences))
@@ -93,7 +93,7 @@ def cmd_locate(args) -> int:
 
 
 def cmd_count(args) -> int:
-    from .. import smstext
+    from ..core import smstext
 
     text = smstext.transliterate(args.text) if args.transliterate else args.text
     info = smstext.analyze(text)

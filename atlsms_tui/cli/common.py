@@ -9,10 +9,9 @@ import stat
 import sys
 from pathlib import Path
 
-from .. import paths
-from ..errors import InputError
-from ..models import State
-
+from ..core import paths
+from ..core.errors import InputError
+from ..core.models import State
 
 EXIT_OK, EXIT_API, EXIT_INPUT, EXIT_TRANSPORT, EXIT_UNCERTAIN = 0, 1, 2, 3, 4
 # A campaign with some parts accepted and others not (cancelled, interrupted,
@@ -97,7 +96,7 @@ def out_json(doc) -> None:
 
 
 def open_cli_session(args, need_password: bool = True):
-    from ..session import open_session
+    from ..core.session import open_session
 
     s = open_session(args.profile, args.api_url, need_password=need_password,
                      allow_insecure_http=getattr(args, "allow_insecure_http", False))
@@ -147,7 +146,7 @@ def read_text_file(path: Path, what: str) -> str:
 
 
 def open_store():
-    from ..store import Store
+    from ..core.store import Store
 
     return Store(paths.store_file())
 
@@ -160,7 +159,7 @@ def print_import_report(rep, always: bool = True) -> None:
         for line in rep.lines():
             err(line)
         return
-    from ..imports.report import count_of
+    from ..core.imports.report import count_of
 
     for title, issues in (("invalid, not sent to", rep.invalid), ("duplicates removed", rep.duplicate_rows)):
         if issues:

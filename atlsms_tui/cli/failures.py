@@ -12,8 +12,8 @@ import sqlite3
 import sys
 import traceback
 
-from .. import paths
-from ..errors import LocalError
+from ..core import paths
+from ..core.errors import LocalError
 from .common import err
 
 # 128 + SIGPIPE, what a shell reports for a tool whose reader went away
@@ -29,7 +29,7 @@ def local_problem(exc: BaseException) -> LocalError | None:
     """The one-line LocalError for ``exc`` if it is a local problem."""
     exc = leaf(exc)
     if isinstance(exc, sqlite3.Error):
-        from ..store import journal_problem
+        from ..core.store import journal_problem
 
         return journal_problem(paths.store_file(), exc)
     if isinstance(exc, OSError) and not isinstance(exc, ConnectionError):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-
-from .. import baku
-from ..errors import InputError
-from .common import EXIT_INPUT, EXIT_OK, UsageError, open_store, read_text_file, err, out, out_json
+from ..core import baku
+from ..core.errors import InputError
+from .common import EXIT_INPUT, EXIT_OK, UsageError, err, open_store, out, out_json, read_text_file
 
 
 def _baku_time(iso: str) -> str:
@@ -16,7 +15,7 @@ def _baku_time(iso: str) -> str:
 
 
 def cmd_group(args) -> int:
-    from .. import imports, lists
+    from ..core import imports, lists
 
     store = open_store()
     try:
@@ -77,7 +76,7 @@ def cmd_group(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from .. import lists, mailmerge, smstext
+    from ..core import lists, mailmerge, smstext
 
     store = open_store()
     try:
@@ -127,7 +126,7 @@ def cmd_template(args) -> int:
 
 
 def cmd_optout(args) -> int:
-    from .. import imports, lists
+    from ..core import imports, lists
 
     store = open_store()
     try:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from ..models import State
+from ..core.models import State
 from .common import OUTCOME_EXIT, STATE_EXIT, err, out, out_json
-
 
 # How long the request in flight may still answer after a stop.
 ABORT_GRACE = 2.0
@@ -69,7 +68,7 @@ def progress_printer():
 
 def report_campaign(result, as_json: bool) -> int:
     """A campaign's outcome on stderr (and --json on stdout); its exit status."""
-    from .. import baku
+    from ..core import baku
 
     if result.awaiting_approval:
         if as_json:

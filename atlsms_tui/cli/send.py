@@ -5,10 +5,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from .. import baku
-from ..errors import InputError, TransportError
-from .common import (EXIT_INPUT, UsageError, err, open_cli_session, open_store, out_json, print_import_report,
-                     read_text_file)
+from ..core import baku
+from ..core.errors import InputError, TransportError
+from .common import (
+    EXIT_INPUT,
+    UsageError,
+    err,
+    open_cli_session,
+    open_store,
+    out_json,
+    print_import_report,
+    read_text_file,
+)
 from .outcome import progress_printer, report_campaign, with_cancel
 
 
@@ -42,8 +50,8 @@ class _Gathered:
             self.records.append(r)
 
     def bulk_recipients(self):
-        from ..models import Recipient
-        from ..packed import PackedRecipients
+        from ..core.models import Recipient
+        from ..core.packed import PackedRecipients
 
         numbers = getattr(self.records, "numbers", None)
         if numbers is not None:
@@ -55,7 +63,7 @@ def _fields_needed(args, template_text: str | None) -> set[str] | None:
     """The only columns a send needs from a file's rows (the template's
     placeholders; ``message`` for --individual); None when it cannot be told
     yet (a template that does not parse: its error comes later)."""
-    from .. import mailmerge
+    from ..core import mailmerge
 
     if template_text is None:
         return {"message"} if args.individual else set()
@@ -68,7 +76,7 @@ def _fields_needed(args, template_text: str | None) -> set[str] | None:
 def _gather_recipients(args, store_fn, keep: set[str] | None = None) -> _Gathered:
     """Recipients from --to / --to-file / --group / --individual; each file's
     import report is printed on stderr."""
-    from .. import imports, lists
+    from ..core import imports, lists
 
     if not (args.to or args.to_file or args.individual or args.group):
         raise UsageError("no recipients: give --to, --to-file, --group or --individual")
@@ -108,7 +116,7 @@ def _gather_recipients(args, store_fn, keep: set[str] | None = None) -> _Gathere
 
 def _template_body(args, store_fn) -> tuple[str | None, str]:
     """(template text or None, what to call it in messages)."""
-    from .. import lists
+    from ..core import lists
 
     if args.template is not None:
         return args.template, "--template"
@@ -125,7 +133,7 @@ def _title(args) -> str:
     """--title, else the profile's default title."""
     if args.title:
         return args.title
-    from ..settings import load_settings, resolve_profile
+    from ..core.settings import load_settings, resolve_profile
 
     profile = resolve_profile(load_settings(), args.profile, args.api_url, need_password=False)
     if not profile.default_title:
@@ -135,10 +143,10 @@ def _title(args) -> str:
 
 
 async def cmd_send(args) -> int:
-    from .. import mailmerge, smstext
-    from ..imports.report import count_of
-    from ..service import Draft, check_draft, estimate
-    from ..settings import checked_max_segments, load_settings
+    from ..core import mailmerge, smstext
+    from ..core.imports.report import count_of
+    from ..core.service import Draft, check_draft, estimate
+    from ..core.settings import checked_max_segments, load_settings
 
     lookup_store = None
 
@@ -208,7 +216,7 @@ async def cmd_send(args) -> int:
     if not recips:
         err("no valid recipient: nothing sent")
         return EXIT_INPUT
-    from .. import pacing, quiet_hours
+    from ..core import pacing, quiet_hours
 
     scheduled = baku.parse_schedule(args.at) if args.at else None
     pace = pacing.parse_pace(args.pace) if args.pace else None
@@ -265,7 +273,7 @@ async def cmd_send(args) -> int:
             err(f"warning: balance unknown ({exc})")
             balance = s.service.cached_units()
         est = estimate(shown, balance)
-        from .. import approval, campaign, proof
+        from ..core import approval, campaign, proof
 
         if args.proof:
             return await _send_proof(s, draft, args)
@@ -308,7 +316,7 @@ async def cmd_send(args) -> int:
         if not args.allow_repeat:
             hit = s.service.find_repeat(shown)
             if hit is not None:
-                from ..repeat_guard import RepeatError
+                from ..core.repeat_guard import RepeatError
 
                 raise RepeatError(hit)
         result = await with_cancel(
@@ -325,7 +333,7 @@ async def cmd_send(args) -> int:
 
 async def _send_proof(s, draft, args) -> int:
     """``send --proof``: what the campaign would send, to the staff numbers."""
-    from .. import proof
+    from ..core import proof
     from .outcome import report_submit
 
     proof_draft = proof.proof_draft(s.service, draft, args.proof_messages)

@@ -6,14 +6,14 @@ import asyncio
 import sys
 import time
 
-from .. import baku
-from ..errors import ApiError
-from .common import EXIT_OK, json_text, open_cli_session, err, out, out_json
+from ..core import baku
+from ..core.errors import ApiError
+from .common import EXIT_OK, err, json_text, open_cli_session, out, out_json
 from .outcome import progress_printer, report_campaign, report_submit, with_cancel
 
 
 async def cmd_campaign(args) -> int:
-    from .. import campaign as camp
+    from ..core import campaign as camp
 
     need_network = args.campaign_command == "resume" or (args.campaign_command == "show" and args.refresh)
     if args.campaign_command == "reschedule":
@@ -55,7 +55,7 @@ async def cmd_campaign(args) -> int:
                     + (f", {c.approval} by {c.decided_by}" if c.decided_by else "")
                     + (f": {c.decision}" if c.decision else ""))
             if c.approval == "awaiting":
-                from .. import approval
+                from ..core import approval
 
                 for text in approval.rendered(s.service, c.campaign):
                     out(f"  text: {text}")
@@ -81,7 +81,7 @@ async def cmd_campaign(args) -> int:
 
 
 def _quiet(args) -> str:
-    from .. import quiet_hours
+    from ..core import quiet_hours
 
     return quiet_hours.IGNORE if getattr(args, "ignore_quiet_hours", False) else quiet_hours.REFUSE
 
@@ -98,7 +98,8 @@ def _scheduled(wire: str, now) -> str:
 
 
 async def _reschedule(args) -> int:
-    from .. import campaign as camp, quiet_hours
+    from ..core import campaign as camp
+    from ..core import quiet_hours
 
     s = open_cli_session(args, need_password=False)
     try:
@@ -116,7 +117,7 @@ async def _reschedule(args) -> int:
 
 
 async def cmd_approve(args) -> int:
-    from .. import approval
+    from ..core import approval
 
     s = open_cli_session(args)
     try:
@@ -132,7 +133,7 @@ async def cmd_approve(args) -> int:
 
 
 async def cmd_reject(args) -> int:
-    from .. import approval
+    from ..core import approval
 
     s = open_cli_session(args, need_password=False)
     try:

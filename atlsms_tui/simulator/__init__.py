@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from .core import (
     DEMO_LOGIN,

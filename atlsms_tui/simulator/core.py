@@ -13,12 +13,13 @@ import re
 import threading
 import time
 from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
-from ..baku import BAKU
+from ..core.baku import BAKU
 from .parser import BadRequest, RequestParser
 from .segments import count_segments
 
@@ -567,7 +568,7 @@ class Simulator:
             self._store.close()
             self._store = None
 
-    def __enter__(self) -> "Simulator":
+    def __enter__(self) -> Simulator:
         if self._server is None:
             self.start()
         return self

@@ -34,7 +34,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     request_queue_size = 64
-    sim: "Simulator"
+    sim: Simulator
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         exc = sys.exc_info()[1]
@@ -48,14 +48,14 @@ class _Server6(_Server):
     address_family = socket.AF_INET6
 
 
-def make_server(sim: "Simulator", host: str, port: int) -> _Server:
+def make_server(sim: Simulator, host: str, port: int) -> _Server:
     cls = _Server6 if ":" in host else _Server
     server = cls((host, port), _Handler)
     server.sim = sim
     return server
 
 
-def write_reply(reply: "Reply", out: BinaryIO) -> None:
+def write_reply(reply: Reply, out: BinaryIO) -> None:
     """Serialise a reply into ``out`` in chunks (never one giant string)."""
     out.write(
         XML_DECL
@@ -234,7 +234,7 @@ class _Handler(BaseHTTPRequestHandler):
         entry.update(http_status=status, error=note)
         sim._log(entry)
 
-    def _serve(self, sim: "Simulator", length: int) -> None:
+    def _serve(self, sim: Simulator, length: int) -> None:
         prefix = b""
         operation = None
         if sim._wants_sniff():
@@ -308,7 +308,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             spool.close()
 
-    def _send_spool(self, spool: Any, fault: "Fault | None") -> None:
+    def _send_spool(self, spool: Any, fault: Fault | None) -> None:
         size = spool.tell()
         kind = fault.kind if fault is not None else None
         if kind == "delay":
@@ -362,7 +362,7 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def _answer_fault(self, fault: "Fault", entry: dict[str, Any]) -> None:
+    def _answer_fault(self, fault: Fault, entry: dict[str, Any]) -> None:
         kind = fault.kind
         entry["http_status"] = {"http500": 500, "redirect": 302}.get(kind, 200)
         if kind == "code":

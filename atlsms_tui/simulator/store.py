@@ -6,8 +6,9 @@ import os
 import sqlite3
 import threading
 from array import array
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (

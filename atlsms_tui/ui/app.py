@@ -11,8 +11,8 @@ import gc
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
 from textual import work
 from textual.app import App
@@ -22,7 +22,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker
 
-from ..errors import ApiError, AtlSmsError, ConfigError, TransportError
+from ..api import Core
+from ..core.errors import ApiError, AtlSmsError, ConfigError, TransportError
 from .bindings import apply_keymap
 from .commands import AtlSmsCommands
 from .literal import short, visible
@@ -86,6 +87,15 @@ class AtlSmsApp(App):
     # ------------------------------------------------------------ access
 
     @property
+    def session(self):
+        return self._session
+
+    @session.setter
+    def session(self, session) -> None:
+        self._session = session
+        self.core: Core | None = Core(session) if session is not None else None
+
+    @property
     def service(self):
         return self.session.service if self.session is not None else None
 
@@ -94,7 +104,7 @@ class AtlSmsApp(App):
         if self.session is not None:
             return self.session.settings
         if self._settings is None:
-            from ..settings import Settings
+            from ..core.settings import Settings
 
             self._settings = Settings()
         return self._settings
@@ -219,7 +229,7 @@ class AtlSmsApp(App):
         return self.run_worker(self._switch(name), group="session", exclusive=True, exit_on_error=False)
 
     async def _switch(self, name: str) -> None:
-        from ..session import open_session
+        from ..core.session import open_session
 
         try:
             new = await asyncio.to_thread(open_session, name)
@@ -359,8 +369,8 @@ def _first_run(profile: str | None, settings) -> bool:
 def run(profile: str | None = None, api_url: str | None = None, demo: bool = False,
         allow_insecure_http: bool = False) -> int:
     """Open the session, run the TUI, close the session; the exit code."""
-    from ..session import open_session
-    from ..settings import load_settings
+    from ..core.session import open_session
+    from ..core.settings import load_settings
 
     try:
         settings = load_settings()

@@ -20,14 +20,14 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from .confirm import AskScreen
-from ... import campaign as campaign_mod
-from ...campaign import Campaign
-from ...errors import AtlSmsError
-from ...models import State, Submission
-from ..messages import ProfileChanged, SubmissionFinished
+from ...core import campaign as campaign_mod
+from ...core.campaign import Campaign
+from ...core.errors import AtlSmsError
+from ...core.models import State, Submission
 from ..literal import literal, visible
+from ..messages import ProfileChanged, SubmissionFinished
 from ..widgets.header import BalanceHeader
+from .confirm import AskScreen
 from .dashboard import (
     POLL_CONCURRENCY,
     campaign_state_text,

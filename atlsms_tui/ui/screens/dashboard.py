@@ -25,12 +25,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ... import baku
-from ...campaign import Campaign
-from ...errors import ProtocolError, ApiError, AtlSmsError, TransportError
-from ...models import Report, State, Submission
-from ..messages import PreferencesChanged, ProfileChanged, SubmissionFinished
+from ...core import baku
+from ...core.campaign import Campaign
+from ...core.errors import ApiError, AtlSmsError, ProtocolError, TransportError
+from ...core.models import Report, State, Submission
 from ..literal import literal, visible
+from ..messages import PreferencesChanged, ProfileChanged, SubmissionFinished
 from ..widgets.header import BalanceHeader
 
 MAX_BACKOFF = 300.0  # seconds: a task answering 001 is asked at least this often
@@ -216,7 +216,7 @@ def describe(sub: Submission) -> tuple[str, Text]:
     elif s is State.SENDING:
         body = Text("Being sent now (or by another running instance).", style="yellow")
     elif s is State.REJECTED:
-        from ... import codes
+        from ...core import codes
 
         advice = codes.ADVICE.get(sub.code or "", "")
         body = literal(f"Error {sub.code}: {codes.describe(sub.code or '')}. {advice}".strip(), style="red")

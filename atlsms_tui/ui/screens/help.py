@@ -15,7 +15,6 @@ from textual.widgets import Static
 
 from ..literal import literal
 
-
 _BASE_SCREEN_ACTIONS = {
     (b.action if isinstance(b, Binding) else b[1]) for b in Screen.BINDINGS
 }

@@ -15,18 +15,18 @@ import asyncio
 import os
 from dataclasses import dataclass
 
-from textual.content import Content
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Label, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
-from ... import imports, lists, smstext
-from ...errors import InputError
-from ...msisdn import operator_of, parse_numbers
+from ...core import imports, lists, smstext
+from ...core.errors import InputError
+from ...core.msisdn import operator_of, parse_numbers
 from ..literal import literal, markup, visible
 from ..widgets.fields import Input
 from .confirm import AskScreen, ImportReportScreen, app_header, error_text, plural
@@ -330,7 +330,7 @@ class ListsScreen(Screen[None]):
             return
         info = smstext.analyze(t.body)
         try:
-            from ...mailmerge import parse_template
+            from ...core.mailmerge import parse_template
 
             fields = parse_template(t.body).fields
         except InputError:

@@ -14,19 +14,19 @@ import inspect
 import re
 from dataclasses import dataclass
 
-from textual.content import Content
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from ...client import AtlClient, RetryPolicy, Timeouts
-from ...credentials import forget_password, load_password, store_password
-from ...errors import ApiError
-from ...secret import Secret
-from ...settings import DEFAULT_API_URL, Profile, Settings, load_settings
+from ...core.client import AtlClient, RetryPolicy, Timeouts
+from ...core.credentials import forget_password, load_password, store_password
+from ...core.errors import ApiError
+from ...core.secret import Secret
+from ...core.settings import DEFAULT_API_URL, Profile, Settings, load_settings
 from ..literal import literal, markup
 from ..widgets.fields import Input
 from .confirm import AskScreen, app_header, error_text

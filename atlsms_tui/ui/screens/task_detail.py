@@ -14,7 +14,6 @@ import asyncio
 import contextvars
 import os
 import re
-from datetime import datetime
 from pathlib import Path
 
 from rich.text import Text
@@ -26,9 +25,9 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from ... import baku, export
-from ...errors import ApiError, AtlSmsError, TransportError
-from ...models import DeliveryStatus, State, Submission
+from ...core import export
+from ...core.errors import ApiError, AtlSmsError, TransportError
+from ...core.models import DeliveryStatus, State, Submission
 from ..literal import literal, visible
 from ..widgets.fields import Input
 from ..widgets.header import BalanceHeader

@@ -3,13 +3,13 @@ and which characters force UCS-2."""
 
 from __future__ import annotations
 
-from textual.content import Content
 from textual import on
+from textual.content import Content
 from textual.widgets import Static, TextArea
 
-from .... import smstext
-from ..confirm import plural
+from ....core import smstext
 from ...literal import markup
+from ..confirm import plural
 from .limits import UCS2_SHOWN
 from .part import ComposePart
 

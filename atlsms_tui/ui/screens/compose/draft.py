@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from textual.widgets import Input, TextArea
 
-from .... import baku, mailmerge, proof, quiet_hours
-from ....errors import InputError
-from ....models import Recipient
-from ....service import Draft, estimate
+from ....core import baku, mailmerge, proof, quiet_hours
+from ....core.errors import InputError
+from ....core.service import Draft, estimate
 from ..confirm import SendSummary, plural
 from .limits import OPTOUTS_LISTED
 from .part import ComposePart

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from ..confirm import plural
 from ...literal import markup
+from ..confirm import plural
 from .part import ComposePart
 
 

@@ -11,11 +11,11 @@ import time
 from textual import on, work
 from textual.widgets import DataTable, Input, Static
 
-from .... import imports
-from ....imports.child import import_in_child
-from ....errors import InputError
-from ..confirm import ImportReportScreen
+from ....core import imports
+from ....core.errors import InputError
+from ....core.imports.child import import_in_child
 from ...literal import markup
+from ..confirm import ImportReportScreen
 from .limits import XLSX
 from .part import ComposePart
 from .rows import load_individual_rows

@@ -8,9 +8,9 @@ import asyncio
 from textual import work
 from textual.widgets import Input
 
-from .... import lists
-from ....imports import ImportRecord, ImportReport
-from ....msisdn import operator_of
+from ....core import lists
+from ....core.imports import ImportRecord, ImportReport
+from ....core.msisdn import operator_of
 from ..confirm import AskScreen, error_text, plural
 from .part import ComposePart
 

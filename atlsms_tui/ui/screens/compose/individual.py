@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import asyncio
 
-from textual.content import Content
 from textual import on
+from textual.content import Content
 from textual.widgets import DataTable, Input, Label, Static
 
-from .... import smstext
-from ....models import Recipient
-from ....service import Draft, estimate
-from ..confirm import plural
+from ....core import smstext
+from ....core.models import Recipient
+from ....core.service import Draft, estimate
 from ...literal import literal, markup
+from ..confirm import plural
 from .limits import PREVIEW_ROWS
 from .oneline import one_line
 from .part import ComposePart

@@ -3,7 +3,7 @@ much of a long list is shown."""
 
 from __future__ import annotations
 
-from ....models import State
+from ....core.models import State
 
 # Pastes up to this size are parsed at once (well under a millisecond);
 # bigger ones wait for typing to pause and are parsed in a worker.

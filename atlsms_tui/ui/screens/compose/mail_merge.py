@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
-from textual.content import Content
 from textual import on, work
+from textual.content import Content
 from textual.widgets import DataTable, Input, Static
 
-from .... import mailmerge, smstext
-from ....errors import InputError
-from ..confirm import plural
+from ....core import mailmerge, smstext
+from ....core.errors import InputError
 from ...literal import literal, markup
+from ..confirm import plural
 from .limits import PARSE_DEBOUNCE, PREVIEW_ROWS, SYNC_MERGE_ROWS
 from .oneline import one_line
 from .part import ComposePart

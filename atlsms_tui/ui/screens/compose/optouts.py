@@ -6,8 +6,8 @@ import asyncio
 
 from textual import work
 
-from ....models import Recipient
-from ....service import Draft
+from ....core.models import Recipient
+from ....core.service import Draft
 from .limits import OPTOUT_DEBOUNCE
 from .part import ComposePart
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 
-from textual.content import Content
 from textual import on, work
+from textual.content import Content
 from textual.widgets import Static, TextArea
 
-from ....msisdn import parse_numbers
-from ..confirm import plural
+from ....core.msisdn import parse_numbers
 from ...literal import markup
+from ..confirm import plural
 from .limits import ISSUES_SHOWN, PARSE_DEBOUNCE, SYNC_PARSE_CHARS
 from .oneline import one_line
 from .part import ComposePart
@@ -70,8 +70,8 @@ class RecipientsPanelPart(ComposePart):
         once, not a Recipient per number)."""
         from array import array
 
-        from ....models import Recipient
-        from ....packed import PackedRecipients
+        from ....core.models import Recipient
+        from ....core.packed import PackedRecipients
 
         extra = self._typed_not_in_file()
         if extra is None:

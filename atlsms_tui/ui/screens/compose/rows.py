@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .... import recipients as recipients_mod
+from ....core import recipients as recipients_mod
+
 
 @dataclass
 class Row:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual import on
 from textual.widgets import Input
 
-from .... import baku
-from ....errors import InputError
+from ....core import baku
+from ....core.errors import InputError
 from .part import ComposePart
 
 

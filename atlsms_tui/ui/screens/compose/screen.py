@@ -8,9 +8,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Footer, Label, Select, Static
 
-from .... import lists, mailmerge, smstext
-from ....imports import ImportReport
-from ....msisdn import ParsedNumbers
+from ....core import lists, mailmerge, smstext
+from ....core.imports import ImportReport
+from ....core.msisdn import ParsedNumbers
 from ...literal import literal
 from ...widgets.fields import Input, TextArea
 from ..confirm import AskScreen, app_header

@@ -8,11 +8,11 @@ import asyncio
 from textual import work
 from textual.widgets import Input, TextArea
 
-from .... import campaign as campaign_mod, quiet_hours
-from ....errors import InputError, proves_nothing_sent
-from ....models import State
-from ....msisdn import ParsedNumbers
-from ....service import Draft
+from ....core import campaign as campaign_mod
+from ....core import quiet_hours
+from ....core.errors import InputError, proves_nothing_sent
+from ....core.msisdn import ParsedNumbers
+from ....core.service import Draft
 from ..confirm import (
     CampaignProgressScreen,
     CampaignResultScreen,

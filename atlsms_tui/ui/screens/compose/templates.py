@@ -8,8 +8,8 @@ import asyncio
 from textual import work
 from textual.widgets import Input, TextArea
 
-from .... import lists, mailmerge
-from ....errors import InputError
+from ....core import lists, mailmerge
+from ....core.errors import InputError
 from ..confirm import AskScreen, error_text
 from .oneline import one_line
 from .part import ComposePart

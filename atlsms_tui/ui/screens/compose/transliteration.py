@@ -8,10 +8,10 @@ import asyncio
 from textual import work
 from textual.widgets import Input, TextArea
 
-from .... import mailmerge, smstext
-from ....errors import InputError
-from ....models import Recipient
-from ....service import Draft
+from ....core import mailmerge, smstext
+from ....core.errors import InputError
+from ....core.models import Recipient
+from ....core.service import Draft
 from ..confirm import CostChoiceScreen, TransliterateScreen
 from .part import ComposePart
 

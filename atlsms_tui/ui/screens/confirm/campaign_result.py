@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from textual.content import Content
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from ....models import State
+from ....core.models import State
 from ...literal import literal, markup
 from .styles import CSS_FILE
 from .wording import plural
-
 
 _PART_STYLE = {
     State.ACCEPTED: "green",

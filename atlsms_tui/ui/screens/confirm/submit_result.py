@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from textual.content import Content
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ....errors import proves_nothing_sent
-from ....models import State
+from ....core.errors import proves_nothing_sent
+from ....core.models import State
 from ...literal import literal, markup
 from .styles import CSS_FILE
 from .wording import error_text, plural
-
 
 _RESULT_STYLE = {
     State.ACCEPTED: ("-accepted", "Accepted by ATL"),

@@ -76,7 +76,7 @@ class CostChoiceScreen(ModalScreen[bool]):
         self.sample = sample or []  # (as typed, transliterated) of the first rows
 
     def compose(self) -> ComposeResult:
-        from ....mailmerge import format_cost
+        from ....core.mailmerge import format_cost
 
         c = self.cmp
         with Vertical(id="dialog", classes="dialog -translit"):

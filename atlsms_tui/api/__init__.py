@@ -1,0 +1,14 @@
+"""The core API: the only part of the core that the CLI and the TUI import.
+
+``Core`` is one profile's open session: its sub-APIs (``sending``,
+``reports``, ``lists``, ``profiles``) are async; whatever blocks (SQLite,
+files, key rings) runs in a thread inside them, never in a face. A profile
+switch gives a new ``Core``.
+
+Value types, errors and the pure rules (text, numbers, Baku time) are
+re-exported by ``api.models``, ``api.errors`` and ``api.rules``.
+"""
+
+from .core import Core, open_core, open_core_async
+
+__all__ = ["Core", "open_core", "open_core_async"]

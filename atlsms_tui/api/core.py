@@ -1,0 +1,61 @@
+"""``Core``: one open session (profile, journal, client) and its sub-APIs."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from ..core.models import Units
+from ..core.session import Session, open_session
+from ..core.settings import ResolvedProfile, Settings
+from .lists import Lists
+from .profiles import Profiles
+from .reports import Reports
+from .sending import Sending
+
+
+class Core:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self.sending = Sending(session)
+        self.reports = Reports(session)
+        self.lists = Lists(session)
+        self.profiles = Profiles(session)
+
+    def __repr__(self) -> str:
+        return f"Core(profile={self.profile.name!r})"
+
+    @property
+    def profile(self) -> ResolvedProfile:
+        return self._session.profile
+
+    @property
+    def settings(self) -> Settings:
+        return self._session.settings
+
+    @property
+    def demo(self) -> bool:
+        return self._session.demo
+
+    @property
+    def recovered(self) -> list[str]:
+        """Controlids a previous run left in flight, settled at open."""
+        return self._session.recovered
+
+    async def units(self) -> Units:
+        return await self._session.service.units()
+
+    def cached_units(self) -> Units | None:
+        return self._session.service.cached_units()
+
+    async def aclose(self) -> None:
+        await self._session.aclose()
+
+
+def open_core(profile: str | None = None, api_url: str | None = None, **kw: Any) -> Core:
+    """Open a profile's session (see ``core.session.open_session``): blocking."""
+    return Core(open_session(profile, api_url, **kw))
+
+
+async def open_core_async(profile: str | None = None, api_url: str | None = None, **kw: Any) -> Core:
+    return Core(await asyncio.to_thread(open_session, profile, api_url, **kw))

@@ -1,0 +1,20 @@
+"""The errors the core raises, for the faces to catch and describe."""
+
+from ..core.errors import (
+    ApiError,
+    AtlSmsError,
+    ConfigError,
+    InputError,
+    LocalError,
+    NotFoundError,
+    ProtocolError,
+    TransportError,
+    proves_nothing_sent,
+)
+from ..core.repeat_guard import RepeatError
+from ..core.service import NotQueued, SenderBusy, WrongAccount
+
+__all__ = [
+    "ApiError", "AtlSmsError", "ConfigError", "InputError", "LocalError", "NotFoundError", "NotQueued",
+    "ProtocolError", "RepeatError", "SenderBusy", "TransportError", "WrongAccount", "proves_nothing_sent",
+]

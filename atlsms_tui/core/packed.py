@@ -1,0 +1,214 @@
+"""Recipients held compactly, for campaigns of a million.
+
+A list of a million Recipient objects costs over 300 MB (a UCS-2 ``str``
+per Azerbaijani message); jump hosts are small. Here numbers are 64-bit
+integers and messages one UTF-8 buffer, NUL-separated (XML cannot carry NUL,
+so no message holds one): about 100 bytes a recipient. Batches come out as
+columns (``columns``) so the serialiser and the segment counter work on them
+without building a Recipient per row; indexing and iteration still give
+Recipient objects for everything else.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from typing import overload
+
+from .models import Recipient
+
+SEP = b"\x00"
+
+
+class _Columns:
+    __slots__ = ("nums", "starts", "blob", "individual")
+
+    def __init__(self, individual: bool) -> None:
+        self.nums = array("q")
+        self.starts = array("Q", [0])  # message i is blob[starts[i]:starts[i+1]-1]
+        self.blob = bytearray()
+        self.individual = individual
+
+
+class PackedRecipients(Sequence[Recipient]):
+    """An immutable-by-convention sequence of recipients (a view on shared
+    columns: slices cost nothing)."""
+
+    __slots__ = ("_c", "_start", "_stop")
+
+    def __init__(self, recipients: Iterable[Recipient] = (), *, individual: bool | None = None) -> None:
+        it = iter(recipients)
+        first = next(it, None)
+        if individual is None:
+            individual = first is not None and first.message is not None
+        self._c = _Columns(individual)
+        self._start = 0
+        self._stop = 0
+        if first is not None:
+            self.append(first)
+            for r in it:
+                self.append(r)
+
+    @classmethod
+    def from_columns(cls, msisdns: Iterable[str], messages: Iterable[str] | None = None) -> PackedRecipients:
+        p = cls(individual=messages is not None)
+        if messages is None:
+            for m in msisdns:
+                p.append(Recipient(m))
+        else:
+            for m, t in zip(msisdns, messages):
+                p.append(Recipient(m, t))
+        return p
+
+    @classmethod
+    def from_numbers(cls, numbers: array) -> PackedRecipients:
+        """Bulk recipients over wire numbers already held as 64-bit integers
+        (an import's column, shared: it is not copied)."""
+        if numbers.typecode != "q":
+            raise ValueError("numbers must be an array of 64-bit integers")
+        p = cls(individual=False)
+        p._c.nums = numbers
+        p._stop = len(numbers)
+        return p
+
+    @classmethod
+    def from_buffers(cls, numbers: array, blob: bytearray, ends: array) -> PackedRecipients:
+        """Individual recipients over an import's buffers, shared: wire
+        numbers, and messages in ``blob`` each followed by a NUL, message i
+        ending (NUL included) at ``ends[i]``."""
+        if numbers.typecode != "q" or len(numbers) != len(ends):
+            raise ValueError("one 64-bit number per message")
+        p = cls(individual=True)
+        c = p._c
+        c.nums = numbers
+        c.starts.extend(ends)
+        c.blob = blob
+        p._stop = len(numbers)
+        return p
+
+    @property
+    def individual(self) -> bool:
+        return self._c.individual
+
+    def append(self, r: Recipient) -> None:
+        c = self._c
+        if self._stop != len(c.nums):
+            raise ValueError("cannot append to a slice")
+        if not r.msisdn.isdigit() or r.msisdn.startswith("0"):
+            raise ValueError(f"not a normalised number: {r.msisdn!r}")
+        if (r.message is not None) != c.individual:
+            raise ValueError("a packed list is either all bulk or all individual")
+        c.nums.append(int(r.msisdn))
+        if c.individual:
+            data = r.message.encode("utf-8", "surrogatepass")
+            if SEP in data:
+                raise ValueError("message holds a NUL character")
+            c.blob += data
+            c.blob += SEP
+            c.starts.append(len(c.blob))
+        self._stop += 1
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    @overload
+    def __getitem__(self, i: int) -> Recipient: ...
+    @overload
+    def __getitem__(self, i: slice) -> PackedRecipients: ...
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            start, stop, step = i.indices(len(self))
+            if step != 1:
+                return PackedRecipients(list(self)[i], individual=self.individual)
+            view = PackedRecipients.__new__(PackedRecipients)
+            view._c = self._c
+            view._start = self._start + start
+            view._stop = self._start + max(start, stop)
+            return view
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(i)
+        j = self._start + i
+        c = self._c
+        msisdn = str(c.nums[j])
+        if not c.individual:
+            return Recipient(msisdn)
+        return Recipient(msisdn, c.blob[c.starts[j]:c.starts[j + 1] - 1].decode("utf-8", "surrogatepass"))
+
+    def __iter__(self) -> Iterator[Recipient]:
+        step = 4096
+        for a in range(0, len(self), step):
+            ms, ts = self.columns(a, min(a + step, len(self)))
+            if ts is None:
+                yield from map(Recipient, ms)
+            else:
+                yield from map(Recipient, ms, ts)
+
+    def columns(self, a: int, b: int) -> tuple[list[str], list[str] | None]:
+        """Rows a..b as a list of numbers and a list of messages (None if bulk)."""
+        c = self._c
+        a += self._start
+        b += self._start
+        ms = list(map(str, c.nums[a:b]))
+        if not c.individual or a >= b:
+            return ms, ([] if c.individual else None)
+        raw = bytes(c.blob[c.starts[a]:c.starts[b] - 1])
+        return ms, raw.decode("utf-8", "surrogatepass").split("\x00")
+
+    def messages(self, a: int, b: int) -> list[str] | None:
+        """Only the messages of rows a..b (None if bulk): no number conversion."""
+        c = self._c
+        if not c.individual:
+            return None
+        a += self._start
+        b += self._start
+        if a >= b:
+            return []
+        return bytes(c.blob[c.starts[a]:c.starts[b] - 1]).decode("utf-8", "surrogatepass").split("\x00")
+
+    def numbers(self) -> array:
+        return self._c.nums[self._start:self._stop]
+
+    def has_empty_message(self) -> bool:
+        c = self._c
+        if not c.individual or not len(self):
+            return False
+        raw = bytes(c.blob[c.starts[self._start]:c.starts[self._stop]])
+        return raw.startswith(SEP) or SEP + SEP in raw
+
+    def nbytes(self) -> int:
+        c = self._c
+        return c.nums.itemsize * len(c.nums) + c.starts.itemsize * len(c.starts) + len(c.blob)
+
+    def __repr__(self) -> str:
+        kind = "individual" if self.individual else "bulk"
+        return f"PackedRecipients({len(self):,} {kind})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def messages_of(recipients: Sequence[Recipient], a: int, b: int) -> list[str] | None:
+    """The messages of rows a..b of any recipient sequence (None if bulk)."""
+    if isinstance(recipients, PackedRecipients):
+        return recipients.messages(a, b)
+    return columns_of(recipients, a, b)[1]
+
+
+def columns_of(recipients: Sequence[Recipient], a: int, b: int) -> tuple[list[str], list[str] | None]:
+    """Column batch of any recipient sequence (packed, or a plain list)."""
+    if isinstance(recipients, PackedRecipients):
+        return recipients.columns(a, b)
+    rows = recipients[a:b]
+    ms = [r.msisdn for r in rows]
+    if all(r.message is None for r in rows):
+        return ms, None
+    # a row without a message in an individual list reads as an empty one
+    return ms, [r.message or "" for r in rows]

@@ -1,0 +1,100 @@
+"""Wiring: settings, profile, store and service for one run, real or demo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import paths
+from .endpoint import check_api_url
+from .secret import Secret
+from .service import Service
+from .settings import ResolvedProfile, Settings, deadlines_of, load_settings, rails_of, resolve_profile
+from .store import Store
+
+DEMO_PROFILE = "demo"
+
+
+@dataclass
+class Session:
+    settings: Settings
+    profile: ResolvedProfile
+    store: Store
+    service: Service
+    simulator: Any = None  # the embedded simulator in demo mode
+    recovered: list[str] = field(default_factory=list)
+
+    @property
+    def demo(self) -> bool:
+        return self.profile.demo
+
+    async def aclose(self) -> None:
+        await self.service.aclose()
+        self.store.close()
+        if self.simulator is not None:
+            self.simulator.stop()
+
+
+def start_demo_simulator(**kw):
+    from ..simulator import Simulator
+
+    paths.private_dir(paths.data_dir())
+    paths.private_dir(paths.demo_dir())
+    sim = Simulator(state_path=paths.demo_dir() / "simulator.sqlite", **kw)
+    sim.start()
+    return sim
+
+
+def demo_profile(url: str) -> ResolvedProfile:
+    from ..simulator import DEMO_LOGIN, DEMO_PASSWORD, DEMO_TITLES
+
+    return ResolvedProfile(
+        name=DEMO_PROFILE,
+        login=DEMO_LOGIN,
+        api_url=url,
+        password=Secret(DEMO_PASSWORD),
+        titles=list(DEMO_TITLES),
+        default_title=DEMO_TITLES[0],
+        demo=True,
+    )
+
+
+def open_session(
+    profile: str | None = None,
+    api_url: str | None = None,
+    *,
+    demo: bool = False,
+    settings: Settings | None = None,
+    need_password: bool = True,
+    simulator_options: dict | None = None,
+    allow_insecure_http: bool = False,
+) -> Session:
+    """``allow_insecure_http`` (--allow-insecure-http) permits plain http to
+    another machine for this run; the profile's setting does so for good.
+    Either way ``profile.insecure_http_warning`` is then to be shown."""
+    settings = settings if settings is not None else load_settings()
+    busy_ms = max(100, int(settings.preferences.journal_busy_timeout * 1000))
+    sim = None
+    if demo:
+        sim = start_demo_simulator(**(simulator_options or {}))
+        resolved = demo_profile(api_url or sim.url)
+        resolved.deadlines = deadlines_of(settings.preferences)
+        for name, value in rails_of(settings, None).items():
+            setattr(resolved, name, value)
+        store = Store(paths.store_file(demo=True), busy_timeout_ms=busy_ms)
+    else:
+        resolved = resolve_profile(settings, profile, api_url, need_password=need_password)
+        resolved.allow_insecure_http = resolved.allow_insecure_http or allow_insecure_http
+        # Before the journal is opened: a refused URL leaves nothing behind.
+        check_api_url(resolved.api_url, allow_insecure_http=resolved.allow_insecure_http)
+        store = Store(paths.store_file(), busy_timeout_ms=busy_ms)
+    try:
+        service = Service(resolved, store, preferences=settings.preferences)
+    except BaseException:
+        store.close()
+        if sim is not None:
+            sim.stop()
+        raise
+    recovered = store.recover_orphans()
+    store.sweep_payloads()
+    return Session(settings, resolved, store, service, sim, recovered)

@@ -1,0 +1,109 @@
+"""Mail merge: templates, per-row messages, reported holes, and the cost of
+transliteration shown both ways."""
+
+from __future__ import annotations
+
+import pytest
+
+from atlsms_tui.core import smstext
+from atlsms_tui.core.errors import InputError
+from atlsms_tui.core.imports import ImportIssue, ImportRecord
+from atlsms_tui.core.mailmerge import compare_costs, format_cost, merge, parse_template, transliterate_draft
+from atlsms_tui.core.models import Recipient
+from atlsms_tui.core.service import Draft, estimate
+
+A, B, C = "994501234567", "994551234567", "994701234567"
+COLUMNS = ["Ad", "Telefon", "Borc"]
+
+
+def rec(msisdn, row, **fields):
+    return ImportRecord(msisdn, {"Telefon": "x", **fields}, row)
+
+
+def test_parse_placeholders_and_escapes():
+    t = parse_template("Hörmətli {ad}, borcunuz {{ {Borc} }} AZN. {ad}!")
+    assert t.fields == ("ad", "Borc") and t.personal
+    assert parse_template("Salam {{hamı}}").literal() == "Salam {hamı}"
+    assert not parse_template("Salam").personal
+
+
+@pytest.mark.parametrize("body, message", [
+    ("Salam {ad", "--template: '{' at character 7 has no closing '}'"),
+    ("Salam ad}", "--template: '}' at character 9 has no opening '{'"),
+    ("Salam {} x", "--template: empty placeholder '{}' at character 7"),
+    ("Salam \x01", "--template: U+0001 at character 7 cannot be sent"),
+])
+def test_parse_errors_name_the_character(body, message):
+    with pytest.raises(InputError) as ei:
+        parse_template(body, "--template")
+    assert str(ei.value).startswith(message)
+
+
+def test_merge_fills_rows_reports_holes_and_counts_units():
+    t = parse_template("Hörmətli {ad}, borcunuz {borc} AZN.")
+    records = [
+        rec(A, 2, Ad="Aysel", Borc="12.50"),
+        rec(B, 3, Ad="  ", Borc="7"),           # blank name: reported, not sent
+        rec(C, 4, Ad="Fərid", Borc="3"),
+        ImportRecord("994601234567", {"Ad": "Kamal"}, 5),  # short row: no Borc
+    ]
+    res = merge(t, records, COLUMNS, source="people.csv")
+    assert res.recipients == [
+        Recipient(A, "Hörmətli Aysel, borcunuz 12.50 AZN."),
+        Recipient(C, "Hörmətli Fərid, borcunuz 3 AZN."),
+    ]
+    assert res.problems == [
+        ImportIssue(3, "Ad", B, "no value for {Ad}: not sent"),
+        ImportIssue(5, "Borc", "994601234567", "no value for {Borc}: not sent"),
+    ]
+    assert [(r.row, r.segments, r.encoding) for r in res.preview(5)] == [(2, 1, "UCS-2"), (4, 1, "UCS-2")]
+    assert (res.units, res.longest, res.encoding) == (2, 1, "UCS-2")
+
+
+def test_merge_unknown_placeholder_is_an_error_before_anything():
+    t = parse_template("Salam {name}, {ad}")
+    with pytest.raises(InputError) as ei:
+        merge(t, [rec(A, 2, Ad="Aysel")], COLUMNS, source="people.csv")
+    assert str(ei.value) == (
+        "template placeholder(s) {name} name no column of people.csv (columns: 'Ad', 'Telefon', 'Borc')"
+    )
+
+
+def test_merge_transform_and_long_messages():
+    t = parse_template("Hörmətli {Ad}! " + "ə" * 60)
+    res = merge(t, [rec(A, 2, Ad="Aysel"), rec(B, 3, Ad="Şəbnəm")], COLUMNS, transform=smstext.transliterate)
+    assert res.recipients[0].message == "Hörmetli Aysel! " + "e" * 60
+    assert res.recipients[1].message.startswith("Hörmetli Sebnem!")
+    assert res.encoding == "GSM-7" and res.units == 2
+    res = merge(t, [rec(A, 2, Ad="Aysel")], COLUMNS)
+    assert res.rows[0].segments == 2 and res.units == 2
+
+
+def test_merged_value_with_illegal_character_is_reported():
+    res = merge(parse_template("Salam {Ad}"), [rec(A, 7, Ad="Ay\x0bsel")], COLUMNS)
+    assert res.recipients == []
+    assert res.problems == [ImportIssue(7, None, A, "the message holds U+000B at character 9, which cannot be sent")]
+
+
+MSG = ("Hörmətli müştəri! Yeni il endirimi: bütün məhsullara 20% endirim. "
+       "Ətraflı məlumat üçün mağazamıza yaxınlaşın — “ATL”.")
+
+
+def test_compare_costs_bulk_both_ways_changes_nothing():
+    draft = Draft("ATL", [Recipient(f"99450{i:07d}") for i in range(1000)], MSG)
+    cmp = compare_costs(draft)
+    assert cmp.line() == "as typed: UCS-2 2 segments, 2,000 units; transliterated: GSM-7 1 segment, 1,000 units"
+    assert cmp.saving == 1000 and cmp.changed and cmp.still_ucs2 == ()
+    assert draft.message == MSG  # never applied silently
+    t = transliterate_draft(draft)
+    assert t.message.startswith("Hörmetli müsteri!") and t.message.endswith('yaxinlasin - "ATL".')
+
+
+def test_compare_costs_individual_and_what_stays_ucs2():
+    draft = Draft("ATL", [Recipient(A, "Salam Şəbnəm"), Recipient(B, "Привет " + "ə" * 70)])
+    cmp = compare_costs(draft)
+    assert cmp.line() == (
+        "as typed: UCS-2, up to 2 segments, 3 units; transliterated: mixed, up to 2 segments, 3 units"
+    )
+    assert cmp.still_ucs2 == ("П", "р", "и", "в", "е", "т")
+    assert format_cost(estimate(Draft("ATL", [Recipient(A)], "hi"))) == "GSM-7 1 segment, 1 unit"
