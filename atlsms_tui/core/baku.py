@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from .errors import InputError
 
@@ -74,10 +74,6 @@ def format_baku(when: datetime | None, *, seconds: bool = False) -> str:
     if when is None:
         return "now"
     return when.astimezone(BAKU).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
-
-
-def utc_now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def from_iso(text: str | None) -> datetime | None:

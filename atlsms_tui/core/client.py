@@ -522,6 +522,3 @@ def _why(exc: BaseException | None) -> str:
     # httpx messages can be long tracebacks of nested causes: keep one line
     return text.splitlines()[0][:200] + (f" ({type(exc).__name__})" if str(exc) else "")
 
-
-def env_proxies_in_use() -> bool:
-    return any(os.environ.get(k) for k in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"))

@@ -46,9 +46,6 @@ class DeliveryStatus(int, enum.Enum):
         return self.name.lower()
 
 
-STATUS_BY_LABEL = {s.label: s for s in DeliveryStatus}
-
-
 @dataclass(frozen=True, slots=True)
 class Recipient:
     msisdn: str

@@ -50,17 +50,6 @@ class PackedRecipients(Sequence[Recipient]):
                 self.append(r)
 
     @classmethod
-    def from_columns(cls, msisdns: Iterable[str], messages: Iterable[str] | None = None) -> PackedRecipients:
-        p = cls(individual=messages is not None)
-        if messages is None:
-            for m in msisdns:
-                p.append(Recipient(m))
-        else:
-            for m, t in zip(msisdns, messages):
-                p.append(Recipient(m, t))
-        return p
-
-    @classmethod
     def from_numbers(cls, numbers: array) -> PackedRecipients:
         """Bulk recipients over wire numbers already held as 64-bit integers
         (an import's column, shared: it is not copied)."""
@@ -171,17 +160,6 @@ class PackedRecipients(Sequence[Recipient]):
 
     def numbers(self) -> array:
         return self._c.nums[self._start:self._stop]
-
-    def has_empty_message(self) -> bool:
-        c = self._c
-        if not c.individual or not len(self):
-            return False
-        raw = bytes(c.blob[c.starts[self._start]:c.starts[self._stop]])
-        return raw.startswith(SEP) or SEP + SEP in raw
-
-    def nbytes(self) -> int:
-        c = self._c
-        return c.nums.itemsize * len(c.nums) + c.starts.itemsize * len(c.starts) + len(c.blob)
 
     def __repr__(self) -> str:
         kind = "individual" if self.individual else "bulk"

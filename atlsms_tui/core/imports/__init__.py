@@ -134,14 +134,3 @@ def _tabbed_header(text: str) -> bool:
             return "\t" in line and _is_header(line.rstrip("\r").split("\t"))
     return False
 
-
-def merge_reports(reports: Iterable[ImportReport]) -> list[ImportRecord]:
-    """Records of several imports, a number kept once (first import wins)."""
-    seen: set[str] = set()
-    out: list[ImportRecord] = []
-    for rep in reports:
-        for r in rep.records:
-            if r.msisdn not in seen:
-                seen.add(r.msisdn)
-                out.append(r)
-    return out
