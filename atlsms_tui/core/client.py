@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Protocol, TypeVar
 
 import httpx
 
@@ -46,6 +47,8 @@ NOT_SENT_ERRORS = (
 # server sends no certificate and OpenSSL skips verification altogether
 # (PSK and SRP need secrets this client never has).
 LEGACY_CIPHERS = "ALL:!aNULL:!eNULL:!PSK:!SRP:@SECLEVEL=1"
+
+_T = TypeVar("_T")
 
 
 @dataclass(slots=True)
@@ -111,6 +114,23 @@ class RetryPolicy:
         return random.uniform(0, min(self.cap, self.base * (2 ** attempt)))
 
 
+class ClientProfile(Protocol):
+    """What a client is built from (settings.ResolvedProfile)."""
+
+    @property
+    def api_url(self) -> str: ...
+    @property
+    def login(self) -> str: ...
+    @property
+    def password(self) -> Secret: ...
+    @property
+    def deadlines(self) -> Deadlines | None: ...
+    @property
+    def tls_legacy(self) -> bool: ...
+    @property
+    def allow_insecure_http(self) -> bool: ...
+
+
 class SubmitUncertain(TransportError):
     """The submit may have reached the server; its outcome is unknown."""
 
@@ -136,6 +156,7 @@ class SpooledBody:
     """
 
     CHUNK = 256 * 1024
+    _file: IO[bytes]
 
     def __init__(self, chunks: Iterable[bytes] | None, path: Path | None = None) -> None:
         self.path = path
@@ -239,18 +260,27 @@ class AtlClient:
             ) from None
 
     @classmethod
-    def for_profile(cls, profile, **kw) -> AtlClient:
+    def for_profile(
+        cls,
+        profile: ClientProfile,
+        *,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> AtlClient:
         """The client of a ResolvedProfile, with its deadlines and TLS and
         clear-text choices."""
         return cls(
             profile.api_url, profile.login, profile.password,
-            deadlines=getattr(profile, "deadlines", None),
-            tls_legacy=getattr(profile, "tls_legacy", False),
-            allow_insecure_http=getattr(profile, "allow_insecure_http", False),
-            **kw,
+            timeouts=timeouts,
+            retry=retry,
+            transport=transport,
+            deadlines=profile.deadlines,
+            tls_legacy=profile.tls_legacy,
+            allow_insecure_http=profile.allow_insecure_http,
         )
 
-    async def _within(self, seconds: float, setting: str, call: Awaitable[object]):
+    async def _within(self, seconds: float, setting: str, call: Awaitable[_T]) -> _T:
         """``call`` bounded by a wall-clock deadline; a read past it is a
         TransportError (exit 3) naming the setting."""
         try:
@@ -272,7 +302,7 @@ class AtlClient:
 
     # ------------------------------------------------------------ reads
 
-    async def _read_with_retry(self, fn: Callable[[], Awaitable[object]]):
+    async def _read_with_retry(self, fn: Callable[[], Awaitable[_T]]) -> _T:
         last: Exception | None = None
         for attempt in range(self.retry.attempts):
             if attempt:

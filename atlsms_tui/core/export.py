@@ -62,7 +62,7 @@ def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[object]], *
             f.flush()
             os.fsync(f.fileno())
         if replace:
-            os.replace(target, path)
+            os.replace(tmp_name, path)
             target = None
     except BaseException:
         if target is not None:

@@ -243,7 +243,7 @@ def _whole_batch(parts: list, batch: list[list[str]], transform) -> list[str] | 
     if transform is not None or not batch or any("" in values for values in batch):
         return None
     columns = [repeat(p) if p.__class__ is str else batch[p] for p in parts]
-    messages = list(map("".join, zip(*columns)))
+    messages = list(map("".join, zip(*columns, strict=False)))  # literal parts repeat without end
     if "" in map(str.strip, messages) or find_illegal("".join(messages)) is not None:
         return None
     return messages
@@ -406,7 +406,7 @@ def transliterate_draft(draft):
         out = PackedRecipients(individual=True)
         nums = rs.numbers()
         for a, b, _, texts in _transliterated_batches(rs):
-            for m, t in zip(nums[a:b], texts):
+            for m, t in zip(nums[a:b], texts, strict=True):
                 out.append(Recipient(str(m), t))
         return replace(draft, recipients=out)
     return replace(draft, recipients=[Recipient(r.msisdn, tr(r.message or "")) for r in rs])
@@ -466,7 +466,7 @@ def compare_costs(draft) -> CostComparison:
         changed = tdraft.message != draft.message
         texts = [tdraft.message]
     else:
-        changed = any(a.message != b.message for a, b in zip(draft.recipients, tdraft.recipients))
+        changed = any(a.message != b.message for a, b in zip(draft.recipients, tdraft.recipients, strict=True))
         texts = [r.message or "" for r in tdraft.recipients[:1000]]
     left: dict[str, None] = {}
     for t in texts:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 
-class State(str, enum.Enum):
+class State(str, enum.Enum):  # noqa: UP042 -- StrEnum would change how a member prints (str(), f-strings)
     QUEUED = "queued"  # journalled, never sent (a later part of a campaign)
     SENDING = "sending"  # journalled; request in flight (or the process died)
     ACCEPTED = "accepted"
@@ -77,7 +77,7 @@ class Report:
     def final(self) -> bool:
         return self.ready and self.pending == 0 and self.total > 0
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         return {
             "taskid": self.taskid,
             "ready": self.ready,
@@ -108,7 +108,7 @@ class DetailRow(NamedTuple):
         except ValueError:
             return f"status {self.status_code}"
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         return {
             "msisdn": self.msisdn,
             "message": self.message,
@@ -150,8 +150,9 @@ class Submission:
         accepted task is "done" once its report has nothing pending,
         "delivering" while it has, else "accepted"; any other state is its
         name."""
+        name: str = self.state.value
         if self.state is not State.ACCEPTED:
-            return self.state.value
+            return name
         rep = self.report
         if rep is not None and rep.final:
             return "done"
@@ -159,8 +160,8 @@ class Submission:
             return "delivering"
         return "accepted"
 
-    def as_json(self) -> dict:
-        return {
+    def as_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
             "controlid": self.controlid,
             "taskid": self.taskid,
             "state": self.state.value,
@@ -170,4 +171,9 @@ class Submission:
             "scheduled": self.scheduled,
             "recipients": self.recipients,
             "campaign": self.campaign,
-        } | ({"part": self.part} if self.part is not None else {}) | ({"proof": True} if self.proof else {})
+        }
+        if self.part is not None:
+            out["part"] = self.part
+        if self.proof:
+            out["proof"] = True
+        return out

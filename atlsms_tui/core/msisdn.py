@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 import phonenumbers
-from phonenumbers import PhoneMetadata
+from phonenumbers import PhoneMetadata, PhoneNumberDesc
 
 __all__ = [
     "NumberError",
@@ -46,10 +46,18 @@ class NumberError(ValueError):
 # --------------------------------------------------------------------------
 # Metadata, compiled once.
 
-_META = PhoneMetadata.metadata_for_region(REGION)
+
+def _region_metadata(region: str) -> PhoneMetadata:
+    meta = PhoneMetadata.metadata_for_region(region)
+    if meta is None:  # a phonenumbers build without the region: no number could be checked
+        raise RuntimeError(f"phonenumbers has no numbering plan for {region}")
+    return meta
 
 
-def _pattern(desc) -> re.Pattern[str] | None:
+_META = _region_metadata(REGION)
+
+
+def _pattern(desc: PhoneNumberDesc | None) -> re.Pattern[str] | None:
     if desc is None or not desc.national_number_pattern:
         return None
     return re.compile(desc.national_number_pattern)
@@ -385,7 +393,7 @@ def parse_numbers(text: str) -> ParsedNumbers:
                 continue
             wire = try_norm(s)
             if wire is not None:
-                found = [(col0, s, wire)]
+                found: list[tuple[int, str, str | None]] = [(col0, s, wire)]
             else:
                 found = _split_piece(s, col0)
             for c0, raw, w in found:

@@ -69,7 +69,7 @@ _NOT_REGULAR = (
 )
 
 
-def open_regular(path: str | os.PathLike[str], *, max_bytes: int | None = None):
+def open_regular(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> io.BufferedReader:
     """A regular file opened for reading in binary, or an InputError naming
     it and what went wrong.
 

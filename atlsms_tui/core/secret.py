@@ -11,6 +11,7 @@ class Secret:
     """
 
     __slots__ = ("_value",)
+    _value: str
 
     def __init__(self, value: str) -> None:
         if isinstance(value, Secret):
@@ -37,8 +38,8 @@ class Secret:
     def __hash__(self) -> int:
         return hash(("Secret", self._value))
 
-    def __setattr__(self, name, value):  # immutable
+    def __setattr__(self, name: str, value: object) -> None:  # immutable
         raise AttributeError("Secret is immutable")
 
-    def __reduce__(self):
+    def __reduce__(self) -> str | tuple[object, ...]:
         raise TypeError("a Secret cannot be pickled")

@@ -169,7 +169,7 @@ def segments(text: str) -> int:
 # --------------------------------------------------------------------------
 # transliteration
 
-_TRANSLIT: dict[int, str] = {
+_TRANSLIT: dict[str, str] = {
     # Azerbaijani (and Turkish) letters outside GSM-7. Ç is GSM-7 (0x09).
     "ə": "e", "Ə": "E", "ğ": "g", "Ğ": "G", "ı": "i", "İ": "I",
     "ş": "s", "Ş": "S", "ç": "c",
@@ -264,7 +264,7 @@ def batch_segments(texts: list[str]) -> tuple[int, int, bool, bool]:
                         (1 if n <= GSM7_SINGLE else -(-n // GSM7_MULTI)) if f is None
                         else (1 if n <= UCS2_SINGLE else -(-n // UCS2_MULTI))
                     )
-                    for f, n in zip(flags, lens)
+                    for f, n in zip(flags, lens, strict=True)
                 ]
         else:
             segs = [segments(t) for t in batch]

@@ -320,7 +320,7 @@ class Simulator:
         if task.isbulk or messages is None:
             text = task.bulkmessage or ""
             return [(str(m), text) for m in msisdns]
-        return [(str(m), t) for m, t in zip(msisdns, messages)]
+        return [(str(m), t) for m, t in zip(msisdns, messages, strict=True)]
 
     def cancel_task(self, taskid: str | int) -> None:
         with self._lock:

@@ -86,7 +86,7 @@ class Store:
             rows = self._db.execute(
                 f"SELECT {', '.join(TASK_COLUMNS)} FROM tasks ORDER BY taskid"
             ).fetchall()
-        return [dict(zip(TASK_COLUMNS, row)) for row in rows]
+        return [dict(zip(TASK_COLUMNS, row, strict=True)) for row in rows]
 
     def add_task(
         self,
@@ -101,7 +101,7 @@ class Store:
                 for i, m in enumerate(msisdns):
                     yield (tid, i, m, None)
             else:
-                for i, (m, text) in enumerate(zip(msisdns, messages)):
+                for i, (m, text) in enumerate(zip(msisdns, messages, strict=True)):
                     yield (tid, i, m, text)
 
         with self._lock:

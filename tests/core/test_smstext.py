@@ -186,7 +186,7 @@ def test_azerbaijani_sentence():
 def test_textinfo_is_frozen():
     info = analyze("x")
     assert isinstance(info, TextInfo)
-    with pytest.raises(Exception):
+    with pytest.raises(AttributeError):  # dataclasses.FrozenInstanceError is one
         info.segments = 3  # type: ignore[misc]
 
 

@@ -68,7 +68,7 @@ def _numeric_cell(value: float | int | Decimal) -> tuple[str | None, str | None]
 # cells as text
 
 
-def cell_text(value) -> str:
+def cell_text(value: object) -> str:
     """A cell value as the operator sees it, for mail merge fields."""
     if value is None:
         return ""

@@ -16,6 +16,7 @@ import pickle
 import struct
 import sys
 from collections.abc import Callable
+from typing import IO, Literal
 
 from ..errors import InputError
 from .report import ImportReport
@@ -23,9 +24,18 @@ from .report import ImportReport
 __all__ = ["import_in_child"]
 
 _LEN = struct.Struct("!Q")
+# Where ``atlsms_tui`` is, for the child's import path.
+_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# What the child tells its parent, one pickled frame each.
+_Message = (
+    tuple[Literal["progress"], int, int]
+    | tuple[Literal["done"], ImportReport]
+    | tuple[Literal["input", "error"], str]
+)
 
 
-def _send(out, msg) -> None:
+def _send(out: IO[bytes], msg: _Message) -> None:
     data = pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL)
     out.write(_LEN.pack(len(data)))
     out.write(data)
@@ -49,27 +59,29 @@ def main() -> None:
         _send(out, ("error", f"{type(exc).__name__}: {exc}"))
 
 
-async def _frame(stream: asyncio.StreamReader):
+async def _frame(stream: asyncio.StreamReader) -> _Message:
     (n,) = _LEN.unpack(await stream.readexactly(_LEN.size))
-    return pickle.loads(await stream.readexactly(n))
+    msg: _Message = pickle.loads(await stream.readexactly(n))
+    return msg
 
 
 async def import_in_child(path: str | os.PathLike[str], *, progress: Callable[[int, int], None] | None = None,
                           cancelled: Callable[[], bool] | None = None, poll: float = 0.02,
-                          **kwargs) -> ImportReport | None:
+                          **kwargs: object) -> ImportReport | None:
     """:func:`read_recipients` in a child process; None when ``cancelled()``
     became true first (the child is then ended). InputError as the import
     raises it; RuntimeError if the child fails otherwise."""
-    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-c", "from atlsms_tui.core.imports.child import main; main()",
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
         env=env, limit=1 << 20,
     )
-    reading = None
+    reading: asyncio.Future[_Message] | None = None
     try:
+        if proc.stdin is None or proc.stdout is None:  # both asked for above
+            raise RuntimeError("the import's pipes did not open")
         proc.stdin.write(json.dumps({"path": os.fspath(path), "kwargs": kwargs}).encode())
         await proc.stdin.drain()
         proc.stdin.close()

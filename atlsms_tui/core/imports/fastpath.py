@@ -20,10 +20,11 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from itertools import compress, repeat
 from operator import add, floordiv, mod, ne, not_
+from typing import overload
 
 from .. import msisdn as _m
 from .cells import _recover_text
-from .report import ImportIssue, ImportRecord, ImportReport
+from .report import ColumnRecords, ImportIssue, ImportRecord, ImportReport
 
 __all__ = ["NumberRecords", "line_entries", "parse_text_list", "scan_list"]
 
@@ -113,35 +114,39 @@ def line_entries(line: str) -> list[tuple[int, str, str | None, str | None]]:
 # records as integer columns
 
 
-class NumberRecords(Sequence[ImportRecord]):
+class NumberRecords(ColumnRecords):
     """The records of a number list: wire numbers and lines as integer
     arrays. Items are ImportRecord built on demand."""
 
     __slots__ = ("_nums", "_rows")
 
-    def __init__(self, nums: array, rows: array) -> None:
+    def __init__(self, nums: array[int], rows: array[int]) -> None:
         self._nums = nums
         self._rows = rows
 
-    def numbers(self) -> array:
-        """The wire numbers as 64-bit integers (shared, do not modify)."""
+    def numbers(self) -> array[int]:
         return self._nums
 
     def __len__(self) -> int:
         return len(self._nums)
 
-    def __getitem__(self, i):
+    @overload
+    def __getitem__(self, i: int) -> ImportRecord: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[ImportRecord]: ...
+
+    def __getitem__(self, i: int | slice) -> ImportRecord | list[ImportRecord]:
         if isinstance(i, slice):
-            return [ImportRecord(str(n), {}, r) for n, r in zip(self._nums[i], self._rows[i])]
+            return [ImportRecord(str(n), {}, r) for n, r in zip(self._nums[i], self._rows[i], strict=True)]
         return ImportRecord(str(self._nums[i]), {}, self._rows[i])
 
     def __iter__(self) -> Iterator[ImportRecord]:
-        for n, r in zip(self._nums, self._rows):
+        for n, r in zip(self._nums, self._rows, strict=True):
             yield ImportRecord(str(n), {}, r)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
@@ -166,7 +171,7 @@ class _Entries:
         # Numbers by operator prefix, while every block was clean wire-form
         # numbers of the known prefixes (then, without duplicates, the
         # breakdown); None once it cannot be told without the column.
-        self.prefixes: Counter | None = Counter()
+        self.prefixes: Counter[str] | None = Counter()
         # Every number so far, while none repeats (None once one does).
         self.unique: set[int] | None = set()
         self.fresh: list[int] | None = None  # the last block's numbers, when they were listed
@@ -258,19 +263,20 @@ def _scan_block(block: bytes, row0: int, e: _Entries, rep: ImportReport, skip_fi
                 before = len(e.normalised)
                 _take_clean_block(body, row0, e, as_written)
                 if not as_written:
-                    canon = _CANONICAL.findall(block)
-                    e.normalised[before:] = bytes(map(not_, canon[:len(e.normalised) - before]))
+                    marks = _CANONICAL.findall(block)
+                    e.normalised[before:] = bytes(map(not_, marks[:len(e.normalised) - before]))
                 return
         toks = _LINE.findall(squeezed)
         # Nothing but line ends deleted: a number is as written.
-        canon = None if len(squeezed) == len(block) - crs else _CANONICAL.findall(block)
+        canon: list[bytes] | None = None if len(squeezed) == len(block) - crs else _CANONICAL.findall(block)
     else:
         toks = _LINE_CR.findall(block.translate(None, _IN_NUMBER))
         canon = _CANONICAL.findall(block)
-    lines = block.split(b"\n") if (skip_first or b"" in toks) else None
-    if skip_first:
-        toks[0] = b""
-        lines[0] = b""
+    lines: list[bytes] | None = None
+    if skip_first or b"" in toks:
+        lines = block.split(b"\n")
+        if skip_first:
+            toks[0] = lines[0] = b""
     nums, rows, norm = e.nums, e.rows, e.normalised
     pos = 0  # toks[pos:] not yet taken
 
@@ -301,7 +307,7 @@ def _scan_block(block: bytes, row0: int, e: _Entries, rep: ImportReport, skip_fi
             for col, raw, wire, note in line_entries(line.decode("utf-8", "surrogatepass")):
                 e.read += 1
                 if wire is None:
-                    rep.invalid.append(ImportIssue(row0 + i, col, raw, note))
+                    rep.invalid.append(ImportIssue(row0 + i, col, raw, note or ""))  # an invalid entry has its note
                     continue
                 e.prefixes = None
                 e.odd[len(nums)] = (col, raw, note)
@@ -346,7 +352,7 @@ def _finish(e: _Entries, rep: ImportReport, line_at: Callable[[int], str]) -> No
         e.unique = None
         kept_nums, kept_rows, kept_norm, keep = nums, rows, e.normalised, None
     else:
-        first = dict(zip(reversed(nums), range(n - 1, -1, -1)))
+        first = dict(zip(reversed(nums), range(n - 1, -1, -1), strict=True))
         firsts = list(map(first.__getitem__, nums))
         del first
         keep = bytes(map(not_, map(ne, firsts, range(n))))
@@ -378,8 +384,8 @@ def _finish(e: _Entries, rep: ImportReport, line_at: Callable[[int], str]) -> No
     rep.records = NumberRecords(kept_nums, kept_rows)
 
 
-def _count_operators(nums: array, into: Counter) -> None:
-    by_prefix: Counter = Counter()
+def _count_operators(nums: array[int], into: Counter[str]) -> None:
+    by_prefix: Counter[int] = Counter()
     for a in range(0, len(nums), 1 << 16):
         by_prefix.update(map(floordiv, nums[a:a + (1 << 16)], repeat(10**7)))
     for prefix, count in by_prefix.items():

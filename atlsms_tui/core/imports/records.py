@@ -13,11 +13,15 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, repeat
 from operator import add, itemgetter, methodcaller
+from typing import overload
 
 from .cells import cell_text
-from .report import ImportIssue, ImportRecord, ImportReport
+from .report import ColumnRecords, ImportIssue, ImportRecord, ImportReport
 
 __all__ = ["TableRecords", "TableSink"]
+
+# Where a duplicate was found: a column name, or a character position in a line.
+Column = str | int | None
 
 _SEP = b"\x00"
 _ENCODE = methodcaller("encode", "utf-8", "surrogatepass")
@@ -49,7 +53,7 @@ class _Column:
         start = self.ends[a - 1] if a else 0
         if self.clean:
             return bytes(self.blob[start:self.ends[b - 1] - 1]).decode("utf-8", "surrogatepass").split("\x00")
-        out = []
+        out: list[str] = []
         for i in range(a, b):
             end = self.ends[i]
             out.append(self.blob[start:end - 1].decode("utf-8", "surrogatepass"))
@@ -57,26 +61,25 @@ class _Column:
         return out
 
 
-class TableRecords(Sequence[ImportRecord]):
+class TableRecords(ColumnRecords):
     """Records of a table: number, row and the kept columns' cells."""
 
     __slots__ = ("_nums", "_rows", "_names", "_cols")
 
-    def __init__(self, nums: array, rows: array, names: list[str], cols: list[_Column]) -> None:
+    def __init__(self, nums: array[int], rows: array[int], names: list[str], cols: list[_Column]) -> None:
         self._nums = nums
         self._rows = rows
         self._names = names
         self._cols = cols
 
-    def numbers(self) -> array:
-        """The wire numbers as 64-bit integers (shared, do not modify)."""
+    def numbers(self) -> array[int]:
         return self._nums
 
     @property
     def field_names(self) -> list[str]:
         return list(self._names)
 
-    def rows(self, a: int, b: int) -> array:
+    def rows(self, a: int, b: int) -> array[int]:
         return self._rows[a:b]
 
     def values(self, name: str, a: int, b: int) -> list[str] | None:
@@ -87,7 +90,7 @@ class TableRecords(Sequence[ImportRecord]):
             return None
         return self._cols[k].values(a, b)
 
-    def buffer(self, name: str) -> tuple[bytearray, array] | None:
+    def buffer(self, name: str) -> tuple[bytearray, array[int]] | None:
         """Column ``name`` as stored: cells UTF-8 in one buffer, each
         followed by a NUL, cell i ending at ends[i]; None if it is not kept
         or a cell holds a NUL itself. Shared: do not modify."""
@@ -98,13 +101,18 @@ class TableRecords(Sequence[ImportRecord]):
         return (col.blob, col.ends) if col.clean else None
 
     def _record(self, i: int) -> ImportRecord:
-        fields = {n: c.values(i, i + 1)[0] for n, c in zip(self._names, self._cols)}
+        fields = {n: c.values(i, i + 1)[0] for n, c in zip(self._names, self._cols, strict=True)}
         return ImportRecord(str(self._nums[i]), fields, self._rows[i])
 
     def __len__(self) -> int:
         return len(self._nums)
 
-    def __getitem__(self, i):
+    @overload
+    def __getitem__(self, i: int) -> ImportRecord: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[ImportRecord]: ...
+
+    def __getitem__(self, i: int | slice) -> ImportRecord | list[ImportRecord]:
         if isinstance(i, slice):
             return [self._record(j) for j in range(*i.indices(len(self)))]
         if i < 0:
@@ -119,12 +127,12 @@ class TableRecords(Sequence[ImportRecord]):
             b = min(a + step, len(self))
             cols = [c.values(a, b) for c in self._cols]
             for j, i in enumerate(range(a, b)):
-                yield ImportRecord(str(self._nums[i]), {n: v[j] for n, v in zip(self._names, cols)},
+                yield ImportRecord(str(self._nums[i]), {n: v[j] for n, v in zip(self._names, cols, strict=True)},
                                    self._rows[i])
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
@@ -148,19 +156,19 @@ class TableSink:
         self._nums = array("q")
         self._rows = array("q")
         self._seen: set[int] = set()
-        self._pending: list[list] = []  # cells of kept rows, their columns not yet stored
+        self._pending: list[Sequence[object]] = []  # cells of kept rows, their columns not yet stored
 
-    def _duplicate(self, n: int, raw, row: int, column, dup_of: str) -> None:
+    def _duplicate(self, n: int, raw: str | Callable[[], str], row: int, column: Column, dup_of: str) -> None:
         rep = self.rep
         rep.duplicates += 1
         dups = rep.duplicate_rows
-        if len(dups) < getattr(dups, "limit", len(dups) + 1):
+        if len(dups) < dups.limit:
             first = self._rows[self._nums.index(n)]
             dups.append(ImportIssue(row, column, raw() if callable(raw) else raw, f"duplicate of {dup_of} {first}"))
         else:
             dups.add_uncounted(1)
 
-    def take(self, wire: str, raw: str, row: int, cells: list, column, dup_of: str) -> bool:
+    def take(self, wire: str, raw: str, row: int, cells: Sequence[object], column: Column, dup_of: str) -> bool:
         """True if kept; False for a repeated number."""
         n = int(wire)
         if n in self._seen:
@@ -171,8 +179,8 @@ class TableSink:
             self.rep.normalised += 1
         return True
 
-    def take_number(self, n: int, normalised: bool, raw: Callable[[], str], row: int, cells: list,
-                    column, dup_of: str) -> None:
+    def take_number(self, n: int, normalised: bool, raw: Callable[[], str], row: int, cells: Sequence[object],
+                    column: Column, dup_of: str) -> None:
         """:meth:`take` for a number already judged valid in bulk; ``raw()``
         gives its text, needed only to report it as a duplicate."""
         if n in self._seen:
@@ -182,7 +190,8 @@ class TableSink:
         if normalised:
             self.rep.normalised += 1
 
-    def take_all(self, numbers: list[int], normalised: list[bool], rows: list[int], cells: list[list]) -> bool:
+    def take_all(self, numbers: Sequence[int], normalised: Iterable[bool], rows: Iterable[int],
+                 cells: Iterable[Sequence[object]]) -> bool:
         """Every one of a batch of numbers judged valid in bulk, when none
         repeats another (then True); False, nothing taken, otherwise."""
         if 0 in numbers or not self._seen.isdisjoint(numbers) or len(set(numbers)) != len(numbers):
@@ -196,7 +205,7 @@ class TableSink:
         self.rep.normalised += sum(normalised)
         return True
 
-    def _keep(self, n: int, row: int, cells: list) -> None:
+    def _keep(self, n: int, row: int, cells: Sequence[object]) -> None:
         self._seen.add(n)
         self._nums.append(n)
         self._rows.append(row)
@@ -209,7 +218,7 @@ class TableSink:
         rows = self._pending
         if not rows:
             return
-        for i, col in zip(self._idx, self._cols):
+        for i, col in zip(self._idx, self._cols, strict=True):
             try:  # a CSV's cells: text, every row as wide as the header
                 values = list(map(str.strip, map(itemgetter(i), rows)))
             except (IndexError, TypeError):

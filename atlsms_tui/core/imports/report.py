@@ -4,10 +4,14 @@ beyond it, so that a file of a million bad or repeated rows stays small."""
 
 from __future__ import annotations
 
+from abc import abstractmethod
+from array import array
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..models import Recipient
+from ..packed import PackedRecipients
 
 OPERATORS = ("Azercell", "Bakcell", "Nar", "Naxtel", "other")
 
@@ -17,22 +21,30 @@ OPERATORS = ("Azercell", "Bakcell", "Nar", "Naxtel", "other")
 MAX_ISSUES = 1000
 
 
-class IssueList(list):
+@dataclass
+class ImportIssue:
+    row: int  # 1-based file line (number lists) or spreadsheet row (tables)
+    column: str | int | None  # column name (tables) or 1-based character position (lists), or None
+    raw: str
+    reason: str
+
+
+class IssueList(list[ImportIssue]):
     """Issues of one kind: the first MAX_ISSUES kept, every one counted in
     ``total`` (``len`` is what is kept)."""
 
-    def __init__(self, items=(), limit: int | None = None) -> None:
+    def __init__(self, items: Iterable[ImportIssue] = (), limit: int | None = None) -> None:
         super().__init__()
         self.limit = MAX_ISSUES if limit is None else limit
         self.total = 0
         self.extend(items)
 
-    def append(self, issue) -> None:
+    def append(self, issue: ImportIssue) -> None:
         self.total += 1
         if len(self) < self.limit:
             super().append(issue)
 
-    def extend(self, issues) -> None:
+    def extend(self, issues: Iterable[ImportIssue]) -> None:
         for i in issues:
             self.append(i)
 
@@ -40,29 +52,22 @@ class IssueList(list):
         """``n`` more issues counted without being kept."""
         self.total += n
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Callable[[list[ImportIssue], int, int], IssueList],
+                                  tuple[list[ImportIssue], int, int]]:
         # pickle would append the items before restoring ``total``
         return _restore_issues, (list(self), self.limit, self.total)
 
 
-def _restore_issues(items: list, limit: int, total: int) -> IssueList:
+def _restore_issues(items: list[ImportIssue], limit: int, total: int) -> IssueList:
     issues = IssueList(limit=limit)
     list.extend(issues, items)
     issues.total = total
     return issues
 
 
-def count_of(issues: list) -> int:
+def count_of(issues: Sequence[ImportIssue]) -> int:
     """How many issues there were (a plain list keeps them all)."""
-    return getattr(issues, "total", len(issues))
-
-
-@dataclass
-class ImportIssue:
-    row: int  # 1-based file line (number lists) or spreadsheet row (tables)
-    column: str | None  # column name (tables) or 1-based character position (lists), or None
-    raw: str
-    reason: str
+    return issues.total if isinstance(issues, IssueList) else len(issues)
 
 
 @dataclass
@@ -73,6 +78,17 @@ class ImportRecord:
 
     def recipient(self) -> Recipient:
         return Recipient(self.msisdn)
+
+
+class ColumnRecords(Sequence[ImportRecord]):
+    """Records of an import held as columns (a number list's or a table's):
+    their wire numbers come out as one integer array."""
+
+    __slots__ = ()
+
+    @abstractmethod
+    def numbers(self) -> array[int]:
+        """The wire numbers as 64-bit integers (shared, do not modify)."""
 
 
 @dataclass
@@ -89,13 +105,12 @@ class ImportReport:
     valid: int = 0  # unique valid numbers kept (== len(records))
     normalised: int = 0  # of those, how many were written otherwise than 994XXXXXXXXX
     duplicates: int = 0
-    invalid: list[ImportIssue] = field(default_factory=IssueList)
-    duplicate_rows: list[ImportIssue] = field(default_factory=IssueList)
-    recovered: list[ImportIssue] = field(default_factory=IssueList)  # spreadsheet damage undone
-    operators: Counter = field(default_factory=lambda: Counter({op: 0 for op in OPERATORS}))
-    # A list of ImportRecord, or for number lists a NumberRecords (the same
-    # records held as integer columns).
-    records: list[ImportRecord] = field(default_factory=list)
+    invalid: IssueList = field(default_factory=IssueList)
+    duplicate_rows: IssueList = field(default_factory=IssueList)
+    recovered: IssueList = field(default_factory=IssueList)  # spreadsheet damage undone
+    operators: Counter[str] = field(default_factory=lambda: Counter({op: 0 for op in OPERATORS}))
+    # ColumnRecords from a file; a plain list for a saved group.
+    records: Sequence[ImportRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -107,12 +122,9 @@ class ImportReport:
         return count_of(self.invalid)
 
     @property
-    def recipients(self):
-        numbers = getattr(self.records, "numbers", None)
-        if numbers is not None:
-            from ..packed import PackedRecipients
-
-            return PackedRecipients.from_numbers(numbers())
+    def recipients(self) -> Sequence[Recipient]:
+        if isinstance(self.records, ColumnRecords):
+            return PackedRecipients.from_numbers(self.records.numbers())
         return [Recipient(r.msisdn) for r in self.records]
 
     def describe_source(self) -> str:
@@ -165,7 +177,7 @@ class ImportReport:
                 out.append(f"    ... and {count_of(issues) - limit:,} more")
         return out
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         return {
             "source": self.source,
             "kind": self.kind,

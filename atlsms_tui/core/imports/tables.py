@@ -7,7 +7,7 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from functools import partial
 from itertools import islice, repeat
@@ -33,11 +33,15 @@ NUMBER_HEADERS = frozenset({
 
 _BATCH = 4096  # rows judged together
 
+# A row of a table: its number (1-based, as the operator's program shows
+# it) and its cells (text from a CSV, typed values from a workbook).
+TableRow = tuple[int, Sequence[object]]
+
 
 def _take_recovered(rep: ImportReport, sink: TableSink, raw: str, digits: str | None, note: str | None,
-                    error: str | None, row: int, column, cells) -> None:
-    if error is not None:
-        rep.invalid.append(ImportIssue(row, column, raw, error))
+                    error: str | None, row: int, column: str, cells: Sequence[object]) -> None:
+    if error is not None or digits is None:
+        rep.invalid.append(ImportIssue(row, column, raw, error or _m._reason(raw)))
         return
     wire = _m._try_normalize(digits)
     if wire is None:
@@ -51,7 +55,7 @@ def _norm_header(name: str) -> str:
     return re.sub(r"[\s._\-]+", "", name.strip().lower())
 
 
-def _looks_numeric(cell) -> bool:
+def _looks_numeric(cell: object) -> bool:
     if cell is None:
         return False
     if isinstance(cell, (int, float, Decimal)) and not isinstance(cell, bool):
@@ -65,7 +69,7 @@ def _looks_numeric(cell) -> bool:
     return digits >= 5 and _m._LETTER.search(s) is None
 
 
-def _is_header(row: list) -> bool:
+def _is_header(row: Sequence[object]) -> bool:
     cells = [c for c in row if c is not None and (not isinstance(c, str) or c.strip())]
     if not cells:
         return False
@@ -83,7 +87,7 @@ def _column_letter(i: int) -> str:
     return s
 
 
-def _unique_names(header: list) -> list[str]:
+def _unique_names(header: Sequence[object]) -> list[str]:
     names: list[str] = []
     used: set[str] = set()
     for i, c in enumerate(header):
@@ -119,9 +123,9 @@ def find_column(columns: list[str], wanted: str, source: str) -> int:
     raise InputError(f"{source}: no column {wanted!r}; the columns are {shown}")
 
 
-def _number_score(rows: list[tuple[int, list, list | None]], i: int) -> int:
+def _number_score(rows: list[TableRow], i: int) -> int:
     n = 0
-    for _, cells, _fmt in rows:
+    for _, cells in rows:
         if i >= len(cells):
             continue
         v = cells[i]
@@ -134,13 +138,13 @@ def _number_score(rows: list[tuple[int, list, list | None]], i: int) -> int:
     return n
 
 
-def _table_import(rows: Iterator[tuple[int, list, list | None]], rep: ImportReport,
+def _table_import(rows: Iterator[TableRow], rep: ImportReport,
                   column: str | None, header: bool | None, keep: Iterable[str] | None = None) -> ImportReport:
-    """Common to CSV and xlsx: ``rows`` yields (row number, cells, formats).
+    """Common to CSV and xlsx: ``rows`` yields (row number, cells).
     ``keep``: the only columns whose cells the records need (names, any
     case); None keeps them all."""
     source = rep.source
-    head: list[tuple[int, list, list | None]] = []
+    head: list[TableRow] = []
     for item in rows:
         if any(c is not None and (not isinstance(c, str) or c.strip()) for c in item[1]):
             head.append(item)
@@ -152,7 +156,7 @@ def _table_import(rows: Iterator[tuple[int, list, list | None]], rep: ImportRepo
     has_header = _is_header(first_row[1]) if header is None else header
     rep.header = has_header
     width = len(first_row[1])
-    sample: list[tuple[int, list, list | None]] = [] if has_header else [first_row]
+    sample: list[TableRow] = [] if has_header else [first_row]
     for item in rows:
         sample.append(item)
         width = max(width, len(item[1]))
@@ -168,39 +172,18 @@ def _table_import(rows: Iterator[tuple[int, list, list | None]], rep: ImportRepo
     while len(columns) > 1:
         j = len(columns) - 1
         named = has_header and j < len(first_row[1]) and cell_text(first_row[1][j]) != ""
-        if named or any(j < len(c) and cell_text(c[j]) != "" for _, c, _f in sample):
+        if named or any(j < len(c) and cell_text(c[j]) != "" for _, c in sample):
             break
         columns.pop()
     rep.columns = columns
-    if column is not None:
-        idx = find_column(columns, column, source)
-    else:
-        idx = None
-        if has_header:
-            for i, c in enumerate(columns):
-                if _norm_header(c) in NUMBER_HEADERS:
-                    idx = i
-                    break
-        if idx is None:
-            if len(columns) == 1:
-                idx = 0
-            else:
-                scores = [_number_score(sample, i) for i in range(len(columns))]
-                best = max(scores) if scores else 0
-                if best == 0:
-                    shown = ", ".join(repr(c) for c in columns)
-                    raise InputError(
-                        f"{source}: cannot tell which column holds the numbers (columns: {shown}); "
-                        "name it with --column"
-                    )
-                idx = scores.index(best)
+    idx = _number_column(columns, sample, column, has_header, source)
     rep.number_column = columns[idx]
     sink = TableSink(rep, columns, keep)
     clean = _m._clean
     colname = columns[idx]
     ncols = len(columns)
 
-    def all_rows() -> Iterator[tuple[int, list, list | None]]:
+    def all_rows() -> Iterator[TableRow]:
         yield from sample
         yield from rows
 
@@ -219,15 +202,19 @@ def _table_import(rows: Iterator[tuple[int, list, list | None]], rep: ImportRepo
         else:
             numbers = [c[idx] if len(c) == ncols and c[idx].__class__ is str else "" for c in cells_of]
         judged = classify_cells(numbers)
-        wires, norms = judged if judged is not None else (repeat(0), repeat(False))
-        if judged is not None and sink.take_all(wires, norms, [b[0] for b in batch], cells_of):
+        if judged is not None and sink.take_all(judged[0], judged[1], [b[0] for b in batch], cells_of):
             rep.rows_read += len(batch)
             sink.flush()
             continue
-        for (rowno, cells, formats), w, norm in zip(batch, wires, norms):
+        wires: Iterable[int]
+        norms: Iterable[bool]
+        wires, norms = judged if judged is not None else (repeat(0), repeat(False))
+        # wires and norms repeat without end when the batch was not judged in bulk
+        for (rowno, cells), w, norm in zip(batch, wires, norms, strict=False):
             if w:
                 rep.rows_read += 1
-                take_number(w, norm, partial(clean, cells[idx]), rowno, cells, colname, "row")
+                # a wire number is judged from a text cell only
+                take_number(w, norm, partial(clean, str(cells[idx])), rowno, cells, colname, "row")
                 continue
             _judge_row(rep, sink, rowno, cells, idx, ncols, colname, has_header)
         sink.flush()
@@ -235,7 +222,31 @@ def _table_import(rows: Iterator[tuple[int, list, list | None]], rep: ImportRepo
     return rep
 
 
-def _judge_row(rep: ImportReport, sink: TableSink, rowno: int, cells: list, idx: int, ncols: int,
+def _number_column(columns: list[str], sample: list[TableRow], column: str | None, has_header: bool,
+                   source: str) -> int:
+    """Index of the number column: the one asked for, else the first with a
+    number header, else the only one, else the one whose sample cells are
+    most often numbers."""
+    if column is not None:
+        return find_column(columns, column, source)
+    if has_header:
+        for i, c in enumerate(columns):
+            if _norm_header(c) in NUMBER_HEADERS:
+                return i
+    if len(columns) == 1:
+        return 0
+    scores = [_number_score(sample, i) for i in range(len(columns))]
+    best = max(scores) if scores else 0
+    if best == 0:
+        shown = ", ".join(repr(c) for c in columns)
+        raise InputError(
+            f"{source}: cannot tell which column holds the numbers (columns: {shown}); "
+            "name it with --column"
+        )
+    return scores.index(best)
+
+
+def _judge_row(rep: ImportReport, sink: TableSink, rowno: int, cells: Sequence[object], idx: int, ncols: int,
                colname: str, has_header: bool) -> None:
     """One row of a table by the per-row rules."""
     take = sink.take
@@ -254,8 +265,8 @@ def _judge_row(rep: ImportReport, sink: TableSink, rowno: int, cells: list, idx:
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         raw = cell_text(value)
         digits, error = _numeric_cell(value)
-        if error is not None:
-            rep.invalid.append(ImportIssue(rowno, colname, raw, error))
+        if digits is None:
+            rep.invalid.append(ImportIssue(rowno, colname, raw, error or "not a number"))
             return
         wire = _m._try_normalize(digits)
         if wire is None:
@@ -278,7 +289,7 @@ def _judge_row(rep: ImportReport, sink: TableSink, rowno: int, cells: list, idx:
     rep.invalid.append(ImportIssue(rowno, colname, raw, _m._reason(raw)))
 
 
-def _row_text(cells: list) -> str:
+def _row_text(cells: Sequence[object]) -> str:
     return ",".join(cell_text(c) for c in cells)
 
 
@@ -325,14 +336,16 @@ def parse_table_lines(lines: Iterable[str], rep: ImportReport, *, column: str | 
     """A CSV/TSV table from text lines (a stream opened with newline=""),
     delimiter already in ``rep``."""
     source = rep.source
+    if rep.delimiter is None:
+        raise ValueError("parse_table_lines needs the report's delimiter")
     reader = csv.reader(lines, delimiter=rep.delimiter, strict=True)
 
-    def rows() -> Iterator[tuple[int, list, None]]:
+    def rows() -> Iterator[TableRow]:
         n = 0
         try:
             for row in reader:
                 n += 1
-                yield n, row, None
+                yield n, row
         except csv.Error as exc:
             raise InputError(
                 f"{source}: row {n + 1} (line {reader.line_num}): malformed CSV ({exc}); "

@@ -4,9 +4,11 @@ hundred KB of zip can expand to gigabytes of XML or millions of rows."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 from ..errors import InputError
 from .report import ImportReport
+from .tables import TableRow
 
 # Excel's own limit: a sheet with more rows was not made by Excel.
 MAX_XLSX_ROWS = 1_048_576
@@ -32,7 +34,7 @@ def _check_unpacked_size(data: bytes, source: str, limit: int) -> None:
         )
 
 
-def _xlsx_rows(data: bytes, source: str, sheet: str | None, rep: ImportReport):
+def _xlsx_rows(data: bytes, source: str, sheet: str | None, rep: ImportReport) -> Iterator[TableRow]:
     try:
         import openpyxl
     except ImportError:  # pragma: no cover - a declared dependency
@@ -75,7 +77,7 @@ def _xlsx_rows(data: bytes, source: str, sheet: str | None, rep: ImportReport):
                 cells = [c.value for c in row]
                 while cells and (cells[-1] is None or (isinstance(cells[-1], str) and not cells[-1].strip())):
                     cells.pop()
-                yield n, cells, None
+                yield n, cells
         except InputError:
             raise
         except Exception as exc:

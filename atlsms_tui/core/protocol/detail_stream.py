@@ -117,7 +117,7 @@ class DetailedReportParser:
         self._past = False  # the head is read; rows follow
         self._decode: Callable[[bytes, bool], str] | None = None
         self._buf = b""
-        self._slow: ET.XMLPullParser | None = None
+        self._slow: ET.XMLPullParser[ET.Element] | None = None
         self._slow_root: ET.Element | None = None
         self.code: str | None = None
         self.rows = 0
@@ -325,8 +325,11 @@ class DetailedReportParser:
                 self._slow.feed(chunk)
             if final:
                 self._slow.close()
-            for event, elem in self._slow.read_events():
-                if event == "start":
+            for event in self._slow.read_events():
+                elem = event[-1]
+                if not isinstance(elem, ET.Element):  # only start and end events are asked for
+                    continue
+                if event[0] == "start":
                     if self._slow_root is None:
                         self._slow_root = elem
                     continue

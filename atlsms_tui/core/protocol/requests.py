@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from operator import attrgetter
+from typing import Protocol
 
 import xmltodict
 
@@ -26,7 +27,7 @@ DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 def _small_request(head: dict[str, str]) -> bytes:
     for name, value in head.items():
         _check_text(value, f"<{name}>")
-    text = xmltodict.unparse({"request": {"head": head}}, full_document=False)
+    text: str = xmltodict.unparse({"request": {"head": head}}, full_document=False)
     return DECLARATION + text.encode("utf-8")
 
 
@@ -94,7 +95,14 @@ def validate_content(content: SubmitContent) -> None:
             _name_illegal(batch, start)
 
 
-def _name_illegal(batch: list[Recipient], start: int) -> None:
+class _Rows(Protocol):
+    """A batch of recipients: a list, or a packed batch read only on error."""
+
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Recipient]: ...
+
+
+def _name_illegal(batch: _Rows, start: int) -> None:
     search = find_illegal
     for row, r in enumerate(batch, start=start + 1):
         if r.message is not None and (bad := search(r.message)) is not None:
@@ -165,7 +173,7 @@ def _has_bad_bytes(data: bytes) -> bool:
     return bool(data.translate(None, _KEEP_ONLY_BAD)) or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data
 
 
-def _encode_guarded(text: str, rows: list[Recipient], markers: int, offset: int) -> bytes:
+def _encode_guarded(text: str, rows: _Rows, markers: int, offset: int) -> bytes:
     """Encode a marked batch, checking that the markers are the only control
     characters in it: content that skipped validate_content could otherwise
     forge tags."""
@@ -257,7 +265,7 @@ def _iter_packed_bodies(recipients: PackedRecipients, batch: int) -> Iterator[by
                 .replace(b"\x03", b"</msisdn></body>")
             )
         else:
-            text = _OPEN + (_CLOSE + _OPEN).join(map(_MID.join, zip(ms, ts))) + _CLOSE
+            text = _OPEN + (_CLOSE + _OPEN).join(map(_MID.join, zip(ms, ts, strict=True))) + _CLOSE
             yield (
                 _escape_bytes(_encode_guarded(text, rows, 3, a))
                 .replace(b"\x01", b"<body><msisdn>")
@@ -275,7 +283,7 @@ class _ColumnRows:
     def __len__(self) -> int:
         return self._n
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Recipient]:
         return iter(self._r[self._a:self._a + self._n])
 
 

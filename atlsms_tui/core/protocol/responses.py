@@ -29,7 +29,7 @@ class _RefusingExpat:
     ExpatError = expat.ExpatError
 
     @staticmethod
-    def ParserCreate(*args: Any, **kwargs: Any):
+    def ParserCreate(*args: Any, **kwargs: Any) -> expat.XMLParserType:
         parser = expat.ParserCreate(*args, **kwargs)
         parser.StartDoctypeDeclHandler = _refuse_doctype
         return parser
