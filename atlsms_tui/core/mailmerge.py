@@ -15,18 +15,23 @@ from __future__ import annotations
 import re
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import accumulate, repeat
 from operator import add, methodcaller
+from typing import TYPE_CHECKING, overload
 
 from . import smstext
 from .errors import InputError
 from .imports import ImportIssue, ImportRecord
+from .imports.records import TableRecords
 from .imports.report import IssueList
 from .models import Recipient
 from .packed import SEP, PackedRecipients
 from .xmlchars import describe_char, find_illegal
+
+if TYPE_CHECKING:  # the service imports this module: its types only, for the checker
+    from .service import Draft, Estimate
 
 __all__ = [
     "Template",
@@ -46,7 +51,7 @@ _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 @dataclass(frozen=True)
 class Template:
     body: str
-    parts: tuple  # str (literal text) or _Field
+    parts: tuple[str | _Field, ...]  # literal text, or a placeholder
     fields: tuple[str, ...]  # placeholder names, first-use order, unique
 
     @property
@@ -65,7 +70,7 @@ class _Field:
 
 def parse_template(body: str, what: str = "template") -> Template:
     """Parse ``body``; InputError names the character of a stray brace."""
-    parts: list = []
+    parts: list[str | _Field] = []
     fields: list[str] = []
     pos = 0
     for m in _TOKEN.finditer(body):
@@ -109,15 +114,15 @@ class MergedRow:
 
 @dataclass
 class MergeResult:
-    recipients: list[Recipient] = field(default_factory=list)
-    rows: list[MergedRow] = field(default_factory=list)
+    recipients: Sequence[Recipient] = field(default_factory=list)  # packed over columns
+    rows: Sequence[MergedRow] = field(default_factory=list)
     problems: list[ImportIssue] = field(default_factory=list)  # rows left out, with why
     units: int = 0  # total segments of every message
     longest: int = 0
-    encodings: Counter = field(default_factory=Counter)
+    encodings: Counter[str] = field(default_factory=Counter)
 
     def preview(self, n: int = 3) -> list[MergedRow]:
-        return self.rows[:n]
+        return list(self.rows[:n])
 
     @property
     def encoding(self) -> str:
@@ -129,8 +134,8 @@ class MergeResult:
 def _resolve(fields: Iterable[str], columns: list[str], source: str) -> dict[str, str]:
     """Placeholder -> column name, matched without case; InputError if absent."""
     by_lower = {c.strip().lower(): c for c in columns}
-    out = {}
-    missing = []
+    out: dict[str, str] = {}
+    missing: list[str] = []
     for f in fields:
         col = by_lower.get(f.lower())
         if col is None:
@@ -157,16 +162,17 @@ def merge(
     """One message per record. ``transform`` (e.g. transliterate) is applied
     to each merged message."""
     mapping = _resolve(template.fields, columns, source)
-    values = getattr(records, "values", None)
-    if values is not None and all(values(c, 0, 0) is not None for c in mapping.values()):
+    if isinstance(records, TableRecords) and all(records.values(c, 0, 0) is not None for c in mapping.values()):
         return _merge_one_column(template, records, mapping, transform) or \
             _merge_columns(template, records, mapping, transform)
-    res = MergeResult()
+    recipients: list[Recipient] = []
+    merged: list[MergedRow] = []
+    res = MergeResult(recipients=recipients, rows=merged)
     seg = smstext.segments
     gsm = smstext.is_gsm7
     for rec in records:
-        out = []
-        missing = []
+        out: list[str] = []
+        missing: list[str] = []
         for p in template.parts:
             if isinstance(p, str):
                 out.append(p)
@@ -198,8 +204,8 @@ def merge(
             continue
         s = seg(message)
         enc = "GSM-7" if gsm(message) else "UCS-2"
-        res.recipients.append(Recipient(rec.msisdn, message))
-        res.rows.append(MergedRow(rec.row, rec.msisdn, message, s, enc))
+        recipients.append(Recipient(rec.msisdn, message))
+        merged.append(MergedRow(rec.row, rec.msisdn, message, s, enc))
         res.units += s
         res.longest = max(res.longest, s)
         res.encodings[enc] += 1
@@ -210,7 +216,7 @@ class MergedRows(Sequence[MergedRow]):
     """The rows of a merge over columns, built when read (a preview reads a
     few of a million)."""
 
-    def __init__(self, recipients: PackedRecipients, rows: array) -> None:
+    def __init__(self, recipients: PackedRecipients, rows: array[int]) -> None:
         self._recipients = recipients
         self._rows = rows
 
@@ -223,7 +229,12 @@ class MergedRows(Sequence[MergedRow]):
         return MergedRow(self._rows[i], r.msisdn, message, smstext.segments(message),
                          "GSM-7" if smstext.is_gsm7(message) else "UCS-2")
 
-    def __getitem__(self, i):
+    @overload
+    def __getitem__(self, i: int) -> MergedRow: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[MergedRow]: ...
+
+    def __getitem__(self, i: int | slice) -> MergedRow | list[MergedRow]:
         if isinstance(i, slice):
             return [self._row(j) for j in range(*i.indices(len(self)))]
         if i < 0:
@@ -236,29 +247,34 @@ class MergedRows(Sequence[MergedRow]):
 _ENCODE = methodcaller("encode", "utf-8", "surrogatepass")
 
 
-def _whole_batch(parts: list, batch: list[list[str]], transform) -> list[str] | None:
+# The template over a batch: literal text, or the position of a column in it.
+_Parts = list[str | int]
+
+
+def _whole_batch(parts: _Parts, batch: list[list[str]], transform: Callable[[str], str] | None) -> list[str] | None:
     """The messages of a batch when every row of it is sent (every value
     present, no message empty or unsendable): joined in C, checked once.
     None when some row needs judging alone."""
     if transform is not None or not batch or any("" in values for values in batch):
         return None
-    columns = [repeat(p) if p.__class__ is str else batch[p] for p in parts]
+    columns = [repeat(p) if isinstance(p, str) else batch[p] for p in parts]
     messages = list(map("".join, zip(*columns, strict=False)))  # literal parts repeat without end
     if "" in map(str.strip, messages) or find_illegal("".join(messages)) is not None:
         return None
     return messages
 
 
-def _judge_rows(parts: list, names: list[str], batch: list[list[str]], nums, a: int, rows,
-                transform, problems: list) -> tuple[list[int], list[int], list[str]]:
+def _judge_rows(parts: _Parts, names: list[str], batch: list[list[str]], nums: array[int], a: int,
+                rows: array[int], transform: Callable[[str], str] | None,
+                problems: list[ImportIssue]) -> tuple[list[int], list[int], list[str]]:
     """A batch row by row, as :func:`merge` judges a record: (numbers,
     rows, messages) of those sent; the others go to ``problems``."""
     take_nums: list[int] = []
     take_rows: list[int] = []
     messages: list[str] = []
     for j in range(len(rows)):
-        out = [p if p.__class__ is str else batch[p][j] for p in parts]
-        missing = [names[p] for p in parts if p.__class__ is not str and not batch[p][j]]
+        out = [p if isinstance(p, str) else batch[p][j] for p in parts]
+        missing = [names[p] for p in parts if not isinstance(p, str) and not batch[p][j]]
         if missing:
             problems.append(ImportIssue(
                 rows[j], missing[0], str(nums[a + j]),
@@ -285,15 +301,16 @@ def _judge_rows(parts: list, names: list[str], batch: list[list[str]], nums, a: 
     return take_nums, take_rows, messages
 
 
-def _merge_one_column(template: Template, records, mapping: dict[str, str],
+def _merge_one_column(template: Template, records: TableRecords, mapping: dict[str, str],
                       transform: Callable[[str], str] | None) -> MergeResult | None:
     """A template that is one placeholder (``{message}`` of an individual
     CSV) over a column whose every row is sent as it is: the recipients
     share the import's buffer instead of copying a hundred megabytes. None
     when some row must be judged or changed."""
-    if transform is not None or len(template.parts) != 1 or isinstance(template.parts[0], str):
+    only = template.parts[0] if len(template.parts) == 1 else None
+    if transform is not None or not isinstance(only, _Field):
         return None
-    name = mapping[template.parts[0].name]
+    name = mapping[only.name]
     buf = records.buffer(name)
     if buf is None:
         return None
@@ -301,7 +318,7 @@ def _merge_one_column(template: Template, records, mapping: dict[str, str],
     n = len(records)
     step = 4096
     for a in range(0, n, step):
-        values = records.values(name, a, min(a + step, n))
+        values = records.column(name, a, min(a + step, n))
         if "" in values or list(map(str.strip, values)) != values or find_illegal("".join(values)) is not None:
             return None
         _count_batch(res, values)
@@ -323,7 +340,7 @@ def _count_batch(res: MergeResult, messages: list[str]) -> None:
         res.encodings["GSM-7"] += len(messages) - ucs2
 
 
-def _merge_columns(template: Template, records, mapping: dict[str, str],
+def _merge_columns(template: Template, records: TableRecords, mapping: dict[str, str],
                    transform: Callable[[str], str] | None) -> MergeResult:
     """:func:`merge` over an import's columns (imports.TableRecords), a
     batch at a time, into packed recipients: the same result without an
@@ -334,15 +351,17 @@ def _merge_columns(template: Template, records, mapping: dict[str, str],
     kept_rows = array("q")
     names = list(dict.fromkeys(mapping.values()))
     # The template as literal strings and column positions.
-    parts = [p if isinstance(p, str) else names.index(mapping[p.name]) for p in template.parts]
+    parts: _Parts = [p if isinstance(p, str) else names.index(mapping[p.name]) for p in template.parts]
     n = len(records)
     nums = records.numbers()
     step = 4096
     for a in range(0, n, step):
         b = min(a + step, n)
-        batch = [list(map(str.strip, records.values(c, a, b))) for c in names]
+        batch = [list(map(str.strip, records.column(c, a, b))) for c in names]
         rows = records.rows(a, b)
         messages = _whole_batch(parts, batch, transform)
+        take_nums: Sequence[int]
+        take_rows: Sequence[int]
         if messages is not None:
             take_nums, take_rows = nums[a:b], rows
         else:
@@ -372,7 +391,8 @@ def problem_line(issue: ImportIssue, unit: str = "row") -> str:
 # cheaper text
 
 
-def _transliterated_batches(recipients: PackedRecipients, step: int = 4096):
+def _transliterated_batches(recipients: PackedRecipients,
+                            step: int = 4096) -> Iterator[tuple[int, int, list[str], list[str]]]:
     """(a, b, messages, transliterated) of packed individual recipients. The
     batch is transliterated as one text: transliteration works character by
     character and keeps NUL, which no message holds."""
@@ -396,7 +416,7 @@ def _transliterate_text(text: str) -> str:
     return text
 
 
-def transliterate_draft(draft):
+def transliterate_draft(draft: Draft) -> Draft:
     """A copy of ``draft`` with every message transliterated to GSM-7 stand-ins."""
     if draft.message is not None:
         return replace(draft, message=smstext.transliterate(draft.message))
@@ -414,8 +434,8 @@ def transliterate_draft(draft):
 
 @dataclass
 class CostComparison:
-    as_typed: object  # service.Estimate
-    transliterated: object  # service.Estimate
+    as_typed: Estimate
+    transliterated: Estimate
     changed: bool  # transliteration changes at least one message
     still_ucs2: tuple[str, ...]  # characters transliteration cannot replace
     individual: bool = False
@@ -429,7 +449,7 @@ class CostComparison:
                 f"transliterated: {format_cost(self.transliterated, self.individual)}")
 
 
-def format_cost(est, individual: bool = False) -> str:
+def format_cost(est: Estimate, individual: bool = False) -> str:
     """``UCS-2 3 segments, 3,000 units`` (bulk) or ``UCS-2, up to 3 segments, ...``
     (individual messages: the longest one's segments)."""
     seg = "segment" if est.segments == 1 else "segments"
@@ -439,16 +459,16 @@ def format_cost(est, individual: bool = False) -> str:
     return f"{est.encoding} {est.segments} {seg}, {units}"
 
 
-def compare_costs(draft) -> CostComparison:
+def compare_costs(draft: Draft) -> CostComparison:
     """The campaign's cost as typed and transliterated (nothing is changed)."""
     from .service import Estimate, estimate
 
     typed = estimate(draft)
+    left: dict[str, None] = {}  # characters still UCS-2, in order of appearance
     if draft.message is None and isinstance(draft.recipients, PackedRecipients):
         # A million personal messages: counted batch by batch, never held twice.
         total = longest = 0
         any_gsm = any_ucs2 = changed = False
-        left: dict[str, None] = {}
         for a, _, texts, trs in _transliterated_batches(draft.recipients):
             t, lg, g, u = smstext.batch_segments(trs)
             total, longest = total + t, max(longest, lg)
@@ -464,11 +484,10 @@ def compare_costs(draft) -> CostComparison:
     trans = estimate(tdraft)
     if draft.message is not None:
         changed = tdraft.message != draft.message
-        texts = [tdraft.message]
+        texts = [tdraft.message or ""]
     else:
         changed = any(a.message != b.message for a, b in zip(draft.recipients, tdraft.recipients, strict=True))
         texts = [r.message or "" for r in tdraft.recipients[:1000]]
-    left: dict[str, None] = {}
     for t in texts:
         for _, ch in smstext.analyze(t).ucs2_chars:
             left.setdefault(ch)

@@ -50,7 +50,7 @@ class PackedRecipients(Sequence[Recipient]):
                 self.append(r)
 
     @classmethod
-    def from_numbers(cls, numbers: array) -> PackedRecipients:
+    def from_numbers(cls, numbers: array[int]) -> PackedRecipients:
         """Bulk recipients over wire numbers already held as 64-bit integers
         (an import's column, shared: it is not copied)."""
         if numbers.typecode != "q":
@@ -61,7 +61,7 @@ class PackedRecipients(Sequence[Recipient]):
         return p
 
     @classmethod
-    def from_buffers(cls, numbers: array, blob: bytearray, ends: array) -> PackedRecipients:
+    def from_buffers(cls, numbers: array[int], blob: bytearray, ends: array[int]) -> PackedRecipients:
         """Individual recipients over an import's buffers, shared: wire
         numbers, and messages in ``blob`` each followed by a NUL, message i
         ending (NUL included) at ``ends[i]``."""
@@ -85,11 +85,12 @@ class PackedRecipients(Sequence[Recipient]):
             raise ValueError("cannot append to a slice")
         if not r.msisdn.isdigit() or r.msisdn.startswith("0"):
             raise ValueError(f"not a normalised number: {r.msisdn!r}")
-        if (r.message is not None) != c.individual:
+        message = r.message
+        if (message is not None) != c.individual:
             raise ValueError("a packed list is either all bulk or all individual")
         c.nums.append(int(r.msisdn))
-        if c.individual:
-            data = r.message.encode("utf-8", "surrogatepass")
+        if message is not None:
+            data = message.encode("utf-8", "surrogatepass")
             if SEP in data:
                 raise ValueError("message holds a NUL character")
             c.blob += data
@@ -105,7 +106,7 @@ class PackedRecipients(Sequence[Recipient]):
     @overload
     def __getitem__(self, i: slice) -> PackedRecipients: ...
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int | slice) -> Recipient | PackedRecipients:
         if isinstance(i, slice):
             start, stop, step = i.indices(len(self))
             if step != 1:
@@ -158,7 +159,7 @@ class PackedRecipients(Sequence[Recipient]):
             return []
         return bytes(c.blob[c.starts[a]:c.starts[b] - 1]).decode("utf-8", "surrogatepass").split("\x00")
 
-    def numbers(self) -> array:
+    def numbers(self) -> array[int]:
         return self._c.nums[self._start:self._stop]
 
     def __repr__(self) -> str:

@@ -90,6 +90,13 @@ class TableRecords(ColumnRecords):
             return None
         return self._cols[k].values(a, b)
 
+    def column(self, name: str, a: int, b: int) -> list[str]:
+        """Cells of column ``name`` for records a..b; KeyError if it is not kept."""
+        values = self.values(name, a, b)
+        if values is None:
+            raise KeyError(name)
+        return values
+
     def buffer(self, name: str) -> tuple[bytearray, array[int]] | None:
         """Column ``name`` as stored: cells UTF-8 in one buffer, each
         followed by a NUL, cell i ending at ends[i]; None if it is not kept
