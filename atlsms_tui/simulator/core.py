@@ -17,11 +17,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.baku import BAKU
 from .parser import BadRequest, RequestParser
 from .segments import count_segments
+
+if TYPE_CHECKING:  # both import this module
+    from .server import _Server
+    from .store import Store
 
 DEMO_LOGIN = "demo"
 DEMO_PASSWORD = "demo-pass"
@@ -235,9 +239,9 @@ class Simulator:
         self._next_taskid = first_taskid
         self._faults: list[list[Any]] = []  # [Fault, remaining]
         self.requests: list[dict[str, Any]] = []
-        self._store = None
+        self._store: Store | None = None
         self._state_path = state_path
-        self._server = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.url: str | None = None
         self.port: int | None = None
@@ -430,7 +434,8 @@ class Simulator:
             if not m:
                 return "112", None
             try:
-                when = datetime(*(int(g) for g in m.groups()), tzinfo=BAKU)
+                year, month, day, hour, minute, second = map(int, m.groups())
+                when = datetime(year, month, day, hour, minute, second, tzinfo=BAKU)
             except ValueError:
                 return "112", None
             start = when.timestamp()
@@ -450,7 +455,7 @@ class Simulator:
         if not bulk and (parsed.unusable_messages or len(parsed.messages) != len(parsed.msisdns)):
             return "117", None
         n = len(parsed.msisdns)
-        if bulk:
+        if bulk and bulkmessage is not None:  # refused above when bulk without one
             charge = count_segments(bulkmessage) * n
             messages = None
         else:
@@ -492,7 +497,7 @@ class Simulator:
                 "login", "controlid", "title", "bulkmessage", "scheduled", "start",
                 "created", "ready_at", "window", "fate_key", "recipients", "units_charged")}
             row.update(taskid=int(taskid), isbulk=int(bulk), canceled=0)
-            store.add_task(row, task._msisdns, messages, lambda: acct.units)
+            store.add_task(row, parsed.msisdns, messages, lambda: acct.units)
         return Reply("000", [f"  <body>\n    <taskid>{taskid}</taskid>\n  </body>\n"], taskid=taskid)
 
     def _report(self, acct: Account, taskid: str, detailed: bool) -> Reply:
@@ -525,9 +530,9 @@ class Simulator:
             else:
                 status = final
                 sec = math.floor(moment)
-                date = dates.get(sec)
-                if date is None:
-                    date = dates[sec] = baku_text(sec)
+                if sec not in dates:
+                    dates[sec] = baku_text(sec)
+                date = dates[sec]
             text = bulk_text if messages is None else xml_escape(messages[i])
             yield (
                 f"  <body>\n    <msisdn>{msisdns[i]}</msisdn>\n    <message>{text}</message>\n"

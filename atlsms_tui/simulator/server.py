@@ -10,7 +10,7 @@ import tempfile
 import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .parser import BadRequest, RequestParser
@@ -55,7 +55,7 @@ def make_server(sim: Simulator, host: str, port: int) -> _Server:
     return server
 
 
-def write_reply(reply: Reply, out: BinaryIO) -> None:
+def write_reply(reply: Reply, out: IO[bytes]) -> None:
     """Serialise a reply into ``out`` in chunks (never one giant string)."""
     out.write(
         XML_DECL
@@ -311,9 +311,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_spool(self, spool: Any, fault: Fault | None) -> None:
         size = spool.tell()
         kind = fault.kind if fault is not None else None
-        if kind == "delay":
+        if fault is not None and kind == "delay":
             time.sleep(fault.seconds)
-        if kind == "drip":
+        if fault is not None and kind == "drip":
             spool.seek(0)
             self._drip(
                 b"HTTP/1.1 200 OK\r\nContent-Type: " + XML_TYPE.encode() + b"\r\nContent-Length: "
@@ -437,13 +437,13 @@ class _Handler(BaseHTTPRequestHandler):
             )
             row = 0
             while True:  # until the client leaves (BrokenPipeError)
-                block = "".join(
+                rows = "".join(
                     f"  <body>\n    <msisdn>99450{(row + i) % 10_000_000:07d}</msisdn>\n"
                     f"    <message>endless</message>\n    <status>2</status>\n"
                     f"    <date>2026-01-01 10:00:00</date>\n  </body>\n"
                     for i in range(512)
                 )
                 row += 512
-                self.wfile.write(block.encode("ascii"))
+                self.wfile.write(rows.encode("ascii"))
         else:  # pragma: no cover - guarded by Fault.__post_init__
             raise ValueError(kind)
