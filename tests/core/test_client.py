@@ -5,12 +5,15 @@ as "nothing sent", legacy TLS and SOCKS5 proxies."""
 from __future__ import annotations
 
 import json
+import socket
 import ssl
+import threading
+from pathlib import Path
 
 import pytest
 
 from atlsms_tui.core import protocol
-from atlsms_tui.core.client import AtlClient, Deadlines, SubmitUncertain, tls_context
+from atlsms_tui.core.client import AtlClient, Deadlines, SubmitUncertain, Timeouts, tls_context
 from atlsms_tui.core.endpoint import check_api_url, redact_url
 from atlsms_tui.core.errors import ConfigError, LocalError, ProtocolError, TransportError
 from atlsms_tui.core.models import Recipient, State
@@ -22,6 +25,8 @@ from atlsms_tui.simulator import Fault
 
 from hostile import Mute, Socks5Proxy
 from support import FAST_RETRY, FAST_TIMEOUTS, LOGIN, SENTINEL, make_profile
+
+FAST_RETRY_ATTEMPTS = FAST_RETRY.attempts
 
 PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
               "NO_PROXY", "no_proxy")
@@ -130,6 +135,138 @@ def test_open_session_refuses_clear_text_before_opening_the_journal(monkeypatch,
         import asyncio
 
         asyncio.run(s.aclose())
+
+
+# ------------------------------------------------------- TLS verification
+
+
+# A certificate for 127.0.0.1 that signs itself: no certificate store vouches
+# for it (a throwaway key, made for this test only).
+SELF_SIGNED = Path(__file__).parent / "data" / "loopback-selfsigned.pem"
+
+
+class SelfSignedTLS:
+    """A loopback TLS server presenting SELF_SIGNED: counts the connections
+    and keeps any bytes that arrive once a handshake succeeds (a request)."""
+
+    def __init__(self) -> None:
+        self._ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self._ctx.load_cert_chain(SELF_SIGNED)
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.1)
+        self.port = self._sock.getsockname()[1]
+        self.connections = 0
+        self.received = b""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            with conn:
+                conn.settimeout(2)
+                try:
+                    with self._ctx.wrap_socket(conn, server_side=True) as tls:
+                        self.received += tls.recv(65536)
+                except OSError:  # the client refused the certificate
+                    continue
+
+    def __enter__(self) -> SelfSignedTLS:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._sock.close()
+
+
+async def test_a_certificate_nobody_vouches_for_is_refused_before_the_password_leaves():
+    with SelfSignedTLS() as server:
+        client = client_for(f"https://127.0.0.1:{server.port}/bulksms/api")
+        try:
+            with pytest.raises(TransportError, match="CERTIFICATE_VERIFY_FAILED"):
+                await client.units()
+            with pytest.raises(TransportError, match="CERTIFICATE_VERIFY_FAILED") as exc:
+                await client.submit(content("tls-1"))
+        finally:
+            await client.aclose()
+    # a refused handshake is a connection that never carried the request
+    assert exc.value.nothing_sent and not isinstance(exc.value, SubmitUncertain)
+    assert server.connections >= 2 and server.received == b""
+
+
+# ---------------------------------------------------------------- redirects
+
+
+async def test_a_redirect_is_an_error_and_its_location_is_never_requested(sim):
+    with Mute() as elsewhere:
+        location = f"http://127.0.0.1:{elsewhere.port}/bulksms/api"
+        sim.inject(Fault("redirect", location=location, times=3))
+        client = client_for(sim.url)
+        try:
+            with pytest.raises(ProtocolError, match="HTTP 302 redirect refused"):
+                await client.units()
+            with pytest.raises(ProtocolError, match="HTTP 302 redirect refused"):
+                await client.detailed_report("4837", lambda rows: None)
+            # the server answered something else than the API: the outcome is unknown
+            with pytest.raises(SubmitUncertain, match="HTTP 302"):
+                await client.submit(content("moved-1"))
+        finally:
+            await client.aclose()
+        assert elsewhere.connections == 0
+    # one request per call: a redirect is not retried either
+    assert [(r["fault"], r["http_status"]) for r in sim.requests] == [("redirect", 302)] * 3
+    assert sim.tasks == []
+
+
+# ---------------------------------------------------------- per-read timeouts
+
+
+async def test_every_read_attempt_has_its_own_timeout_well_inside_the_deadline():
+    with Mute() as mute:
+        client = client_for(f"http://127.0.0.1:{mute.port}/bulksms/api",
+                            timeouts=Timeouts(connect=2, read=0.3, write=2, pool=2, submit_read=0.3),
+                            deadlines=Deadlines(read=60))
+        try:
+            with pytest.raises(TransportError, match="timed out") as exc:
+                await client.units()
+        finally:
+            await client.aclose()
+        assert mute.connections == FAST_RETRY_ATTEMPTS  # each attempt timed out, then the next
+    assert "deadline" not in str(exc.value)
+
+
+# -------------------------------------------------- an unknown outcome: uncertain
+
+
+async def test_a_submit_whose_answer_is_lost_is_uncertain_and_not_sent_again(sim):
+    # The server stores the task, then drops the connection before answering.
+    sim.inject(Fault("drop", operation="submit", times=5))
+    client = client_for(sim.url)
+    try:
+        with pytest.raises(SubmitUncertain):
+            await client.submit(content("lost-1"))
+    finally:
+        await client.aclose()
+    submits = [r for r in sim.requests if r["operation"] == "submit"]
+    assert [r["controlid"] for r in submits] == ["lost-1"]  # once; settling it is the journal's job
+    assert sim.task_by_controlid("lost-1") is not None
+
+
+async def test_the_service_settles_an_uncertain_submit_under_its_own_controlid_only(service, sim):
+    # the submit and the service's settling resend both lose their answers
+    sim.inject(Fault("drop", operation="submit", times=2))
+    result = await service.submit(draft())
+    assert result.state == State.UNCERTAIN
+    again = await service.retry(result.controlid)
+    assert again.controlid == result.controlid and again.state.ok
+    controlids = {r["controlid"] for r in sim.requests if r["operation"] == "submit"}
+    assert controlids == {result.controlid} and len(sim.tasks) == 1
 
 
 # ---------------------------------------------------------------- legacy TLS
