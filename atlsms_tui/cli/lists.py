@@ -28,9 +28,9 @@ def cmd_group(args) -> int:
             if not rep.records:
                 err(f"no valid number in {args.source}: group not saved")
                 return EXIT_INPUT
-            if not args.replace and any(g.name == name for g in lists.list_groups(store)):
+            if not args.replace and any(g.name == name for g in store.lists.list_groups()):
                 raise InputError(f"group {name!r} already exists: pass --replace to overwrite it")
-            info = lists.save_group(store, name, rep, replace=args.replace,
+            info = store.lists.save_group(name, rep, replace=args.replace,
                                     columns=rep.columns if rep.kind != "list" else [])
             if args.json:
                 out_json({"name": info.name, "members": info.members, "columns": info.columns,
@@ -39,7 +39,7 @@ def cmd_group(args) -> int:
                 out(f"group {info.name!r} saved: {info.members:,} member(s)")
             return EXIT_OK
         if args.action == "list":
-            groups = lists.list_groups(store)
+            groups = store.lists.list_groups()
             if args.json:
                 out_json([{"name": g.name, "members": g.members, "columns": g.columns, "source": g.source,
                            "created": g.created, "updated": g.updated} for g in groups])
@@ -51,7 +51,7 @@ def cmd_group(args) -> int:
                     out(f"{g.name:<24} {g.members:>8,}  {_baku_time(g.updated):<16}  {', '.join(g.columns)}")
             return EXIT_OK
         if args.action == "show":
-            g = lists.get_group(store, args.name)
+            g = store.lists.get_group(args.name)
             if args.json:
                 out_json({"name": g.info.name, "members": g.info.members, "columns": g.info.columns,
                           "source": g.info.source, "created": g.info.created, "updated": g.info.updated,
@@ -66,8 +66,8 @@ def cmd_group(args) -> int:
                 out(f"{r.msisdn:<12}  " + "  ".join(r.fields.get(c, "") for c in cols))
             return EXIT_OK
         if args.action == "delete":
-            g = lists.get_group(store, args.name)
-            lists.delete_group(store, g.info.name)
+            g = store.lists.get_group(args.name)
+            store.lists.delete_group(g.info.name)
             out(f"group {g.info.name!r} deleted ({g.info.members:,} member(s))")
             return EXIT_OK
     finally:
@@ -76,7 +76,7 @@ def cmd_group(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from ..core import lists, mailmerge, smstext
+    from ..core import mailmerge, smstext
 
     store = open_store()
     try:
@@ -86,13 +86,13 @@ def cmd_template(args) -> int:
                 body = body[:-1] if body.endswith("\n") else body
             else:
                 body = args.text
-            t, created = lists.save_template(store, args.name, body)
+            t, created = store.lists.save_template(args.name, body)
             tpl = mailmerge.parse_template(t.body)
             fields = f" (placeholders: {', '.join('{' + f + '}' for f in tpl.fields)})" if tpl.fields else ""
             out(f"template {t.name!r} {'saved' if created else 'updated'}{fields}")
             return EXIT_OK
         if args.action == "list":
-            ts = lists.list_templates(store)
+            ts = store.lists.list_templates()
             if args.json:
                 out_json([{"name": t.name, "body": t.body, "created": t.created, "updated": t.updated}
                           for t in ts])
@@ -104,7 +104,7 @@ def cmd_template(args) -> int:
                     out(f"{t.name:<24} {first[:50]}{'...' if len(t.body) > len(first[:50]) else ''}")
             return EXIT_OK
         if args.action == "show":
-            t = lists.get_template(store, args.name)
+            t = store.lists.get_template(args.name)
             tpl = mailmerge.parse_template(t.body)
             info = smstext.analyze(t.body)
             if args.json:
@@ -116,8 +116,8 @@ def cmd_template(args) -> int:
                 f"as written {info.encoding}, {info.segments} segment(s) before merging")
             return EXIT_OK
         if args.action == "delete":
-            t = lists.get_template(store, args.name)
-            lists.delete_template(store, t.name)
+            t = store.lists.get_template(args.name)
+            store.lists.delete_template(t.name)
             out(f"template {t.name!r} deleted")
             return EXIT_OK
     finally:
@@ -126,17 +126,17 @@ def cmd_template(args) -> int:
 
 
 def cmd_optout(args) -> int:
-    from ..core import imports, lists
+    from ..core import imports
 
     store = open_store()
     try:
         if args.action == "add":
-            added, already = lists.add_optouts(store, args.numbers, reason=args.reason, source="cli")
+            added, already = store.lists.add_optouts(args.numbers, reason=args.reason, source="cli")
             out(f"{len(added)} number(s) added to the opt-out list"
                   + (f", {len(already)} already on it" if already else ""))
             return EXIT_OK
         if args.action == "remove":
-            removed, absent = lists.remove_optouts(store, args.numbers)
+            removed, absent = store.lists.remove_optouts(args.numbers)
             out(f"{len(removed)} number(s) removed from the opt-out list")
             for w in absent:
                 err(f"note: {w} was not on the opt-out list")
@@ -149,13 +149,13 @@ def cmd_optout(args) -> int:
             if not rep.records:
                 err(f"no valid number in {args.file}: nothing added")
                 return EXIT_INPUT
-            added, already = lists.add_optouts(store, [r.msisdn for r in rep.records],
+            added, already = store.lists.add_optouts([r.msisdn for r in rep.records],
                                                reason=args.reason, source=str(args.file))
             out(f"{len(added)} number(s) added to the opt-out list"
                   + (f", {len(already)} already on it" if already else ""))
             return EXIT_OK
         if args.action == "list":
-            rows = lists.list_optouts(store)
+            rows = store.lists.list_optouts()
             if args.json:
                 out_json([o.as_json() for o in rows])
             elif not rows:

@@ -243,7 +243,7 @@ class ListsScreen(Screen[None]):
         store = self.store
         try:
             groups, templates, optouts = await asyncio.to_thread(
-                lambda: (lists.list_groups(store), lists.list_templates(store), lists.list_optouts(store))
+                lambda: (store.lists.list_groups(), store.lists.list_templates(), store.lists.list_optouts())
             )
         except Exception as exc:
             self.notify(error_text(exc), title="Cannot read the lists", severity="error")
@@ -303,7 +303,7 @@ class ListsScreen(Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="lists-detail")
     async def _show_group(self, name: str) -> None:
         try:
-            g = await asyncio.to_thread(lists.get_group, self.store, name)
+            g = await asyncio.to_thread(self.store.lists.get_group, name)
         except Exception as exc:
             self.query_one("#groups-text", Static).update(literal(error_text(exc), lines=True))
             return
@@ -377,18 +377,18 @@ class ListsScreen(Screen[None]):
         store = self.store
         try:
             if what == "delete" and tab == "groups":
-                await asyncio.to_thread(lists.delete_group, store, arg)
+                await asyncio.to_thread(store.lists.delete_group, arg)
                 message = f"group {arg!r} deleted"
             elif what == "delete" and tab == "templates":
-                await asyncio.to_thread(lists.delete_template, store, arg)
+                await asyncio.to_thread(store.lists.delete_template, arg)
                 message = f"template {arg!r} deleted"
             elif what == "delete":
-                removed, _absent = await asyncio.to_thread(lists.remove_optouts, store, [arg])
+                removed, _absent = await asyncio.to_thread(store.lists.remove_optouts, [arg])
                 message = f"{arg} removed from the opt-out list" if removed else f"{arg} was not on the list"
             elif what == "add":
                 numbers, reason = arg
                 added, already = await asyncio.to_thread(
-                    lambda: lists.add_optouts(store, numbers, reason=reason or None, source="typed")
+                    lambda: store.lists.add_optouts(numbers, reason=reason or None, source="typed")
                 )
                 message = f"{plural(len(added), 'number')} added to the opt-out list"
                 if already:
@@ -397,7 +397,7 @@ class ListsScreen(Screen[None]):
                 path, column, reason = arg
                 rep = await asyncio.to_thread(imports.read_recipients, path, column=column or None)
                 added, already = await asyncio.to_thread(
-                    lambda: lists.add_optouts(store, [r.msisdn for r in rep.records], reason=reason or None,
+                    lambda: store.lists.add_optouts([r.msisdn for r in rep.records], reason=reason or None,
                                               source=os.path.basename(path))
                 )
                 message = (f"{os.path.basename(path)}: {rep.summary()}; {plural(len(added), 'number')} added"
@@ -408,7 +408,7 @@ class ListsScreen(Screen[None]):
                 rep = await asyncio.to_thread(imports.read_recipients, path, column=column or None,
                                               sheet=sheet or None)
                 info = await asyncio.to_thread(
-                    lambda: lists.save_group(store, name, rep, source=os.path.basename(path), replace=replace)
+                    lambda: store.lists.save_group(name, rep, source=os.path.basename(path), replace=replace)
                 )
                 message = f"group {info.name!r} saved: {plural(info.members, 'number')}"
                 self.app.push_screen(ImportReportScreen(rep))
