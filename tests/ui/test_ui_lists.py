@@ -19,7 +19,7 @@ def flat(text: str) -> str:
 
 def freeze_lists(env) -> None:
     """Saved-at times of groups/templates/opt-outs from the test clock."""
-    env.monkeypatch.setattr("atlsms_tui.core.lists.datetime", frozen_datetime(env.clock))
+    env.monkeypatch.setattr("atlsms_tui.core.store.db.datetime", frozen_datetime(env.clock))
 
 
 def seed(store) -> None:

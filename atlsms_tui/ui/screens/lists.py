@@ -1,17 +1,16 @@
-"""Saved groups, templates and the opt-out list (issue 4).
+"""Saved groups, templates and the opt-out list.
 
 * :class:`ListsScreen` manages them: list, show, delete; a group from a file;
   opt-outs added by hand, removed, or imported from a file.
 * :class:`PickScreen` and :class:`FormScreen` are the small modals the
   compose screen uses to choose a group/template or to name one.
 
-Every store or file access runs in a worker (``asyncio.to_thread``): the
-store is SQLite on disk and an import may be a large spreadsheet.
+Everything goes through ``app.core.lists`` in workers; the API does the
+blocking part (SQLite, reading a large spreadsheet) off the event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 from dataclasses import dataclass
 
@@ -24,9 +23,9 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Label, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
-from ...core import imports, lists, smstext
-from ...core.errors import InputError
-from ...core.msisdn import operator_of, parse_numbers
+from ...api.errors import InputError
+from ...api.lists import DEFAULT_OPTOUT_REASON, GroupInfo, Lists, OptOut, SavedTemplate
+from ...api.rules import mailmerge, msisdn, smstext
 from ..literal import literal, markup, visible
 from ..widgets.fields import Input
 from .confirm import AskScreen, ImportReportScreen, app_header, error_text, plural
@@ -135,12 +134,12 @@ class PickScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def group_choice_text(g: lists.GroupInfo) -> str:
+def group_choice_text(g: GroupInfo) -> str:
     cols = f", columns {', '.join(g.columns)}" if g.columns else ""
     return f"{g.name}  ({plural(g.members, 'number')}{cols})"
 
 
-def template_choice_text(t: lists.SavedTemplate, width: int = 44) -> str:
+def template_choice_text(t: SavedTemplate, width: int = 44) -> str:
     body = t.body.replace("\n", "⏎")
     if len(body) > width:
         body = body[: width - 1] + "…"
@@ -174,13 +173,14 @@ class ListsScreen(Screen[None]):
     def __init__(self, tab: str = "groups") -> None:
         super().__init__()
         self.initial = tab if tab in ("groups", "templates", "optouts") else "groups"
-        self._groups: list[lists.GroupInfo] = []
-        self._templates: list[lists.SavedTemplate] = []
-        self._optouts: list[lists.OptOut] = []
+        self._groups: list[GroupInfo] = []
+        self._templates: list[SavedTemplate] = []
+        self._optouts: list[OptOut] = []
 
     @property
-    def store(self):
-        return self.app.session.store
+    def lists(self) -> Lists:
+        """The current profile's lists (a profile switch gives a new core)."""
+        return self.app.core.lists
 
     def compose(self) -> ComposeResult:
         yield app_header()
@@ -240,11 +240,9 @@ class ListsScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="lists-load")
     async def _load(self) -> None:
-        store = self.store
+        lists = self.lists
         try:
-            groups, templates, optouts = await asyncio.to_thread(
-                lambda: (store.lists.list_groups(), store.lists.list_templates(), store.lists.list_optouts())
-            )
+            groups, templates, optouts = await lists.groups(), await lists.templates(), await lists.optouts()
         except Exception as exc:
             self.notify(error_text(exc), title="Cannot read the lists", severity="error")
             return
@@ -303,7 +301,7 @@ class ListsScreen(Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="lists-detail")
     async def _show_group(self, name: str) -> None:
         try:
-            g = await asyncio.to_thread(self.store.lists.get_group, name)
+            g = await self.lists.group(name)
         except Exception as exc:
             self.query_one("#groups-text", Static).update(literal(error_text(exc), lines=True))
             return
@@ -330,9 +328,7 @@ class ListsScreen(Screen[None]):
             return
         info = smstext.analyze(t.body)
         try:
-            from ...core.mailmerge import parse_template
-
-            fields = parse_template(t.body).fields
+            fields = mailmerge.parse_template(t.body).fields
         except InputError:
             fields = ()
         head = markup(f"[b]$name[/]: {plural(info.characters, 'char')}, {info.encoding}, "
@@ -346,8 +342,8 @@ class ListsScreen(Screen[None]):
         if o is None:
             return
         text = markup("[b]$number[/] ($operator) on the list since $since UTC\nreason: $reason",
-                      number=o.msisdn, operator=operator_of(o.msisdn), since=o.added[:16].replace("T", " "),
-                      reason=o.reason or lists.DEFAULT_OPTOUT_REASON)
+                      number=o.msisdn, operator=msisdn.operator_of(o.msisdn), since=o.added[:16].replace("T", " "),
+                      reason=o.reason or DEFAULT_OPTOUT_REASON)
         if o.source:
             text += markup("\nsource: $source", source=o.source)
         self.query_one("#optouts-text", Static).update(text)
@@ -374,42 +370,35 @@ class ListsScreen(Screen[None]):
 
     @work(exclusive=False, exit_on_error=False, group="lists-change")
     async def _change(self, tab: str, what: str, arg) -> None:
-        store = self.store
+        lists = self.lists
         try:
             if what == "delete" and tab == "groups":
-                await asyncio.to_thread(store.lists.delete_group, arg)
+                await lists.delete_group(arg)
                 message = f"group {arg!r} deleted"
             elif what == "delete" and tab == "templates":
-                await asyncio.to_thread(store.lists.delete_template, arg)
+                await lists.delete_template(arg)
                 message = f"template {arg!r} deleted"
             elif what == "delete":
-                removed, _absent = await asyncio.to_thread(store.lists.remove_optouts, [arg])
+                removed, _absent = await lists.remove_optouts([arg])
                 message = f"{arg} removed from the opt-out list" if removed else f"{arg} was not on the list"
             elif what == "add":
                 numbers, reason = arg
-                added, already = await asyncio.to_thread(
-                    lambda: store.lists.add_optouts(numbers, reason=reason or None, source="typed")
-                )
+                added, already = await lists.add_optouts(numbers, reason=reason or None, source="typed")
                 message = f"{plural(len(added), 'number')} added to the opt-out list"
                 if already:
                     message += f", {len(already):,} already on it"
             elif what == "import":
                 path, column, reason = arg
-                rep = await asyncio.to_thread(imports.read_recipients, path, column=column or None)
-                added, already = await asyncio.to_thread(
-                    lambda: store.lists.add_optouts([r.msisdn for r in rep.records], reason=reason or None,
-                                              source=os.path.basename(path))
-                )
+                rep = await lists.read_numbers(path, column=column or None)
+                added, already = await lists.add_optouts([r.msisdn for r in rep.records], reason=reason or None,
+                                                         source=os.path.basename(path))
                 message = (f"{os.path.basename(path)}: {rep.summary()}; {plural(len(added), 'number')} added"
                            + (f", {len(already):,} already on the list" if already else ""))
                 self.app.push_screen(ImportReportScreen(rep))
             elif what == "group":
                 name, path, column, sheet, replace = arg
-                rep = await asyncio.to_thread(imports.read_recipients, path, column=column or None,
-                                              sheet=sheet or None)
-                info = await asyncio.to_thread(
-                    lambda: store.lists.save_group(name, rep, source=os.path.basename(path), replace=replace)
-                )
+                rep = await lists.read_numbers(path, column=column or None, sheet=sheet or None)
+                info = await lists.save_group(name, rep, source=os.path.basename(path), replace=replace)
                 message = f"group {info.name!r} saved: {plural(info.members, 'number')}"
                 self.app.push_screen(ImportReportScreen(rep))
             else:  # pragma: no cover - programming error
@@ -422,7 +411,7 @@ class ListsScreen(Screen[None]):
 
     def action_add_optouts(self) -> None:
         def check(values: dict) -> str | None:
-            parsed = parse_numbers(values["numbers"])
+            parsed = msisdn.parse_numbers(values["numbers"])
             if parsed.invalid:
                 bad = parsed.invalid[0]
                 more = f" (and {len(parsed.invalid) - 1:,} more)" if len(parsed.invalid) > 1 else ""
@@ -432,12 +421,12 @@ class ListsScreen(Screen[None]):
         def done(values: dict | None) -> None:
             if values:
                 # typed the way operators write them: "055 123 45 67, 0701234567"
-                numbers = list(parse_numbers(values["numbers"]).valid)
+                numbers = list(msisdn.parse_numbers(values["numbers"]).valid)
                 self._change("optouts", "add", (numbers, values["reason"].strip()))
 
         self.app.push_screen(FormScreen("Add to the opt-out list", [
             Field("numbers", "Numbers", "0501234567, +994 55 …"),
-            Field("reason", "Reason", lists.DEFAULT_OPTOUT_REASON),
+            Field("reason", "Reason", DEFAULT_OPTOUT_REASON),
         ], validate=check), done)
 
     def action_import_optouts(self) -> None:
@@ -449,7 +438,7 @@ class ListsScreen(Screen[None]):
         self.app.push_screen(FormScreen("Import opt-outs from a file", [
             Field("path", "File", ".txt .csv .tsv .xlsx"),
             Field("column", "Column", "name, number or letter (optional)"),
-            Field("reason", "Reason", lists.DEFAULT_OPTOUT_REASON),
+            Field("reason", "Reason", DEFAULT_OPTOUT_REASON),
         ]), done)
 
     def action_new_group(self) -> None:
