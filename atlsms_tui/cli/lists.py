@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from ..api.errors import InputError
 from ..api.lists import check_name, open_lists
 from ..api.rules import baku, mailmerge, smstext
@@ -15,7 +17,7 @@ def _baku_time(iso: str) -> str:
         return iso
 
 
-async def cmd_group(args) -> int:
+async def cmd_group(args: argparse.Namespace) -> int:
     lists = await open_lists()
     try:
         if args.action == "create":
@@ -39,14 +41,14 @@ async def cmd_group(args) -> int:
         if args.action == "list":
             groups = await lists.groups()
             if args.json:
-                out_json([{"name": g.name, "members": g.members, "columns": g.columns, "source": g.source,
-                           "created": g.created, "updated": g.updated} for g in groups])
+                out_json([{"name": i.name, "members": i.members, "columns": i.columns, "source": i.source,
+                           "created": i.created, "updated": i.updated} for i in groups])
             elif not groups:
                 out("no saved groups")
             else:
                 out(f"{'NAME':<24} {'MEMBERS':>8}  {'UPDATED (Baku)':<16}  COLUMNS")
-                for g in groups:
-                    out(f"{g.name:<24} {g.members:>8,}  {_baku_time(g.updated):<16}  {', '.join(g.columns)}")
+                for i in groups:
+                    out(f"{i.name:<24} {i.members:>8,}  {_baku_time(i.updated):<16}  {', '.join(i.columns)}")
             return EXIT_OK
         if args.action == "show":
             g = await lists.group(args.name)
@@ -73,7 +75,7 @@ async def cmd_group(args) -> int:
     raise UsageError(f"unknown action {args.action}")  # pragma: no cover
 
 
-async def cmd_template(args) -> int:
+async def cmd_template(args: argparse.Namespace) -> int:
     lists = await open_lists()
     try:
         if args.action == "save":
@@ -121,7 +123,7 @@ async def cmd_template(args) -> int:
     raise UsageError(f"unknown action {args.action}")  # pragma: no cover
 
 
-async def cmd_optout(args) -> int:
+async def cmd_optout(args: argparse.Namespace) -> int:
     lists = await open_lists()
     try:
         if args.action == "add":
