@@ -10,16 +10,11 @@ from atlsms_tui.ui.screens.compose import ComposeScreen
 from atlsms_tui.ui.screens.confirm import AskScreen, ConfirmSendScreen, ImportReportScreen
 from atlsms_tui.ui.screens.lists import FormScreen, ListsScreen
 
-from ui_helpers import frozen_datetime, screen_text, settle
+from ui_helpers import screen_text, settle
 
 
 def flat(text: str) -> str:
     return " ".join(text.split())
-
-
-def freeze_lists(env) -> None:
-    """Saved-at times of groups/templates/opt-outs from the test clock."""
-    env.monkeypatch.setattr("atlsms_tui.core.store.db.datetime", frozen_datetime(env.clock))
 
 
 def seed(store) -> None:
@@ -45,7 +40,6 @@ def rows(screen, which: str) -> list[list[str]]:
 
 
 async def test_groups_list_show_delete(ui_env):
-    freeze_lists(ui_env)
     session = ui_env.demo_session()
     seed(session.store)
     app = ui_env.app(session)
@@ -185,7 +179,6 @@ async def test_lists_reachable_from_compose(ui_env):
 
 def test_snapshot_lists(ui_env_sync, snap_compare):
     env = ui_env_sync
-    freeze_lists(env)
     session = env.demo_session()
     seed(session.store)
 
