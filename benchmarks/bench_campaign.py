@@ -48,7 +48,7 @@ def child(n: int, per_task: int, individual: bool, data: str) -> dict:
     t0 = time.perf_counter()
     cid = asyncio.run(service.journal_campaign(draft, parts))
     elapsed = time.perf_counter() - t0
-    payload = sum(p.stat().st_size for p in store.payload_dir.iterdir())
+    payload = sum(p.stat().st_size for p in store.journal.payload_dir.iterdir())
     c = campaign.load_campaign(service, cid)
     assert sum(p.recipients for p in c.parts) == n
     return {"seconds": elapsed, "parts": len(parts), "payload_mb": payload / 2**20,

@@ -162,7 +162,7 @@ def fill_detail(store, profile: str, taskid: str, n: int) -> dict[int, int]:
 
     rnd = random.Random(5)
     ops = ["50", "51", "55", "70", "77", "99", "10", "60"]
-    gen = store.new_detail_generation()
+    gen = store.reports.new_detail_generation()
     counts: dict[int, int] = {}
     batch = 50_000
     for first in range(0, n, batch):
@@ -172,8 +172,8 @@ def fill_detail(store, profile: str, taskid: str, n: int) -> dict[int, int]:
             counts[st] = counts.get(st, 0) + 1
             rows.append(DetailRow(f"994{rnd.choice(ops)}{rnd.randrange(10**7):07d}", "Hello from the benchmark",
                                   st, "2026-09-21 18:15:00"))
-        store.add_detail_rows(gen, first, rows)
-    store.commit_detail(profile, taskid, gen, n)
+        store.reports.add_detail_rows(gen, first, rows)
+    store.reports.commit_detail(profile, taskid, gen, n)
     return counts
 
 
@@ -285,7 +285,7 @@ def add_final_tasks(store, profile: str, n: int) -> None:
     from datetime import datetime, timedelta
 
     base = datetime(2026, 1, 1, tzinfo=UTC)
-    with store.transaction() as db:
+    with store.db.transaction() as db:
         for i in range(n):
             cid = f"17000000000{i:05d}"
             created = (base + timedelta(minutes=i)).isoformat(timespec="seconds")

@@ -19,7 +19,7 @@ class Core:
         self._session = session
         self.sending = Sending(session)
         self.reports = Reports(session)
-        self.lists = Lists(session)
+        self.lists = Lists(session.store)
         self.profiles = Profiles(session)
 
     def __repr__(self) -> str:

@@ -1,64 +1,107 @@
-"""Groups, templates and the opt-out list of the current journal."""
+"""Groups, templates and the opt-out list of the current journal.
+
+They live in the journal file of the data directory, not in a profile: a
+command that needs no account opens them alone with :func:`open_lists`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from pathlib import Path
 
-from ..core import lists
+from ..core import imports, paths
 from ..core.imports import ImportRecord, ImportReport
-from ..core.lists import Group, GroupInfo, OptOut, OptOutFilter, OptOutHit, SavedTemplate, check_name
+from ..core.lists import (
+    DEFAULT_OPTOUT_REASON,
+    Group,
+    GroupInfo,
+    OptOut,
+    OptOutFilter,
+    OptOutHit,
+    SavedTemplate,
+    check_name,
+)
 from ..core.models import Recipient
-from ..core.session import Session
+from ..core.store import Store
 
 __all__ = [
-    "Group", "GroupInfo", "Lists", "OptOut", "OptOutFilter", "OptOutHit", "SavedTemplate", "check_name",
+    "DEFAULT_OPTOUT_REASON", "Group", "GroupInfo", "ImportRecord", "ImportReport", "Lists", "OptOut",
+    "OptOutFilter", "OptOutHit", "SavedTemplate", "check_name", "open_lists",
 ]
 
 
 class Lists:
-    def __init__(self, session: Session) -> None:
-        self._store = session.store
+    def __init__(self, store: Store, *, owns_store: bool = False) -> None:
+        self._store = store.lists
+        self._owned = store if owns_store else None
+
+    async def aclose(self) -> None:
+        """Close the journal if :func:`open_lists` opened it for these lists."""
+        if self._owned is not None:
+            await asyncio.to_thread(self._owned.close)
+
+    async def read_numbers(self, path: str | Path, *, column: str | None = None, sheet: str | None = None,
+                           encoding: str | None = None) -> ImportReport:
+        """A file of numbers (for a group or the opt-out list) and what its
+        import found; InputError when it cannot be read at all."""
+        return await asyncio.to_thread(
+            lambda: imports.read_recipients(path, column=column, sheet=sheet, encoding=encoding))
+
+    # ------------------------------------------------------------ groups
 
     async def groups(self) -> list[GroupInfo]:
-        return await asyncio.to_thread(lists.list_groups, self._store)
+        return await asyncio.to_thread(self._store.list_groups)
 
     async def group(self, name: str) -> Group:
-        return await asyncio.to_thread(lists.get_group, self._store, name)
+        """NotFoundError (naming the saved ones) when there is none."""
+        return await asyncio.to_thread(self._store.get_group, name)
 
     async def save_group(self, name: str, records: Iterable[ImportRecord] | ImportReport, *,
                          columns: list[str] | None = None, source: str | None = None,
                          replace: bool = False) -> GroupInfo:
-        return await asyncio.to_thread(lambda: lists.save_group(
-            self._store, name, records, columns=columns, source=source, replace=replace))
+        return await asyncio.to_thread(lambda: self._store.save_group(
+            name, records, columns=columns, source=source, replace=replace))
 
     async def delete_group(self, name: str) -> None:
-        await asyncio.to_thread(lists.delete_group, self._store, name)
+        await asyncio.to_thread(self._store.delete_group, name)
+
+    # ------------------------------------------------------------ templates
 
     async def templates(self) -> list[SavedTemplate]:
-        return await asyncio.to_thread(lists.list_templates, self._store)
+        return await asyncio.to_thread(self._store.list_templates)
 
     async def template(self, name: str) -> SavedTemplate:
-        return await asyncio.to_thread(lists.get_template, self._store, name)
+        return await asyncio.to_thread(self._store.get_template, name)
 
     async def save_template(self, name: str, body: str) -> tuple[SavedTemplate, bool]:
         """(template, created)."""
-        return await asyncio.to_thread(lists.save_template, self._store, name, body)
+        return await asyncio.to_thread(self._store.save_template, name, body)
 
     async def delete_template(self, name: str) -> None:
-        await asyncio.to_thread(lists.delete_template, self._store, name)
+        await asyncio.to_thread(self._store.delete_template, name)
+
+    # ------------------------------------------------------------ opt-outs
 
     async def optouts(self) -> list[OptOut]:
-        return await asyncio.to_thread(lists.list_optouts, self._store)
+        return await asyncio.to_thread(self._store.list_optouts)
 
     async def add_optouts(self, numbers: Iterable[str], *, reason: str | None = None,
                           source: str | None = None) -> tuple[list[str], list[str]]:
         """(added, already listed), wire form; every number checked first."""
-        return await asyncio.to_thread(lambda: lists.add_optouts(
-            self._store, list(numbers), reason=reason, source=source))
+        wanted = list(numbers)
+        return await asyncio.to_thread(lambda: self._store.add_optouts(wanted, reason=reason, source=source))
 
     async def remove_optouts(self, numbers: Iterable[str]) -> tuple[list[str], list[str]]:
-        return await asyncio.to_thread(lists.remove_optouts, self._store, list(numbers))
+        """(removed, not on the list), wire form."""
+        return await asyncio.to_thread(self._store.remove_optouts, list(numbers))
 
     async def filter_optouts(self, recipients: list[Recipient]) -> OptOutFilter:
-        return await asyncio.to_thread(lists.filter_optouts, self._store, recipients)
+        return await asyncio.to_thread(self._store.filter_optouts, recipients)
+
+
+async def open_lists() -> Lists:
+    """The lists of the data directory's journal, opened without a profile;
+    ``aclose`` closes it. LocalError when the journal cannot be opened."""
+    store = await asyncio.to_thread(Store, paths.store_file())
+    return Lists(store, owns_store=True)

@@ -35,10 +35,10 @@ ASYNC_COMMANDS = {
     "login": cmd_login, "units": cmd_units, "send": cmd_send, "tasks": cmd_tasks,
     "report": cmd_report, "retry": cmd_retry, "campaign": cmd_campaign, "abandon": cmd_abandon,
     "approve": cmd_approve, "reject": cmd_reject,
+    "group": cmd_group, "template": cmd_template, "optout": cmd_optout,
 }
 SYNC_COMMANDS = {
     "simulator": cmd_simulator, "locate": cmd_locate, "count": cmd_count,
-    "group": cmd_group, "template": cmd_template, "optout": cmd_optout,
 }
 
 

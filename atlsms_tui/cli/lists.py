@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from ..core import baku
-from ..core.errors import InputError
-from .common import EXIT_INPUT, EXIT_OK, UsageError, err, open_store, out, out_json, read_text_file
+import argparse
+
+from ..api.errors import InputError
+from ..api.lists import check_name, open_lists
+from ..api.rules import baku, mailmerge, smstext
+from .common import EXIT_INPUT, EXIT_OK, UsageError, err, out, out_json, read_text_file
 
 
 def _baku_time(iso: str) -> str:
@@ -14,24 +17,21 @@ def _baku_time(iso: str) -> str:
         return iso
 
 
-def cmd_group(args) -> int:
-    from ..core import imports, lists
-
-    store = open_store()
+async def cmd_group(args: argparse.Namespace) -> int:
+    lists = await open_lists()
     try:
         if args.action == "create":
-            name = lists.check_name(args.name, "group")
-            rep = imports.read_recipients(args.source, column=args.column, sheet=args.sheet,
-                                          encoding=args.encoding)
+            name = check_name(args.name, "group")
+            rep = await lists.read_numbers(args.source, column=args.column, sheet=args.sheet, encoding=args.encoding)
             for line in rep.lines():
                 err(line)
             if not rep.records:
                 err(f"no valid number in {args.source}: group not saved")
                 return EXIT_INPUT
-            if not args.replace and any(g.name == name for g in lists.list_groups(store)):
+            if not args.replace and any(g.name == name for g in await lists.groups()):
                 raise InputError(f"group {name!r} already exists: pass --replace to overwrite it")
-            info = lists.save_group(store, name, rep, replace=args.replace,
-                                    columns=rep.columns if rep.kind != "list" else [])
+            info = await lists.save_group(name, rep, replace=args.replace,
+                                          columns=rep.columns if rep.kind != "list" else [])
             if args.json:
                 out_json({"name": info.name, "members": info.members, "columns": info.columns,
                           "import": rep.as_json()})
@@ -39,19 +39,19 @@ def cmd_group(args) -> int:
                 out(f"group {info.name!r} saved: {info.members:,} member(s)")
             return EXIT_OK
         if args.action == "list":
-            groups = lists.list_groups(store)
+            groups = await lists.groups()
             if args.json:
-                out_json([{"name": g.name, "members": g.members, "columns": g.columns, "source": g.source,
-                           "created": g.created, "updated": g.updated} for g in groups])
+                out_json([{"name": i.name, "members": i.members, "columns": i.columns, "source": i.source,
+                           "created": i.created, "updated": i.updated} for i in groups])
             elif not groups:
                 out("no saved groups")
             else:
                 out(f"{'NAME':<24} {'MEMBERS':>8}  {'UPDATED (Baku)':<16}  COLUMNS")
-                for g in groups:
-                    out(f"{g.name:<24} {g.members:>8,}  {_baku_time(g.updated):<16}  {', '.join(g.columns)}")
+                for i in groups:
+                    out(f"{i.name:<24} {i.members:>8,}  {_baku_time(i.updated):<16}  {', '.join(i.columns)}")
             return EXIT_OK
         if args.action == "show":
-            g = lists.get_group(store, args.name)
+            g = await lists.group(args.name)
             if args.json:
                 out_json({"name": g.info.name, "members": g.info.members, "columns": g.info.columns,
                           "source": g.info.source, "created": g.info.created, "updated": g.info.updated,
@@ -66,19 +66,17 @@ def cmd_group(args) -> int:
                 out(f"{r.msisdn:<12}  " + "  ".join(r.fields.get(c, "") for c in cols))
             return EXIT_OK
         if args.action == "delete":
-            g = lists.get_group(store, args.name)
-            lists.delete_group(store, g.info.name)
+            g = await lists.group(args.name)
+            await lists.delete_group(g.info.name)
             out(f"group {g.info.name!r} deleted ({g.info.members:,} member(s))")
             return EXIT_OK
     finally:
-        store.close()
+        await lists.aclose()
     raise UsageError(f"unknown action {args.action}")  # pragma: no cover
 
 
-def cmd_template(args) -> int:
-    from ..core import lists, mailmerge, smstext
-
-    store = open_store()
+async def cmd_template(args: argparse.Namespace) -> int:
+    lists = await open_lists()
     try:
         if args.action == "save":
             if args.file is not None:
@@ -86,13 +84,13 @@ def cmd_template(args) -> int:
                 body = body[:-1] if body.endswith("\n") else body
             else:
                 body = args.text
-            t, created = lists.save_template(store, args.name, body)
+            t, created = await lists.save_template(args.name, body)
             tpl = mailmerge.parse_template(t.body)
             fields = f" (placeholders: {', '.join('{' + f + '}' for f in tpl.fields)})" if tpl.fields else ""
             out(f"template {t.name!r} {'saved' if created else 'updated'}{fields}")
             return EXIT_OK
         if args.action == "list":
-            ts = lists.list_templates(store)
+            ts = await lists.templates()
             if args.json:
                 out_json([{"name": t.name, "body": t.body, "created": t.created, "updated": t.updated}
                           for t in ts])
@@ -104,7 +102,7 @@ def cmd_template(args) -> int:
                     out(f"{t.name:<24} {first[:50]}{'...' if len(t.body) > len(first[:50]) else ''}")
             return EXIT_OK
         if args.action == "show":
-            t = lists.get_template(store, args.name)
+            t = await lists.template(args.name)
             tpl = mailmerge.parse_template(t.body)
             info = smstext.analyze(t.body)
             if args.json:
@@ -116,46 +114,43 @@ def cmd_template(args) -> int:
                 f"as written {info.encoding}, {info.segments} segment(s) before merging")
             return EXIT_OK
         if args.action == "delete":
-            t = lists.get_template(store, args.name)
-            lists.delete_template(store, t.name)
+            t = await lists.template(args.name)
+            await lists.delete_template(t.name)
             out(f"template {t.name!r} deleted")
             return EXIT_OK
     finally:
-        store.close()
+        await lists.aclose()
     raise UsageError(f"unknown action {args.action}")  # pragma: no cover
 
 
-def cmd_optout(args) -> int:
-    from ..core import imports, lists
-
-    store = open_store()
+async def cmd_optout(args: argparse.Namespace) -> int:
+    lists = await open_lists()
     try:
         if args.action == "add":
-            added, already = lists.add_optouts(store, args.numbers, reason=args.reason, source="cli")
+            added, already = await lists.add_optouts(args.numbers, reason=args.reason, source="cli")
             out(f"{len(added)} number(s) added to the opt-out list"
                   + (f", {len(already)} already on it" if already else ""))
             return EXIT_OK
         if args.action == "remove":
-            removed, absent = lists.remove_optouts(store, args.numbers)
+            removed, absent = await lists.remove_optouts(args.numbers)
             out(f"{len(removed)} number(s) removed from the opt-out list")
             for w in absent:
                 err(f"note: {w} was not on the opt-out list")
             return EXIT_OK
         if args.action == "import":
-            rep = imports.read_recipients(args.file, column=args.column, sheet=args.sheet,
-                                          encoding=args.encoding)
+            rep = await lists.read_numbers(args.file, column=args.column, sheet=args.sheet, encoding=args.encoding)
             for line in rep.lines():
                 err(line)
             if not rep.records:
                 err(f"no valid number in {args.file}: nothing added")
                 return EXIT_INPUT
-            added, already = lists.add_optouts(store, [r.msisdn for r in rep.records],
-                                               reason=args.reason, source=str(args.file))
+            added, already = await lists.add_optouts([r.msisdn for r in rep.records],
+                                                     reason=args.reason, source=str(args.file))
             out(f"{len(added)} number(s) added to the opt-out list"
                   + (f", {len(already)} already on it" if already else ""))
             return EXIT_OK
         if args.action == "list":
-            rows = lists.list_optouts(store)
+            rows = await lists.optouts()
             if args.json:
                 out_json([o.as_json() for o in rows])
             elif not rows:
@@ -166,5 +161,5 @@ def cmd_optout(args) -> int:
                     out(f"{o.msisdn:<12}  {_baku_time(o.added):<16}  {o.reason or '':<24}  {o.source or ''}")
             return EXIT_OK
     finally:
-        store.close()
+        await lists.aclose()
     raise UsageError(f"unknown action {args.action}")  # pragma: no cover

@@ -76,7 +76,7 @@ def _fields_needed(args, template_text: str | None) -> set[str] | None:
 def _gather_recipients(args, store_fn, keep: set[str] | None = None) -> _Gathered:
     """Recipients from --to / --to-file / --group / --individual; each file's
     import report is printed on stderr."""
-    from ..core import imports, lists
+    from ..core import imports
 
     if not (args.to or args.to_file or args.individual or args.group):
         raise UsageError("no recipients: give --to, --to-file, --group or --individual")
@@ -104,7 +104,7 @@ def _gather_recipients(args, store_fn, keep: set[str] | None = None) -> _Gathere
     if args.group:
         store = store_fn()
         for name in args.group:
-            g = lists.get_group(store, name)
+            g = store.lists.get_group(name)
             err(f"group {g.info.name!r}: {g.info.members:,} member(s)"
                 + (f", columns {', '.join(g.info.columns)}" if g.info.columns else ""))
             before = got.duplicates
@@ -116,7 +116,6 @@ def _gather_recipients(args, store_fn, keep: set[str] | None = None) -> _Gathere
 
 def _template_body(args, store_fn) -> tuple[str | None, str]:
     """(template text or None, what to call it in messages)."""
-    from ..core import lists
 
     if args.template is not None:
         return args.template, "--template"
@@ -124,7 +123,7 @@ def _template_body(args, store_fn) -> tuple[str | None, str]:
         body = read_text_file(args.template_file, "template file")
         return (body[:-1] if body.endswith("\n") else body), str(args.template_file)
     if args.template_name:
-        t = lists.get_template(store_fn(), args.template_name)
+        t = store_fn().lists.get_template(args.template_name)
         return t.body, f"template {t.name!r}"
     return None, ""
 

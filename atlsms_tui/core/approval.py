@@ -58,8 +58,8 @@ def rendered(service: Service, campaign: str, n: int = 3) -> list[str]:
     first = c.parts[0]
     if not first.individual:
         return [first.message or ""]
-    name = service.store._payload_name(first.controlid)
-    recips = read_recipients(service.store.payload_path(first.controlid, name), individual=True)
+    name = service.store.journal.payload_name(first.controlid)
+    recips = read_recipients(service.store.journal.payload_path(first.controlid, name), individual=True)
     return messages_of(recips, 0, min(n, len(recips))) or []
 
 
@@ -85,7 +85,7 @@ async def approve(service: Service, campaign: str, by: str, **run) -> CampaignRe
             raise InputError(f"part {p.part} of campaign {campaign} was scheduled for {baku.format_baku(when)} "
                              f"Baku time, which has passed: move it with `atlsms-tui campaign reschedule "
                              f"{campaign} --at ...`, then approve it")
-    if not await asyncio.to_thread(service.store.decide_approval, campaign, "approved", by):
+    if not await asyncio.to_thread(service.store.campaigns.decide_approval, campaign, "approved", by):
         raise InputError(f"campaign {campaign} was approved or rejected meanwhile")
     return await run_campaign(service, campaign, **run)
 
@@ -96,6 +96,6 @@ def reject(service: Service, campaign: str, by: str, reason: str) -> int:
     if not reason:
         raise InputError("rejecting needs a reason (--reason TEXT)")
     _awaiting(service, campaign)
-    if not service.store.decide_approval(campaign, "rejected", by, reason):
+    if not service.store.campaigns.decide_approval(campaign, "rejected", by, reason):
         raise InputError(f"campaign {campaign} was approved or rejected meanwhile")
     return cancel_campaign(service, campaign)

@@ -356,7 +356,7 @@ async def _campaign_lock(service: Service, campaign: str, say: ProgressFn,
                          cancel: asyncio.Event | None) -> ownership.Lock | None:
     """The campaign's lock, waiting while another process sends it; None
     when the operator stops the wait."""
-    path = service.store.campaign_lock_path(campaign)
+    path = service.store.journal.campaign_lock_path(campaign)
     told = False
     while True:
         lock = await asyncio.to_thread(ownership.try_lock, path)
@@ -399,7 +399,7 @@ async def run_campaign(
         interrupted = True
     else:
         try:
-            await asyncio.to_thread(service.store.recover_orphans)
+            await asyncio.to_thread(service.store.journal.recover_orphans)
             c = await asyncio.to_thread(load_campaign, service, campaign)
             interrupted = await _send_parts(service, c, mine, say, cancel, abort, gate)
         finally:
@@ -503,25 +503,25 @@ def _result_from_journal(service: Service, campaign: str, mine: dict[str, Submit
 
 
 def load_campaign(service: Service, campaign: str) -> Campaign:
-    row = service.store.get_campaign(campaign)
+    row = service.store.campaigns.get_campaign(campaign)
     if row is None:
         raise NotFoundError(f"no campaign {campaign} in the journal")
-    parts = service.store.campaign_parts(campaign)
+    parts = service.store.campaigns.campaign_parts(campaign)
     login, api_url = row[6], row[7]
     if login is None and parts:
         # journalled before campaigns remembered their account
-        target = service.store.submission_target(parts[0].controlid)
+        target = service.store.journal.submission_target(parts[0].controlid)
         if target:
             api_url, login = target
     c = Campaign(row[0], row[2], row[3], row[4], parts, row[1], login, api_url)
-    approval = service.store.campaign_approval(campaign)
+    approval = service.store.campaigns.campaign_approval(campaign)
     if approval is not None:
         c.approval, c.submitted_by, c.decided_by, c.decision = approval[0], approval[1], approval[2], approval[3] or ""
     return c
 
 
 def list_campaigns(service: Service) -> list[Campaign]:
-    return [load_campaign(service, cid) for cid in service.store.list_campaign_ids(service.profile.name)]
+    return [load_campaign(service, cid) for cid in service.store.campaigns.list_campaign_ids(service.profile.name)]
 
 
 async def resume_campaign(
@@ -543,7 +543,7 @@ def cancel_campaign(service: Service, campaign: str) -> int:
     returns how many were dropped. A part being sent right now is not
     touched."""
     c = load_campaign(service, campaign)
-    return service.store.cancel_queued(
+    return service.store.journal.cancel_queued(
         p.controlid for p in c.parts if p.state in (State.QUEUED, State.FAILED, State.REJECTED)
     )
 
@@ -568,25 +568,25 @@ def reschedule_campaign(service: Service, campaign: str, when: datetime,
     if not queued:
         raise InputError(f"campaign {campaign} has no part waiting to be submitted; a submitted task "
                          "cannot be moved (ATL's API offers no way to cancel or change it)")
-    pace_text = service.store.campaign_pace(campaign)
+    pace_text = service.store.campaigns.campaign_pace(campaign)
     pace = pacing.parse_pace(pace_text) if pace_text else None
     times = pacing.part_times(len(queued), pace, start, now, window, quiet)
-    lock = ownership.try_lock(service.store.campaign_lock_path(campaign))
+    lock = ownership.try_lock(service.store.journal.campaign_lock_path(campaign))
     if lock is None:
         raise SenderBusy(f"campaign {campaign} is being sent by another running instance")
     try:
         moved: list[tuple[int, str]] = []
         for p, t in zip(queued, times):
             wire = baku.wire_schedule(t)
-            name = service.store._payload_name(p.controlid)
-            spool = SpooledBody.open_existing(service.store.payload_path(p.controlid, name))
+            name = service.store.journal.payload_name(p.controlid)
+            spool = SpooledBody.open_existing(service.store.journal.payload_path(p.controlid, name))
             try:
                 head = protocol.SubmitContent(title=p.title, scheduled=wire, controlid=p.controlid, recipients=[],
                                               bulkmessage=p.message if not p.individual else None)
                 digest = protocol.content_hash(head, spool.digest)
             finally:
                 spool.close()
-            if service.store.reschedule_queued(p.controlid, wire, digest):
+            if service.store.campaigns.reschedule_queued(p.controlid, wire, digest):
                 moved.append((p.part or 0, wire))
         return moved
     finally:

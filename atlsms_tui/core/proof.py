@@ -66,7 +66,7 @@ async def send_proof(service: Service, draft: Draft, messages: int = DEFAULT_MES
 
 def last_proof(service: Service, draft: Draft) -> str | None:
     """When (ISO UTC) a proof of exactly this content was last accepted."""
-    return service.store.accepted_proof(service.content_key(draft))
+    return service.store.journal.accepted_proof(service.content_key(draft))
 
 
 def check_required(service: Service, draft: Draft) -> None:

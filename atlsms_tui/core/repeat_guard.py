@@ -76,7 +76,7 @@ def find_repeat(store, key: str, numbers: bytes, *, share: float = DEFAULT_SHARE
     if share <= 0 or hours <= 0:
         return None
     since = ((now or datetime.now(UTC)) - timedelta(hours=hours)).isoformat(timespec="seconds")
-    rows = store.accepted_with_key(key, since)
+    rows = store.journal.accepted_with_key(key, since)
     if not rows:
         return None
     new = array("q")

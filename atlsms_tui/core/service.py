@@ -247,11 +247,11 @@ class Service:
         value = await self.client.units()
         units = Units(value, datetime.now(UTC))
         # The journal may be busy (another instance, a big report): off the loop.
-        await asyncio.to_thread(self.store.save_units, self.profile.name, units)
+        await asyncio.to_thread(self.store.units.save_units, self.profile.name, units)
         return units
 
     def cached_units(self) -> Units | None:
-        return self.store.get_units(self.profile.name)
+        return self.store.units.get_units(self.profile.name)
 
     def estimate(self, draft: Draft) -> Estimate:
         return estimate(draft, self.cached_units())
@@ -261,9 +261,8 @@ class Service:
     def preview_optouts(self, draft: Draft):
         """What the opt-out list removes from ``draft``: a lists.OptOutFilter
         (``kept``, ``removed`` with each one's reason, ``summary()``)."""
-        from . import lists
 
-        return lists.filter_optouts(self.store, draft.recipients)
+        return self.store.lists.filter_optouts(draft.recipients)
 
     def without_optouts(self, draft: Draft) -> tuple[Draft, int]:
         """``draft`` without opted-out numbers. Every path that journals a
@@ -326,7 +325,7 @@ class Service:
 
     def _own(self, controlid: str) -> ownership.Lock:
         """The row's lock, or an error naming the other live sender."""
-        lock = ownership.try_lock(self.store.lock_path(controlid))
+        lock = ownership.try_lock(self.store.journal.lock_path(controlid))
         if lock is None:
             raise SenderBusy(f"submission {controlid} is being sent by another running instance")
         return lock
@@ -345,7 +344,7 @@ class Service:
         # the rows are checked as they are serialised, before any journal entry
         protocol.validate_head(content)
         say("preparing the request")
-        spool = await self._spool(content.recipients, self.store.new_payload_path())
+        spool = await self._spool(content.recipients, self.store.journal.new_payload_path())
         numbers = journal_payload.numbers_blob(draft.recipients)
         key = proof_of or self.content_key(draft)
         try:
@@ -371,7 +370,7 @@ class Service:
                 lock = self._own(sub.controlid)
                 try:
                     sub = await _local(
-                        self.store.path, self.store.begin_submission, sub, self.profile.api_url,
+                        self.store.path, self.store.journal.begin_submission, sub, self.profile.api_url,
                         self.profile.login, spool, numbers=numbers, content_key=key,
                     )
                     _unlock_spool(spool)
@@ -438,7 +437,7 @@ class Service:
                                                  recipients=part.recipients, bulkmessage=part.message)
                 if i == 1:
                     protocol.validate_head(dataclasses.replace(content, controlid="0"))
-                spool = await self._spool(part.recipients, self.store.new_payload_path())
+                spool = await self._spool(part.recipients, self.store.journal.new_payload_path())
                 spools.append(spool)
                 est = estimate(part)
                 sub = Submission(
@@ -462,7 +461,7 @@ class Service:
                     sub.payload_hash = protocol.content_hash(head, spool.digest)
                 try:
                     await _local(
-                        self.store.path, self.store.journal_campaign, campaign, profile=self.profile.name,
+                        self.store.path, self.store.journal.journal_campaign, campaign, profile=self.profile.name,
                         login=self.profile.login, api_url=self.profile.api_url, title=title,
                         recipients=sum(s.recipients for s, _n, _b in entries), content_key=key, parts=entries,
                         submitted_by=awaiting_approval_by, pace=pace,
@@ -491,14 +490,14 @@ class Service:
         lock = self._own(controlid)
         try:
             await self._check_bound(controlid)
-            sub = await asyncio.to_thread(self.store.claim_queued, controlid)
+            sub = await asyncio.to_thread(self.store.journal.claim_queued, controlid)
             if sub is None:
                 raise NotQueued(f"submission {controlid} is not queued (already sent, being sent or cancelled)")
             try:
                 content, spool = await self._load_journalled(sub)
                 spool, sub, removed = await self._apply_optouts(sub, content, spool)
             except LocalError:
-                await asyncio.to_thread(self.store.unclaim, controlid)
+                await asyncio.to_thread(self.store.journal.unclaim, controlid)
                 raise
             try:
                 if spool is None:
@@ -519,7 +518,7 @@ class Service:
         under a fresh controlid (ATL has nothing under the old one to
         deduplicate against); the refused attempt stays in the history."""
         say = progress or (lambda _s: None)
-        old = await asyncio.to_thread(self.store.get_submission, controlid)
+        old = await asyncio.to_thread(self.store.journal.get_submission, controlid)
         if old is None:
             raise NotFoundError(f"no submission with controlid {controlid} in the journal")
         if old.campaign is None or old.state not in (State.FAILED, State.REJECTED):
@@ -535,7 +534,7 @@ class Service:
                 recips = await asyncio.to_thread(
                     journal_payload.read_recipients, spool.path, individual=old.individual, dropping=blocked)
                 if not len(recips):
-                    await asyncio.to_thread(self.store.cancel_queued, [controlid],
+                    await asyncio.to_thread(self.store.journal.cancel_queued, [controlid],
                                             "every recipient is on the opt-out list")
                     return SubmitResult(State.CANCELLED, controlid, 0, old.segments, 0,
                                         detail="every recipient is on the opt-out list",
@@ -544,7 +543,7 @@ class Service:
                 cid = new_controlid()
                 lock = self._own(cid)
                 try:
-                    path = self.store.new_payload_path()
+                    path = self.store.journal.new_payload_path()
                     if recips is not None:
                         fresh = await self._spool(recips, path)
                     else:
@@ -558,7 +557,7 @@ class Service:
                     head = dataclasses.replace(content, controlid=cid, recipients=[])
                     new.payload_hash = protocol.content_hash(head, fresh.digest)
                     try:
-                        await _local(self.store.path, self.store.new_attempt, controlid, new, path.name, nums)
+                        await _local(self.store.path, self.store.journal.new_attempt, controlid, new, path.name, nums)
                     except ControlIdClash:
                         fresh.close()
                         _unlock_spool(fresh)
@@ -582,9 +581,8 @@ class Service:
 
     def _blocked_in(self, path: Path | None) -> set[int]:
         """The numbers of a payload that are on the opt-out list now."""
-        from . import lists
 
-        blocked = lists.optout_numbers(self.store)
+        blocked = self.store.lists.optout_numbers()
         if not blocked or path is None:
             return set()
         return blocked.intersection(journal_payload.read_numbers(path))
@@ -603,14 +601,14 @@ class Service:
         spool.close()
         if not len(recips):
             return None, sub, len(blocked)
-        fresh = await self._spool(recips, self.store.new_payload_path())
+        fresh = await self._spool(recips, self.store.journal.new_payload_path())
         est = estimate(Draft(sub.title, recips, sub.message))
         content.recipients = recips
         sub.recipients, sub.segments, sub.units_estimate = est.recipients, est.segments, est.units
         sub.payload_hash = protocol.content_hash(dataclasses.replace(content, recipients=[]), fresh.digest)
         assert fresh.path is not None
         await _local(self.store.path, functools.partial(
-            self.store.replace_payload, sub.controlid, recipients=sub.recipients, segments=sub.segments,
+            self.store.journal.replace_payload, sub.controlid, recipients=sub.recipients, segments=sub.segments,
             units_estimate=sub.units_estimate, payload_hash=sub.payload_hash, payload=fresh.path.name,
             numbers=journal_payload.numbers_blob(recips)))
         _unlock_spool(fresh)
@@ -619,7 +617,7 @@ class Service:
     async def _nobody_left(self, sub: Submission, removed: int) -> SubmitResult:
         detail = "every recipient is on the opt-out list"
         await asyncio.to_thread(functools.partial(
-            self.store.finish_submission, sub.controlid, State.CANCELLED, detail=detail, sent=False))
+            self.store.journal.finish_submission, sub.controlid, State.CANCELLED, detail=detail, sent=False))
         return SubmitResult(State.CANCELLED, sub.controlid, 0, sub.segments, 0, detail=detail,
                             optouts_removed=removed, part=sub.part)
 
@@ -630,12 +628,12 @@ class Service:
             title=sub.title, scheduled=sub.scheduled, controlid=controlid,
             recipients=[], bulkmessage=sub.message if not sub.individual else None,
         )
-        name = await asyncio.to_thread(self.store._payload_name, controlid)
+        name = await asyncio.to_thread(self.store.journal.payload_name, controlid)
         try:
-            spool = await asyncio.to_thread(SpooledBody.open_existing, self.store.payload_path(controlid, name))
+            spool = await asyncio.to_thread(SpooledBody.open_existing, self.store.journal.payload_path(controlid, name))
         except OSError as exc:
             if sub.state is State.SENDING:
-                self.store.finish_submission(
+                self.store.journal.finish_submission(
                     controlid, State.UNCERTAIN, sent=False,
                     detail=f"journalled payload unreadable ({exc.strerror}); not resent",
                 )
@@ -643,7 +641,7 @@ class Service:
         if protocol.content_hash(content, spool.digest) != sub.payload_hash:
             spool.close()
             if sub.state is State.SENDING:
-                self.store.finish_submission(
+                self.store.journal.finish_submission(
                     controlid, State.UNCERTAIN, sent=False,
                     detail="journal payload does not match its hash; not resent",
                 )
@@ -666,7 +664,7 @@ class Service:
     async def _check_bound(self, controlid: str) -> None:
         """A submission is only ever (re)sent to the account and server that
         journalled it."""
-        target = await asyncio.to_thread(self.store.submission_target, controlid)
+        target = await asyncio.to_thread(self.store.journal.submission_target, controlid)
         if target:
             check_bound(self.profile, target[1], target[0], f"submission {controlid}")
 
@@ -675,8 +673,8 @@ class Service:
     ) -> SubmitResult:
         """Settle an uncertain submission: resend it, same controlid, same payload."""
         say = progress or (lambda _s: None)
-        await asyncio.to_thread(self.store.recover_orphans)
-        existing = await asyncio.to_thread(self.store.get_submission, controlid)
+        await asyncio.to_thread(self.store.journal.recover_orphans)
+        existing = await asyncio.to_thread(self.store.journal.get_submission, controlid)
         if existing is None:
             raise NotFoundError(f"no submission with controlid {controlid} in the journal")
         if not existing.state.settleable:
@@ -686,7 +684,7 @@ class Service:
         await self._check_bound(controlid)
         lock = self._own(controlid)
         try:
-            sub = await asyncio.to_thread(self.store.claim_for_resend, controlid)
+            sub = await asyncio.to_thread(self.store.journal.claim_for_resend, controlid)
             if sub is None:
                 raise InputError(f"submission {controlid} was settled meanwhile")
             content, spool = await self._load_journalled(sub)
@@ -704,8 +702,8 @@ class Service:
         reason = " ".join((reason or "").split())
         if not reason:
             raise InputError("abandoning needs a reason (--reason TEXT)")
-        await asyncio.to_thread(self.store.recover_orphans)
-        existing = await asyncio.to_thread(self.store.get_submission, controlid)
+        await asyncio.to_thread(self.store.journal.recover_orphans)
+        existing = await asyncio.to_thread(self.store.journal.get_submission, controlid)
         if existing is None:
             raise NotFoundError(f"no submission with controlid {controlid} in the journal")
         if not existing.state.settleable:
@@ -713,11 +711,11 @@ class Service:
                              "only an uncertain submission can be abandoned")
         lock = self._own(controlid)
         try:
-            if not await asyncio.to_thread(self.store.abandon, controlid, reason):
+            if not await asyncio.to_thread(self.store.journal.abandon, controlid, reason):
                 raise InputError(f"submission {controlid} was settled meanwhile")
         finally:
             lock.release()
-        sub = await asyncio.to_thread(self.store.get_submission, controlid)
+        sub = await asyncio.to_thread(self.store.journal.get_submission, controlid)
         assert sub is not None
         return sub
 
@@ -811,7 +809,7 @@ class Service:
         lock, shows as uncertain everywhere."""
         try:
             await asyncio.to_thread(functools.partial(
-                self.store.finish_submission, controlid, state, taskid=taskid, code=code,
+                self.store.journal.finish_submission, controlid, state, taskid=taskid, code=code,
                 detail=detail, sent=sent,
             ))
         except (sqlite3.Error, OSError) as exc:
@@ -823,17 +821,17 @@ class Service:
     def tasks(self, limit: int | None = None) -> list[Submission]:
         # A sender that died (or could not record its answer) shows as
         # uncertain as soon as its lock is free, not at the next start.
-        self.store.recover_orphans()
-        return self.store.list_submissions(self.profile.name, limit=limit)
+        self.store.journal.recover_orphans()
+        return self.store.journal.list_submissions(self.profile.name, limit=limit)
 
     def task(self, controlid: str) -> Submission | None:
-        return self.store.get_submission(controlid)
+        return self.store.journal.get_submission(controlid)
 
     def recover(self) -> list[str]:
-        return self.store.recover_orphans()
+        return self.store.journal.recover_orphans()
 
     def stored_report(self, taskid: str) -> Report | None:
-        return self.store.get_report(self.profile.name, taskid)
+        return self.store.reports.get_report(self.profile.name, taskid)
 
     async def report(self, taskid: str) -> Report:
         """The summary report; ``ready`` is False while ATL answers 001."""
@@ -845,8 +843,8 @@ class Service:
 
     def _keep_report(self, report: Report) -> None:
         # A 001 answer never replaces a report that had figures.
-        if report.ready or self.store.get_report(self.profile.name, report.taskid) is None:
-            self.store.save_report(self.profile.name, report)
+        if report.ready or self.store.reports.get_report(self.profile.name, report.taskid) is None:
+            self.store.reports.save_report(self.profile.name, report)
 
     async def detailed_report(
         self, taskid: str, progress: Callable[[int], None] | None = None
@@ -858,13 +856,13 @@ class Service:
         ProtocolError, not the disk."""
         taskid = _check_taskid(taskid)
         store = self.store
-        limit = await asyncio.to_thread(store.task_recipients, self.profile.name, taskid)
+        limit = await asyncio.to_thread(store.reports.task_recipients, self.profile.name, taskid)
         if limit is None:
             raise NotFoundError(
                 f"task {taskid} is not in the journal of profile {self.profile.name!r}: "
                 "a detailed report is fetched only for a task sent from here"
             )
-        gen = store.new_detail_generation()
+        gen = store.reports.new_detail_generation()
         seq = 0
         # Rows per status code as stored (kept with the report: the task
         # detail screen's filter totals); mapped to the summary at the end.
@@ -885,7 +883,7 @@ class Service:
                 rows, start = batch[:], seq
                 batch.clear()
                 seq += len(rows)
-                writing = asyncio.ensure_future(asyncio.to_thread(store.add_detail_rows, gen, start, rows))
+                writing = asyncio.ensure_future(asyncio.to_thread(store.reports.add_detail_rows, gen, start, rows))
 
         async def on_rows(rows) -> None:
             if seq + len(batch) + len(rows) > limit:
@@ -906,7 +904,7 @@ class Service:
                 await asyncio.gather(writing, return_exceptions=True)
                 writing = None
             batch.clear()
-            await asyncio.to_thread(store.discard_detail, gen)
+            await asyncio.to_thread(store.reports.discard_detail, gen)
             seq = 0
             raw.clear()
 
@@ -917,12 +915,12 @@ class Service:
         except BaseException:
             if writing is not None:
                 await asyncio.gather(writing, return_exceptions=True)
-            await asyncio.to_thread(store.discard_detail, gen)
+            await asyncio.to_thread(store.reports.discard_detail, gen)
             raise
         if not ready:
-            await asyncio.to_thread(store.discard_detail, gen)
+            await asyncio.to_thread(store.reports.discard_detail, gen)
             return DetailFetch(False, 0)
-        await asyncio.to_thread(store.commit_detail, self.profile.name, taskid, gen, seq, dict(raw))
+        await asyncio.to_thread(store.reports.commit_detail, self.profile.name, taskid, gen, seq, dict(raw))
         counts = {s: 0 for s in DeliveryStatus}
         for code, n in raw.items():
             try:
@@ -938,30 +936,30 @@ class Service:
             error=counts[DeliveryStatus.ERROR],
             fetched_at=datetime.now(UTC),
         )
-        await asyncio.to_thread(store.save_report, self.profile.name, report)
+        await asyncio.to_thread(store.reports.save_report, self.profile.name, report)
         return DetailFetch(True, seq, report)
 
     def detail_page(self, taskid: str, **kw) -> DetailPage:
-        return self.store.detail_page(self.profile.name, taskid, **kw)
+        return self.store.reports.detail_page(self.profile.name, taskid, **kw)
 
     def iter_detail(self, taskid: str, **kw):
-        return self.store.iter_detail(self.profile.name, taskid, **kw)
+        return self.store.reports.iter_detail(self.profile.name, taskid, **kw)
 
     # Task detail over a million rows: counts kept with the report, pages by
     # key, searches through the msisdn index (see store.search_prefixes).
 
     def detail_info(self, taskid: str) -> tuple[int, str] | None:
         """(rows, fetched at) of the stored detailed report, if any."""
-        return self.store.detail_info(self.profile.name, taskid)
+        return self.store.reports.detail_info(self.profile.name, taskid)
 
     def detail_counts(self, taskid: str) -> dict[int, int] | None:
-        return self.store.detail_counts(self.profile.name, taskid)
+        return self.store.reports.detail_counts(self.profile.name, taskid)
 
     def detail_search(self, taskid: str, search: str, **kw):
-        return self.store.detail_search(self.profile.name, taskid, search, **kw)
+        return self.store.reports.detail_search(self.profile.name, taskid, search, **kw)
 
     def detail_window(self, taskid: str, **kw):
-        return self.store.detail_window(self.profile.name, taskid, **kw)
+        return self.store.reports.detail_window(self.profile.name, taskid, **kw)
 
 
 class SenderBusy(InputError):

@@ -95,6 +95,6 @@ def open_session(
         if sim is not None:
             sim.stop()
         raise
-    recovered = store.recover_orphans()
-    store.sweep_payloads()
+    recovered = store.journal.recover_orphans()
+    store.journal.sweep_payloads()
     return Session(settings, resolved, store, service, sim, recovered)

@@ -20,6 +20,7 @@ from atlsms_tui.core.errors import InputError, LocalError
 from atlsms_tui.core.models import Recipient
 from atlsms_tui.core.service import Draft, check_draft
 from atlsms_tui.core.store import Store
+from atlsms_tui.core.store.journal import Journal
 
 A, B, C = "994501234567", "994551234567", "994701234567"
 HOSTILE = "A\x1b[31mB\u202eC\x85D\u2066E\x07"
@@ -28,7 +29,7 @@ HOSTILE = "A\x1b[31mB\u202eC\x85D\u2066E\x07"
 def _journal(store: Store, n: int, *, profile: str = "default", title: str = "ATL",
              message: str = "hi", taskid: str | None = None) -> None:
     """Journal rows as a past run left them (no request involved)."""
-    with store.transaction() as db:
+    with store.db.transaction() as db:
         for i in range(n):
             db.execute(
                 "INSERT INTO submissions(controlid, profile, api_url, login, title, individual, message, "
@@ -112,7 +113,7 @@ def test_disk_full_during_a_command_is_exit_6(private_dirs, monkeypatch, capsys)
     def full(*_a, **_k):
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(Store, "list_submissions", full)
+    monkeypatch.setattr(Journal, "list_submissions", full)
     monkeypatch.setenv("ATLSMS_LOGIN", "tester")
     monkeypatch.setenv("ATLSMS_PASSWORD", "pw")
     code, _out, err = _main(["tasks"], capsys)

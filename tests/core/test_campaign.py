@@ -70,7 +70,7 @@ async def test_refused_part_stops_the_run_and_resume_sends_it_under_a_fresh_cont
     assert again.results[1].controlid != refused  # ATL refused the first: a fresh controlid
     received = [m for t in sim.tasks for m, _ in sim.recipients_of(t.taskid)]
     assert sorted(received) == NUMBERS[:7]  # every recipient exactly once
-    history = service.store.campaign_parts(r.campaign, history=True)
+    history = service.store.campaigns.campaign_parts(r.campaign, history=True)
     assert [(h.part, h.state) for h in history] == [
         (1, State.ACCEPTED), (2, State.REJECTED), (2, State.ACCEPTED), (3, State.ACCEPTED)]
     # and nothing more to do
@@ -129,9 +129,8 @@ async def test_cancel_campaign_drops_queued_parts(service, sim):
 
 
 async def test_optouts_removed_before_splitting(service, sim):
-    from atlsms_tui.core import lists
 
-    lists.add_optouts(service.store, NUMBERS[:2], reason="asked to stop")
+    service.store.lists.add_optouts(NUMBERS[:2], reason="asked to stop")
     r = await camp.submit_campaign(service, draft(7), max_per_task=3)
     assert r.optouts_removed == 2 and r.as_json()["optouts_removed"] == 2
     assert [x.recipients for x in r.results] == [3, 2]

@@ -14,7 +14,6 @@ import textwrap
 import pytest
 
 from atlsms_tui.core import campaign as camp
-from atlsms_tui.core import lists
 from atlsms_tui.core.errors import InputError, LocalError
 from atlsms_tui.core.models import Recipient, State
 from atlsms_tui.core.repeat_guard import RepeatError
@@ -35,7 +34,7 @@ def received(sim) -> list[str]:
 
 
 def payload_files(store) -> list[str]:
-    return sorted(os.listdir(store.payload_dir)) if store.payload_dir.exists() else []
+    return sorted(os.listdir(store.journal.payload_dir)) if store.journal.payload_dir.exists() else []
 
 
 async def test_campaign_journalled_whole_before_the_first_part(service, sim, store):
@@ -43,7 +42,7 @@ async def test_campaign_journalled_whole_before_the_first_part(service, sim, sto
 
     def watch(p):
         if p.stage == "sending" and not seen_parts_at_first_send:
-            c = camp.load_campaign(service, service.store.list_campaign_ids("test")[0])
+            c = camp.load_campaign(service, service.store.campaigns.list_campaign_ids("test")[0])
             seen_parts_at_first_send.append([x.state for x in c.parts])
 
     r = await camp.submit_campaign(service, draft(8), max_per_task=3, progress=watch)
@@ -59,10 +58,10 @@ async def test_failed_journalling_leaves_no_campaign_and_no_files(service, sim, 
     def broken(*_a, **_kw):
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(store, "journal_campaign", broken)
+    monkeypatch.setattr(store.journal, "journal_campaign", broken)
     with pytest.raises(LocalError, match="nothing was sent"):
         await camp.submit_campaign(service, draft(8), max_per_task=3)
-    assert store.list_campaign_ids("test") == [] and service.tasks() == []
+    assert store.campaigns.list_campaign_ids("test") == [] and service.tasks() == []
     assert sim.tasks == [] and payload_files(store) == []
 
 
@@ -71,10 +70,10 @@ def test_spool_of_a_killed_journalling_is_swept_at_start(tmp_path, store):
     names; the next start removes them, but never a file its writer still holds."""
     from atlsms_tui.core import ownership
 
-    store.payload_dir.mkdir(parents=True, exist_ok=True)
-    orphan = store.payload_dir / ".spool-999999-abc"
+    store.journal.payload_dir.mkdir(parents=True, exist_ok=True)
+    orphan = store.journal.payload_dir / ".spool-999999-abc"
     orphan.write_bytes(b"<body><msisdn>994501234500</msisdn></body>")
-    busy = store.payload_dir / ".spool-1-busy"
+    busy = store.journal.payload_dir / ".spool-1-busy"
     busy.write_bytes(b"x")
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import fcntl, os, sys, time
@@ -85,13 +84,13 @@ def test_spool_of_a_killed_journalling_is_swept_at_start(tmp_path, store):
     """)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        assert store.sweep_payloads() == [".spool-999999-abc"]
+        assert store.journal.sweep_payloads() == [".spool-999999-abc"]
         assert busy.exists() and not orphan.exists()
         assert ownership.held_elsewhere(busy)
     finally:
         holder.kill()
         holder.wait()
-    assert store.sweep_payloads() == [".spool-1-busy"]
+    assert store.journal.sweep_payloads() == [".spool-1-busy"]
 
 
 async def test_rejected_and_failed_parts_keep_their_recipients_until_resent(service, sim, store):
@@ -122,7 +121,7 @@ async def test_optout_added_between_parts_never_reaches_the_server(service, sim,
 
     def between(p):
         if p.part == 1 and p.stage == "sending" and p.text.endswith("accepted") and not added:
-            added.append(lists.add_optouts(store, [late], reason="asked to stop"))
+            added.append(store.lists.add_optouts([late], reason="asked to stop"))
 
     r = await camp.submit_campaign(service, draft(8), max_per_task=3, progress=between)
     assert added and r.state == "accepted"
@@ -136,7 +135,7 @@ async def test_optout_added_between_parts_never_reaches_the_server(service, sim,
 async def test_optout_added_before_resume_of_a_refused_part(service, sim, store):
     sim.inject(Fault("code", operation="submit", code="118"))
     r = await camp.submit_campaign(service, draft(4), max_per_task=2)
-    lists.add_optouts(store, [NUMBERS[0]])
+    store.lists.add_optouts([NUMBERS[0]])
     again = await camp.resume_campaign(service, r.campaign)
     assert again.state == "accepted"
     assert sorted(received(sim)) == NUMBERS[1:4]
@@ -172,7 +171,7 @@ async def test_row_of_a_dead_sender_on_another_host_is_settled(service, sim, sto
     with pytest.raises(SystemExit):
         await service.submit(draft(2))
     monkeypatch.undo()
-    with store.transaction() as db:
+    with store.db.transaction() as db:
         db.execute("UPDATE submissions SET owner='gone-host:123:456'")
     [sub] = service.tasks()
     assert sub.state is State.UNCERTAIN
@@ -186,11 +185,11 @@ async def test_a_live_sender_is_recognised_through_its_lock(service, sim, store)
     task = asyncio.ensure_future(service.submit(draft(2)))
     for _ in range(100):
         await asyncio.sleep(0.02)
-        rows = store.list_submissions()
+        rows = store.journal.list_submissions()
         if rows and rows[0].state is State.SENDING:
             break
-    cid = store.list_submissions()[0].controlid
-    assert store.recover_orphans() == []  # alive: not an orphan
+    cid = store.journal.list_submissions()[0].controlid
+    assert store.journal.recover_orphans() == []  # alive: not an orphan
     with pytest.raises(InputError, match="being sent by another running instance"):
         await service.abandon(cid, "testing")
     assert (await task).state is State.ACCEPTED
@@ -211,16 +210,16 @@ async def test_resend_refused_with_118_can_be_abandoned(service, sim, store):
 
 
 async def test_journal_failure_after_the_request_is_uncertain_not_lost(service, sim, store, monkeypatch):
-    original = store.finish_submission
+    original = store.journal.finish_submission
 
     def locked(*a, **kw):
         raise sqlite3.OperationalError("database is locked")
 
-    monkeypatch.setattr(store, "finish_submission", locked)
+    monkeypatch.setattr(store.journal, "finish_submission", locked)
     r = await service.submit(draft(2))
     assert r.state is State.UNCERTAIN
     assert r.taskid and f"task {r.taskid}" in r.detail and "database is locked" in r.detail
-    monkeypatch.setattr(store, "finish_submission", original)
+    monkeypatch.setattr(store.journal, "finish_submission", original)
     # the row shows uncertain as soon as the sender let go of it
     assert service.task(r.controlid).state in (State.SENDING, State.UNCERTAIN)
     assert [s.state for s in service.tasks()] == [State.UNCERTAIN]
@@ -282,7 +281,7 @@ async def test_repeat_guard(service, sim, store):
 
 async def test_repeat_guard_window(service, sim, store):
     await camp.submit_campaign(service, draft(4))
-    with store.transaction() as db:
+    with store.db.transaction() as db:
         db.execute("UPDATE submissions SET created='2020-01-01T00:00:00+00:00'")
     assert (await camp.submit_campaign(service, draft(4))).state == "accepted"
     service.preferences.repeat_guard_hours = 0  # off
@@ -294,4 +293,4 @@ def test_unsupported_scheme_is_refused_before_anything_is_journalled(store):
     local problem before a journal entry exists, never "may have reached ATL"."""
     with pytest.raises(LocalError, match="unsupported scheme 'htps'"):
         Service(make_profile("htps://127.0.0.1:9/bulksms"), store, timeouts=FAST_TIMEOUTS, retry=FAST_RETRY)
-    assert store.list_submissions() == []
+    assert store.journal.list_submissions() == []

@@ -364,7 +364,7 @@ async def test_service_records_a_submit_stopped_by_its_deadline_as_uncertain(sim
     finally:
         await svc.aclose()
     assert result.state == State.UNCERTAIN and "deadline_submit" in result.detail
-    assert store.get_submission(result.controlid).state == State.UNCERTAIN
+    assert store.journal.get_submission(result.controlid).state == State.UNCERTAIN
 
 
 # -------------------------------------------------------- nothing sent: failed
@@ -394,7 +394,7 @@ async def test_service_records_a_submit_a_proxy_refused_as_failed(monkeypatch, s
             await svc.aclose()
         assert proxy.requested  # the proxy was asked, and refused
     assert result.state == State.FAILED
-    assert store.get_submission(result.controlid).state == State.FAILED
+    assert store.journal.get_submission(result.controlid).state == State.FAILED
     assert sim.tasks == []
 
 
@@ -470,7 +470,7 @@ async def test_an_oversized_task_id_is_never_journalled(service, sim, store):
     sim.inject(Fault("oversized", operation="submit"))
     result = await service.submit(draft())
     assert result.state == State.ACCEPTED_WITHOUT_TASKID and result.taskid is None
-    assert store.get_submission(result.controlid).taskid is None
+    assert store.journal.get_submission(result.controlid).taskid is None
     assert [(r["fault"], r["code"]) for r in sim.requests[-2:]] == [("oversized", "000"), (None, "002")]
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from contextlib import closing
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -14,6 +16,12 @@ from atlsms_tui.core.service import Draft, Service
 from support import FAST_RETRY, FAST_TIMEOUTS, make_profile
 
 A, B, C = "994501234567", "994551234567", "994701234567"
+
+
+def _stored_rows(store) -> int:
+    """Detail rows in the file, of every generation (read apart from the store)."""
+    with closing(sqlite3.connect(store.path)) as db:
+        return db.execute("SELECT COUNT(*) FROM report_rows").fetchone()[0]
 
 
 class _EndlessReport(BaseHTTPRequestHandler):
@@ -61,8 +69,8 @@ async def test_endless_detailed_report_stops_at_the_recipient_count(service, sim
     finally:
         await hostile.aclose()
     # nothing of it was stored: the complete report from before is still the one shown
-    assert store.detail_info("test", r.taskid)[0] == 3
-    assert store.query("SELECT COUNT(*) FROM report_rows")[0][0] == 3
+    assert store.reports.detail_info("test", r.taskid)[0] == 3
+    assert _stored_rows(store) == 3
 
 
 async def test_detailed_report_only_for_a_task_of_the_journal(sim, store, clock, endless_server):
@@ -72,7 +80,7 @@ async def test_detailed_report_only_for_a_task_of_the_journal(sim, store, clock,
             await svc.detailed_report("4837")
     finally:
         await svc.aclose()
-    assert store.query("SELECT COUNT(*) FROM report_rows")[0][0] == 0
+    assert _stored_rows(store) == 0
 
 
 # ------------------------------------------------------------ message bounds

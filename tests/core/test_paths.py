@@ -80,10 +80,10 @@ def test_new_dirs_and_files_are_private_whatever_the_umask(private_dirs, open_um
     s.save()
     store = Store(data / "journal.sqlite")
     try:
-        spool = store.new_payload_path()
+        spool = store.journal.new_payload_path()
         # the spool exists, empty and 0600, before a payload byte is written
         assert spool.stat().st_size == 0 and _mode(spool) == 0o600
-        assert _mode(store.payload_dir) == 0o700
+        assert _mode(store.journal.payload_dir) == 0o700
     finally:
         store.close()
     assert _mode(cfg) == 0o700 and _mode(data) == 0o700

@@ -311,12 +311,11 @@ def test_rail_settings_per_profile_from_the_file(private_dirs, monkeypatch):
 
 
 async def test_proof_of_a_mail_merge_counts_despite_opt_outs(rails, sim, clock):
-    from atlsms_tui.core import lists
 
     at(clock, 12, 0)
     rails.profile.proof_numbers = STAFF
     rails.profile.require_proof_above = 10
-    lists.add_optouts(rails.store, [NUMBERS[0]])
+    rails.store.lists.add_optouts([NUMBERS[0]])
     # personal messages without a template: the key is every message sent
     d = Draft("ATL", [Recipient(m, f"Code {i}") for i, m in enumerate(NUMBERS)], None)
     await proof.send_proof(rails, d)

@@ -282,7 +282,7 @@ async def test_payload_kept_while_uncertain_and_tamper_refused(service, sim):
     sim.inject(Fault("drop", operation="submit", times=2))
     r = await service.submit(bulk())
     assert r.state is State.UNCERTAIN
-    path = service.store.payload_path(r.controlid)
+    path = service.store.journal.payload_path(r.controlid)
     assert path.exists() and oct(path.stat().st_mode & 0o777) == "0o600"
     data = path.read_bytes()
     assert A.encode() in data and SENTINEL.encode() not in data
@@ -296,8 +296,8 @@ async def test_payload_kept_while_uncertain_and_tamper_refused(service, sim):
 async def test_payload_forgotten_once_settled(service, sim):
     r = await service.submit(bulk())
     assert r.state is State.ACCEPTED
-    assert not service.store.payload_path(r.controlid).exists()
-    assert not [p for p in service.store.payload_dir.iterdir()]
+    assert not service.store.journal.payload_path(r.controlid).exists()
+    assert not [p for p in service.store.journal.payload_dir.iterdir()]
 
 
 async def test_resend_refused_for_a_state_dependent_reason_stays_uncertain(service, sim):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import openpyxl
 from textual.widgets import DataTable, Input, TextArea
 
-from atlsms_tui.core import lists
 from atlsms_tui.core.imports import read_recipients
 from atlsms_tui.core.models import State
 from atlsms_tui.simulator import Fault
@@ -246,7 +245,7 @@ async def test_group_create_and_use_from_compose(ui_env, tmp_path):
         assert "columns kept: msisdn, name, amount" in flat(screen_text(app))
         await pilot.press(*"debtors", "enter")
         await settle(pilot)
-        group = lists.get_group(session.store, "debtors")
+        group = session.store.lists.get_group("debtors")
         assert [r.msisdn for r in group.records] == ["994501234567", "994551234567", "994701234567"]
         assert group.records[0].fields["name"] == "Ali"
         await pilot.press("escape")  # leave the form (asks: discard the draft)
@@ -284,7 +283,7 @@ async def test_template_save_and_insert(ui_env):
         await settle(pilot)
         await pilot.press(*"promo", "enter")
         await settle(pilot)
-        assert lists.get_template(session.store, "promo").body == "Endirim: 20% bu gün!"
+        assert session.store.lists.get_template("promo").body == "Endirim: 20% bu gün!"
         screen.query_one("#message", TextArea).clear()
         await settle(pilot)
         await pilot.press("f7")
@@ -308,7 +307,7 @@ async def test_template_save_and_insert(ui_env):
 
 async def test_opt_out_is_removed_from_a_send_and_said_why(ui_env):
     session = ui_env.demo_session()
-    lists.add_optouts(session.store, ["0551234567"], reason="complained")
+    session.store.lists.add_optouts(["0551234567"], reason="complained")
     app = ui_env.app(session)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_compose(pilot)
@@ -328,7 +327,7 @@ async def test_opt_out_is_removed_from_a_send_and_said_why(ui_env):
 
 async def test_every_recipient_opted_out_sends_nothing(ui_env):
     session = ui_env.demo_session()
-    lists.add_optouts(session.store, ["0501234567"])
+    session.store.lists.add_optouts(["0501234567"])
     app = ui_env.app(session)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_compose(pilot)

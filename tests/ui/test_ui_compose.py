@@ -466,12 +466,12 @@ async def test_journal_failure_after_the_request_is_outcome_unknown_and_draft_lo
 
     session = ui_env.demo_session()
     store = session.store
-    original = store.finish_submission
+    original = store.journal.finish_submission
 
     def locked(*a, **kw):
         raise sqlite3.OperationalError("database is locked")
 
-    monkeypatch.setattr(store, "finish_submission", locked)
+    monkeypatch.setattr(store.journal, "finish_submission", locked)
     app = ui_env.app(session)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_compose(pilot)
@@ -481,7 +481,7 @@ async def test_journal_failure_after_the_request_is_outcome_unknown_and_draft_lo
         assert "Outcome unknown" in shown and "Not sent" not in shown
         assert "database is locked" in shown and f"task {ui_env.sim.tasks[0].taskid}" in shown
         assert result.result.state is State.UNCERTAIN
-        monkeypatch.setattr(store, "finish_submission", original)
+        monkeypatch.setattr(store.journal, "finish_submission", original)
         await pilot.press("enter")
         await settle(pilot)
         assert not isinstance(app.screen, ComposeScreen)  # the draft is gone: no second F5

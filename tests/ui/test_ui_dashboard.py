@@ -430,9 +430,9 @@ async def test_unlisted_status_is_shown_as_its_number(ui_env):
     session = ui_env.demo_session()
     result = await ui_env.submit(session, n=2)
     store = session.store
-    gen = store.new_detail_generation()
-    store.add_detail_rows(gen, 0, [DetailRow(f"99450{1000000 + i:07d}", "Hello", 7, None) for i in range(2)])
-    store.commit_detail(session.profile.name, result.taskid, gen, 2)
+    gen = store.reports.new_detail_generation()
+    store.reports.add_detail_rows(gen, 0, [DetailRow(f"99450{1000000 + i:07d}", "Hello", 7, None) for i in range(2)])
+    store.reports.commit_detail(session.profile.name, result.taskid, gen, 2)
     app = ui_env.app(session)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -23,7 +23,7 @@ from textual.app import App
 from textual.geometry import Region
 from textual.widgets import DataTable, Select, Static, TextArea
 
-from atlsms_tui.core import lists, paths
+from atlsms_tui.core import paths
 from atlsms_tui.core.campaign import submit_campaign
 from atlsms_tui.core.imports import ImportRecord, ImportReport
 from atlsms_tui.core.models import Recipient, State
@@ -331,7 +331,7 @@ async def test_template_and_group_named_with_markup_are_saved_and_notified(ui_en
         await pilot.press(*CLOSE, "enter")
         await settle(pilot)
         assert_shown(app, f"template {CLOSE!r} saved")
-        assert [t.name for t in lists.list_templates(session.store)] == [CLOSE]
+        assert [t.name for t in session.store.lists.list_templates()] == [CLOSE]
         await pilot.press("f6")
         await settle(pilot)
         await pilot.press("enter")
@@ -348,10 +348,10 @@ async def test_template_and_group_named_with_markup_are_saved_and_notified(ui_en
 async def test_lists_screen_with_hostile_names_bodies_and_reasons(ui_env):
     session = ui_env.demo_session()
     store = session.store
-    lists.save_group(store, BOLD, [ImportRecord("994551234567", {"name": f"{ESC}{CLICK}"})],
+    store.lists.save_group(BOLD, [ImportRecord("994551234567", {"name": f"{ESC}{CLICK}"})],
                      columns=["name"], source=CLICK)
-    lists.save_template(store, CLOSE, f"{LONG}{RTL}")
-    lists.add_optouts(store, ["0551234567"], reason=f"{ESC} {LONG}", source=CLICK)
+    store.lists.save_template(CLOSE, f"{LONG}{RTL}")
+    store.lists.add_optouts(["0551234567"], reason=f"{ESC} {LONG}", source=CLICK)
     app = ui_env.app(session)
     async with app.run_test(size=WIDE, notifications=True) as pilot:
         await settle(pilot)

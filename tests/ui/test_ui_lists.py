@@ -5,31 +5,25 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Static, TextArea
 
-from atlsms_tui.core import lists
 from atlsms_tui.core.imports import ImportRecord
 from atlsms_tui.ui.screens.compose import ComposeScreen
 from atlsms_tui.ui.screens.confirm import AskScreen, ConfirmSendScreen, ImportReportScreen
 from atlsms_tui.ui.screens.lists import FormScreen, ListsScreen
 
-from ui_helpers import frozen_datetime, screen_text, settle
+from ui_helpers import screen_text, settle
 
 
 def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def freeze_lists(env) -> None:
-    """Saved-at times of groups/templates/opt-outs from the test clock."""
-    env.monkeypatch.setattr("atlsms_tui.core.lists.datetime", frozen_datetime(env.clock))
-
-
 def seed(store) -> None:
-    lists.save_group(store, "vip", [ImportRecord("994501234567", {"name": "Ali"}, 2),
+    store.lists.save_group("vip", [ImportRecord("994501234567", {"name": "Ali"}, 2),
                                     ImportRecord("994551234567", {"name": "Aygün"}, 3)],
                      columns=["msisdn", "name"], source="vip.csv")
-    lists.save_group(store, "staff", [ImportRecord("994701234567", {}, 1)], source="typed")
-    lists.save_template(store, "welcome", "Salam {name}, xoş gəlmisiniz!")
-    lists.add_optouts(store, ["0771234567"], reason="complained", source="call centre")
+    store.lists.save_group("staff", [ImportRecord("994701234567", {}, 1)], source="typed")
+    store.lists.save_template("welcome", "Salam {name}, xoş gəlmisiniz!")
+    store.lists.add_optouts(["0771234567"], reason="complained", source="call centre")
 
 
 async def open_lists(pilot) -> ListsScreen:
@@ -46,7 +40,6 @@ def rows(screen, which: str) -> list[list[str]]:
 
 
 async def test_groups_list_show_delete(ui_env):
-    freeze_lists(ui_env)
     session = ui_env.demo_session()
     seed(session.store)
     app = ui_env.app(session)
@@ -64,7 +57,7 @@ async def test_groups_list_show_delete(ui_env):
         await pilot.press("y")
         await settle(pilot)
         assert [r[0] for r in rows(screen, "groups")] == ["staff"]
-        assert [g.name for g in lists.list_groups(session.store)] == ["staff"]
+        assert [g.name for g in session.store.lists.list_groups()] == ["staff"]
 
 
 async def test_group_from_a_file(ui_env, tmp_path):
@@ -80,7 +73,7 @@ async def test_group_from_a_file(ui_env, tmp_path):
         await pilot.press(*"people", "enter")
         await pilot.press(*str(path), "enter", "enter", "enter")
         await settle(pilot)
-        g = lists.get_group(session.store, "people")
+        g = session.store.lists.get_group("people")
         assert [r.msisdn for r in g.records] == ["994501234567", "994551234567"]
         assert isinstance(app.screen, ImportReportScreen)  # what the import kept and why
         report = flat(str(app.screen.query_one("#report-text").render()))
@@ -104,7 +97,7 @@ async def test_templates_show_and_delete(ui_env):
         assert "UCS-2" in detail and "placeholders {name}" in detail
         await pilot.press("d", "y")
         await settle(pilot)
-        assert lists.list_templates(session.store) == []
+        assert session.store.lists.list_templates() == []
 
 
 async def test_optout_add_import_remove_then_send_excludes_it(ui_env, tmp_path):
@@ -136,7 +129,7 @@ async def test_optout_add_import_remove_then_send_excludes_it(ui_env, tmp_path):
         table.move_cursor(row=1)
         await pilot.press("delete", "y")
         await settle(pilot)
-        assert [o.msisdn for o in lists.list_optouts(session.store)] == ["994551234567"]
+        assert [o.msisdn for o in session.store.lists.list_optouts()] == ["994551234567"]
         await pilot.press("escape")
         await settle(pilot)
 
@@ -167,7 +160,7 @@ async def test_bad_optout_number_is_refused_with_the_reason(ui_env):
         await settle(pilot)
         assert isinstance(app.screen, FormScreen)  # stays open, says why
         assert "opt-out number '12345': too few digits; nothing added" in flat(screen_text(app))
-        assert lists.list_optouts(session.store) == []
+        assert session.store.lists.list_optouts() == []
 
 
 async def test_lists_reachable_from_compose(ui_env):
@@ -186,7 +179,6 @@ async def test_lists_reachable_from_compose(ui_env):
 
 def test_snapshot_lists(ui_env_sync, snap_compare):
     env = ui_env_sync
-    freeze_lists(env)
     session = env.demo_session()
     seed(session.store)
 

@@ -67,7 +67,7 @@ async def test_campaign_is_one_row_with_drill_down_to_parts(ui_env):
         cells = dash_cells(app, result.campaign)
         assert cells[0] == "▸ 3 parts" and cells[4] == "5"
         assert cells[6] == "done"
-        parts = session.service.store.campaign_parts(result.campaign)
+        parts = session.service.store.campaigns.campaign_parts(result.campaign)
         delivered = sum(p.report.delivered for p in parts)
         assert f"{delivered} delivered" in screen_text(app)  # summed over the parts
         assert dash_cells(app, single.controlid)[0] == single.taskid
@@ -123,7 +123,7 @@ async def test_resume_settles_uncertain_part_without_resending_accepted(ui_env):
             await settle(pilot)
         assert app.screen is screen
         assert len(ui_env.sim.tasks) == sent  # nothing sent twice: ATL answered 002
-        states = [p.state for p in session.service.store.campaign_parts(result.campaign)]
+        states = [p.state for p in session.service.store.campaigns.campaign_parts(result.campaign)]
         assert states == [State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID, State.ACCEPTED]
         assert "accepted" in flat(str(screen.query_one("#camp-summary").render()))
         await pilot.press("escape")
@@ -156,7 +156,7 @@ async def test_queued_parts_resume_from_dashboard_and_cancel(ui_env):
         await settle(pilot)
         assert dash_cells(app, second.campaign)[6] == "incomplete"  # accepted and cancelled parts
         assert len(ui_env.sim.tasks) == 2
-        states = [p.state for p in session.service.store.campaign_parts(second.campaign)]
+        states = [p.state for p in session.service.store.campaigns.campaign_parts(second.campaign)]
         assert states == [State.ACCEPTED, State.CANCELLED, State.CANCELLED]
 
         # Resume the other one from its dashboard row (also in the palette).
@@ -203,10 +203,10 @@ def big_rows() -> list[DetailRow]:
 
 
 def fill_detail(store: Store, profile: str, taskid: str, rows: list[DetailRow]) -> None:
-    gen = store.new_detail_generation()
+    gen = store.reports.new_detail_generation()
     for i in range(0, len(rows), 5000):
-        store.add_detail_rows(gen, i, rows[i:i + 5000])
-    store.commit_detail(profile, taskid, gen, len(rows))
+        store.reports.add_detail_rows(gen, i, rows[i:i + 5000])
+    store.reports.commit_detail(profile, taskid, gen, len(rows))
 
 
 def table_numbers(screen) -> list[str]:
@@ -326,18 +326,18 @@ def test_search_matches_substring_semantics(tmp_path):
             start = rnd.randint(0, 12 - k)
             fragment = src[start:start + k]
             status = rnd.choice([None, DeliveryStatus.DELIVERED])
-            got = store.detail_search("p", "1", fragment, status=status)
+            got = store.reports.detail_search("p", "1", fragment, status=status)
             variants = search_variants(fragment)
             want = [i for i, r in enumerate(rows)
                     if any(v in r.msisdn for v in variants) and (status is None or r.status_code == int(status))]
             assert got.seqs == want, (fragment, status)
         local = "0" + rows[7].msisdn[3:]
-        assert store.detail_search("p", "1", local).seqs == [i for i, r in enumerate(rows)
+        assert store.reports.detail_search("p", "1", local).seqs == [i for i, r in enumerate(rows)
                                                             if r.msisdn == rows[7].msisdn]
-        page = store.detail_page("p", "1", status=DeliveryStatus.FAILED, offset=10, limit=5)
+        page = store.reports.detail_page("p", "1", status=DeliveryStatus.FAILED, offset=10, limit=5)
         failed = [r for r in rows if r.status_code == 3]
         assert page.total == len(failed) and page.rows == failed[10:15]
-        assert store.detail_counts("p", "1") == {s: sum(1 for r in rows if r.status_code == s) for s in (1, 2, 3)}
+        assert store.reports.detail_counts("p", "1") == {s: sum(1 for r in rows if r.status_code == s) for s in (1, 2, 3)}
     finally:
         store.close()
 

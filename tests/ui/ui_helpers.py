@@ -58,7 +58,7 @@ class UiEnv:
         if freeze:
             fd = frozen_datetime(self.clock)
             monkeypatch.setattr("atlsms_tui.core.service.datetime", fd)
-            monkeypatch.setattr("atlsms_tui.core.store.datetime", fd)
+            monkeypatch.setattr("atlsms_tui.core.store.db.datetime", fd)
             counter = itertools.count(1)
             monkeypatch.setattr("atlsms_tui.core.service.new_controlid", lambda: f"{1790000000000000 + next(counter)}")
 
@@ -69,7 +69,7 @@ class UiEnv:
         profile = demo_profile(self.url)
         store = Store(paths.store_file(demo=True))
         session = Session(load_settings(), profile, store, Service(profile, store))
-        session.recovered = store.recover_orphans()
+        session.recovered = store.journal.recover_orphans()
         self._sessions.append(session)
         return session
 

@@ -317,7 +317,7 @@ class TaskDetailScreen(Screen):
 
     def _read_page(self, service, taskid: str, offset: int, limit: int, status, search: str):
         """In a worker thread: the total (once per filter/search) and one page,
-        by key where it can (see store.detail_window)."""
+        by key where it can (see store.reports.detail_window)."""
         key = (status, search)
         matches, total = self._matches, self.row_total
         anchors, loaded = self._page_seqs, self._loaded_offset

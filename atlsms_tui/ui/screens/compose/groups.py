@@ -44,7 +44,7 @@ class GroupsPart(ComposePart):
         from ..lists import PickScreen, group_choice_text
 
         try:
-            groups = await asyncio.to_thread(lists.list_groups, self.session.store)
+            groups = await asyncio.to_thread(self.session.store.lists.list_groups)
         except Exception as exc:
             self.notify(error_text(exc), title="Cannot read the groups", severity="error")
             return
@@ -64,7 +64,7 @@ class GroupsPart(ComposePart):
     @work(exclusive=True, exit_on_error=False, group="lists")
     async def _use_group(self, name: str) -> None:
         try:
-            group = await asyncio.to_thread(lists.get_group, self.session.store, name)
+            group = await asyncio.to_thread(self.session.store.lists.get_group, name)
         except Exception as exc:
             self.notify(error_text(exc), severity="error")
             return
@@ -137,7 +137,7 @@ class GroupsPart(ComposePart):
     async def _save_group(self, name: str, records, columns, source: str, replace: bool) -> None:
         try:
             info = await asyncio.to_thread(
-                lambda: lists.save_group(self.session.store, name, records, columns=columns,
+                lambda: self.session.store.lists.save_group(name, records, columns=columns,
                                          source=source, replace=replace)
             )
         except Exception as exc:

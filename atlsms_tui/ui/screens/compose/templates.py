@@ -8,7 +8,7 @@ import asyncio
 from textual import work
 from textual.widgets import Input, TextArea
 
-from ....core import lists, mailmerge
+from ....core import mailmerge
 from ....core.errors import InputError
 from ..confirm import AskScreen, error_text
 from .oneline import one_line
@@ -31,7 +31,7 @@ class TemplatesPart(ComposePart):
         from ..lists import PickScreen, template_choice_text
 
         try:
-            templates = await asyncio.to_thread(lists.list_templates, self.session.store)
+            templates = await asyncio.to_thread(self.session.store.lists.list_templates)
         except Exception as exc:
             self.notify(error_text(exc), title="Cannot read the templates", severity="error")
             return
@@ -98,7 +98,7 @@ class TemplatesPart(ComposePart):
     @work(exclusive=False, exit_on_error=False, group="lists-save")
     async def _save_template(self, name: str, body: str) -> None:
         try:
-            saved, created = await asyncio.to_thread(lists.save_template, self.session.store, name, body)
+            saved, created = await asyncio.to_thread(self.session.store.lists.save_template, name, body)
         except Exception as exc:
             self.notify(error_text(exc), title="Template not saved", severity="error")
             return

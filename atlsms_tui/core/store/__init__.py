@@ -1,0 +1,47 @@
+"""The local store: one SQLite file under the user data dir holding the
+journal of submissions, campaigns, reports, the balance cache and the saved
+lists, each seam a repository over the same connection:
+
+- ``store.journal``: submissions, claims, payload files (journal.py)
+- ``store.campaigns``: campaigns, their parts and approvals (campaigns.py)
+- ``store.reports``: task reports and detailed-report paging (reports.py)
+- ``store.lists``: groups, templates, opt-outs (lists.py)
+- ``store.units``: the last known balance (units.py)
+- ``store.db``: the connection, schema migrations and transactions (db.py)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .campaigns import ApprovalRow, CampaignRow, Campaigns
+from .db import BUSY_TIMEOUT_MS, Db, journal_problem
+from .journal import OWNER, ControlIdClash, Journal, new_controlid
+from .lists import Lists
+from .reports import DetailPage, DetailWindow, Reports
+from .schema import MIGRATIONS, SCHEMA_VERSION
+from .search import MATCH_CAP, SCAN_ROWS, DetailMatches, search_prefixes, search_variants
+from .units import UnitsCache
+
+__all__ = [
+    "BUSY_TIMEOUT_MS", "MATCH_CAP", "MIGRATIONS", "OWNER", "SCAN_ROWS", "SCHEMA_VERSION", "ApprovalRow",
+    "CampaignRow", "ControlIdClash", "DetailMatches", "DetailPage", "DetailWindow", "Store", "journal_problem",
+    "new_controlid", "search_prefixes", "search_variants",
+]
+
+
+class Store:
+    def __init__(self, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+        self.db = Db(path, busy_timeout_ms=busy_timeout_ms)
+        self.journal = Journal(self.db)
+        self.campaigns = Campaigns(self.db)
+        self.reports = Reports(self.db)
+        self.lists = Lists(self.db)
+        self.units = UnitsCache(self.db)
+
+    @property
+    def path(self) -> Path:
+        return self.db.path
+
+    def close(self) -> None:
+        self.db.close()
