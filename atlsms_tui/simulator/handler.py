@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from .faults import Fault
 from .misbehaviour import (
+    HTML_TYPE,
     HUGE_HEAD,
     HUGE_TAIL,
     NO_PROCESSING,
@@ -58,7 +59,7 @@ class Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def _send_simple(
-        self, status: int, body: bytes, ctype: str = "text/html; charset=UTF-8",
+        self, status: int, body: bytes, ctype: str = HTML_TYPE,
         headers: dict[str, str] | None = None, close: bool = False,
     ) -> None:
         self.send_response(status)

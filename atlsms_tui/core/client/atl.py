@@ -70,7 +70,6 @@ class AtlClient:
         self.deadlines = deadlines or Deadlines()
         self.tls = tls_context(legacy=tls_legacy)
         self._http = open_http(self.tls, self.timeouts.for_reads(), transport)
-        self._submitter = SubmitSender(self._http, api_url, self.timeouts, self.retry)
 
     @classmethod
     def for_profile(
@@ -176,7 +175,7 @@ class AtlClient:
                     if resp.status_code >= 500:
                         raise Retryable(TransportError(f"server error HTTP {resp.status_code} from {self.api_url}"))
                     if resp.status_code != 200:
-                        data = await read_limited(resp, 64 * 1024, strict=False)
+                        data = await read_limited(resp, 64 * 1024)
                         check_status(resp.status_code, data)
                     async for chunk in resp.aiter_bytes(1 << 16):
                         rows = parser.feed(chunk)
@@ -211,7 +210,8 @@ class AtlClient:
             spool = await asyncio.to_thread(SpooledBody, protocol.iter_submit_bodies(content.recipients))
         try:
             head = protocol.submit_head(self.login, self._password, content)
-            return await self._submitter.send(head, spool, self.deadlines.submit)
+            sender = SubmitSender(self._http, self.api_url, self.timeouts, self.retry)
+            return await sender.send(head, spool, self.deadlines.submit)
         finally:
             if own_spool:
                 spool.close()

@@ -108,7 +108,7 @@ class SubmitSender:
                 headers={"Content-Length": str(length)},
                 timeout=self.timeouts.for_submit(),
             ) as resp:
-                data = await read_limited(resp, protocol.MAX_SMALL_RESPONSE, strict=False)
+                data = await read_limited(resp, protocol.MAX_SMALL_RESPONSE)
                 status = resp.status_code
         except (*NOT_SENT_ERRORS, httpx.InvalidURL) as exc:
             if leaving.started:

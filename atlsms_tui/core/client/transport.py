@@ -107,7 +107,7 @@ def retryable_transport_error(exc: httpx.TransportError, api_url: str) -> Retrya
     return Retryable(TransportError(f"cannot reach {api_url}: {why(exc)}"))
 
 
-async def read_limited(resp: httpx.Response, limit: int, *, strict: bool = True) -> bytes:
+async def read_limited(resp: httpx.Response, limit: int) -> bytes:
     """The whole answer, refused past ``limit`` bytes: no answer of the API
     is that large, so a bigger one is a portal or an attack."""
     parts: list[bytes] = []
