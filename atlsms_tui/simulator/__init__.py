@@ -25,19 +25,12 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from .core import (
-    DEMO_LOGIN,
-    DEMO_PASSWORD,
-    DEMO_TITLES,
-    FAULT_KINDS,
-    Account,
-    FakeClock,
-    Fault,
-    Reply,
-    Simulator,
-    Task,
-)
+from .accounts import DEMO_LOGIN, DEMO_PASSWORD, DEMO_TITLES, Account, FakeClock
+from .faults import FAULT_KINDS, Fault
 from .segments import count_segments, segment_info
+from .state import Simulator
+from .tasks import Task
+from .wire import Reply
 
 __all__ = [
     "Account",

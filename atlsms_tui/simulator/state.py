@@ -1,212 +1,34 @@
-"""State and protocol logic of the simulated ATL Bulk SMS server.
+"""The simulated server's state: accounts, tasks, armed faults, the request
+log, and the dispatch of a parsed request to its answer.
 
-Written from the vendor document and the field notes, independently of the
-client's request builder. The HTTP side lives in :mod:`.server`.
+The HTTP side lives in :mod:`.handler`; the checks of a submit in
+:mod:`.submit`; the outcomes of a task in :mod:`.tasks`.
 """
 
 from __future__ import annotations
 
-import bisect
-import math
 import random
-import re
 import threading
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..core.baku import BAKU
+from .accounts import DEMO_LOGIN, DEMO_PASSWORD, Account
+from .faults import Fault, FaultQueue
 from .parser import BadRequest, RequestParser
-from .segments import count_segments
+from .reports import detailed_bodies, summary_reply
+from .submit import validate_submit
+from .tasks import Task, fate_key
+from .wire import Reply
 
 if TYPE_CHECKING:  # both import this module
-    from .server import _Server
+    from .server import Server
     from .store import Store
 
-DEMO_LOGIN = "demo"
-DEMO_PASSWORD = "demo-pass"
-DEMO_TITLES = ("ATL", "DEMO", "INFO")
 FIRST_TASKID = 4837
 OPERATIONS = ("submit", "report", "detailedreport", "units")
-
-QUEUED, DELIVERED, FAILED, REMOVED, ERROR = 1, 2, 3, 4, 5
-STATUS_NAMES = {QUEUED: "pending", DELIVERED: "delivered", FAILED: "failed", REMOVED: "removed", ERROR: "error"}
-
-_TITLE_RE = re.compile(r"[A-Za-z0-9 ._-]{1,11}")
-_SCHEDULE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})")
-
-FAULT_KINDS = frozenset(
-    {"delay", "stall", "http500", "html", "truncated", "drop", "code", "redirect", "entity", "huge",
-     "drip", "encoding", "oversized", "endless"}
-)
-
-_MASK = (1 << 64) - 1
-_GOLDEN = 0x9E3779B97F4A7C15
-
-
-def _mix(z: int) -> int:
-    """splitmix64 finaliser."""
-    z = (z + _GOLDEN) & _MASK
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
-    return z ^ (z >> 31)
-
-
-def _status_of(h: int) -> int:
-    r = ((h & 0x7FF) * 1000) >> 11  # 0..999 from the low 11 bits
-    if r < 850:
-        return DELIVERED
-    if r < 940:
-        return FAILED
-    if r < 990:
-        return REMOVED
-    return ERROR
-
-
-def baku_text(epoch: float) -> str:
-    return datetime.fromtimestamp(math.floor(epoch), BAKU).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def xml_escape(text: str) -> str:
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
-    return text
-
-
-class FakeClock:
-    """A settable clock for tests: ``clock()`` returns epoch seconds."""
-
-    def __init__(self, start: float = 1_790_000_000.0) -> None:
-        self._now = float(start)
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self._now
-
-    def advance(self, seconds: float) -> float:
-        with self._lock:
-            self._now += seconds
-            return self._now
-
-    def set(self, epoch: float) -> None:
-        with self._lock:
-            self._now = float(epoch)
-
-
-@dataclass
-class Account:
-    login: str
-    password: str = field(repr=False)
-    units: int = 50_000
-    titles: set[str] = field(default_factory=lambda: set(DEMO_TITLES))
-
-
-@dataclass
-class Fault:
-    """A misbehaviour for the next ``times`` requests of ``operation`` (any if None).
-
-    The operation of a request is recognised from the first 64 KiB of its
-    body, before the body is parsed.
-
-    Kinds that process the request normally and then misbehave: ``delay``
-    and ``stall`` (``seconds``), ``truncated``, ``drop``, ``drip`` (the whole
-    answer, status line included, one byte every ``seconds``), ``encoding``
-    (the answer declared and encoded in ``encoding``) and ``oversized``
-    (every number in the answer's bodies, units, task id, counts, statuses,
-    replaced by ``value``). Kinds that answer without processing: ``http500``,
-    ``html``, ``code``, ``redirect``, ``entity``, ``huge`` and ``endless`` (a
-    detailed report that never ends: rows until the client leaves).
-    """
-
-    kind: str
-    operation: str | None = None
-    times: int = 1
-    seconds: float = 0.0
-    code: str | None = None
-    size: int = 20 * 1024 * 1024  # "huge": padding bytes
-    location: str = "http://portal.example.invalid/login?continue=1"  # "redirect"
-    encoding: str = "ISO-8859-1"  # "encoding"
-    value: str = "9" * 25  # "oversized"
-
-    def __post_init__(self) -> None:
-        if self.kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {self.kind!r}; one of {sorted(FAULT_KINDS)}")
-        if self.times < 1:
-            raise ValueError("times must be at least 1")
-
-
-@dataclass(eq=False)
-class Task:
-    taskid: str
-    login: str
-    controlid: str | None
-    title: str
-    isbulk: bool
-    bulkmessage: str | None
-    scheduled: str
-    start: float  # epoch: submit time for NOW, else the scheduled moment
-    created: float
-    ready_at: float  # start + report_delay
-    window: float  # delivery_time
-    fate_key: int
-    recipients: int
-    units_charged: int
-    canceled: bool = False
-    _msisdns: array | None = field(default=None, repr=False)
-    _messages: list[str] | None = field(default=None, repr=False)
-    _sorted_moments: dict[int, array] | None = field(default=None, repr=False)
-
-    @property
-    def segments_charged(self) -> int:
-        return self.units_charged
-
-    def fate(self, index: int) -> tuple[float, int]:
-        """Final moment and final status of recipient ``index``."""
-        h = _mix((self.fate_key + (index + 1) * _GOLDEN) & _MASK)
-        return self.ready_at + ((h >> 11) * 2.0**-53) * self.window, _status_of(h)
-
-    def iter_fates(self) -> Iterator[tuple[float, int]]:
-        key, ready, window = self.fate_key, self.ready_at, self.window
-        scale = 2.0**-53 * window
-        for i in range(self.recipients):
-            h = _mix((key + (i + 1) * _GOLDEN) & _MASK)
-            yield ready + (h >> 11) * scale, _status_of(h)
-
-    def status_at(self, index: int, now: float) -> tuple[int, float | None]:
-        moment, final = self.fate(index)
-        return (QUEUED, None) if now < moment else (final, moment)
-
-    def counts_at(self, now: float) -> dict[int, int]:
-        moments = self._sorted_moments
-        if moments is None:
-            per: dict[int, list[float]] = {DELIVERED: [], FAILED: [], REMOVED: [], ERROR: []}
-            for moment, status in self.iter_fates():
-                per[status].append(moment)
-            moments = {s: array("d", sorted(v)) for s, v in per.items()}
-            self._sorted_moments = moments
-        counts = {s: bisect.bisect_right(m, now) for s, m in moments.items()}
-        counts[QUEUED] = self.recipients - sum(counts.values())
-        return counts
-
-
-@dataclass
-class Reply:
-    """A response: code and the ``<body>`` elements after the head (text chunks)."""
-
-    code: str
-    bodies: Iterable[str] = ()
-    taskid: str | None = None
 
 
 class Simulator:
@@ -237,11 +59,11 @@ class Simulator:
         self._by_id: dict[str, Task] = {}
         self._by_control: dict[tuple[str, str], Task] = {}
         self._next_taskid = first_taskid
-        self._faults: list[list[Any]] = []  # [Fault, remaining]
+        self.faults = FaultQueue()
         self.requests: list[dict[str, Any]] = []
         self._store: Store | None = None
         self._state_path = state_path
-        self._server: _Server | None = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
         self.url: str | None = None
         self.port: int | None = None
@@ -334,35 +156,17 @@ class Simulator:
                 self._store.cancel(int(task.taskid))
 
     def inject(self, fault: Fault) -> None:
-        with self._lock:
-            self._faults.append([fault, fault.times])
+        self.faults.add(fault)
 
     def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
+        self.faults.clear()
 
     @property
     def pending_faults(self) -> list[Fault]:
-        with self._lock:
-            return [f for f, _ in self._faults]
+        return self.faults.pending
 
-    def _wants_sniff(self) -> bool:
-        with self._lock:
-            return any(f.operation is not None for f, _ in self._faults)
-
-    def _take_fault(self, operation: str | None) -> Fault | None:
-        with self._lock:
-            for entry in self._faults:
-                fault, remaining = entry
-                if fault.operation is None or fault.operation == operation:
-                    if remaining <= 1:
-                        self._faults.remove(entry)
-                    else:
-                        entry[1] = remaining - 1
-                    return fault
-        return None
-
-    def _log(self, entry: dict[str, Any]) -> None:
+    def record(self, entry: dict[str, Any]) -> None:
+        """Add a request to ``requests``, the log tests read."""
         with self._lock:
             self.requests.append(entry)
 
@@ -413,65 +217,15 @@ class Simulator:
             return reply
         return self._report(acct, get("taskid"), detailed=operation == "detailedreport")
 
-    def _validate_submit(self, acct: Account, head: dict[str, str], parsed: RequestParser):
-        """Static checks 106..117 in the documented order; (code, details)."""
-        get = lambda k: head.get(k, "").strip()  # noqa: E731
-        title = get("title")
-        if not title:
-            return "106", None
-        if not _TITLE_RE.fullmatch(title):
-            return "107", None
-        if title not in acct.titles:
-            return "235", None
-        scheduled = get("scheduled")
-        if not scheduled:
-            return "111", None
-        now = self.clock()
-        if scheduled == "NOW":
-            start = now
-        else:
-            m = _SCHEDULE_RE.fullmatch(scheduled)
-            if not m:
-                return "112", None
-            try:
-                year, month, day, hour, minute, second = map(int, m.groups())
-                when = datetime(year, month, day, hour, minute, second, tzinfo=BAKU)
-            except ValueError:
-                return "112", None
-            start = when.timestamp()
-            if start < math.floor(now):
-                return "113", None
-        isbulk = get("isbulk")
-        if not isbulk:
-            return "114", None
-        if isbulk not in ("true", "false"):
-            return "115", None
-        bulk = isbulk == "true"
-        bulkmessage = head.get("bulkmessage")
-        if bulk and (bulkmessage is None or not bulkmessage.strip() or "\x00" in bulkmessage):
-            return "116", None
-        if parsed.bodies == 0 or parsed.body_error is not None:
-            return "117", None
-        if not bulk and (parsed.unusable_messages or len(parsed.messages) != len(parsed.msisdns)):
-            return "117", None
-        n = len(parsed.msisdns)
-        if bulk and bulkmessage is not None:  # refused above when bulk without one
-            charge = count_segments(bulkmessage) * n
-            messages = None
-        else:
-            messages = parsed.messages
-            charge = sum(map(count_segments, messages))
-        return None, (title, scheduled, start, now, bulk, bulkmessage if bulk else None, messages, charge)
-
     def _submit(self, acct: Account, head: dict[str, str], parsed: RequestParser) -> Reply:
         controlid = head.get("controlid", "").strip() or None
         with self._lock:
             if controlid and (acct.login, controlid) in self._by_control:
                 return Reply("002")
-        code, details = self._validate_submit(acct, head, parsed)
-        if code is not None:
-            return Reply(code)
-        title, scheduled, start, now, bulk, bulkmessage, messages, charge = details
+        accepted = validate_submit(acct, head, parsed, self.clock)
+        if isinstance(accepted, str):
+            return Reply(accepted)
+        title, scheduled, start, now, bulk, bulkmessage, messages, charge = accepted
         with self._lock:
             if controlid and (acct.login, controlid) in self._by_control:
                 return Reply("002")
@@ -484,7 +238,7 @@ class Simulator:
                 taskid=taskid, login=acct.login, controlid=controlid, title=title,
                 isbulk=bulk, bulkmessage=bulkmessage, scheduled=scheduled, start=start,
                 created=now, ready_at=start + self.report_delay, window=self.delivery_time,
-                fate_key=_mix((self.seed * 1_000_003 + int(taskid)) & _MASK) >> 1,
+                fate_key=fate_key(self.seed, int(taskid)),
                 recipients=len(parsed.msisdns), units_charged=charge,
                 _msisdns=parsed.msisdns, _messages=messages,
             )
@@ -512,32 +266,14 @@ class Simulator:
         if now < task.ready_at:
             return Reply("001")
         if not detailed:
-            c = task.counts_at(now)
-            body = "".join(
-                f"    <{STATUS_NAMES[s]}>{c[s]}</{STATUS_NAMES[s]}>\n"
-                for s in (QUEUED, DELIVERED, FAILED, REMOVED, ERROR)
-            )
-            return Reply("000", [f"  <body>\n{body}  </body>\n"])
+            return summary_reply(task, now)
         return Reply("000", self._detailed_bodies(task, now))
 
     def _detailed_bodies(self, task: Task, now: float) -> Iterator[str]:
+        # A generator, so a stored task's recipients load as the answer is
+        # written rather than while the request is dispatched.
         msisdns, messages = self._recipients(task)
-        bulk_text = xml_escape(task.bulkmessage or "")
-        dates: dict[int, str] = {}
-        for i, (moment, final) in enumerate(task.iter_fates()):
-            if now < moment:
-                status, date = QUEUED, ""
-            else:
-                status = final
-                sec = math.floor(moment)
-                if sec not in dates:
-                    dates[sec] = baku_text(sec)
-                date = dates[sec]
-            text = bulk_text if messages is None else xml_escape(messages[i])
-            yield (
-                f"  <body>\n    <msisdn>{msisdns[i]}</msisdn>\n    <message>{text}</message>\n"
-                f"    <status>{status}</status>\n    <date>{date}</date>\n  </body>\n"
-            )
+        yield from detailed_bodies(task, now, msisdns, messages)
 
     # -- serving --------------------------------------------------------
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
