@@ -63,6 +63,6 @@ def plan_json(sizes: list[int], times: list[datetime | None]) -> dict:
     return {
         "parts": len(sizes),
         "schedule": [{"part": i, "recipients": n, "scheduled": baku.wire_schedule(t)}
-                     for i, (n, t) in enumerate(zip(sizes, times), start=1)],
+                     for i, (n, t) in enumerate(zip(sizes, times, strict=True), start=1)],
         "last_part": baku.wire_schedule(times[-1]) if times else None,
     }

@@ -24,7 +24,7 @@ from textual.geometry import Region
 from textual.widgets import DataTable, Select, Static, TextArea
 
 from atlsms_tui.core import lists, paths
-from atlsms_tui.core.campaign import submit_campaign
+from atlsms_tui.core.send_plan import submit_campaign
 from atlsms_tui.core.imports import ImportRecord, ImportReport
 from atlsms_tui.core.models import Recipient, State
 from atlsms_tui.core.service import Draft, Service, SubmitResult

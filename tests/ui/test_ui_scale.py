@@ -11,6 +11,7 @@ import random
 from textual.widgets import DataTable, Input
 
 from atlsms_tui.core import campaign as campaign_mod
+from atlsms_tui.core import send_plan
 from atlsms_tui.core.models import DeliveryStatus, DetailRow, Recipient, Report, State
 from atlsms_tui.core.service import Draft
 from atlsms_tui.core.store import Store, search_variants
@@ -49,7 +50,7 @@ async def send_campaign(env, session, *, uncertain_part: int | None = None, stop
             cancel.set()
 
     draft = Draft(title="ATL", recipients=[Recipient(n) for n in NUMBERS], message="Hello")
-    return await campaign_mod.submit_campaign(session.service, draft, max_per_task=2, progress=progress,
+    return await send_plan.submit_campaign(session.service, draft, max_per_task=2, progress=progress,
                                               cancel=cancel)
 
 
