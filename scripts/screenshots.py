@@ -47,7 +47,7 @@ async def _seed_tasks(env, session) -> None:
     env.advance(8)
     await env.submit(session, n=30, title="ATL", message="Later")
     # a campaign over the per-task cap: three parts, one grouped row
-    from atlsms_tui.core import campaign, send_plan
+    from atlsms_tui.core import send_plan
     from atlsms_tui.core.models import Recipient
     from atlsms_tui.core.service import Draft
 

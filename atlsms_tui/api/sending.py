@@ -19,6 +19,7 @@ from ..core import approval, campaign, proof, quiet_hours
 from ..core.campaign import Campaign
 from ..core.drafts import Draft
 from ..core.errors import TransportError
+from ..core.lists import OptOutFilter
 from ..core.models import Submission, Units
 from ..core.outcomes import CampaignProgress, CampaignResult, SubmitResult
 from ..core.pacing import Pace
@@ -26,7 +27,7 @@ from ..core.send_plan import EveryoneOptedOut, Plan, SendPlan, prepare_plan, sub
 from ..core.session import Session
 
 __all__ = [
-    "Campaign", "CampaignProgress", "CampaignResult", "EveryoneOptedOut", "Plan", "ProgressFn", "SendPlan",
+    "Campaign", "CampaignProgress", "CampaignResult", "EveryoneOptedOut", "OptOutFilter", "Plan", "ProgressFn", "SendPlan",
     "Sending",
 ]
 

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from ..core import baku
-from ..core.errors import ApiError
-from .common import EXIT_OK, err, open_cli_session, out, out_json
+from argparse import Namespace
+from datetime import datetime
+
+from ..api.errors import ApiError
+from ..api.rules import baku, quiet_hours
+from .common import EXIT_OK, err, open_cli_core, out, out_json
 from .outcome import progress_printer, report_campaign, report_submit, with_cancel
 
 
-async def cmd_campaign(args) -> int:
-    from ..core import campaign as camp
-
+async def cmd_campaign(args: Namespace) -> int:
     need_network = args.campaign_command == "resume" or (args.campaign_command == "show" and args.refresh)
     if args.campaign_command == "reschedule":
         return await _reschedule(args)
-    s = open_cli_session(args, need_password=need_network)
+    core = open_cli_core(args, need_password=need_network)
+    sending = core.sending
     try:
         cc = args.campaign_command
         if cc == "list":
-            cs = camp.list_campaigns(s.service)
+            cs = await sending.campaigns()
             if args.json:
                 out_json([c.as_json() for c in cs])
             elif not cs:
@@ -26,63 +28,58 @@ async def cmd_campaign(args) -> int:
             for c in cs if not args.json else []:
                 rep = c.report()
                 out(f"{c.campaign}  {c.state:<10} {c.title:<11} {c.recipients:>9,} rcpt  {len(c.parts)} part(s)  "
-                      f"{rep.delivered:,} delivered {rep.failed:,} failed {rep.pending:,} pending")
+                    f"{rep.delivered:,} delivered {rep.failed:,} failed {rep.pending:,} pending")
             return EXIT_OK
         if cc == "show":
-            c = camp.load_campaign(s.service, args.campaign)
+            c = await sending.campaign(args.campaign)
             if args.refresh:
                 for p in c.parts:
                     if p.taskid:
                         try:
-                            await s.service.report(p.taskid)
+                            await core.reports.report(p.taskid)
                         except ApiError as exc:
                             err(f"part {p.controlid} (task {p.taskid}): {exc}")
-                c = camp.load_campaign(s.service, args.campaign)
+                c = await sending.campaign(args.campaign)
             if args.json:
                 out_json(c.as_json())
                 return EXIT_OK
             rep = c.report()
             out(f"campaign {c.campaign}: {c.state}, {c.title!r}, {c.recipients:,} recipient(s) in {len(c.parts)} part(s)")
             out(f"delivery (parts with a report): {rep.delivered:,} delivered, {rep.failed:,} failed, "
-                  f"{rep.pending:,} pending, {rep.removed:,} removed, {rep.error:,} error")
+                f"{rep.pending:,} pending, {rep.removed:,} removed, {rep.error:,} error")
             out(f"journalled for login {c.login} at {c.api_url} (profile {c.profile})")
             if c.approval:
                 out(f"approval: {c.approval}, submitted by {c.submitted_by}"
                     + (f", {c.approval} by {c.decided_by}" if c.decided_by else "")
                     + (f": {c.decision}" if c.decision else ""))
             if c.approval == "awaiting":
-                from ..core import approval
-
-                for text in approval.rendered(s.service, c.campaign):
+                for text in await sending.approval_preview(c.campaign):
                     out(f"  text: {text}")
+            now = sending.now()
             for p in c.parts:
                 r = p.report
                 d = f"{r.delivered:,}/{r.total:,} delivered" if r and r.ready else ""
                 out(f"  {p.part or 0:>3}. {p.controlid}  task {p.taskid or '-':<8} {p.state.value:<23} {p.recipients:>7,}  "
-                    f"{_scheduled(p.scheduled, s.service.now())}  {d}")
+                    f"{scheduled_text(p.scheduled, now)}  {d}")
             return EXIT_OK
         if cc == "cancel":
-            n = camp.cancel_campaign(s.service, args.campaign)
+            n = await sending.cancel(args.campaign)
             err(f"{n} part(s) dropped; they were never sent")
             return EXIT_OK
         result = await with_cancel(
-            lambda cancel, abort: camp.resume_campaign(
-                s.service, args.campaign, progress=progress_printer(), cancel=cancel, abort=abort,
-                quiet=_quiet(args),
-            )
+            lambda cancel, abort: sending.resume(args.campaign, progress=progress_printer(), cancel=cancel,
+                                                 abort=abort, quiet=_quiet(args))
         )
     finally:
-        await s.aclose()
+        await core.aclose()
     return report_campaign(result, args.json)
 
 
-def _quiet(args) -> str:
-    from ..core import quiet_hours
-
+def _quiet(args: Namespace) -> str:
     return quiet_hours.IGNORE if getattr(args, "ignore_quiet_hours", False) else quiet_hours.REFUSE
 
 
-def _scheduled(wire: str, now) -> str:
+def scheduled_text(wire: str, now: datetime) -> str:
     """A scheduled time in Baku time, with a countdown while it is ahead."""
     when = baku.from_wire(wire)
     if when is None:
@@ -93,17 +90,14 @@ def _scheduled(wire: str, now) -> str:
     return f"{wire[:16]} (in {left // 3600}h{left % 3600 // 60:02d}m)"
 
 
-async def _reschedule(args) -> int:
-    from ..core import campaign as camp
-    from ..core import quiet_hours
-
-    s = open_cli_session(args, need_password=False)
+async def _reschedule(args: Namespace) -> int:
+    core = open_cli_core(args, need_password=False)
     try:
-        when = baku.parse_schedule(args.at, now=s.service.now())
+        when = baku.parse_schedule(args.at, now=core.sending.now())
         mode = quiet_hours.NEXT_WINDOW if args.next_window else quiet_hours.REFUSE
-        moved = camp.reschedule_campaign(s.service, args.campaign, when, mode)
+        moved = await core.sending.reschedule(args.campaign, when, mode)
     finally:
-        await s.aclose()
+        await core.aclose()
     if args.json:
         out_json({"campaign": args.campaign, "moved": [{"part": p, "scheduled": w} for p, w in moved]})
     for part, wire in moved:
@@ -112,50 +106,44 @@ async def _reschedule(args) -> int:
     return EXIT_OK
 
 
-async def cmd_approve(args) -> int:
-    from ..core import approval
-
-    s = open_cli_session(args)
+async def cmd_approve(args: Namespace) -> int:
+    core = open_cli_core(args)
     try:
         result = await with_cancel(
-            lambda cancel, abort: approval.approve(
-                s.service, args.campaign, approval.operator(), progress=progress_printer(), cancel=cancel,
-                abort=abort, quiet=_quiet(args),
-            )
+            lambda cancel, abort: core.sending.approve(args.campaign, progress=progress_printer(), cancel=cancel,
+                                                       abort=abort, quiet=_quiet(args))
         )
     finally:
-        await s.aclose()
+        await core.aclose()
     return report_campaign(result, args.json)
 
 
-async def cmd_reject(args) -> int:
-    from ..core import approval
-
-    s = open_cli_session(args, need_password=False)
+async def cmd_reject(args: Namespace) -> int:
+    core = open_cli_core(args, need_password=False)
     try:
-        n = approval.reject(s.service, args.campaign, approval.operator(), args.reason)
+        n = await core.sending.reject(args.campaign, args.reason)
     finally:
-        await s.aclose()
+        await core.aclose()
     err(f"campaign {args.campaign} rejected: {n} part(s) dropped, never sent")
     return EXIT_OK
 
 
-async def cmd_abandon(args) -> int:
-    s = open_cli_session(args, need_password=False)
+async def cmd_abandon(args: Namespace) -> int:
+    core = open_cli_core(args, need_password=False)
     try:
-        sub = await s.service.abandon(args.controlid, args.reason)
+        sub = await core.sending.abandon(args.controlid, args.reason)
     finally:
-        await s.aclose()
+        await core.aclose()
     if args.json:
         out_json(sub.as_json() | {"detail": sub.detail})
     err(f"submission {sub.controlid} abandoned: it stays in the history and is never resent")
     return EXIT_OK
 
 
-async def cmd_retry(args) -> int:
-    s = open_cli_session(args)
+async def cmd_retry(args: Namespace) -> int:
+    core = open_cli_core(args)
     try:
-        result = await s.service.retry(args.controlid)
+        result = await core.sending.retry(args.controlid)
     finally:
-        await s.aclose()
+        await core.aclose()
     return report_submit(result, args.json)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from ..core.models import State
+from ..api.errors import ApiError
+from ..api.models import State
 from .common import OUTCOME_EXIT, STATE_EXIT, err, out, out_json
 
 # How long the request in flight may still answer after a stop.
@@ -68,7 +69,7 @@ def progress_printer():
 
 def report_campaign(result, as_json: bool) -> int:
     """A campaign's outcome on stderr (and --json on stdout); its exit status."""
-    from ..core import baku
+    from ..api.rules import baku
 
     if result.awaiting_approval:
         if as_json:
@@ -116,7 +117,7 @@ def report_submit(result, as_json: bool, quiet_accept: bool = False) -> int:
     elif result.state is State.ACCEPTED_WITHOUT_TASKID:
         err(f"warning: {result.headline()} (controlid {result.controlid})")
     elif result.state is State.REJECTED:
-        err(f"error {result.code}: {result.wording}")
+        err(str(ApiError(result.code)))
         if result.advice:
             err(result.advice)
     else:

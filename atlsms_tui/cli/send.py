@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import sys
+from argparse import Namespace
 from collections.abc import Sequence
 
-from ..core import baku
-from ..core.errors import InputError, TransportError
+from ..api import Core
+from ..api.errors import InputError
+from ..api.models import Draft, PackedRecipients, Recipient
+from ..api.rules import baku, mailmerge, pacing, quiet_hours, smstext
+from ..api.sending import EveryoneOptedOut, OptOutFilter, SendPlan
 from .common import (
     EXIT_INPUT,
     UsageError,
     err,
-    open_cli_session,
+    open_cli_core,
     open_store,
     out_json,
     print_import_report,
     read_text_file,
 )
-from .outcome import progress_printer, report_campaign, with_cancel
+from .outcome import progress_printer, report_campaign, report_submit, with_cancel
 
 
 class _Gathered:
@@ -50,9 +54,6 @@ class _Gathered:
             self.records.append(r)
 
     def bulk_recipients(self):
-        from ..core.models import Recipient
-        from ..core.packed import PackedRecipients
-
         numbers = getattr(self.records, "numbers", None)
         if numbers is not None:
             return PackedRecipients.from_numbers(numbers())
@@ -63,8 +64,6 @@ def _fields_needed(args, template_text: str | None) -> set[str] | None:
     """The only columns a send needs from a file's rows (the template's
     placeholders; ``message`` for --individual); None when it cannot be told
     yet (a template that does not parse: its error comes later)."""
-    from ..core import mailmerge
-
     if template_text is None:
         return {"message"} if args.individual else set()
     try:
@@ -143,10 +142,7 @@ def _title(args) -> str:
 
 
 async def cmd_send(args) -> int:
-    from ..core import mailmerge, smstext
     from ..core.imports.report import count_of
-    from ..core.service import Draft, check_draft, estimate
-    from ..core.settings import checked_max_segments, load_settings
 
     lookup_store = None
 
@@ -216,8 +212,6 @@ async def cmd_send(args) -> int:
     if not recips:
         err("no valid recipient: nothing sent")
         return EXIT_INPUT
-    from ..core import pacing, quiet_hours
-
     scheduled = baku.parse_schedule(args.at) if args.at else None
     pace = pacing.parse_pace(args.pace) if args.pace else None
     quiet = (quiet_hours.NEXT_WINDOW if args.next_window
@@ -244,107 +238,91 @@ async def cmd_send(args) -> int:
             err(f"  {r.msisdn} ({smstext.segments(r.message or '')} segment(s)): {r.message}")
         if len(draft.recipients) > 3:
             err(f"  ... {len(draft.recipients) - 3:,} more")
-    prefs = load_settings().preferences
-    if args.max_segments is not None:
-        prefs.max_segments = args.max_segments
-    check_draft(draft, checked_max_segments(prefs))
     if not args.yes and not sys.stdin.isatty():
         err("refusing to send without confirmation: no terminal on stdin (pass --yes)")
         return EXIT_INPUT
 
-    s = open_cli_session(args)
+    core = open_cli_core(args)
     try:
-        s.service.preferences.max_segments = prefs.max_segments
-        opt = s.service.preview_optouts(draft)
-        if opt.removed:
-            err(opt.summary())
-            for hit in opt.removed[:20]:
-                err(f"  {hit.line()}")
-            if len(opt.removed) > 20:
-                err(f"  ... and {len(opt.removed) - 20:,} more")
-            if not opt.kept:
-                err("every recipient is on the opt-out list: nothing sent")
-                return EXIT_INPUT
-        # the campaign as it will go: its template too (the repeat guard's and proof's key)
-        shown = Draft(draft.title, opt.kept, draft.message, draft.scheduled, draft.template)
-        try:
-            balance = await s.service.units()
-        except TransportError as exc:
-            err(f"warning: balance unknown ({exc})")
-            balance = s.service.cached_units()
-        est = estimate(shown, balance)
-        from ..core import approval, campaign, proof
-
         if args.proof:
-            return await _send_proof(s, draft, args)
-        cap = args.max_per_task or s.settings.preferences.max_recipients_per_task
-        # refused here (quiet hours, a missing proof), before the question
-        plan, _parts = campaign.plan_parts(s.service, shown, max_per_task=cap, pace=pace, quiet=quiet)
-        proof.check_required(s.service, shown)
-        start = plan.times[0]
-        when = "now" if start is None else f"{baku.format_baku(start)} Baku time"
-        err(
-            f"{'DEMO ' if s.demo else ''}profile {s.profile.name}: title {draft.title!r}, "
-            f"{est.recipients} recipient(s), {'individual messages' if draft.individual else 'one message'}, "
-            f"{est.encoding}, {est.segments} segment(s){' (longest)' if draft.individual else ''}, "
-            f"about {est.units} units"
-            + (f" of {balance.units} (after: {est.balance_after})" if balance else "")
-            + f", schedule: {when}"
-        )
-        if balance is not None and est.affordable is False:
-            err("warning: the estimate exceeds the balance; ATL will likely refuse it (118)")
-        window = s.service.quiet_hours()
-        if plan.moved:
-            err(f"{window.describe()}: scheduled for their end, {when} (--next-window)")
-        for line in plan.lines():
-            err(line)
-        if s.profile.proof_numbers or s.profile.require_proof_above:
-            err(proof.describe(s.service, shown))
-        needs_approval = approval.needed(s.service, est.recipients)
-        if needs_approval:
-            err(f"over {s.profile.approval_above:,} recipients (setting approval_above): it is journalled "
-                "and waits for another operator's approval; nothing is sent now")
+            return await _send_proof(core, draft, args)
+        try:
+            plan = await core.sending.prepare(draft, max_per_task=args.max_per_task, pace=pace, quiet=quiet,
+                                              max_segments=args.max_segments)
+        except EveryoneOptedOut as exc:
+            _print_optouts(exc.optouts)
+            err("every recipient is on the opt-out list: nothing sent")
+            return EXIT_INPUT
+        _print_optouts(plan.optouts)
+        if plan.balance_error:
+            err(f"warning: balance unknown ({plan.balance_error})")
+        _print_plan(plan)
         if not args.yes:
-            answer = input(f"Send to {est.recipients} recipient(s)? [y/N] ").strip().lower()
+            answer = input(f"Send to {plan.estimate.recipients} recipient(s)? [y/N] ").strip().lower()
             if answer not in ("y", "yes"):
                 err("not sent")
                 return EXIT_INPUT
-        parts = len(plan.sizes)
+        parts = len(plan.parts.sizes)
         if parts > 1 and pace is None:
-            err(f"the campaign goes out as {parts} tasks of at most {cap:,} recipients, all journalled "
-                "before the first is sent; Ctrl-C stops it between tasks")
-        if not args.allow_repeat:
-            hit = s.service.find_repeat(shown)
-            if hit is not None:
-                from ..core.repeat_guard import RepeatError
-
-                raise RepeatError(hit)
+            err(f"the campaign goes out as {parts} tasks of at most {plan.max_per_task:,} recipients, all "
+                "journalled before the first is sent; Ctrl-C stops it between tasks")
         result = await with_cancel(
-            lambda cancel, abort: campaign.submit_campaign(
-                s.service, draft, max_per_task=cap, progress=progress_printer(), cancel=cancel,
-                abort=abort, allow_repeat=args.allow_repeat, quiet=quiet, pace=pace,
-                operator=approval.operator() if needs_approval else None,
-            )
+            lambda cancel, abort: core.sending.submit(plan, progress=progress_printer(), cancel=cancel,
+                                                      abort=abort, allow_repeat=args.allow_repeat)
         )
     finally:
-        await s.aclose()
+        await core.aclose()
     return report_campaign(result, args.json)
 
 
-async def _send_proof(s, draft, args) -> int:
-    """``send --proof``: what the campaign would send, to the staff numbers."""
-    from ..core import proof
-    from .outcome import report_submit
+def _print_optouts(opt: OptOutFilter) -> None:
+    if not opt.removed:
+        return
+    err(opt.summary())
+    for hit in opt.removed[:20]:
+        err(f"  {hit.line()}")
+    if len(opt.removed) > 20:
+        err(f"  ... and {len(opt.removed) - 20:,} more")
 
-    proof_draft = proof.proof_draft(s.service, draft, args.proof_messages)
+
+def _print_plan(plan: SendPlan) -> None:
+    """The confirmation: what goes, when, at what cost, and the rails."""
+    est, balance, draft = plan.estimate, plan.balance, plan.kept
+    start = plan.parts.times[0]
+    when = "now" if start is None else f"{baku.format_baku(start)} Baku time"
+    err(
+        f"{'DEMO ' if plan.demo else ''}profile {plan.profile}: title {draft.title!r}, "
+        f"{est.recipients} recipient(s), {'individual messages' if draft.individual else 'one message'}, "
+        f"{est.encoding}, {est.segments} segment(s){' (longest)' if draft.individual else ''}, "
+        f"about {est.units} units"
+        + (f" of {balance.units} (after: {est.balance_after})" if balance else "")
+        + f", schedule: {when}"
+    )
+    if balance is not None and est.affordable is False:
+        err("warning: the estimate exceeds the balance; ATL will likely refuse it (118)")
+    if plan.parts.moved and plan.window is not None:
+        err(f"{plan.window.describe()}: scheduled for their end, {when} (--next-window)")
+    for line in plan.parts.lines():
+        err(line)
+    if plan.proof:
+        err(plan.proof)
+    if plan.needs_approval:
+        err(f"over {plan.approval_above:,} recipients (setting approval_above): it is journalled "
+            "and waits for another operator's approval; nothing is sent now")
+
+
+async def _send_proof(core: Core, draft: Draft, args: Namespace) -> int:
+    """``send --proof``: what the campaign would send, to the staff numbers."""
+    proof_draft = await core.sending.proof_draft(draft, args.proof_messages)
+    staff = len(core.profile.proof_numbers or [])
     err(f"proof: {len(proof_draft.recipients)} message(s) to the staff numbers "
-        f"{', '.join(r.msisdn for r in proof_draft.recipients[:len(s.profile.proof_numbers)])}, sent now")
+        f"{', '.join(r.msisdn for r in proof_draft.recipients[:staff])}, sent now")
     if not args.yes:
         answer = input("Send the proof? [y/N] ").strip().lower()
         if answer not in ("y", "yes"):
             err("not sent")
             return EXIT_INPUT
-    result = await proof.send_proof(s.service, draft, args.proof_messages)
+    result = await core.sending.send_proof(draft, args.proof_messages)
     if args.json:
         out_json(result.as_json() | {"proof": True})
         return report_submit(result, False, quiet_accept=True)

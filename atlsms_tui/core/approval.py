@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+from typing import Any
 
 from . import baku
 from .campaign import Campaign, cancel_campaign, list_campaigns, load_campaign, run_campaign
@@ -71,7 +72,7 @@ def _awaiting(service: Service, campaign: str) -> Campaign:
     return c
 
 
-async def approve(service: Service, campaign: str, by: str, **run) -> CampaignResult:
+async def approve(service: Service, campaign: str, by: str, **run: Any) -> CampaignResult:
     """Release a campaign awaiting approval and send it; refused to the
     operator who submitted it."""
     c = await asyncio.to_thread(_awaiting, service, campaign)

@@ -22,6 +22,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from . import baku, ownership, pacing, protocol, quiet_hours
 from .client import SpooledBody
@@ -83,7 +84,7 @@ class Campaign:
         total.fetched_at = min(fetched) if fetched else None
         return total
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         rep = self.report()
         return {
             "campaign": self.campaign,

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from . import baku, smstext
 from .errors import InputError
 from .models import Recipient, Units
-from .packed import columns_of, messages_of
+from .packed import PackedRecipients, columns_of, messages_of
 from .settings import Preferences
 
 MAX_TITLE = 11
@@ -20,6 +21,7 @@ class Draft:
     """A campaign as the operator composed it."""
 
     title: str
+    # a list, or PackedRecipients standing for one (see as_list)
     recipients: list[Recipient]
     message: str | None = None  # the bulk message; None for individual messages
     scheduled: datetime | None = None  # None: send now
@@ -100,7 +102,7 @@ def check_draft(draft: Draft, max_segments: int = Preferences.max_segments, *,
                     or smstext.batch_segments(texts)[1] <= max_segments):
                 continue
             ms, texts = columns_of(rs, a, min(a + step, len(rs)))
-            for row, (m, t) in enumerate(zip(ms, texts or [None] * len(ms), strict=True), start=a + 1):
+            for row, (m, t) in enumerate(zip(ms, _or_none(texts, len(ms)), strict=True), start=a + 1):
                 if t is None or not t.strip():
                     raise InputError(f"recipient row {row} ({m}): message is empty")
                 n = smstext.segments(t)
@@ -116,3 +118,13 @@ def check_schedule(scheduled: datetime | None, now: datetime) -> None:
     """Refuse a schedule that is not ahead of ``now`` (ATL refuses it: 113)."""
     if scheduled is not None and scheduled <= now:
         raise InputError(f"schedule {baku.format_baku(scheduled)} Baku time is in the past")
+
+
+def _or_none(texts: list[str] | None, n: int) -> list[str | None]:
+    return list(texts) if texts is not None else [None] * n
+
+
+def as_list(recipients: PackedRecipients) -> list[Recipient]:
+    """Packed recipients where a Draft takes a list: they read as one (the
+    protocol and the opt-out filter index, slice and iterate them)."""
+    return cast("list[Recipient]", recipients)

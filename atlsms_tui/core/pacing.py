@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from . import baku
 from .errors import InputError
@@ -58,7 +59,7 @@ def part_times(parts: int, pace: Pace | None, scheduled: datetime | None, now: d
     return out
 
 
-def plan_json(sizes: list[int], times: list[datetime | None]) -> dict:
+def plan_json(sizes: list[int], times: list[datetime | None]) -> dict[str, Any]:
     """The plan as ``--json`` and the confirmation show it."""
     return {
         "parts": len(sizes),

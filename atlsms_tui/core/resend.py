@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import journal_payload, lists, protocol
 from .client import SpooledBody
-from .drafts import Draft, estimate
+from .drafts import Draft, as_list, estimate
 from .errors import InputError, LocalError, NotFoundError
 from .models import State, Submission
 from .outcomes import SubmitResult
@@ -35,8 +35,8 @@ async def send_queued(
         if sub is None:
             raise NotQueued(f"submission {controlid} is not queued (already sent, being sent or cancelled)")
         try:
-            content, spool = await load_journalled(s, sub)
-            spool, sub, removed = await apply_optouts(s, sub, content, spool)
+            content, journalled = await load_journalled(s, sub)
+            spool, sub, removed = await apply_optouts(s, sub, content, journalled)
         except LocalError:
             await asyncio.to_thread(s.store.unclaim, controlid)
             raise
@@ -68,13 +68,13 @@ async def resend_part(
     await s.check_bound(controlid)
     content, spool = await load_journalled(s, old)
     try:
-        blocked = await asyncio.to_thread(blocked_in, s, spool.path)
+        blocked = await asyncio.to_thread(blocked_in, s, _path(spool))
         new = dataclasses.replace(old, controlid="", state=State.SENDING, taskid=None, code=None,
                                   detail="", attempts=0, created=s.now_iso(), report=None)
         recips = None
         if blocked:
             recips = await asyncio.to_thread(
-                journal_payload.read_recipients, spool.path, individual=old.individual, dropping=blocked)
+                journal_payload.read_recipients, _path(spool), individual=old.individual, dropping=blocked)
             if not len(recips):
                 await asyncio.to_thread(s.store.cancel_queued, [controlid],
                                         "every recipient is on the opt-out list")
@@ -94,7 +94,7 @@ async def resend_part(
                         else await asyncio.to_thread(_numbers_of, path))
                 new.controlid = cid
                 if recips is not None:
-                    est = estimate(Draft(old.title, recips, old.message))
+                    est = estimate(Draft(old.title, as_list(recips), old.message))
                     new.recipients, new.segments, new.units_estimate = est.recipients, est.segments, est.units
                 head = dataclasses.replace(content, controlid=cid, recipients=[])
                 new.payload_hash = protocol.content_hash(head, fresh.digest)
@@ -136,17 +136,17 @@ async def apply_optouts(
     """A claimed, never-sent part less the numbers opted out since it was
     journalled: its payload is written again and its row updated, so a
     resend after a crash repeats exactly what was sent."""
-    blocked = await asyncio.to_thread(blocked_in, s, spool.path)
+    blocked = await asyncio.to_thread(blocked_in, s, _path(spool))
     if not blocked:
         return spool, sub, 0
     recips = await asyncio.to_thread(
-        journal_payload.read_recipients, spool.path, individual=sub.individual, dropping=blocked)
+        journal_payload.read_recipients, _path(spool), individual=sub.individual, dropping=blocked)
     spool.close()
     if not len(recips):
         return None, sub, len(blocked)
     fresh = await s.spool(recips, s.store.new_payload_path())
-    est = estimate(Draft(sub.title, recips, sub.message))
-    content.recipients = recips
+    est = estimate(Draft(sub.title, as_list(recips), sub.message))
+    content.recipients = as_list(recips)
     sub.recipients, sub.segments, sub.units_estimate = est.recipients, est.segments, est.units
     sub.payload_hash = protocol.content_hash(dataclasses.replace(content, recipients=[]), fresh.digest)
     assert fresh.path is not None
@@ -263,3 +263,10 @@ def _linked_copy(spool: SpooledBody, path: Path) -> SpooledBody:
 
 def _numbers_of(path: Path) -> bytes:
     return journal_payload.read_numbers(path).tobytes()
+
+
+def _path(spool: SpooledBody) -> Path:
+    """A journalled payload's file (one read back from the journal has one)."""
+    if spool.path is None:
+        raise LocalError("a journalled payload has no file; nothing was sent")
+    return spool.path

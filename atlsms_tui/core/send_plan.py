@@ -21,7 +21,7 @@ from typing import Any
 from . import approval, journal_payload, lists, pacing, proof, quiet_hours
 from .baku import format_baku
 from .campaign import run_campaign
-from .drafts import Draft, Estimate, check_draft, check_schedule, estimate
+from .drafts import Draft, Estimate, as_list, check_draft, check_schedule, estimate
 from .errors import InputError
 from .models import Recipient, Units
 from .outcomes import CampaignProgress, CampaignResult
@@ -202,7 +202,7 @@ def _without(part: Draft, blocked: set[str]) -> Draft:
     rs = part.recipients
     kept: list[Recipient] = [r for r in rs if r.msisdn not in blocked]
     if isinstance(rs, PackedRecipients):
-        kept = PackedRecipients(kept, individual=rs.individual)
+        kept = as_list(PackedRecipients(kept, individual=rs.individual))
     return Draft(part.title, kept, part.message, part.scheduled, part.template)
 
 

@@ -210,7 +210,7 @@ class Service:
         return self.store.detail_page(self.profile.name, taskid, **kw)
 
     def iter_detail(self, taskid: str, **kw: Any) -> Iterator[list[DetailRow]]:
-        return self.store.iter_detail(self.profile.name, taskid, **kw)  # type: ignore[no-any-return]
+        return self.store.iter_detail(self.profile.name, taskid, **kw)
 
     # Task detail over a million rows: counts kept with the report, pages by
     # key, searches through the msisdn index (see store.search_prefixes).

@@ -16,7 +16,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -295,10 +295,6 @@ def journal_problem(path: Path, exc: BaseException) -> LocalError:
     return LocalError(f"journal {path}: {fix}")
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def new_controlid() -> str:
     """Numeric, at most 18 digits: microseconds since the epoch and two random
     digits, so two instances starting in the same microsecond still differ."""
@@ -378,8 +374,11 @@ class DetailMatches:
 
 
 class Store:
-    def __init__(self, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    def __init__(self, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        """``clock``: the wall clock (an aware datetime) of the rows' times."""
         self.path = path
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         paths.private_dir(path.parent)
         self._lock = threading.RLock()
         try:
@@ -408,6 +407,9 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def _now(self) -> str:
+        return self.clock().astimezone(UTC).isoformat(timespec="seconds")
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -519,7 +521,7 @@ class Store:
         resend must repeat. A ``sending`` row's caller holds its lock."""
         if sub.state not in (State.SENDING, State.QUEUED):
             sub.state = State.SENDING
-        sub.updated = _now()
+        sub.updated = self._now()
         target = self.payload_path(sub.controlid)
         if target.exists():
             raise ControlIdClash(sub.controlid)
@@ -540,7 +542,7 @@ class Store:
         payload file, already synced, and its numbers) in ONE transaction: a
         kill at any instant leaves either no campaign or a complete one."""
         _fsync_dir(self.payload_dir)
-        now = _now()
+        now = self._now()
         with self._tx() as db:
             db.execute(
                 "INSERT INTO campaigns(campaign, profile, title, created, recipients, parts, login, api_url, "
@@ -557,7 +559,7 @@ class Store:
         controlid: the new row (``sending``; its caller holds its lock) and
         the old one marked superseded, together. The old row stays in the
         history."""
-        now = _now()
+        now = self._now()
         sub.state = State.SENDING
         sub.updated = now
         with self._tx() as db:
@@ -581,7 +583,7 @@ class Store:
             db.execute(
                 "UPDATE submissions SET recipients=?, segments=?, units_estimate=?, payload_hash=?, "
                 "payload=?, updated=? WHERE controlid=? AND state='sending' AND attempts=0",
-                (recipients, segments, units_estimate, payload_hash, payload, _now(), controlid),
+                (recipients, segments, units_estimate, payload_hash, payload, self._now(), controlid),
             )
             if numbers is not None:
                 db.execute("INSERT OR REPLACE INTO sent_numbers(controlid, numbers) VALUES(?,?)",
@@ -618,7 +620,7 @@ class Store:
             db.execute(
                 "UPDATE submissions SET state=?, taskid=COALESCE(?, taskid), code=?, detail=?, "
                 "updated=?, owner=NULL, attempts=attempts+? WHERE controlid=?",
-                (state.value, taskid, code, detail, _now(), int(sent), controlid),
+                (state.value, taskid, code, detail, self._now(), int(sent), controlid),
             )
             row = db.execute("SELECT campaign FROM submissions WHERE controlid=?", (controlid,)).fetchone()
         in_campaign = row is not None and row[0] is not None
@@ -636,7 +638,7 @@ class Store:
             cur = db.execute(
                 "UPDATE submissions SET state='sending', owner=?, updated=? "
                 "WHERE controlid=? AND state IN ('uncertain', 'sending')",
-                (OWNER, _now(), controlid),
+                (OWNER, self._now(), controlid),
             )
             if cur.rowcount != 1:
                 return None
@@ -649,7 +651,7 @@ class Store:
         with self._tx() as db:
             cur = db.execute(
                 "UPDATE submissions SET state='sending', owner=?, updated=? WHERE controlid=? AND state='queued'",
-                (OWNER, _now(), controlid),
+                (OWNER, self._now(), controlid),
             )
             if cur.rowcount != 1:
                 return None
@@ -662,7 +664,7 @@ class Store:
             db.execute(
                 "UPDATE submissions SET state='queued', owner=NULL, updated=? "
                 "WHERE controlid=? AND state='sending' AND attempts=0",
-                (_now(), controlid),
+                (self._now(), controlid),
             )
 
     def abandon(self, controlid: str, reason: str) -> bool:
@@ -671,7 +673,7 @@ class Store:
             cur = db.execute(
                 "UPDATE submissions SET state='abandoned', owner=NULL, updated=?, detail=? "
                 "WHERE controlid=? AND state IN ('uncertain', 'sending')",
-                (_now(), f"abandoned: {reason}", controlid),
+                (self._now(), f"abandoned: {reason}", controlid),
             )
         if cur.rowcount == 1:
             self._forget_payload_of(controlid)
@@ -686,7 +688,7 @@ class Store:
                     "UPDATE submissions SET state='cancelled', updated=?, detail=? "
                     "WHERE controlid=? AND superseded=0 AND (state='queued' OR "
                     "(campaign IS NOT NULL AND state IN ('failed', 'rejected')))",
-                    (_now(), why, cid),
+                    (self._now(), why, cid),
                 ).rowcount
                 if hit:
                     cancelled.append(cid)
@@ -739,7 +741,7 @@ class Store:
                         "UPDATE submissions SET state='uncertain', owner=NULL, updated=?, "
                         "detail='the program stopped before the outcome was known' "
                         "WHERE controlid=? AND state='sending'",
-                        (_now(), cid),
+                        (self._now(), cid),
                     )
         return orphans
 
@@ -818,7 +820,7 @@ class Store:
         with self._tx() as db:
             return db.execute(
                 "UPDATE submissions SET scheduled=?, payload_hash=?, updated=? WHERE controlid=? AND state='queued'",
-                (scheduled, payload_hash, _now(), controlid),
+                (scheduled, payload_hash, self._now(), controlid),
             ).rowcount == 1
 
     def prune_sent_numbers(self, before: str) -> None:
@@ -875,7 +877,7 @@ class Store:
     # ---------------------------------------------------------- reports
 
     def save_report(self, profile: str, report: Report) -> None:
-        at = (report.fetched_at or datetime.now(UTC)).isoformat(timespec="seconds")
+        at = (report.fetched_at or self.clock()).isoformat(timespec="seconds")
         with self._tx() as db:
             db.execute(
                 "INSERT OR REPLACE INTO reports(profile, taskid, ready, pending, delivered, failed, "
@@ -944,7 +946,7 @@ class Store:
             ).fetchone()
             db.execute(
                 "INSERT OR REPLACE INTO detail_fetches(profile, taskid, gen, rows, fetched_at) VALUES(?,?,?,?,?)",
-                (profile, taskid, gen, count, _now()),
+                (profile, taskid, gen, count, self._now()),
             )
             if old is not None and old[0] != gen:
                 db.execute("DELETE FROM report_rows WHERE gen=?", (old[0],))

@@ -181,7 +181,7 @@ class Submitter:
                     lock.release()
                 path.unlink(missing_ok=True)
                 raise
-            body.spool_lock = lock  # released with the body
+            body.spool_lock = lock  # type: ignore[attr-defined]  # released with the body (unlock_spool)
             return body
 
         try:

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from atlsms_tui.core import campaign as camp
 from atlsms_tui.core import lists, protocol, send_plan
 from atlsms_tui.core.models import Recipient, State
 from atlsms_tui.core.packed import PackedRecipients

@@ -10,7 +10,6 @@ import random
 
 from textual.widgets import DataTable, Input
 
-from atlsms_tui.core import campaign as campaign_mod
 from atlsms_tui.core import send_plan
 from atlsms_tui.core.models import DeliveryStatus, DetailRow, Recipient, Report, State
 from atlsms_tui.core.service import Draft
@@ -348,7 +347,7 @@ def test_search_matches_substring_semantics(tmp_path):
 
 def test_snapshot_dashboard_with_campaign(ui_env_sync, snap_compare):
     env = ui_env_sync
-    env.monkeypatch.setattr("atlsms_tui.core.service.new_campaign_id", lambda: "C1790000000009999")
+    env.campaign_id = "C1790000000009999"
     session = env.demo_session()
 
     async def run_before(pilot):
