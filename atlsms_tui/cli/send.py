@@ -16,7 +16,6 @@ from .common import (
     UsageError,
     err,
     open_cli_core,
-    open_store,
     out_json,
     print_import_report,
     read_text_file,
@@ -72,17 +71,20 @@ def _fields_needed(args, template_text: str | None) -> set[str] | None:
         return None
 
 
-def _gather_recipients(args, store_fn, keep: set[str] | None = None) -> _Gathered:
-    """Recipients from --to / --to-file / --group / --individual; each file's
-    import report is printed on stderr."""
-    from ..core import imports, lists
-
+def _check_recipient_flags(args: Namespace) -> None:
     if not (args.to or args.to_file or args.individual or args.group):
         raise UsageError("no recipients: give --to, --to-file, --group or --individual")
     if args.individual and (args.to or args.to_file or args.group):
         raise UsageError("--individual cannot be combined with --to, --to-file or --group")
     if (args.column or args.sheet) and not (args.to_file or args.individual):
         raise UsageError("--column and --sheet apply to --to-file or --individual")
+
+
+async def _gather_recipients(opened: _OnDemand, args: Namespace, keep: set[str] | None = None) -> _Gathered:
+    """Recipients from --to / --to-file / --group / --individual; each file's
+    import report is printed on stderr."""
+    from ..core import imports
+
     got = _Gathered()
     if args.to:
         rep = imports.parse_text_list("\n".join(args.to), "--to argument")
@@ -101,9 +103,8 @@ def _gather_recipients(args, store_fn, keep: set[str] | None = None) -> _Gathere
         if got.duplicates > before:
             err(f"  {got.duplicates - before} number(s) also given elsewhere, kept once")
     if args.group:
-        store = store_fn()
         for name in args.group:
-            g = lists.get_group(store, name)
+            g = await opened.get().lists.group(name)
             err(f"group {g.info.name!r}: {g.info.members:,} member(s)"
                 + (f", columns {', '.join(g.info.columns)}" if g.info.columns else ""))
             before = got.duplicates
@@ -113,51 +114,62 @@ def _gather_recipients(args, store_fn, keep: set[str] | None = None) -> _Gathere
     return got
 
 
-def _template_body(args, store_fn) -> tuple[str | None, str]:
+async def _template_body(opened: _OnDemand, args: Namespace) -> tuple[str | None, str]:
     """(template text or None, what to call it in messages)."""
-    from ..core import lists
-
     if args.template is not None:
         return args.template, "--template"
     if args.template_file:
         body = read_text_file(args.template_file, "template file")
         return (body[:-1] if body.endswith("\n") else body), str(args.template_file)
     if args.template_name:
-        t = lists.get_template(store_fn(), args.template_name)
+        t = await opened.get().lists.template(args.template_name)
         return t.body, f"template {t.name!r}"
     return None, ""
 
 
-def _title(args) -> str:
+def _title(opened: _OnDemand, args: Namespace) -> str:
     """--title, else the profile's default title."""
     if args.title:
-        return args.title
-    from ..core.settings import load_settings, resolve_profile
-
-    profile = resolve_profile(load_settings(), args.profile, args.api_url, need_password=False)
+        return str(args.title)
+    profile = opened.get().profile
     if not profile.default_title:
         raise UsageError(f"no title: give --title, or set a default title for profile {profile.name!r} "
                          "(atlsms-tui login --title T)")
     return profile.default_title
 
 
-async def cmd_send(args) -> int:
+class _OnDemand:
+    """The core, opened when first needed: a recipient file or a message
+    that is refused is told without a profile."""
+
+    def __init__(self, args: Namespace) -> None:
+        self.args = args
+        self.core: Core | None = None
+
+    def get(self) -> Core:
+        if self.core is None:
+            self.core = open_cli_core(self.args)
+        return self.core
+
+    async def aclose(self) -> None:
+        if self.core is not None:
+            await self.core.aclose()
+
+
+async def cmd_send(args: Namespace) -> int:
+    _check_recipient_flags(args)
+    opened = _OnDemand(args)
+    try:
+        return await _send(opened, args)
+    finally:
+        await opened.aclose()
+
+
+async def _send(opened: _OnDemand, args: Namespace) -> int:
     from ..core.imports.report import count_of
 
-    lookup_store = None
-
-    def store_fn():
-        nonlocal lookup_store
-        if lookup_store is None:
-            lookup_store = open_store()
-        return lookup_store
-
-    try:
-        template_text, template_what = _template_body(args, store_fn)
-        got = _gather_recipients(args, store_fn, _fields_needed(args, template_text))
-    finally:
-        if lookup_store is not None:
-            lookup_store.close()
+    template_text, template_what = await _template_body(opened, args)
+    got = await _gather_recipients(opened, args, _fields_needed(args, template_text))
 
     message = None
     if args.message_file:
@@ -218,7 +230,7 @@ async def cmd_send(args) -> int:
              else quiet_hours.IGNORE if args.ignore_quiet_hours else quiet_hours.REFUSE)
     if args.proof and (pace or args.at or args.next_window):
         raise UsageError("--proof sends to the staff numbers now: drop --pace, --at and --next-window")
-    draft = Draft(title=_title(args), recipients=recips, message=message, scheduled=scheduled,
+    draft = Draft(title=_title(opened, args), recipients=recips, message=message, scheduled=scheduled,
                   template=template_text if template is not None else None)
 
     # Cheaper text: shown both ways, applied only with --transliterate.
@@ -242,36 +254,33 @@ async def cmd_send(args) -> int:
         err("refusing to send without confirmation: no terminal on stdin (pass --yes)")
         return EXIT_INPUT
 
-    core = open_cli_core(args)
+    core = opened.get()
+    if args.proof:
+        return await _send_proof(core, draft, args)
     try:
-        if args.proof:
-            return await _send_proof(core, draft, args)
-        try:
-            plan = await core.sending.prepare(draft, max_per_task=args.max_per_task, pace=pace, quiet=quiet,
-                                              max_segments=args.max_segments)
-        except EveryoneOptedOut as exc:
-            _print_optouts(exc.optouts)
-            err("every recipient is on the opt-out list: nothing sent")
+        plan = await core.sending.prepare(draft, max_per_task=args.max_per_task, pace=pace, quiet=quiet,
+                                          max_segments=args.max_segments)
+    except EveryoneOptedOut as exc:
+        _print_optouts(exc.optouts)
+        err("every recipient is on the opt-out list: nothing sent")
+        return EXIT_INPUT
+    _print_optouts(plan.optouts)
+    if plan.balance_error:
+        err(f"warning: balance unknown ({plan.balance_error})")
+    _print_plan(plan)
+    if not args.yes:
+        answer = input(f"Send to {plan.estimate.recipients} recipient(s)? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            err("not sent")
             return EXIT_INPUT
-        _print_optouts(plan.optouts)
-        if plan.balance_error:
-            err(f"warning: balance unknown ({plan.balance_error})")
-        _print_plan(plan)
-        if not args.yes:
-            answer = input(f"Send to {plan.estimate.recipients} recipient(s)? [y/N] ").strip().lower()
-            if answer not in ("y", "yes"):
-                err("not sent")
-                return EXIT_INPUT
-        parts = len(plan.parts.sizes)
-        if parts > 1 and pace is None:
-            err(f"the campaign goes out as {parts} tasks of at most {plan.max_per_task:,} recipients, all "
-                "journalled before the first is sent; Ctrl-C stops it between tasks")
-        result = await with_cancel(
-            lambda cancel, abort: core.sending.submit(plan, progress=progress_printer(), cancel=cancel,
-                                                      abort=abort, allow_repeat=args.allow_repeat)
-        )
-    finally:
-        await core.aclose()
+    parts = len(plan.parts.sizes)
+    if parts > 1 and pace is None:
+        err(f"the campaign goes out as {parts} tasks of at most {plan.max_per_task:,} recipients, all "
+            "journalled before the first is sent; Ctrl-C stops it between tasks")
+    result = await with_cancel(
+        lambda cancel, abort: core.sending.submit(plan, progress=progress_printer(), cancel=cancel,
+                                                  abort=abort, allow_repeat=args.allow_repeat)
+    )
     return report_campaign(result, args.json)
 
 

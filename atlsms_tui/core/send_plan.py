@@ -13,6 +13,7 @@ the repeat guard and the clock.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -181,7 +182,7 @@ def at_send_time(service: Service, plan: SendPlan) -> LateChanges:
     now = service.now()
     check_schedule(plan.kept.scheduled, now)
     late = service.preview_optouts(plan.kept)
-    parts = list(plan.part_drafts)
+    parts = [dataclasses.replace(p) for p in plan.part_drafts]  # the plan stays as prepared
     kept, key, numbers = plan.kept, plan.content_key, plan.numbers
     if late.removed:
         blocked = {h.msisdn for h in late.removed}

@@ -20,7 +20,7 @@ from typing import Any
 from . import baku, codes, journal_payload, ownership, protocol
 from .client import AtlClient, SpooledBody, SubmitAnswer, SubmitUncertain
 from .drafts import Draft, estimate
-from .errors import InputError, LocalError, TransportError
+from .errors import ApiError, InputError, LocalError, TransportError
 from .models import Recipient, State, Submission
 from .outcomes import SubmitResult
 from .settings import ResolvedProfile
@@ -341,7 +341,7 @@ class Submitter:
                 result.detail = "ATL answered 002 to the resend: the first request had arrived"
             elif not first and answer.code in STATE_DEPENDENT_CODES:
                 result.detail = (
-                    f"the resend was refused with error {answer.code} ({codes.describe(answer.code)}); "
+                    f"the resend was refused ({ApiError(answer.code)}); "
                     "whether the first request arrived is still unknown"
                 )
             else:
