@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from argparse import Namespace
 from collections.abc import Sequence
+from typing import Any, cast
 
 from ..api import Core
 from ..api.errors import InputError
@@ -25,14 +26,15 @@ from .outcome import progress_printer, report_campaign, report_submit, with_canc
 
 class _Gathered:
     def __init__(self) -> None:
-        self.records: Sequence = []
+        self.records: Sequence[Any] = []  # import records (msisdn and fields)
         self.columns: list[str] = []
         self.sources: list[str] = []
         self.invalid = 0
         self.duplicates = 0
         self._seen: set[str] | None = None
+        self._kept: list[Any] = []  # ``records`` once a second source is merged in
 
-    def add(self, records, columns, source: str, *, unique: bool = False) -> None:
+    def add(self, records: Sequence[Any], columns: list[str], source: str, *, unique: bool = False) -> None:
         """``unique``: ``records`` hold each number once (an import's): the
         first such source is taken as it is, without a pass over it."""
         self.sources.append(source)
@@ -44,22 +46,26 @@ class _Gathered:
             return
         if self._seen is None:
             self._seen = {r.msisdn for r in self.records}
-            self.records = list(self.records)
+            self._kept = list(self.records)
+            self.records = self._kept
         for r in records:
             if r.msisdn in self._seen:
                 self.duplicates += 1
                 continue
             self._seen.add(r.msisdn)
-            self.records.append(r)
+            self._kept.append(r)
 
-    def bulk_recipients(self):
+    def bulk_recipients(self) -> list[Recipient]:
+        """Packed, standing for the list a Draft takes."""
         numbers = getattr(self.records, "numbers", None)
         if numbers is not None:
-            return PackedRecipients.from_numbers(numbers())
-        return PackedRecipients((Recipient(r.msisdn) for r in self.records), individual=False)
+            packed = PackedRecipients.from_numbers(numbers())
+        else:
+            packed = PackedRecipients((Recipient(r.msisdn) for r in self.records), individual=False)
+        return cast("list[Recipient]", packed)
 
 
-def _fields_needed(args, template_text: str | None) -> set[str] | None:
+def _fields_needed(args: Namespace, template_text: str | None) -> set[str] | None:
     """The only columns a send needs from a file's rows (the template's
     placeholders; ``message`` for --individual); None when it cannot be told
     yet (a template that does not parse: its error comes later)."""
@@ -269,7 +275,7 @@ async def _send(opened: _OnDemand, args: Namespace) -> int:
         err(f"warning: balance unknown ({plan.balance_error})")
     _print_plan(plan)
     if not args.yes:
-        answer = input(f"Send to {plan.estimate.recipients} recipient(s)? [y/N] ").strip().lower()
+        answer = _ask(f"Send to {plan.estimate.recipients} recipient(s)? [y/N] ")
         if answer not in ("y", "yes"):
             err("not sent")
             return EXIT_INPUT
@@ -282,6 +288,13 @@ async def _send(opened: _OnDemand, args: Namespace) -> int:
                                                   abort=abort, allow_repeat=args.allow_repeat)
     )
     return report_campaign(result, args.json)
+
+
+def _ask(question: str) -> str:
+    """The operator's answer. Read on the loop's thread, which has nothing
+    else to do meanwhile: an input() in a worker thread would keep the
+    process alive after Ctrl-C until Enter is pressed."""
+    return input(question).strip().lower()
 
 
 def _print_optouts(opt: OptOutFilter) -> None:
@@ -327,7 +340,7 @@ async def _send_proof(core: Core, draft: Draft, args: Namespace) -> int:
     err(f"proof: {len(proof_draft.recipients)} message(s) to the staff numbers "
         f"{', '.join(r.msisdn for r in proof_draft.recipients[:staff])}, sent now")
     if not args.yes:
-        answer = input("Send the proof? [y/N] ").strip().lower()
+        answer = _ask("Send the proof? [y/N] ")
         if answer not in ("y", "yes"):
             err("not sent")
             return EXIT_INPUT

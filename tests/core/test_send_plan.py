@@ -128,3 +128,20 @@ async def test_quiet_hours_are_judged_again_at_submit(service, sim, clock):
     with pytest.raises(QuietHoursError):
         await submit_plan(service, plan)
     assert sim.tasks == []
+
+
+async def test_through_the_core_api(service, sim, store):
+    from atlsms_tui.api.core import Core
+    from atlsms_tui.core.session import Session
+    from atlsms_tui.core.settings import load_settings
+
+    core = Core(Session(load_settings(), service.profile, store, service))
+    lists.add_optouts(store, [NUMBERS[0]])
+    plan = await core.sending.prepare(draft(4), max_per_task=2)
+    assert plan.balance is not None and plan.balance_error == ""  # fetched from ATL
+    assert plan.removed == 1 and plan.parts.sizes == [2, 1]
+    result = await core.sending.submit(plan)
+    assert result.state == "accepted" and result.optouts_removed == 1
+    assert sorted(received(sim)) == NUMBERS[1:4]
+    [c] = await core.sending.campaigns()
+    assert c.campaign == result.campaign and c.state == "accepted"
