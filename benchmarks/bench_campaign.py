@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def child(n: int, per_task: int, individual: bool, data: str) -> dict:
     sys.path.insert(0, str(ROOT))
-    from atlsms_tui.core import campaign
+    from atlsms_tui.core import campaign, send_plan
     from atlsms_tui.core.models import Recipient
     from atlsms_tui.core.packed import PackedRecipients
     from atlsms_tui.core.secret import Secret
@@ -43,7 +43,7 @@ def child(n: int, per_task: int, individual: bool, data: str) -> dict:
     profile = ResolvedProfile(name="bench", login="bench", api_url="http://127.0.0.1:9/none",
                               password=Secret("x"))
     service = Service(profile, store)
-    parts = campaign.split(draft, per_task)
+    parts = send_plan.split(draft, per_task)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
     cid = asyncio.run(service.journal_campaign(draft, parts))

@@ -47,12 +47,12 @@ async def _seed_tasks(env, session) -> None:
     env.advance(8)
     await env.submit(session, n=30, title="ATL", message="Later")
     # a campaign over the per-task cap: three parts, one grouped row
-    from atlsms_tui.core import campaign
+    from atlsms_tui.core import send_plan
     from atlsms_tui.core.models import Recipient
     from atlsms_tui.core.service import Draft
 
     rs = [Recipient(f"99455{2000000 + i:07d}") for i in range(9)]
-    return await campaign.submit_campaign(session.service, Draft("ATL", rs, "Endirim 20%"), max_per_task=4)
+    return await send_plan.submit_campaign(session.service, Draft("ATL", rs, "Endirim 20%"), max_per_task=4)
 
 
 async def shoot(out: Path, text: bool) -> int:

@@ -16,12 +16,13 @@ import sys
 
 from ..core.errors import ApiError, AtlSmsError, ConfigError, InputError, TransportError
 from .account import cmd_count, cmd_locate, cmd_login, cmd_simulator, cmd_units
+from .campaigns import cmd_abandon, cmd_approve, cmd_campaign, cmd_reject, cmd_retry
 from .common import EXIT_API, EXIT_INPUT, EXIT_TRANSPORT, err
 from .failures import EXIT_BROKEN_PIPE, leaf, local_problem, unexpected
 from .lists import cmd_group, cmd_optout, cmd_template
 from .parser import parse
 from .send import cmd_send
-from .tasks import cmd_abandon, cmd_approve, cmd_campaign, cmd_reject, cmd_report, cmd_retry, cmd_tasks
+from .tasks import cmd_report, cmd_tasks
 
 
 def run_tui(args) -> int:

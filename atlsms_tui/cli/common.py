@@ -100,12 +100,26 @@ def open_cli_session(args, need_password: bool = True):
 
     s = open_session(args.profile, args.api_url, need_password=need_password,
                      allow_insecure_http=getattr(args, "allow_insecure_http", False))
-    if s.profile.insecure_http_warning:
-        err(s.profile.insecure_http_warning)
-    for cid in s.recovered:
+    _tell_opened(s.profile, s.recovered)
+    return s
+
+
+def open_cli_core(args, need_password: bool = True):
+    """The core API on the profile the arguments name, with open_cli_session's warnings."""
+    from ..api import open_core
+
+    core = open_core(args.profile, args.api_url, need_password=need_password,
+                     allow_insecure_http=getattr(args, "allow_insecure_http", False))
+    _tell_opened(core.profile, core.recovered)
+    return core
+
+
+def _tell_opened(profile, recovered: list[str]) -> None:
+    if profile.insecure_http_warning:
+        err(profile.insecure_http_warning)
+    for cid in recovered:
         err(f"warning: submission {cid} was interrupted; its outcome is uncertain. "
             f"Settle it with: atlsms-tui retry {cid}")
-    return s
 
 
 # A message or template file larger than this is not a message (ten

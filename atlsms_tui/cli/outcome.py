@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
-from ..core.models import State
+from ..api.models import State, SubmitResult
+from ..api.sending import CampaignProgress, CampaignResult
 from .common import OUTCOME_EXIT, STATE_EXIT, err, out, out_json
+
+T = TypeVar("T")
 
 # How long the request in flight may still answer after a stop.
 ABORT_GRACE = 2.0
 
 
-async def with_cancel(run):
+async def with_cancel(run: Callable[[asyncio.Event, asyncio.Event], Awaitable[T]]) -> T:
     """Run a send with Ctrl-C and SIGHUP (a dropped SSH session) turned into
     "stop": no further part starts, the part in flight gets ABORT_GRACE
     seconds to answer and is otherwise recorded uncertain (a second signal
@@ -51,12 +56,12 @@ async def with_cancel(run):
                 pass
 
 
-def progress_printer():
+def progress_printer() -> Callable[[CampaignProgress], None] | None:
     """Progress on stderr when it is a terminal, on one rewritten line."""
     if not sys.stderr.isatty():
         return None
 
-    def show(p) -> None:
+    def show(p: CampaignProgress) -> None:
         bar = "#" * int(p.fraction * 20)
         sys.stderr.write(f"\r[{bar:<20}] {p.recipients_done:,}/{p.recipients_total:,}  {p.text[:40]:<40}")
         if p.stage in ("done", "cancelled"):
@@ -66,9 +71,9 @@ def progress_printer():
     return show
 
 
-def report_campaign(result, as_json: bool) -> int:
+def report_campaign(result: CampaignResult, as_json: bool) -> int:
     """A campaign's outcome on stderr (and --json on stdout); its exit status."""
-    from ..core import baku
+    from ..api.rules import baku
 
     if result.awaiting_approval:
         if as_json:
@@ -107,7 +112,7 @@ def report_campaign(result, as_json: bool) -> int:
     return OUTCOME_EXIT[result.state]
 
 
-def report_submit(result, as_json: bool, quiet_accept: bool = False) -> int:
+def report_submit(result: SubmitResult, as_json: bool, quiet_accept: bool = False) -> int:
     if as_json:
         out_json(result.as_json())
     if result.state is State.ACCEPTED:
@@ -116,7 +121,7 @@ def report_submit(result, as_json: bool, quiet_accept: bool = False) -> int:
     elif result.state is State.ACCEPTED_WITHOUT_TASKID:
         err(f"warning: {result.headline()} (controlid {result.controlid})")
     elif result.state is State.REJECTED:
-        err(f"error {result.code}: {result.wording}")
+        err(str(result.error) if result.error else result.headline())
         if result.advice:
             err(result.advice)
     else:

@@ -3,33 +3,38 @@
 from __future__ import annotations
 
 import sys
+from argparse import Namespace
 from collections.abc import Sequence
+from typing import Any, cast
 
-from ..core import baku
-from ..core.errors import InputError, TransportError
+from ..api import Core
+from ..api.errors import InputError
+from ..api.models import Draft, PackedRecipients, Recipient
+from ..api.rules import baku, mailmerge, pacing, quiet_hours, smstext
+from ..api.sending import EveryoneOptedOut, OptOutFilter, SendPlan
 from .common import (
     EXIT_INPUT,
     UsageError,
     err,
-    open_cli_session,
-    open_store,
+    open_cli_core,
     out_json,
     print_import_report,
     read_text_file,
 )
-from .outcome import progress_printer, report_campaign, with_cancel
+from .outcome import progress_printer, report_campaign, report_submit, with_cancel
 
 
 class _Gathered:
     def __init__(self) -> None:
-        self.records: Sequence = []
+        self.records: Sequence[Any] = []  # import records (msisdn and fields)
         self.columns: list[str] = []
         self.sources: list[str] = []
         self.invalid = 0
         self.duplicates = 0
         self._seen: set[str] | None = None
+        self._kept: list[Any] = []  # ``records`` once a second source is merged in
 
-    def add(self, records, columns, source: str, *, unique: bool = False) -> None:
+    def add(self, records: Sequence[Any], columns: list[str], source: str, *, unique: bool = False) -> None:
         """``unique``: ``records`` hold each number once (an import's): the
         first such source is taken as it is, without a pass over it."""
         self.sources.append(source)
@@ -41,30 +46,29 @@ class _Gathered:
             return
         if self._seen is None:
             self._seen = {r.msisdn for r in self.records}
-            self.records = list(self.records)
+            self._kept = list(self.records)
+            self.records = self._kept
         for r in records:
             if r.msisdn in self._seen:
                 self.duplicates += 1
                 continue
             self._seen.add(r.msisdn)
-            self.records.append(r)
+            self._kept.append(r)
 
-    def bulk_recipients(self):
-        from ..core.models import Recipient
-        from ..core.packed import PackedRecipients
-
+    def bulk_recipients(self) -> list[Recipient]:
+        """Packed, standing for the list a Draft takes."""
         numbers = getattr(self.records, "numbers", None)
         if numbers is not None:
-            return PackedRecipients.from_numbers(numbers())
-        return PackedRecipients((Recipient(r.msisdn) for r in self.records), individual=False)
+            packed = PackedRecipients.from_numbers(numbers())
+        else:
+            packed = PackedRecipients((Recipient(r.msisdn) for r in self.records), individual=False)
+        return cast("list[Recipient]", packed)
 
 
-def _fields_needed(args, template_text: str | None) -> set[str] | None:
+def _fields_needed(args: Namespace, template_text: str | None) -> set[str] | None:
     """The only columns a send needs from a file's rows (the template's
     placeholders; ``message`` for --individual); None when it cannot be told
     yet (a template that does not parse: its error comes later)."""
-    from ..core import mailmerge
-
     if template_text is None:
         return {"message"} if args.individual else set()
     try:
@@ -73,17 +77,20 @@ def _fields_needed(args, template_text: str | None) -> set[str] | None:
         return None
 
 
-def _gather_recipients(args, store_fn, keep: set[str] | None = None) -> _Gathered:
-    """Recipients from --to / --to-file / --group / --individual; each file's
-    import report is printed on stderr."""
-    from ..core import imports
-
+def _check_recipient_flags(args: Namespace) -> None:
     if not (args.to or args.to_file or args.individual or args.group):
         raise UsageError("no recipients: give --to, --to-file, --group or --individual")
     if args.individual and (args.to or args.to_file or args.group):
         raise UsageError("--individual cannot be combined with --to, --to-file or --group")
     if (args.column or args.sheet) and not (args.to_file or args.individual):
         raise UsageError("--column and --sheet apply to --to-file or --individual")
+
+
+async def _gather_recipients(opened: _OnDemand, args: Namespace, keep: set[str] | None = None) -> _Gathered:
+    """Recipients from --to / --to-file / --group / --individual; each file's
+    import report is printed on stderr."""
+    from ..core import imports
+
     got = _Gathered()
     if args.to:
         rep = imports.parse_text_list("\n".join(args.to), "--to argument")
@@ -102,9 +109,8 @@ def _gather_recipients(args, store_fn, keep: set[str] | None = None) -> _Gathere
         if got.duplicates > before:
             err(f"  {got.duplicates - before} number(s) also given elsewhere, kept once")
     if args.group:
-        store = store_fn()
         for name in args.group:
-            g = store.lists.get_group(name)
+            g = await opened.get().lists.group(name)
             err(f"group {g.info.name!r}: {g.info.members:,} member(s)"
                 + (f", columns {', '.join(g.info.columns)}" if g.info.columns else ""))
             before = got.duplicates
@@ -114,53 +120,62 @@ def _gather_recipients(args, store_fn, keep: set[str] | None = None) -> _Gathere
     return got
 
 
-def _template_body(args, store_fn) -> tuple[str | None, str]:
+async def _template_body(opened: _OnDemand, args: Namespace) -> tuple[str | None, str]:
     """(template text or None, what to call it in messages)."""
-
     if args.template is not None:
         return args.template, "--template"
     if args.template_file:
         body = read_text_file(args.template_file, "template file")
         return (body[:-1] if body.endswith("\n") else body), str(args.template_file)
     if args.template_name:
-        t = store_fn().lists.get_template(args.template_name)
+        t = await opened.get().lists.template(args.template_name)
         return t.body, f"template {t.name!r}"
     return None, ""
 
 
-def _title(args) -> str:
+def _title(opened: _OnDemand, args: Namespace) -> str:
     """--title, else the profile's default title."""
     if args.title:
-        return args.title
-    from ..core.settings import load_settings, resolve_profile
-
-    profile = resolve_profile(load_settings(), args.profile, args.api_url, need_password=False)
+        return str(args.title)
+    profile = opened.get().profile
     if not profile.default_title:
         raise UsageError(f"no title: give --title, or set a default title for profile {profile.name!r} "
                          "(atlsms-tui login --title T)")
     return profile.default_title
 
 
-async def cmd_send(args) -> int:
-    from ..core import mailmerge, smstext
-    from ..core.imports.report import count_of
-    from ..core.service import Draft, check_draft, estimate
-    from ..core.settings import checked_max_segments, load_settings
+class _OnDemand:
+    """The core, opened when first needed: a recipient file or a message
+    that is refused is told without a profile."""
 
-    lookup_store = None
+    def __init__(self, args: Namespace) -> None:
+        self.args = args
+        self.core: Core | None = None
 
-    def store_fn():
-        nonlocal lookup_store
-        if lookup_store is None:
-            lookup_store = open_store()
-        return lookup_store
+    def get(self) -> Core:
+        if self.core is None:
+            self.core = open_cli_core(self.args)
+        return self.core
 
+    async def aclose(self) -> None:
+        if self.core is not None:
+            await self.core.aclose()
+
+
+async def cmd_send(args: Namespace) -> int:
+    _check_recipient_flags(args)
+    opened = _OnDemand(args)
     try:
-        template_text, template_what = _template_body(args, store_fn)
-        got = _gather_recipients(args, store_fn, _fields_needed(args, template_text))
+        return await _send(opened, args)
     finally:
-        if lookup_store is not None:
-            lookup_store.close()
+        await opened.aclose()
+
+
+async def _send(opened: _OnDemand, args: Namespace) -> int:
+    from ..core.imports.report import count_of
+
+    template_text, template_what = await _template_body(opened, args)
+    got = await _gather_recipients(opened, args, _fields_needed(args, template_text))
 
     message = None
     if args.message_file:
@@ -215,15 +230,13 @@ async def cmd_send(args) -> int:
     if not recips:
         err("no valid recipient: nothing sent")
         return EXIT_INPUT
-    from ..core import pacing, quiet_hours
-
     scheduled = baku.parse_schedule(args.at) if args.at else None
     pace = pacing.parse_pace(args.pace) if args.pace else None
     quiet = (quiet_hours.NEXT_WINDOW if args.next_window
              else quiet_hours.IGNORE if args.ignore_quiet_hours else quiet_hours.REFUSE)
     if args.proof and (pace or args.at or args.next_window):
         raise UsageError("--proof sends to the staff numbers now: drop --pace, --at and --next-window")
-    draft = Draft(title=_title(args), recipients=recips, message=message, scheduled=scheduled,
+    draft = Draft(title=_title(opened, args), recipients=recips, message=message, scheduled=scheduled,
                   template=template_text if template is not None else None)
 
     # Cheaper text: shown both ways, applied only with --transliterate.
@@ -243,107 +256,95 @@ async def cmd_send(args) -> int:
             err(f"  {r.msisdn} ({smstext.segments(r.message or '')} segment(s)): {r.message}")
         if len(draft.recipients) > 3:
             err(f"  ... {len(draft.recipients) - 3:,} more")
-    prefs = load_settings().preferences
-    if args.max_segments is not None:
-        prefs.max_segments = args.max_segments
-    check_draft(draft, checked_max_segments(prefs))
     if not args.yes and not sys.stdin.isatty():
         err("refusing to send without confirmation: no terminal on stdin (pass --yes)")
         return EXIT_INPUT
 
-    s = open_cli_session(args)
+    core = opened.get()
+    if args.proof:
+        return await _send_proof(core, draft, args)
     try:
-        s.service.preferences.max_segments = prefs.max_segments
-        opt = s.service.preview_optouts(draft)
-        if opt.removed:
-            err(opt.summary())
-            for hit in opt.removed[:20]:
-                err(f"  {hit.line()}")
-            if len(opt.removed) > 20:
-                err(f"  ... and {len(opt.removed) - 20:,} more")
-            if not opt.kept:
-                err("every recipient is on the opt-out list: nothing sent")
-                return EXIT_INPUT
-        # the campaign as it will go: its template too (the repeat guard's and proof's key)
-        shown = Draft(draft.title, opt.kept, draft.message, draft.scheduled, draft.template)
-        try:
-            balance = await s.service.units()
-        except TransportError as exc:
-            err(f"warning: balance unknown ({exc})")
-            balance = s.service.cached_units()
-        est = estimate(shown, balance)
-        from ..core import approval, campaign, proof
-
-        if args.proof:
-            return await _send_proof(s, draft, args)
-        cap = args.max_per_task or s.settings.preferences.max_recipients_per_task
-        # refused here (quiet hours, a missing proof), before the question
-        plan, _parts = campaign.plan_parts(s.service, shown, max_per_task=cap, pace=pace, quiet=quiet)
-        proof.check_required(s.service, shown)
-        start = plan.times[0]
-        when = "now" if start is None else f"{baku.format_baku(start)} Baku time"
-        err(
-            f"{'DEMO ' if s.demo else ''}profile {s.profile.name}: title {draft.title!r}, "
-            f"{est.recipients} recipient(s), {'individual messages' if draft.individual else 'one message'}, "
-            f"{est.encoding}, {est.segments} segment(s){' (longest)' if draft.individual else ''}, "
-            f"about {est.units} units"
-            + (f" of {balance.units} (after: {est.balance_after})" if balance else "")
-            + f", schedule: {when}"
-        )
-        if balance is not None and est.affordable is False:
-            err("warning: the estimate exceeds the balance; ATL will likely refuse it (118)")
-        window = s.service.quiet_hours()
-        if plan.moved:
-            err(f"{window.describe()}: scheduled for their end, {when} (--next-window)")
-        for line in plan.lines():
-            err(line)
-        if s.profile.proof_numbers or s.profile.require_proof_above:
-            err(proof.describe(s.service, shown))
-        needs_approval = approval.needed(s.service, est.recipients)
-        if needs_approval:
-            err(f"over {s.profile.approval_above:,} recipients (setting approval_above): it is journalled "
-                "and waits for another operator's approval; nothing is sent now")
-        if not args.yes:
-            answer = input(f"Send to {est.recipients} recipient(s)? [y/N] ").strip().lower()
-            if answer not in ("y", "yes"):
-                err("not sent")
-                return EXIT_INPUT
-        parts = len(plan.sizes)
-        if parts > 1 and pace is None:
-            err(f"the campaign goes out as {parts} tasks of at most {cap:,} recipients, all journalled "
-                "before the first is sent; Ctrl-C stops it between tasks")
-        if not args.allow_repeat:
-            hit = s.service.find_repeat(shown)
-            if hit is not None:
-                from ..core.repeat_guard import RepeatError
-
-                raise RepeatError(hit)
-        result = await with_cancel(
-            lambda cancel, abort: campaign.submit_campaign(
-                s.service, draft, max_per_task=cap, progress=progress_printer(), cancel=cancel,
-                abort=abort, allow_repeat=args.allow_repeat, quiet=quiet, pace=pace,
-                operator=approval.operator() if needs_approval else None,
-            )
-        )
-    finally:
-        await s.aclose()
-    return report_campaign(result, args.json)
-
-
-async def _send_proof(s, draft, args) -> int:
-    """``send --proof``: what the campaign would send, to the staff numbers."""
-    from ..core import proof
-    from .outcome import report_submit
-
-    proof_draft = proof.proof_draft(s.service, draft, args.proof_messages)
-    err(f"proof: {len(proof_draft.recipients)} message(s) to the staff numbers "
-        f"{', '.join(r.msisdn for r in proof_draft.recipients[:len(s.profile.proof_numbers)])}, sent now")
+        plan = await core.sending.prepare(draft, max_per_task=args.max_per_task, pace=pace, quiet=quiet,
+                                          max_segments=args.max_segments)
+    except EveryoneOptedOut as exc:
+        _print_optouts(exc.optouts)
+        err("every recipient is on the opt-out list: nothing sent")
+        return EXIT_INPUT
+    _print_optouts(plan.optouts)
+    if plan.balance_error:
+        err(f"warning: balance unknown ({plan.balance_error})")
+    _print_plan(plan)
     if not args.yes:
-        answer = input("Send the proof? [y/N] ").strip().lower()
+        answer = _ask(f"Send to {plan.estimate.recipients} recipient(s)? [y/N] ")
         if answer not in ("y", "yes"):
             err("not sent")
             return EXIT_INPUT
-    result = await proof.send_proof(s.service, draft, args.proof_messages)
+    parts = len(plan.parts.sizes)
+    if parts > 1 and pace is None:
+        err(f"the campaign goes out as {parts} tasks of at most {plan.max_per_task:,} recipients, all "
+            "journalled before the first is sent; Ctrl-C stops it between tasks")
+    result = await with_cancel(
+        lambda cancel, abort: core.sending.submit(plan, progress=progress_printer(), cancel=cancel,
+                                                  abort=abort, allow_repeat=args.allow_repeat)
+    )
+    return report_campaign(result, args.json)
+
+
+def _ask(question: str) -> str:
+    """The operator's answer. Read on the loop's thread, which has nothing
+    else to do meanwhile: an input() in a worker thread would keep the
+    process alive after Ctrl-C until Enter is pressed."""
+    return input(question).strip().lower()
+
+
+def _print_optouts(opt: OptOutFilter) -> None:
+    if not opt.removed:
+        return
+    err(opt.summary())
+    for hit in opt.removed[:20]:
+        err(f"  {hit.line()}")
+    if len(opt.removed) > 20:
+        err(f"  ... and {len(opt.removed) - 20:,} more")
+
+
+def _print_plan(plan: SendPlan) -> None:
+    """The confirmation: what goes, when, at what cost, and the rails."""
+    est, balance, draft = plan.estimate, plan.balance, plan.kept
+    start = plan.parts.times[0]
+    when = "now" if start is None else f"{baku.format_baku(start)} Baku time"
+    err(
+        f"{'DEMO ' if plan.demo else ''}profile {plan.profile}: title {draft.title!r}, "
+        f"{est.recipients} recipient(s), {'individual messages' if draft.individual else 'one message'}, "
+        f"{est.encoding}, {est.segments} segment(s){' (longest)' if draft.individual else ''}, "
+        f"about {est.units} units"
+        + (f" of {balance.units} (after: {est.balance_after})" if balance else "")
+        + f", schedule: {when}"
+    )
+    if balance is not None and est.affordable is False:
+        err("warning: the estimate exceeds the balance; ATL will likely refuse it (118)")
+    if plan.parts.moved and plan.window is not None:
+        err(f"{plan.window.describe()}: scheduled for their end, {when} (--next-window)")
+    for line in plan.parts.lines():
+        err(line)
+    if plan.proof:
+        err(plan.proof)
+    if plan.needs_approval:
+        err(f"over {plan.approval_above:,} recipients (setting approval_above): it is journalled "
+            "and waits for another operator's approval; nothing is sent now")
+
+
+async def _send_proof(core: Core, draft: Draft, args: Namespace) -> int:
+    """``send --proof``: what the campaign would send, to the staff numbers."""
+    proof_draft = await core.sending.proof_draft(draft, args.proof_messages)
+    staff = len(core.profile.proof_numbers or [])
+    err(f"proof: {len(proof_draft.recipients)} message(s) to the staff numbers "
+        f"{', '.join(r.msisdn for r in proof_draft.recipients[:staff])}, sent now")
+    if not args.yes:
+        answer = _ask("Send the proof? [y/N] ")
+        if answer not in ("y", "yes"):
+            err("not sent")
+            return EXIT_INPUT
+    result = await core.sending.send_proof(draft, args.proof_messages)
     if args.json:
         out_json(result.as_json() | {"proof": True})
         return report_submit(result, False, quiet_accept=True)

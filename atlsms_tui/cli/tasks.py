@@ -1,4 +1,4 @@
-"""The journal and the reports: tasks, report, retry, campaign."""
+"""The journal and the reports: tasks, report."""
 
 from __future__ import annotations
 
@@ -7,83 +7,7 @@ import sys
 import time
 
 from ..core import baku
-from ..core.errors import ApiError
 from .common import EXIT_OK, err, json_text, open_cli_session, out, out_json
-from .outcome import progress_printer, report_campaign, report_submit, with_cancel
-
-
-async def cmd_campaign(args) -> int:
-    from ..core import campaign as camp
-
-    need_network = args.campaign_command == "resume" or (args.campaign_command == "show" and args.refresh)
-    if args.campaign_command == "reschedule":
-        return await _reschedule(args)
-    s = open_cli_session(args, need_password=need_network)
-    try:
-        cc = args.campaign_command
-        if cc == "list":
-            cs = camp.list_campaigns(s.service)
-            if args.json:
-                out_json([c.as_json() for c in cs])
-            elif not cs:
-                out("no campaigns in the journal")
-            for c in cs if not args.json else []:
-                rep = c.report()
-                out(f"{c.campaign}  {c.state:<10} {c.title:<11} {c.recipients:>9,} rcpt  {len(c.parts)} part(s)  "
-                      f"{rep.delivered:,} delivered {rep.failed:,} failed {rep.pending:,} pending")
-            return EXIT_OK
-        if cc == "show":
-            c = camp.load_campaign(s.service, args.campaign)
-            if args.refresh:
-                for p in c.parts:
-                    if p.taskid:
-                        try:
-                            await s.service.report(p.taskid)
-                        except ApiError as exc:
-                            err(f"part {p.controlid} (task {p.taskid}): {exc}")
-                c = camp.load_campaign(s.service, args.campaign)
-            if args.json:
-                out_json(c.as_json())
-                return EXIT_OK
-            rep = c.report()
-            out(f"campaign {c.campaign}: {c.state}, {c.title!r}, {c.recipients:,} recipient(s) in {len(c.parts)} part(s)")
-            out(f"delivery (parts with a report): {rep.delivered:,} delivered, {rep.failed:,} failed, "
-                  f"{rep.pending:,} pending, {rep.removed:,} removed, {rep.error:,} error")
-            out(f"journalled for login {c.login} at {c.api_url} (profile {c.profile})")
-            if c.approval:
-                out(f"approval: {c.approval}, submitted by {c.submitted_by}"
-                    + (f", {c.approval} by {c.decided_by}" if c.decided_by else "")
-                    + (f": {c.decision}" if c.decision else ""))
-            if c.approval == "awaiting":
-                from ..core import approval
-
-                for text in approval.rendered(s.service, c.campaign):
-                    out(f"  text: {text}")
-            for p in c.parts:
-                r = p.report
-                d = f"{r.delivered:,}/{r.total:,} delivered" if r and r.ready else ""
-                out(f"  {p.part or 0:>3}. {p.controlid}  task {p.taskid or '-':<8} {p.state.value:<23} {p.recipients:>7,}  "
-                    f"{_scheduled(p.scheduled, s.service.now())}  {d}")
-            return EXIT_OK
-        if cc == "cancel":
-            n = camp.cancel_campaign(s.service, args.campaign)
-            err(f"{n} part(s) dropped; they were never sent")
-            return EXIT_OK
-        result = await with_cancel(
-            lambda cancel, abort: camp.resume_campaign(
-                s.service, args.campaign, progress=progress_printer(), cancel=cancel, abort=abort,
-                quiet=_quiet(args),
-            )
-        )
-    finally:
-        await s.aclose()
-    return report_campaign(result, args.json)
-
-
-def _quiet(args) -> str:
-    from ..core import quiet_hours
-
-    return quiet_hours.IGNORE if getattr(args, "ignore_quiet_hours", False) else quiet_hours.REFUSE
 
 
 def _scheduled(wire: str, now) -> str:
@@ -95,74 +19,6 @@ def _scheduled(wire: str, now) -> str:
     if left <= 0:
         return wire[:16]
     return f"{wire[:16]} (in {left // 3600}h{left % 3600 // 60:02d}m)"
-
-
-async def _reschedule(args) -> int:
-    from ..core import campaign as camp
-    from ..core import quiet_hours
-
-    s = open_cli_session(args, need_password=False)
-    try:
-        when = baku.parse_schedule(args.at, now=s.service.now())
-        mode = quiet_hours.NEXT_WINDOW if args.next_window else quiet_hours.REFUSE
-        moved = camp.reschedule_campaign(s.service, args.campaign, when, mode)
-    finally:
-        await s.aclose()
-    if args.json:
-        out_json({"campaign": args.campaign, "moved": [{"part": p, "scheduled": w} for p, w in moved]})
-    for part, wire in moved:
-        err(f"part {part}: scheduled {wire} Baku time")
-    err("tasks already submitted keep their time: ATL's API offers no way to cancel or move them")
-    return EXIT_OK
-
-
-async def cmd_approve(args) -> int:
-    from ..core import approval
-
-    s = open_cli_session(args)
-    try:
-        result = await with_cancel(
-            lambda cancel, abort: approval.approve(
-                s.service, args.campaign, approval.operator(), progress=progress_printer(), cancel=cancel,
-                abort=abort, quiet=_quiet(args),
-            )
-        )
-    finally:
-        await s.aclose()
-    return report_campaign(result, args.json)
-
-
-async def cmd_reject(args) -> int:
-    from ..core import approval
-
-    s = open_cli_session(args, need_password=False)
-    try:
-        n = approval.reject(s.service, args.campaign, approval.operator(), args.reason)
-    finally:
-        await s.aclose()
-    err(f"campaign {args.campaign} rejected: {n} part(s) dropped, never sent")
-    return EXIT_OK
-
-
-async def cmd_abandon(args) -> int:
-    s = open_cli_session(args, need_password=False)
-    try:
-        sub = await s.service.abandon(args.controlid, args.reason)
-    finally:
-        await s.aclose()
-    if args.json:
-        out_json(sub.as_json() | {"detail": sub.detail})
-    err(f"submission {sub.controlid} abandoned: it stays in the history and is never resent")
-    return EXIT_OK
-
-
-async def cmd_retry(args) -> int:
-    s = open_cli_session(args)
-    try:
-        result = await s.service.retry(args.controlid)
-    finally:
-        await s.aclose()
-    return report_submit(result, args.json)
 
 
 def delivery_line(rep) -> str:

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+from typing import Any
 
 from . import baku
-from .campaign import CampaignResult, cancel_campaign, load_campaign, run_campaign
+from .campaign import Campaign, cancel_campaign, list_campaigns, load_campaign, run_campaign
+from .drafts import Draft
 from .errors import InputError
 from .journal_payload import read_recipients
 from .models import State
+from .outcomes import CampaignResult, SubmitResult
 from .packed import messages_of
-from .service import Draft, Service, SubmitResult
+from .service import Service
 
 
 def operator() -> str:
@@ -32,10 +35,10 @@ def needed(service: Service, recipients: int) -> bool:
     return bool(above) and recipients > above
 
 
-async def hold(service: Service, draft: Draft, parts: list[Draft], by: str, *,
+async def hold(service: Service, draft: Draft, parts: list[Draft], by: str, *, key: str | None = None,
                optouts_removed: int = 0, pace: str | None = None) -> CampaignResult:
     """Journal the campaign whole, awaiting approval; nothing is sent."""
-    campaign = await service.journal_campaign(draft, parts, awaiting_approval_by=by, pace=pace)
+    campaign = await service.journal_campaign(draft, parts, key=key, awaiting_approval_by=by, pace=pace)
     c = await asyncio.to_thread(load_campaign, service, campaign)
     results = [SubmitResult(p.state, p.controlid, p.recipients, p.segments, p.units_estimate, part=p.part)
                for p in c.parts]
@@ -43,10 +46,8 @@ async def hold(service: Service, draft: Draft, parts: list[Draft], by: str, *,
                           awaiting_approval=True)
 
 
-def pending(service: Service) -> list:
+def pending(service: Service) -> list[Campaign]:
     """Campaigns of this profile awaiting approval, newest first."""
-    from .campaign import list_campaigns
-
     return [c for c in list_campaigns(service) if c.approval == "awaiting"]
 
 
@@ -63,7 +64,7 @@ def rendered(service: Service, campaign: str, n: int = 3) -> list[str]:
     return messages_of(recips, 0, min(n, len(recips))) or []
 
 
-def _awaiting(service: Service, campaign: str):
+def _awaiting(service: Service, campaign: str) -> Campaign:
     c = load_campaign(service, campaign)
     if c.approval != "awaiting":
         state = c.approval or "not subject to approval"
@@ -71,7 +72,7 @@ def _awaiting(service: Service, campaign: str):
     return c
 
 
-async def approve(service: Service, campaign: str, by: str, **run) -> CampaignResult:
+async def approve(service: Service, campaign: str, by: str, **run: Any) -> CampaignResult:
     """Release a campaign awaiting approval and send it; refused to the
     operator who submitted it."""
     c = await asyncio.to_thread(_awaiting, service, campaign)

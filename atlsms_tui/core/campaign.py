@@ -22,62 +22,17 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from . import baku, ownership, pacing, quiet_hours
+from . import baku, ownership, pacing, protocol, quiet_hours
+from .client import SpooledBody
 from .errors import AtlSmsError, InputError, NotFoundError
 from .models import Report, State, Submission
-from .repeat_guard import RepeatError
-from .service import (
-    Draft,
-    NotQueued,
-    SenderBusy,
-    Service,
-    SubmitResult,
-    WrongAccount,
-    check_bound,
-)
+from .outcomes import STOPPING_STATES, CampaignProgress, CampaignResult, SubmitResult, outcome_of
+from .service import Service
+from .submit import NotQueued, SenderBusy, WrongAccount, check_bound
 
-DEFAULT_MAX_PER_TASK = 50_000
-
-# A part ATL refused, or that could not leave: the parts after it would meet
-# the same fate (units, password, network), so the run stops there.
-STOPPING_STATES = (State.REJECTED, State.FAILED)
-
-
-def outcome_of(states: list[State]) -> str:
-    """One word for a campaign's parts: accepted (all), uncertain (some
-    outcome unknown), incomplete (some accepted, others not; or journalled
-    and not sent), rejected or failed (none accepted; ATL refused / nothing
-    could leave)."""
-    if not states:
-        return "empty"
-    if any(s.settleable for s in states):
-        return "uncertain"
-    if all(s.ok for s in states):
-        return "accepted"
-    if any(s.ok for s in states):
-        return "incomplete"
-    if State.REJECTED in states:
-        return "rejected"
-    if State.FAILED in states:
-        return "failed"
-    if all(s is State.CANCELLED for s in states):
-        return "cancelled"
-    return "incomplete"
-
-
-@dataclass(slots=True)
-class CampaignProgress:
-    part: int  # 1-based part being worked on
-    parts: int
-    stage: str  # "journalling", "waiting", "sending", "done", "cancelled"
-    recipients_done: int
-    recipients_total: int
-    text: str = ""
-
-    @property
-    def fraction(self) -> float:
-        return self.recipients_done / self.recipients_total if self.recipients_total else 1.0
+ProgressFn = Callable[[CampaignProgress], None]
 
 
 @dataclass(slots=True)
@@ -129,7 +84,7 @@ class Campaign:
         total.fetched_at = min(fetched) if fetched else None
         return total
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         rep = self.report()
         return {
             "campaign": self.campaign,
@@ -149,207 +104,6 @@ class Campaign:
             ],
             "report": rep.as_json() | {"taskid": None},
         }
-
-
-@dataclass(slots=True)
-class CampaignResult:
-    """What a send or a resume came to. ``results`` has one entry per part,
-    in part order, as the journal has it at the end of the run."""
-
-    campaign: str | None  # None when it fitted in one task
-    results: list[SubmitResult]
-    optouts_removed: int = 0
-    interrupted: bool = False  # stopped by the operator (Ctrl-C, SIGHUP, Esc)
-    mine: set[str] = field(default_factory=set)  # controlids this process sent
-    journalled: int = 0  # recipients journalled when the campaign was made
-    # stopped at the edge of quiet hours: when it may go on, and the window
-    paused_until: datetime | None = None
-    quiet: str = ""
-    awaiting_approval: bool = False
-    plan: dict | None = None  # a paced or moved campaign's schedule (Plan.as_json)
-
-    @property
-    def single(self) -> bool:
-        return self.campaign is None and len(self.results) == 1
-
-    @property
-    def state(self) -> str:
-        if self.awaiting_approval:
-            return "awaiting_approval"
-        if self.single:
-            return self.results[0].state.value
-        return outcome_of([r.state for r in self.results])
-
-    @property
-    def queued(self) -> list[str]:
-        """Parts journalled and not sent (yet)."""
-        return [r.controlid for r in self.results if r.state is State.QUEUED]
-
-    @property
-    def worst(self) -> State:
-        states = [r.state for r in self.results]
-        for s in (State.UNCERTAIN, State.SENDING, State.REJECTED, State.FAILED, State.QUEUED,
-                  State.ABANDONED, State.CANCELLED):
-            if s in states:
-                return s
-        return State.ACCEPTED_WITHOUT_TASKID if State.ACCEPTED_WITHOUT_TASKID in states else State.ACCEPTED
-
-    def by_other(self, r: SubmitResult) -> bool:
-        """Settled before this run or by another process, not by this one."""
-        return self.campaign is not None and r.controlid not in self.mine
-
-    def totals(self) -> dict[str, int]:
-        accepted = sum(r.recipients for r in self.results if r.state.ok)
-        uncertain = sum(r.recipients for r in self.results if r.state.settleable)
-        abandoned = sum(r.recipients for r in self.results if r.state is State.ABANDONED)
-        not_sent = sum(r.recipients for r in self.results
-                       if r.state in (State.QUEUED, State.CANCELLED, State.FAILED, State.REJECTED))
-        return {
-            "recipients": self.journalled or sum(r.recipients for r in self.results),
-            "sent": accepted + uncertain + abandoned,
-            "accepted": accepted,
-            "uncertain": uncertain,
-            "abandoned": abandoned,
-            "not_sent": not_sent,
-        }
-
-    def as_json(self) -> dict:
-        if self.single and not self.awaiting_approval:
-            return self.results[0].as_json() | ({"plan": self.plan} if self.plan else {})
-        doc = {
-            "campaign": self.campaign,
-            "state": self.state,
-            "interrupted": self.interrupted,
-            "totals": self.totals(),
-            "recipients": self.totals()["recipients"],
-            "units_estimate": sum(r.units_estimate for r in self.results),
-            "parts": [r.as_json() | {"this_run": r.controlid in self.mine} for r in self.results],
-            "queued": self.queued,
-        }
-        if self.optouts_removed:
-            doc["optouts_removed"] = self.optouts_removed
-        if self.plan:
-            doc["plan"] = self.plan
-        if self.paused_until is not None:
-            doc["quiet_hours"] = self.quiet
-            doc["resume_at"] = baku.wire_schedule(self.paused_until)
-        return doc
-
-
-def split(draft: Draft, max_per_task: int) -> list[Draft]:
-    if max_per_task < 1:
-        raise InputError("recipients per task must be at least 1")
-    rs = draft.recipients
-    return [
-        Draft(draft.title, rs[i:i + max_per_task], draft.message, draft.scheduled, draft.template)
-        for i in range(0, len(rs), max_per_task)
-    ]
-
-
-ProgressFn = Callable[[CampaignProgress], None]
-
-
-@dataclass(slots=True)
-class Plan:
-    """How a draft will go out: its parts' sizes and scheduled times (None:
-    now), after quiet hours and pacing."""
-
-    sizes: list[int]
-    times: list[datetime | None]
-    moved: bool = False  # quiet hours moved the start (next-window)
-
-    def as_json(self) -> dict:
-        return pacing.plan_json(self.sizes, self.times)
-
-    def lines(self) -> list[str]:
-        """The plan as the confirmation shows it (paced or moved only)."""
-        if len(set(map(str, self.times))) <= 1 and not self.moved:
-            return []
-        first, last = self.times[0], self.times[-1]
-        out = [f"plan: {len(self.sizes)} part(s), first {_when(first)}, last {_when(last)} Baku time"]
-        out += [f"  part {i}: {n:,} recipient(s) at {_when(t)}"
-                for i, (n, t) in enumerate(zip(self.sizes, self.times), start=1)][:24]
-        return out
-
-
-def _when(t: datetime | None) -> str:
-    return "now" if t is None else baku.format_baku(t)
-
-
-def plan_parts(service: Service, draft: Draft, *, max_per_task: int = DEFAULT_MAX_PER_TASK,
-               pace: pacing.Pace | None = None, quiet: str = quiet_hours.REFUSE) -> tuple[Plan, list[Draft]]:
-    """The parts of ``draft`` with their scheduled times. Raises
-    QuietHoursError when it would start inside quiet hours and ``quiet`` is
-    ``refuse``."""
-    window = service.quiet_hours()
-    now = service.now()
-    start = quiet_hours.start_time(window, draft.scheduled, now, quiet)
-    cap = min(max_per_task, pace.count) if pace is not None else max_per_task
-    parts = split(draft, cap)
-    times = pacing.part_times(len(parts), pace, start, now, window, quiet)
-    for part, t in zip(parts, times):
-        part.scheduled = t
-    return Plan([len(p.recipients) for p in parts], times, moved=start != draft.scheduled), parts
-
-
-async def submit_campaign(
-    service: Service,
-    draft: Draft,
-    *,
-    max_per_task: int = DEFAULT_MAX_PER_TASK,
-    progress: ProgressFn | None = None,
-    cancel: asyncio.Event | None = None,
-    abort: asyncio.Event | None = None,
-    allow_repeat: bool = False,
-    quiet: str = quiet_hours.REFUSE,
-    pace: pacing.Pace | None = None,
-    operator: str | None = None,
-) -> CampaignResult:
-    """Submit a campaign, as one task or as several parts. ``cancel`` stops
-    between parts; ``abort`` stops waiting for the answer in flight (that
-    part is then uncertain). Refused before anything is journalled: bad
-    input, a start inside quiet hours (``quiet``: refuse, next-window or
-    ignore), a missing proof (setting require_proof_above), and (unless
-    ``allow_repeat``) a repeat of an accepted send. Over the
-    approval_above setting it is journalled for ``operator`` and waits for
-    another operator's approval."""
-    from . import approval, proof
-
-    # Opt-outs come off before splitting, so parts and totals are the real ones.
-    draft, optouts_removed = service.without_optouts(draft)
-    service.check(draft)
-    plan, parts = plan_parts(service, draft, max_per_task=max_per_task, pace=pace, quiet=quiet)
-    await asyncio.to_thread(proof.check_required, service, draft)
-    if not allow_repeat:
-        hit = await asyncio.to_thread(service.find_repeat, draft)
-        if hit is not None:
-            raise RepeatError(hit)
-    say = progress or (lambda _p: None)
-    total = len(draft.recipients)
-    shown = plan.as_json() if (pace is not None or plan.moved) else None
-    if approval.needed(service, total):
-        held = await approval.hold(service, draft, parts, operator or approval.operator(),
-                                   optouts_removed=optouts_removed, pace=str(pace) if pace else None)
-        held.plan = shown
-        return held
-    if len(parts) == 1:
-        draft = parts[0]
-        say(CampaignProgress(1, 1, "sending", 0, total, "sending"))
-        result = await service.submit(
-            draft, lambda t: say(CampaignProgress(1, 1, "sending", 0, total, t)), abort=abort)
-        result.optouts_removed = optouts_removed
-        say(CampaignProgress(1, 1, "done", total, total, result.state.value))
-        return CampaignResult(None, [result], optouts_removed=optouts_removed,
-                              interrupted=bool(cancel and cancel.is_set()), journalled=total, plan=shown)
-
-    def journalling(i: int, n: int) -> None:
-        say(CampaignProgress(i, n, "journalling", 0, total, f"journalling part {i} of {n}"))
-
-    campaign = await service.journal_campaign(draft, parts, journalling, pace=str(pace) if pace else None)
-    result = await run_campaign(service, campaign, progress=say, cancel=cancel, abort=abort, quiet=quiet)
-    result.optouts_removed += optouts_removed
-    result.plan = shown
-    return result
 
 
 async def _campaign_lock(service: Service, campaign: str, say: ProgressFn,
@@ -451,7 +205,7 @@ async def _send_parts(service: Service, c: Campaign, mine: dict[str, SubmitResul
                                  f"quiet hours: goes on at {baku.format_baku(gate.paused_until)}"))
             return False
 
-        def tell(text: str, i: int = i, label: str = label) -> None:
+        def tell(text: str, i: int = i, label: str = label, done: int = done) -> None:
             say(CampaignProgress(i, n, "sending", done, total, f"{label}: {text}"))
 
         try:
@@ -554,9 +308,6 @@ def reschedule_campaign(service: Service, campaign: str, when: datetime,
     others planned from there as the campaign was (its pace, quiet hours).
     Returns (part, new scheduled). A part already submitted cannot be moved:
     ATL's API has no way to cancel or change a task."""
-    from . import protocol
-    from .client import SpooledBody
-
     c = load_campaign(service, campaign)
     check_bound(service.profile, c.login, c.api_url, f"campaign {campaign}")
     now = service.now()
@@ -576,7 +327,7 @@ def reschedule_campaign(service: Service, campaign: str, when: datetime,
         raise SenderBusy(f"campaign {campaign} is being sent by another running instance")
     try:
         moved: list[tuple[int, str]] = []
-        for p, t in zip(queued, times):
+        for p, t in zip(queued, times, strict=True):
             wire = baku.wire_schedule(t)
             name = service.store.journal.payload_name(p.controlid)
             spool = SpooledBody.open_existing(service.store.journal.payload_path(p.controlid, name))

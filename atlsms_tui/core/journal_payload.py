@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .models import Recipient
@@ -41,7 +41,7 @@ def _blocks(path: Path) -> Iterator[bytes]:
         raise ValueError(f"{path}: the payload ends inside an element")
 
 
-def read_numbers(path: Path) -> array:
+def read_numbers(path: Path) -> array[int]:
     """The numbers of a payload, as 64-bit integers, in order."""
     out = array("q")
     for block in _blocks(path):
@@ -68,7 +68,7 @@ def read_recipients(path: Path, *, individual: bool, dropping: set[int] | None =
     return out
 
 
-def numbers_blob(recipients) -> bytes:
+def numbers_blob(recipients: Sequence[Recipient]) -> bytes:
     """A recipient list's numbers as packed 64-bit integers (the journal
     keeps these for the repeat guard: 8 bytes a number)."""
     if isinstance(recipients, PackedRecipients):

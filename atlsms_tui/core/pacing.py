@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from . import baku
 from .errors import InputError
@@ -58,11 +59,11 @@ def part_times(parts: int, pace: Pace | None, scheduled: datetime | None, now: d
     return out
 
 
-def plan_json(sizes: list[int], times: list[datetime | None]) -> dict:
+def plan_json(sizes: list[int], times: list[datetime | None]) -> dict[str, Any]:
     """The plan as ``--json`` and the confirmation show it."""
     return {
         "parts": len(sizes),
         "schedule": [{"part": i, "recipients": n, "scheduled": baku.wire_schedule(t)}
-                     for i, (n, t) in enumerate(zip(sizes, times), start=1)],
+                     for i, (n, t) in enumerate(zip(sizes, times, strict=True), start=1)],
         "last_part": baku.wire_schedule(times[-1]) if times else None,
     }

@@ -12,10 +12,13 @@ from __future__ import annotations
 import dataclasses
 
 from . import baku, msisdn
+from .drafts import Draft
 from .errors import InputError
 from .models import Recipient
+from .outcomes import SubmitResult
 from .packed import columns_of
-from .service import Draft, Service, SubmitResult
+from .service import Service
+from .submit import Progress
 
 DEFAULT_MESSAGES = 3
 
@@ -29,7 +32,7 @@ def staff_numbers(service: Service) -> list[str]:
     if not numbers:
         raise InputError("no proof numbers: set proof_numbers in the profile's settings "
                          "(or ATLSMS_PROOF_NUMBERS=0501234567,0551234567)")
-    out = []
+    out: list[str] = []
     for raw in numbers:
         try:
             out.append(msisdn.normalize(raw))
@@ -53,7 +56,7 @@ def proof_draft(service: Service, draft: Draft, messages: int = DEFAULT_MESSAGES
 
 
 async def send_proof(service: Service, draft: Draft, messages: int = DEFAULT_MESSAGES,
-                     progress=None) -> SubmitResult:
+                     progress: Progress | None = None) -> SubmitResult:
     """Journal and send the proof of ``draft`` (quiet hours do not apply:
     it goes to staff). Made from, and filed under the content key of, what
     the campaign would send: its recipients less the opt-out list."""
@@ -64,27 +67,28 @@ async def send_proof(service: Service, draft: Draft, messages: int = DEFAULT_MES
     return await service.submit(proof, progress, proof_of=service.content_key(draft))
 
 
-def last_proof(service: Service, draft: Draft) -> str | None:
-    """When (ISO UTC) a proof of exactly this content was last accepted."""
-    return service.store.journal.accepted_proof(service.content_key(draft))
+def last_proof(service: Service, draft: Draft, key: str | None = None) -> str | None:
+    """When (ISO UTC) a proof of exactly this content (``key``: its content
+    key, when already computed) was last accepted."""
+    return service.store.journal.accepted_proof(key or service.content_key(draft))
 
 
-def check_required(service: Service, draft: Draft) -> None:
+def check_required(service: Service, draft: Draft, key: str | None = None) -> None:
     """Refuse a campaign over require_proof_above recipients until a proof
     of its exact text was accepted."""
     above = service.profile.require_proof_above
     if not above or len(draft.recipients) <= above:
         return
-    if last_proof(service, draft) is None:
+    if last_proof(service, draft, key) is None:
         raise ProofRequired(
             f"a campaign over {above:,} recipients (setting require_proof_above) needs an accepted proof "
             "of this exact title and text first: send one with --proof, check it on the staff phones, "
             "then send the campaign")
 
 
-def describe(service: Service, draft: Draft) -> str:
+def describe(service: Service, draft: Draft, key: str | None = None) -> str:
     """For the confirmation: whether a proof of this text was accepted, when."""
-    when = last_proof(service, draft)
+    when = last_proof(service, draft, key)
     if when is None:
         return "proof: none sent for this exact text"
     return f"proof: accepted at {baku.format_baku(baku.from_iso(when))} Baku time"

@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import hashlib
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from . import baku
 from .errors import InputError
+from .models import Recipient
 from .packed import messages_of
+from .store import Store
 
 DEFAULT_SHARE = 0.9
 DEFAULT_HOURS = 24.0
 
 
-def content_key(title: str, message: str | None, template: str | None, recipients) -> str:
+def content_key(title: str, message: str | None, template: str | None, recipients: Sequence[Recipient]) -> str:
     """What makes two sends "the same": the title, and the bulk text, or the
     template, or (personal messages without one) every message in order."""
     h = hashlib.sha256(b"atlsms-content-1\0" + title.strip().encode("utf-8", "surrogatepass") + b"\0")
@@ -71,7 +74,7 @@ class RepeatError(InputError):
         super().__init__(f"{hit.describe()}; not sent again (pass --allow-repeat to send anyway)")
 
 
-def find_repeat(store, key: str, numbers: bytes, *, share: float = DEFAULT_SHARE,
+def find_repeat(store: Store, key: str, numbers: bytes, *, share: float = DEFAULT_SHARE,
                 hours: float = DEFAULT_HOURS, now: datetime | None = None) -> RepeatHit | None:
     if share <= 0 or hours <= 0:
         return None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from . import paths
 from .endpoint import check_api_url
@@ -11,6 +13,9 @@ from .secret import Secret
 from .service import Service
 from .settings import ResolvedProfile, Settings, deadlines_of, load_settings, rails_of, resolve_profile
 from .store import Store
+
+if TYPE_CHECKING:
+    from ..simulator import Simulator
 
 DEMO_PROFILE = "demo"
 
@@ -35,12 +40,12 @@ class Session:
             self.simulator.stop()
 
 
-def start_demo_simulator(**kw):
-    from ..simulator import Simulator
+def start_demo_simulator(**kw: Any) -> Simulator:
+    from ..simulator import Simulator as Sim
 
     paths.private_dir(paths.data_dir())
     paths.private_dir(paths.demo_dir())
-    sim = Simulator(state_path=paths.demo_dir() / "simulator.sqlite", **kw)
+    sim = Sim(state_path=paths.demo_dir() / "simulator.sqlite", **kw)
     sim.start()
     return sim
 
@@ -66,30 +71,35 @@ def open_session(
     demo: bool = False,
     settings: Settings | None = None,
     need_password: bool = True,
-    simulator_options: dict | None = None,
+    simulator_options: dict[str, Any] | None = None,
     allow_insecure_http: bool = False,
+    clock: Callable[[], datetime] | None = None,
+    new_controlid: Callable[[], str] | None = None,
 ) -> Session:
     """``allow_insecure_http`` (--allow-insecure-http) permits plain http to
     another machine for this run; the profile's setting does so for good.
-    Either way ``profile.insecure_http_warning`` is then to be shown."""
+    Either way ``profile.insecure_http_warning`` is then to be shown.
+    ``clock`` and ``new_controlid``: the journal's clock and identifiers
+    (tests give theirs)."""
     settings = settings if settings is not None else load_settings()
     busy_ms = max(100, int(settings.preferences.journal_busy_timeout * 1000))
     sim = None
     if demo:
         sim = start_demo_simulator(**(simulator_options or {}))
-        resolved = demo_profile(api_url or sim.url)
+        resolved = demo_profile(api_url or str(sim.url))  # set once started
         resolved.deadlines = deadlines_of(settings.preferences)
         for name, value in rails_of(settings, None).items():
             setattr(resolved, name, value)
-        store = Store(paths.store_file(demo=True), busy_timeout_ms=busy_ms)
+        store = Store(paths.store_file(demo=True), busy_timeout_ms=busy_ms, clock=clock)
     else:
         resolved = resolve_profile(settings, profile, api_url, need_password=need_password)
         resolved.allow_insecure_http = resolved.allow_insecure_http or allow_insecure_http
         # Before the journal is opened: a refused URL leaves nothing behind.
         check_api_url(resolved.api_url, allow_insecure_http=resolved.allow_insecure_http)
-        store = Store(paths.store_file(), busy_timeout_ms=busy_ms)
+        store = Store(paths.store_file(), busy_timeout_ms=busy_ms, clock=clock)
     try:
-        service = Service(resolved, store, preferences=settings.preferences)
+        service = Service(resolved, store, preferences=settings.preferences, clock=clock,
+                          new_controlid=new_controlid)
     except BaseException:
         store.close()
         if sim is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from atlsms_tui.core import campaign as camp
+from atlsms_tui.core import send_plan
 from atlsms_tui.core.models import Recipient, State
 from atlsms_tui.core.service import Draft
 from atlsms_tui.simulator import Fault
@@ -17,7 +18,7 @@ def draft(n=7, msg="Salam"):
 
 
 async def test_small_campaign_is_one_plain_task(service, sim):
-    r = await camp.submit_campaign(service, draft(3), max_per_task=5)
+    r = await send_plan.submit_campaign(service, draft(3), max_per_task=5)
     assert r.campaign is None and r.state == "accepted"
     assert r.as_json()["taskid"] == r.results[0].taskid
     assert len(sim.tasks) == 1
@@ -25,7 +26,7 @@ async def test_small_campaign_is_one_plain_task(service, sim):
 
 async def test_large_campaign_split_into_parts(service, sim, clock):
     seen = []
-    r = await camp.submit_campaign(service, draft(7), max_per_task=3, progress=seen.append)
+    r = await send_plan.submit_campaign(service, draft(7), max_per_task=3, progress=seen.append)
     assert r.state == "accepted" and len(r.results) == 3
     assert [x.recipients for x in r.results] == [3, 3, 1]
     assert len({x.controlid for x in r.results}) == 3
@@ -55,7 +56,7 @@ async def test_refused_part_stops_the_run_and_resume_sends_it_under_a_fresh_cont
             injected.append(1)
             sim.inject(Fault("code", operation="submit", code="118"))
 
-    r = await camp.submit_campaign(service, draft(7), max_per_task=3, progress=inject_on_part_two)
+    r = await send_plan.submit_campaign(service, draft(7), max_per_task=3, progress=inject_on_part_two)
     # ATL refused part 2 (not enough units): part 3 would meet the same fate
     assert [x.state for x in r.results] == [State.ACCEPTED, State.REJECTED, State.QUEUED]
     assert r.state == "incomplete" and r.worst is State.REJECTED
@@ -87,7 +88,7 @@ async def test_uncertain_part_settled_with_its_own_controlid(service, sim):
             injected.append(1)
             sim.inject(Fault("drop", operation="submit"))
 
-    r = await camp.submit_campaign(service, draft(7), max_per_task=3, progress=drop_part_two)
+    r = await send_plan.submit_campaign(service, draft(7), max_per_task=3, progress=drop_part_two)
     assert [x.state for x in r.results] == [State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID, State.ACCEPTED]
     assert len(sim.tasks) == 3
     # the settled part kept its controlid on both attempts
@@ -102,7 +103,7 @@ async def test_cancel_between_parts_then_resume(service, sim):
         if p.part == 1 and p.stage == "sending" and p.recipients_done == 3:
             stop.set()
 
-    r = await camp.submit_campaign(service, draft(7), max_per_task=3, progress=cancel_after_first, cancel=stop)
+    r = await send_plan.submit_campaign(service, draft(7), max_per_task=3, progress=cancel_after_first, cancel=stop)
     assert r.state == "incomplete" and r.interrupted and len(r.queued) == 2
     assert [x.state for x in r.results] == [State.ACCEPTED, State.QUEUED, State.QUEUED]
     assert len(sim.tasks) == 1
@@ -119,7 +120,7 @@ async def test_cancel_between_parts_then_resume(service, sim):
 async def test_cancel_campaign_drops_queued_parts(service, sim):
     stop = asyncio.Event()
     stop.set()
-    r = await camp.submit_campaign(service, draft(7), max_per_task=3, cancel=stop)
+    r = await send_plan.submit_campaign(service, draft(7), max_per_task=3, cancel=stop)
     assert len(r.queued) == 3 and sim.tasks == []
     assert camp.cancel_campaign(service, r.campaign) == 3
     c = camp.load_campaign(service, r.campaign)
@@ -131,7 +132,7 @@ async def test_cancel_campaign_drops_queued_parts(service, sim):
 async def test_optouts_removed_before_splitting(service, sim):
 
     service.store.lists.add_optouts(NUMBERS[:2], reason="asked to stop")
-    r = await camp.submit_campaign(service, draft(7), max_per_task=3)
+    r = await send_plan.submit_campaign(service, draft(7), max_per_task=3)
     assert r.optouts_removed == 2 and r.as_json()["optouts_removed"] == 2
     assert [x.recipients for x in r.results] == [3, 2]
     received = [m for t in sim.tasks for m, _ in sim.recipients_of(t.taskid)]

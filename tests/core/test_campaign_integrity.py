@@ -14,6 +14,7 @@ import textwrap
 import pytest
 
 from atlsms_tui.core import campaign as camp
+from atlsms_tui.core import send_plan
 from atlsms_tui.core.errors import InputError, LocalError
 from atlsms_tui.core.models import Recipient, State
 from atlsms_tui.core.repeat_guard import RepeatError
@@ -45,7 +46,7 @@ async def test_campaign_journalled_whole_before_the_first_part(service, sim, sto
             c = camp.load_campaign(service, service.store.campaigns.list_campaign_ids("test")[0])
             seen_parts_at_first_send.append([x.state for x in c.parts])
 
-    r = await camp.submit_campaign(service, draft(8), max_per_task=3, progress=watch)
+    r = await send_plan.submit_campaign(service, draft(8), max_per_task=3, progress=watch)
     assert r.state == "accepted"
     assert seen_parts_at_first_send == [[State.SENDING, State.QUEUED, State.QUEUED]]
     c = camp.load_campaign(service, r.campaign)
@@ -60,7 +61,7 @@ async def test_failed_journalling_leaves_no_campaign_and_no_files(service, sim, 
 
     monkeypatch.setattr(store.journal, "journal_campaign", broken)
     with pytest.raises(LocalError, match="nothing was sent"):
-        await camp.submit_campaign(service, draft(8), max_per_task=3)
+        await send_plan.submit_campaign(service, draft(8), max_per_task=3)
     assert store.campaigns.list_campaign_ids("test") == [] and service.tasks() == []
     assert sim.tasks == [] and payload_files(store) == []
 
@@ -95,7 +96,7 @@ def test_spool_of_a_killed_journalling_is_swept_at_start(tmp_path, store):
 
 async def test_rejected_and_failed_parts_keep_their_recipients_until_resent(service, sim, store):
     sim.inject(Fault("code", operation="submit", code="118"))
-    r = await camp.submit_campaign(service, draft(6), max_per_task=2)
+    r = await send_plan.submit_campaign(service, draft(6), max_per_task=2)
     assert [x.state for x in r.results] == [State.REJECTED, State.QUEUED, State.QUEUED]
     assert r.state == "rejected"  # ATL refused and nothing was accepted
     assert len(payload_files(store)) == 3  # every part can still be sent
@@ -107,7 +108,7 @@ async def test_rejected_and_failed_parts_keep_their_recipients_until_resent(serv
 
 async def test_network_down_part_is_failed_then_resumed(service, sim, store):
     sim.stop()  # nothing listens: connection refused, nothing can leave
-    r = await camp.submit_campaign(service, draft(6), max_per_task=2)
+    r = await send_plan.submit_campaign(service, draft(6), max_per_task=2)
     assert [x.state for x in r.results] == [State.FAILED, State.QUEUED, State.QUEUED]
     assert r.state == "failed"
     sim.start(port=int(service.profile.api_url.split(":")[2].split("/")[0]))
@@ -123,7 +124,7 @@ async def test_optout_added_between_parts_never_reaches_the_server(service, sim,
         if p.part == 1 and p.stage == "sending" and p.text.endswith("accepted") and not added:
             added.append(store.lists.add_optouts([late], reason="asked to stop"))
 
-    r = await camp.submit_campaign(service, draft(8), max_per_task=3, progress=between)
+    r = await send_plan.submit_campaign(service, draft(8), max_per_task=3, progress=between)
     assert added and r.state == "accepted"
     assert late not in received(sim)
     assert sorted(received(sim)) == sorted(set(NUMBERS[:8]) - {late})
@@ -134,7 +135,7 @@ async def test_optout_added_between_parts_never_reaches_the_server(service, sim,
 
 async def test_optout_added_before_resume_of_a_refused_part(service, sim, store):
     sim.inject(Fault("code", operation="submit", code="118"))
-    r = await camp.submit_campaign(service, draft(4), max_per_task=2)
+    r = await send_plan.submit_campaign(service, draft(4), max_per_task=2)
     store.lists.add_optouts([NUMBERS[0]])
     again = await camp.resume_campaign(service, r.campaign)
     assert again.state == "accepted"
@@ -144,7 +145,7 @@ async def test_optout_added_before_resume_of_a_refused_part(service, sim, store)
 async def test_resume_under_another_account_is_refused(service, sim, store):
     stop = asyncio.Event()
     stop.set()
-    r = await camp.submit_campaign(service, draft(4), max_per_task=2, cancel=stop)
+    r = await send_plan.submit_campaign(service, draft(4), max_per_task=2, cancel=stop)
     other = make_profile(sim.url)
     other.login = "someone-else"
     svc2 = Service(other, store, timeouts=FAST_TIMEOUTS, retry=FAST_RETRY)
@@ -245,7 +246,7 @@ async def test_two_runs_of_one_campaign_send_every_number_once(service, sim, sto
     sim.inject(Fault("delay", operation="submit", seconds=0.3, times=10))
     stop = asyncio.Event()
     stop.set()
-    r = await camp.submit_campaign(service, draft(12), max_per_task=2, cancel=stop)
+    r = await send_plan.submit_campaign(service, draft(12), max_per_task=2, cancel=stop)
     assert r.state == "incomplete" and len(r.queued) == 6
     svc2 = Service(make_profile(sim.url), store, timeouts=FAST_TIMEOUTS, retry=FAST_RETRY)
     try:
@@ -259,33 +260,33 @@ async def test_two_runs_of_one_campaign_send_every_number_once(service, sim, sto
 
 
 async def test_repeat_guard(service, sim, store):
-    first = await camp.submit_campaign(service, draft(10))
+    first = await send_plan.submit_campaign(service, draft(10))
     assert first.state == "accepted"
     with pytest.raises(RepeatError, match=rf"task {first.results[0].taskid}") as hit:
-        await camp.submit_campaign(service, draft(10))
+        await send_plan.submit_campaign(service, draft(10))
     assert hit.value.hit.overlap == 10 and hit.value.hit.share == 1.0
     with pytest.raises(RepeatError):  # 9 of 10 already had it: 90%
-        await camp.submit_campaign(service, Draft("ATL", [Recipient(x) for x in NUMBERS[1:11]], "Salam"))
+        await send_plan.submit_campaign(service, Draft("ATL", [Recipient(x) for x in NUMBERS[1:11]], "Salam"))
     # most are new people (80% new): not a repeat
-    other = await camp.submit_campaign(service, Draft("ATL", [Recipient(x) for x in NUMBERS[8:18]], "Salam"))
+    other = await send_plan.submit_campaign(service, Draft("ATL", [Recipient(x) for x in NUMBERS[8:18]], "Salam"))
     assert other.state == "accepted"
     # other text: not a repeat; allowed explicitly: sent
-    assert (await camp.submit_campaign(service, draft(10, "Salam!"))).state == "accepted"
-    assert (await camp.submit_campaign(service, draft(10), allow_repeat=True)).state == "accepted"
+    assert (await send_plan.submit_campaign(service, draft(10, "Salam!"))).state == "accepted"
+    assert (await send_plan.submit_campaign(service, draft(10), allow_repeat=True)).state == "accepted"
     assert len(sim.tasks) == 4
     # a campaign counts by its accepted parts
     service.preferences.repeat_guard_share = 0.5
     with pytest.raises(RepeatError):
-        await camp.submit_campaign(service, draft(10), max_per_task=3)
+        await send_plan.submit_campaign(service, draft(10), max_per_task=3)
 
 
 async def test_repeat_guard_window(service, sim, store):
-    await camp.submit_campaign(service, draft(4))
+    await send_plan.submit_campaign(service, draft(4))
     with store.db.transaction() as db:
         db.execute("UPDATE submissions SET created='2020-01-01T00:00:00+00:00'")
-    assert (await camp.submit_campaign(service, draft(4))).state == "accepted"
+    assert (await send_plan.submit_campaign(service, draft(4))).state == "accepted"
     service.preferences.repeat_guard_hours = 0  # off
-    assert (await camp.submit_campaign(service, draft(4))).state == "accepted"
+    assert (await send_plan.submit_campaign(service, draft(4))).state == "accepted"
 
 
 def test_unsupported_scheme_is_refused_before_anything_is_journalled(store):

@@ -141,10 +141,10 @@ async def test_submit_everyone_opted_out_sends_nothing(service, sim, store):
 
 
 async def test_campaign_parts_are_filtered_when_sent(service, sim, store):
-    from atlsms_tui.core import campaign
+    from atlsms_tui.core import campaign, send_plan
 
     d = Draft("ATL", [Recipient(A), Recipient(B)], "Salam")
-    cid = await service.journal_campaign(d, campaign.split(d, 1))
+    cid = await service.journal_campaign(d, send_plan.split(d, 1))
     store.lists.add_optouts([B])  # after the campaign was journalled
     result = await campaign.run_campaign(service, cid)
     assert result.state == "incomplete"  # the part of B alone: nobody left to send to

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from atlsms_tui.core import campaign as camp
-from atlsms_tui.core import protocol
+from atlsms_tui.core import protocol, send_plan
 from atlsms_tui.core.models import Recipient, State
 from atlsms_tui.core.packed import PackedRecipients
 from atlsms_tui.core.service import Draft, estimate
@@ -45,7 +44,7 @@ def test_bulk_and_errors():
 async def test_packed_campaign_with_optouts_end_to_end(service, sim):
     rows = [Recipient(f"9945012345{i:02d}", f"Hörmətli #{i}") for i in range(7)]
     service.store.lists.add_optouts([rows[1].msisdn])
-    r = await camp.submit_campaign(service, Draft("ATL", PackedRecipients(rows)), max_per_task=3)
+    r = await send_plan.submit_campaign(service, Draft("ATL", PackedRecipients(rows)), max_per_task=3)
     assert r.optouts_removed == 1 and {x.state for x in r.results} == {State.ACCEPTED}
     got = [pair for t in sim.tasks for pair in sim.recipients_of(t.taskid)]
     assert got == [(x.msisdn, x.message) for x in rows if x is not rows[1]]

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from atlsms_tui.core import approval, baku, campaign, proof, quiet_hours
+from atlsms_tui.core import approval, baku, campaign, proof, quiet_hours, send_plan
 from atlsms_tui.core.errors import InputError
 from atlsms_tui.core.models import Recipient, State
 from atlsms_tui.core.pacing import parse_pace
@@ -28,7 +28,7 @@ def at(clock, *hm, day=1):
 
 @pytest.fixture
 def rails(service, clock):
-    service.now = baku.clock_of(clock)
+    service.clock = baku.clock_of(clock)
     service.profile.quiet_hours = "21:00-09:00"
     return service
 
@@ -58,7 +58,7 @@ def test_window_parsing_and_edges():
 async def test_send_at_2230_baku_is_refused(rails, sim, clock):
     at(clock, 22, 30)
     with pytest.raises(QuietHoursError) as exc:
-        await campaign.submit_campaign(rails, draft())
+        await send_plan.submit_campaign(rails, draft())
     assert "21:00-09:00" in str(exc.value)
     assert "2026-12-02 09:00" in str(exc.value)
     assert sim.tasks == []
@@ -67,7 +67,7 @@ async def test_send_at_2230_baku_is_refused(rails, sim, clock):
 
 async def test_next_window_schedules_for_0900(rails, sim, clock):
     at(clock, 22, 30)
-    result = await campaign.submit_campaign(rails, draft(), quiet=quiet_hours.NEXT_WINDOW)
+    result = await send_plan.submit_campaign(rails, draft(), quiet=quiet_hours.NEXT_WINDOW)
     assert result.state == "accepted"
     [task] = sim.tasks
     assert task.scheduled == "2026-12-02 09:00:00"
@@ -76,7 +76,7 @@ async def test_next_window_schedules_for_0900(rails, sim, clock):
 
 async def test_ignore_quiet_hours_sends_now(rails, sim, clock):
     at(clock, 22, 30)
-    result = await campaign.submit_campaign(rails, draft(), quiet=quiet_hours.IGNORE)
+    result = await send_plan.submit_campaign(rails, draft(), quiet=quiet_hours.IGNORE)
     assert result.state == "accepted"
     assert sim.tasks[0].scheduled == "NOW"
 
@@ -85,9 +85,9 @@ async def test_at_inside_the_window_is_refused_and_outside_allowed(rails, sim, c
     at(clock, 12, 0)
     night = Draft("ATL", [Recipient(NUMBERS[0])], "x", scheduled=datetime(2026, 12, 1, 23, 0, tzinfo=baku.BAKU))
     with pytest.raises(QuietHoursError, match="2026-12-02 09:00"):
-        await campaign.submit_campaign(rails, night)
+        await send_plan.submit_campaign(rails, night)
     evening = Draft("ATL", [Recipient(NUMBERS[0])], "x", scheduled=datetime(2026, 12, 1, 20, 0, tzinfo=baku.BAKU))
-    assert (await campaign.submit_campaign(rails, evening)).state == "accepted"
+    assert (await send_plan.submit_campaign(rails, evening)).state == "accepted"
     assert sim.tasks[0].scheduled == "2026-12-01 20:00:00"
 
 
@@ -114,7 +114,7 @@ async def test_resume_stops_at_the_edge_and_says_when(rails, sim, clock):
             sent.append(p.part)
             clock.advance(120)
 
-    result = await campaign.submit_campaign(rails, draft(), max_per_task=10, progress=progress)
+    result = await send_plan.submit_campaign(rails, draft(), max_per_task=10, progress=progress)
     assert [r.state for r in result.results] == [State.ACCEPTED, State.QUEUED, State.QUEUED]
     assert result.paused_until == datetime(2026, 12, 2, 9, 0, tzinfo=baku.BAKU)
     assert result.as_json()["resume_at"] == "2026-12-02 09:00:00"
@@ -129,7 +129,7 @@ async def test_resume_stops_at_the_edge_and_says_when(rails, sim, clock):
 
 async def test_paced_campaign_scheduled_times(rails, sim, clock):
     at(clock, 18, 30)
-    result = await campaign.submit_campaign(rails, draft(25), pace=parse_pace("10/h"))
+    result = await send_plan.submit_campaign(rails, draft(25), pace=parse_pace("10/h"))
     assert result.state == "accepted"
     scheduled = [t.scheduled for t in sorted(sim.tasks, key=lambda t: int(t.taskid))]
     # 10 an hour from now; the third part would fall at 20:30, still outside
@@ -139,11 +139,11 @@ async def test_paced_campaign_scheduled_times(rails, sim, clock):
 
 async def test_paced_parts_leave_quiet_hours(rails, sim, clock):
     at(clock, 19, 30)
-    plan, _ = campaign.plan_parts(rails, draft(30), pace=parse_pace("10/h"))
+    plan, _ = send_plan.plan_parts(rails, draft(30), pace=parse_pace("10/h"))
     assert plan.as_json()["schedule"][1]["scheduled"] == "2026-12-01 20:30:00"
     # 21:30 is quiet: moved to 09:00 the next day
     assert plan.as_json()["last_part"] == "2026-12-02 09:00:00"
-    result = await campaign.submit_campaign(rails, draft(30), pace=parse_pace("10/h"))
+    result = await send_plan.submit_campaign(rails, draft(30), pace=parse_pace("10/h"))
     assert sorted(t.scheduled for t in sim.tasks) == ["2026-12-01 20:30:00", "2026-12-02 09:00:00", "NOW"]
     # every part journalled with its own time
     c = campaign.load_campaign(rails, result.campaign)
@@ -169,9 +169,9 @@ async def test_proof_is_marked_and_kept_out_of_the_repeat_guard(rails, sim, cloc
     assert row.proof and row.as_json()["proof"] is True
     # a proof to staff is no earlier send of the campaign to its people
     assert rails.find_repeat(d) is None
-    assert (await campaign.submit_campaign(rails, d)).state == "accepted"
+    assert (await send_plan.submit_campaign(rails, d)).state == "accepted"
     with pytest.raises(RepeatError):
-        await campaign.submit_campaign(rails, d)
+        await send_plan.submit_campaign(rails, d)
 
 
 async def test_proof_of_a_mail_merge_sends_its_first_messages(rails, sim, clock):
@@ -188,24 +188,24 @@ async def test_proof_required_above_n(rails, sim, clock):
     rails.profile.proof_numbers = STAFF
     rails.profile.require_proof_above = 10
     with pytest.raises(proof.ProofRequired, match="--proof"):
-        await campaign.submit_campaign(rails, draft())
+        await send_plan.submit_campaign(rails, draft())
     assert sim.tasks == []
     # small campaigns need none
-    assert (await campaign.submit_campaign(rails, draft(5, "small"))).state == "accepted"
+    assert (await send_plan.submit_campaign(rails, draft(5, "small"))).state == "accepted"
     # a proof of another text does not count
     await proof.send_proof(rails, draft(text="Helo from ATL"))
     with pytest.raises(proof.ProofRequired):
-        await campaign.submit_campaign(rails, draft())
+        await send_plan.submit_campaign(rails, draft())
     await proof.send_proof(rails, draft())
     assert proof.describe(rails, draft()).startswith("proof: accepted at ")  # the journal's own clock
     assert proof.describe(rails, draft(text="never proofed")) == "proof: none sent for this exact text"
-    assert (await campaign.submit_campaign(rails, draft())).state == "accepted"
+    assert (await send_plan.submit_campaign(rails, draft())).state == "accepted"
 
 
 async def test_approval_by_another_user(rails, sim, clock):
     at(clock, 12, 0)
     rails.profile.approval_above = 10
-    held = await campaign.submit_campaign(rails, draft(), operator="alice")
+    held = await send_plan.submit_campaign(rails, draft(), operator="alice")
     assert held.state == "awaiting_approval" and held.as_json()["campaign"] == held.campaign
     assert sim.tasks == []
     assert [c.campaign for c in approval.pending(rails)] == [held.campaign]
@@ -227,7 +227,7 @@ async def test_approval_by_another_user(rails, sim, clock):
 async def test_reject_drops_it(rails, sim, clock):
     at(clock, 12, 0)
     rails.profile.approval_above = 10
-    held = await campaign.submit_campaign(rails, draft(), operator="alice")
+    held = await send_plan.submit_campaign(rails, draft(), operator="alice")
     with pytest.raises(InputError, match="reason"):
         approval.reject(rails, held.campaign, "bob", "  ")
     assert approval.reject(rails, held.campaign, "bob", "typo in the text") == 1
@@ -242,7 +242,7 @@ async def test_reject_drops_it(rails, sim, clock):
 async def test_reschedule_moves_unsent_parts(rails, sim, clock):
     at(clock, 12, 0)
     rails.profile.approval_above = 10
-    held = await campaign.submit_campaign(rails, draft(25), pace=parse_pace("10/h"), operator="alice")
+    held = await send_plan.submit_campaign(rails, draft(25), pace=parse_pace("10/h"), operator="alice")
     with pytest.raises(QuietHoursError):
         campaign.reschedule_campaign(rails, held.campaign, datetime(2026, 12, 1, 22, 0, tzinfo=baku.BAKU))
     moved = campaign.reschedule_campaign(rails, held.campaign, datetime(2026, 12, 1, 19, 30, tzinfo=baku.BAKU))
@@ -257,7 +257,7 @@ async def test_reschedule_moves_unsent_parts(rails, sim, clock):
 async def test_approval_after_the_schedule_passed_asks_for_a_reschedule(rails, sim, clock):
     at(clock, 12, 0)
     rails.profile.approval_above = 10
-    held = await campaign.submit_campaign(rails, draft(25), pace=parse_pace("10/h"), operator="alice")
+    held = await send_plan.submit_campaign(rails, draft(25), pace=parse_pace("10/h"), operator="alice")
     at(clock, 15, 0)  # parts 2 and 3 (13:00, 14:00) are in the past now
     with pytest.raises(InputError, match="reschedule"):
         await approval.approve(rails, held.campaign, "bob")
@@ -274,7 +274,7 @@ async def test_uncertain_paced_part_is_settled_under_its_own_controlid_and_time(
 
     at(clock, 12, 0)
     sim.inject(Fault("drop", operation="submit", times=2))  # the first part and its resend
-    result = await campaign.submit_campaign(rails, draft(20), pace=parse_pace("10/h"))
+    result = await send_plan.submit_campaign(rails, draft(20), pace=parse_pace("10/h"))
     assert result.results[0].state is State.UNCERTAIN
     first = result.results[0].controlid
     sim.clear_faults()
@@ -321,5 +321,5 @@ async def test_proof_of_a_mail_merge_counts_despite_opt_outs(rails, sim, clock):
     await proof.send_proof(rails, d)
     # the proof shows what the campaign sends: the opted-out row is not in it
     assert [t for _m, t in sim.recipients_of(sim.tasks[0].taskid)] == ["Code 1", "Code 2", "Code 3"]
-    result = await campaign.submit_campaign(rails, d)
+    result = await send_plan.submit_campaign(rails, d)
     assert result.state == "accepted" and len(sim.recipients_of(sim.tasks[1].taskid)) == 29

@@ -346,7 +346,7 @@ NUMBERS5 = "0501234567 0551234567 0701234567 0771234567 0991234567"
 
 
 async def test_multi_part_send_with_progress_and_per_part_results(ui_env, monkeypatch):
-    monkeypatch.setattr("atlsms_tui.core.service.new_campaign_id", lambda: "C1790000000009999")
+    ui_env.campaign_id = "C1790000000009999"
     session = ui_env.demo_session()
     session.settings.preferences.max_recipients_per_task = 2
     app = ui_env.app(session)
@@ -445,7 +445,7 @@ async def test_multi_part_uncertain_part_says_settle_never_resend(ui_env, monkey
 
 def test_snapshot_multi_part_result(ui_env_sync, snap_compare):
     env = ui_env_sync
-    env.monkeypatch.setattr("atlsms_tui.core.service.new_campaign_id", lambda: "C1790000000009999")
+    env.campaign_id = "C1790000000009999"
     session = env.demo_session()
     session.settings.preferences.max_recipients_per_task = 2
     fault_on_part(env.monkeypatch, env, session, 2, Fault("code", operation="submit", code="235"))

@@ -24,9 +24,9 @@ from textual.geometry import Region
 from textual.widgets import DataTable, Select, Static, TextArea
 
 from atlsms_tui.core import paths
-from atlsms_tui.core.campaign import submit_campaign
 from atlsms_tui.core.imports import ImportRecord, ImportReport
 from atlsms_tui.core.models import Recipient, State
+from atlsms_tui.core.send_plan import submit_campaign
 from atlsms_tui.core.service import Draft, Service, SubmitResult
 from atlsms_tui.core.session import Session, demo_profile
 from atlsms_tui.core.settings import load_settings

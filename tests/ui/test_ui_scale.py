@@ -10,7 +10,7 @@ import random
 
 from textual.widgets import DataTable, Input
 
-from atlsms_tui.core import campaign as campaign_mod
+from atlsms_tui.core import send_plan
 from atlsms_tui.core.models import DeliveryStatus, DetailRow, Recipient, Report, State
 from atlsms_tui.core.service import Draft
 from atlsms_tui.core.store import Store, search_variants
@@ -49,7 +49,7 @@ async def send_campaign(env, session, *, uncertain_part: int | None = None, stop
             cancel.set()
 
     draft = Draft(title="ATL", recipients=[Recipient(n) for n in NUMBERS], message="Hello")
-    return await campaign_mod.submit_campaign(session.service, draft, max_per_task=2, progress=progress,
+    return await send_plan.submit_campaign(session.service, draft, max_per_task=2, progress=progress,
                                               cancel=cancel)
 
 
@@ -347,7 +347,7 @@ def test_search_matches_substring_semantics(tmp_path):
 
 def test_snapshot_dashboard_with_campaign(ui_env_sync, snap_compare):
     env = ui_env_sync
-    env.monkeypatch.setattr("atlsms_tui.core.service.new_campaign_id", lambda: "C1790000000009999")
+    env.campaign_id = "C1790000000009999"
     session = env.demo_session()
 
     async def run_before(pilot):

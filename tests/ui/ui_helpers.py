@@ -1,8 +1,10 @@
 """The TUI test environment and screen helpers.
 
 ``UiEnv`` (the ``ui_env`` fixture of ``conftest.py``) gives an embedded simulator on loopback driven by a FakeClock, a
-tmp config/data dir, and a frozen wall clock in the core (created times,
-report and balance timestamps) so screens render the same on every run.
+tmp config/data dir, and sessions whose journal reads that clock (created
+times, report and balance timestamps) and draws numbered controlids, so
+screens render the same on every run. ``campaign_id`` fixes the id of the
+next campaigns (a snapshot names it).
 
     async def test_x(ui_env):
         session = ui_env.demo_session()
@@ -55,20 +57,37 @@ class UiEnv:
         self.sim = Simulator(seed=seed, clock=self.clock, report_delay=report_delay, delivery_time=delivery_time)
         self.url = self.sim.start()
         self._sessions: list[Session] = []
-        if freeze:
-            fd = frozen_datetime(self.clock)
-            monkeypatch.setattr("atlsms_tui.core.service.datetime", fd)
-            monkeypatch.setattr("atlsms_tui.core.store.db.datetime", fd)
-            counter = itertools.count(1)
-            monkeypatch.setattr("atlsms_tui.core.service.new_controlid", lambda: f"{1790000000000000 + next(counter)}")
+        self.campaign_id: str | None = None
+        self.freeze = freeze
+        self._ids = itertools.count(1)
+
+    # ------------------------------------------------ the journal's clock and ids
+
+    def wall_clock(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+    def new_controlid(self) -> str:
+        return f"{1790000000000000 + next(self._ids)}"
+
+    def new_campaign_id(self) -> str:
+        return self.campaign_id or "C" + self.new_controlid()
+
+    def _frozen(self) -> dict:
+        """What a session's store and service take to read this env's clock and ids."""
+        if not self.freeze:
+            return {}
+        return {"clock": self.wall_clock, "new_controlid": self.new_controlid}
 
     # ---------------------------------------------------------- sessions
 
     def demo_session(self) -> Session:
         """The demo profile on this env's simulator (which the session does not own)."""
         profile = demo_profile(self.url)
-        store = Store(paths.store_file(demo=True))
-        session = Session(load_settings(), profile, store, Service(profile, store))
+        frozen = self._frozen()
+        store = Store(paths.store_file(demo=True), clock=frozen.get("clock"))
+        service = Service(profile, store, **frozen,
+                          new_campaign_id=self.new_campaign_id if self.freeze else None)
+        session = Session(load_settings(), profile, store, service)
         session.recovered = store.journal.recover_orphans()
         self._sessions.append(session)
         return session
@@ -86,7 +105,7 @@ class UiEnv:
         credentials.store_password(name, Secret(DEMO_PASSWORD))
 
     def open(self, name: str | None = None) -> Session:
-        session = open_session(name)
+        session = open_session(name, **self._frozen())
         self._sessions.append(session)
         return session
 

@@ -12,6 +12,8 @@ lists, each seam a repository over the same connection:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from .campaigns import ApprovalRow, CampaignRow, Campaigns
@@ -31,8 +33,9 @@ __all__ = [
 
 
 class Store:
-    def __init__(self, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
-        self.db = Db(path, busy_timeout_ms=busy_timeout_ms)
+    def __init__(self, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.db = Db(path, busy_timeout_ms=busy_timeout_ms, clock=clock)
         self.journal = Journal(self.db)
         self.campaigns = Campaigns(self.db)
         self.reports = Reports(self.db)

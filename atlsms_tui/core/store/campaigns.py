@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..models import Submission
-from .db import Db, now
+from .db import Db
 from .rows import SELECT_WITH_REPORT, sub_with_report
 
 
@@ -85,5 +85,5 @@ class Campaigns:
         with self._db.transaction() as db:
             return bool(db.execute(
                 "UPDATE submissions SET scheduled=?, payload_hash=?, updated=? WHERE controlid=? AND state='queued'",
-                (scheduled, payload_hash, now(), controlid),
+                (scheduled, payload_hash, self._db.now(), controlid),
             ).rowcount == 1)

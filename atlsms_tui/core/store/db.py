@@ -8,7 +8,7 @@ import errno
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,10 +22,6 @@ BUSY_TIMEOUT_MS = 15_000
 
 Row = tuple[Any, ...]
 Args = tuple[Any, ...] | list[Any]
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def fsync_dir(path: Path) -> None:
@@ -86,8 +82,11 @@ class Db:
     """One connection shared by the store's repositories; a lock keeps the
     threads of one process from interleaving on it."""
 
-    def __init__(self, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    def __init__(self, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        """``clock``: the wall clock (an aware datetime) of the rows' times."""
         self.path = path
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         paths.private_dir(path.parent)
         self._lock = threading.RLock()
         try:
@@ -112,6 +111,9 @@ class Db:
             if isinstance(exc, (OSError, sqlite3.Error)):
                 raise journal_problem(path, exc) from None
             raise
+
+    def now(self) -> str:
+        return self.clock().astimezone(UTC).isoformat(timespec="seconds")
 
     def close(self) -> None:
         with self._lock:

@@ -19,7 +19,7 @@ from typing import Protocol
 
 from .. import ownership, paths
 from ..models import State, Submission
-from .db import Db, fsync_dir, now
+from .db import Db, fsync_dir
 from .rows import SELECT_WITH_REPORT, SUB_COLS, sub_from_row, sub_with_report
 
 
@@ -171,7 +171,7 @@ class Journal:
         resend must repeat. A ``sending`` row's caller holds its lock."""
         if sub.state not in (State.SENDING, State.QUEUED):
             sub.state = State.SENDING
-        sub.updated = now()
+        sub.updated = self._db.now()
         target = self.payload_path(sub.controlid)
         if target.exists():
             raise ControlIdClash(sub.controlid)
@@ -192,7 +192,7 @@ class Journal:
         payload file, already synced, and its numbers) in ONE transaction: a
         kill at any instant leaves either no campaign or a complete one."""
         fsync_dir(self.payload_dir)
-        at = now()
+        at = self._db.now()
         with self._db.transaction() as db:
             db.execute(
                 "INSERT INTO campaigns(campaign, profile, title, created, recipients, parts, login, api_url, "
@@ -209,7 +209,7 @@ class Journal:
         controlid: the new row (``sending``; its caller holds its lock) and
         the old one marked superseded, together. The old row stays in the
         history."""
-        at = now()
+        at = self._db.now()
         sub.state = State.SENDING
         sub.updated = at
         with self._db.transaction() as db:
@@ -233,7 +233,7 @@ class Journal:
             db.execute(
                 "UPDATE submissions SET recipients=?, segments=?, units_estimate=?, payload_hash=?, "
                 "payload=?, updated=? WHERE controlid=? AND state='sending' AND attempts=0",
-                (recipients, segments, units_estimate, payload_hash, payload, now(), controlid),
+                (recipients, segments, units_estimate, payload_hash, payload, self._db.now(), controlid),
             )
             if numbers is not None:
                 db.execute("INSERT OR REPLACE INTO sent_numbers(controlid, numbers) VALUES(?,?)",
@@ -249,7 +249,7 @@ class Journal:
             db.execute(
                 "UPDATE submissions SET state=?, taskid=COALESCE(?, taskid), code=?, detail=?, "
                 "updated=?, owner=NULL, attempts=attempts+? WHERE controlid=?",
-                (state.value, taskid, code, detail, now(), int(sent), controlid),
+                (state.value, taskid, code, detail, self._db.now(), int(sent), controlid),
             )
             row = db.execute("SELECT campaign FROM submissions WHERE controlid=?", (controlid,)).fetchone()
         in_campaign = row is not None and row[0] is not None
@@ -265,7 +265,7 @@ class Journal:
         with self._db.transaction() as db:
             cur = db.execute(
                 f"UPDATE submissions SET state='sending', owner=?, updated=? WHERE controlid=? AND state IN {states}",
-                (OWNER, now(), controlid),
+                (OWNER, self._db.now(), controlid),
             )
             if cur.rowcount != 1:
                 return None
@@ -289,7 +289,7 @@ class Journal:
             db.execute(
                 "UPDATE submissions SET state='queued', owner=NULL, updated=? "
                 "WHERE controlid=? AND state='sending' AND attempts=0",
-                (now(), controlid),
+                (self._db.now(), controlid),
             )
 
     def abandon(self, controlid: str, reason: str) -> bool:
@@ -298,7 +298,7 @@ class Journal:
             cur = db.execute(
                 "UPDATE submissions SET state='abandoned', owner=NULL, updated=?, detail=? "
                 "WHERE controlid=? AND state IN ('uncertain', 'sending')",
-                (now(), f"abandoned: {reason}", controlid),
+                (self._db.now(), f"abandoned: {reason}", controlid),
             )
         if cur.rowcount == 1:
             self._forget_payload_of(controlid)
@@ -312,7 +312,7 @@ class Journal:
                     "UPDATE submissions SET state='cancelled', updated=?, detail=? "
                     "WHERE controlid=? AND superseded=0 AND (state='queued' OR "
                     "(campaign IS NOT NULL AND state IN ('failed', 'rejected')))",
-                    (now(), why, cid),
+                    (self._db.now(), why, cid),
                 ).rowcount:
                     cancelled.append(cid)
         for cid in cancelled:
@@ -331,7 +331,7 @@ class Journal:
                         "UPDATE submissions SET state='uncertain', owner=NULL, updated=?, "
                         "detail='the program stopped before the outcome was known' "
                         "WHERE controlid=? AND state='sending'",
-                        (now(), cid),
+                        (self._db.now(), cid),
                     )
         return orphans
 

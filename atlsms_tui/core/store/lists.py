@@ -23,7 +23,7 @@ from ..lists import (
     optout_wires,
 )
 from ..models import Recipient
-from .db import Db, Row, now
+from .db import Db, Row
 
 _BATCH = 5000
 _INSERT_MEMBERS = "INSERT INTO group_members(name, seq, msisdn, fields) VALUES(?,?,?,?)"
@@ -60,7 +60,7 @@ class Lists:
             source = records.source if source is None else source
             records = records.records
         cols = list(columns or [])
-        at = now()
+        at = self._db.now()
         with self._db.transaction() as db:
             row = db.execute("SELECT created FROM groups WHERE name=?", (name,)).fetchone()
             if row is not None and not replace:
@@ -122,7 +122,7 @@ class Lists:
     def save_template(self, name: str, body: str) -> tuple[SavedTemplate, bool]:
         """Save or overwrite a template (checked first); (template, created)."""
         name = check_template(name, body)
-        at = now()
+        at = self._db.now()
         with self._db.transaction() as db:
             row = db.execute("SELECT created FROM templates WHERE name=?", (name,)).fetchone()
             created = row[0] if row else at
@@ -157,7 +157,7 @@ class Lists:
         Returns (added, already on the list), wire form."""
         wires = optout_wires(numbers)
         reason = (reason or "").strip() or DEFAULT_OPTOUT_REASON
-        at = now()
+        at = self._db.now()
         added: list[str] = []
         already: list[str] = []
         with self._db.transaction() as db:

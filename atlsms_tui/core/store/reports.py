@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from ..models import DeliveryStatus, DetailRow, Report
-from .db import Db, now
+from .db import Db
 from .search import MATCH_CAP, SCAN_ROWS, DetailMatches, search_seqs
 
 
@@ -52,7 +52,7 @@ class Reports:
     # ------------------------------------------------------------ summaries
 
     def save_report(self, profile: str, report: Report) -> None:
-        at = report.fetched_at.isoformat(timespec="seconds") if report.fetched_at else now()
+        at = report.fetched_at.isoformat(timespec="seconds") if report.fetched_at else self._db.now()
         with self._db.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO reports(profile, taskid, ready, pending, delivered, failed, "
@@ -119,7 +119,7 @@ class Reports:
             ).fetchone()
             db.execute(
                 "INSERT OR REPLACE INTO detail_fetches(profile, taskid, gen, rows, fetched_at) VALUES(?,?,?,?,?)",
-                (profile, taskid, gen, count, now()),
+                (profile, taskid, gen, count, self._db.now()),
             )
             if old is not None and old[0] != gen:
                 db.execute("DELETE FROM report_rows WHERE gen=?", (old[0],))

@@ -9,7 +9,7 @@ from textual import work
 from textual.widgets import Input, TextArea
 
 from ....core import campaign as campaign_mod
-from ....core import quiet_hours
+from ....core import quiet_hours, send_plan
 from ....core.errors import InputError, proves_nothing_sent
 from ....core.msisdn import ParsedNumbers
 from ....core.service import Draft
@@ -79,7 +79,7 @@ class SendFlowPart(ComposePart):
         result = None
         error: BaseException | None = None
         try:
-            result = await campaign_mod.submit_campaign(
+            result = await send_plan.submit_campaign(
                 self.service, draft, max_per_task=self.max_per_task,
                 progress=progress.update_progress, cancel=cancel, allow_repeat=allow_repeat, quiet=quiet,
             )
