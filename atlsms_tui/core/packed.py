@@ -12,22 +12,33 @@ Recipient objects for everything else.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import overload
 
 from .models import Recipient
+from .smsbuffer import buffer_segments
+from .smstext import Messages
 
 SEP = b"\x00"
 
 
 class _Columns:
-    __slots__ = ("nums", "starts", "blob", "individual")
+    __slots__ = ("nums", "starts", "blob", "individual", "segs", "ucs2")
 
     def __init__(self, individual: bool) -> None:
         self.nums = array("q")
         self.starts = array("Q", [0])  # message i is blob[starts[i]:starts[i+1]-1]
         self.blob = bytearray()
         self.individual = individual
+        # Each message's segments and UCS-2 flag, counted once when first
+        # asked (an estimate, a check, a merge's figures ask several times).
+        self.segs: array[int] | None = None
+        self.ucs2: bytearray | None = None
+
+    def counted(self) -> tuple[array[int], bytearray]:
+        if self.segs is None or self.ucs2 is None:
+            self.segs, self.ucs2, _ = buffer_segments(self.blob, self.starts[1:])
+        return self.segs, self.ucs2
 
 
 class PackedRecipients(Sequence[Recipient]):
@@ -89,6 +100,7 @@ class PackedRecipients(Sequence[Recipient]):
         if (message is not None) != c.individual:
             raise ValueError("a packed list is either all bulk or all individual")
         c.nums.append(int(r.msisdn))
+        c.segs = c.ucs2 = None
         if message is not None:
             data = message.encode("utf-8", "surrogatepass")
             if SEP in data:
@@ -149,7 +161,9 @@ class PackedRecipients(Sequence[Recipient]):
         return ms, raw.decode("utf-8", "surrogatepass").split("\x00")
 
     def messages(self, a: int, b: int) -> list[str] | None:
-        """Only the messages of rows a..b (None if bulk): no number conversion."""
+        """Only the messages of rows a..b (None if bulk): no number
+        conversion. The list knows their segment figures
+        (:func:`smstext.batch_segments` of it costs nothing)."""
         c = self._c
         if not c.individual:
             return None
@@ -157,7 +171,45 @@ class PackedRecipients(Sequence[Recipient]):
         b += self._start
         if a >= b:
             return []
-        return bytes(c.blob[c.starts[a]:c.starts[b] - 1]).decode("utf-8", "surrogatepass").split("\x00")
+        texts = bytes(c.blob[c.starts[a]:c.starts[b] - 1]).decode("utf-8", "surrogatepass").split("\x00")
+        return Messages(texts, lambda: self._c_stats(a, b))
+
+    def segment_stats(self, a: int = 0, b: int | None = None) -> tuple[int, int, bool, bool]:
+        """:func:`smstext.batch_segments` of the messages of rows a..b (all
+        by default), from counts made once for the whole list."""
+        if not self.individual:
+            raise ValueError("bulk recipients share one message")
+        n = len(self)
+        b = n if b is None else min(b, n)
+        return self._c_stats(self._start + a, self._start + b)
+
+    def _c_stats(self, a: int, b: int) -> tuple[int, int, bool, bool]:
+        segs, ucs2 = self._c.counted()
+        if a >= b:
+            return 0, 0, False, False
+        part, flags = segs[a:b], ucs2[a:b]
+        ucs2_count = flags.count(1)
+        # an empty message (no segment) is not GSM-7 text sent
+        return sum(part), max(part), len(flags) - ucs2_count - part.count(0) > 0, ucs2_count > 0
+
+    def transformed_stats(self, transform: Callable[[str], str]) -> tuple[int, int, bool, bool, bool]:
+        """:meth:`segment_stats` of the messages as ``transform`` (one
+        character at a time, leaving plain ASCII GSM-7 alone: transliteration)
+        would make them, and whether it changes any; nothing is changed."""
+        c = self._c
+        if not c.individual:
+            raise ValueError("bulk recipients share one message")
+        if not self:
+            return 0, 0, False, False, False
+        segs, flags, changed = buffer_segments(c.blob, c.starts[self._start + 1:self._stop + 1],
+                                               c.starts[self._start], transform)
+        ucs2 = flags.count(1)
+        return sum(segs), max(segs), len(flags) - ucs2 - segs.count(0) > 0, ucs2 > 0, changed
+
+    def ucs2_count(self) -> int:
+        """How many of the messages are UCS-2."""
+        segs, ucs2 = self._c.counted()
+        return ucs2[self._start:self._stop].count(1)
 
     def numbers(self) -> array[int]:
         return self._c.nums[self._start:self._stop]

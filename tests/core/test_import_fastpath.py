@@ -310,9 +310,9 @@ def test_table_bulk_numbers_agree_with_the_per_row_rules(text):
 @given(st.text(alphabet=st.one_of(st.sampled_from("əƏöÖüÜşŞçÇğĞıİ“”‘’—–… \u00a0€[]{}~^|\\aZ09😀Жé\u0301"),
                                   st.characters(blacklist_categories=("Cs",))), max_size=60))
 def test_transliteration_of_a_joined_batch_is_the_per_message_one(text):
-    from atlsms_tui.core import mailmerge, smstext
+    from atlsms_tui.core import smstext, textcost
 
-    assert mailmerge._transliterate_text(text) == smstext.transliterate(text)
+    assert textcost._transliterate_text(text) == smstext.transliterate(text)
 
 
 def test_individual_messages_share_the_imports_buffer():
