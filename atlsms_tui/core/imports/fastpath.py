@@ -17,14 +17,14 @@ import re
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from itertools import compress, repeat
-from operator import add, floordiv, mod, ne, not_
-from typing import overload
+from operator import add, mod, ne, not_
 
 from .. import msisdn as _m
 from .cells import _recover_text
-from .report import ColumnRecords, ImportIssue, ImportRecord, ImportReport
+from .numbers import NumberRecords, count_operators
+from .report import ImportIssue, ImportReport
 
 __all__ = ["NumberRecords", "line_entries", "parse_text_list", "scan_list"]
 
@@ -108,51 +108,6 @@ def line_entries(line: str) -> list[tuple[int, str, str | None, str | None]]:
         for c0, raw, w in _m._split_piece(s, col0):
             out.append((c0 + 1, raw, w, None if w is not None else _m._reason(raw)))
     return out
-
-
-# --------------------------------------------------------------------------
-# records as integer columns
-
-
-class NumberRecords(ColumnRecords):
-    """The records of a number list: wire numbers and lines as integer
-    arrays. Items are ImportRecord built on demand."""
-
-    __slots__ = ("_nums", "_rows")
-
-    def __init__(self, nums: array[int], rows: array[int]) -> None:
-        self._nums = nums
-        self._rows = rows
-
-    def numbers(self) -> array[int]:
-        return self._nums
-
-    def __len__(self) -> int:
-        return len(self._nums)
-
-    @overload
-    def __getitem__(self, i: int) -> ImportRecord: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[ImportRecord]: ...
-
-    def __getitem__(self, i: int | slice) -> ImportRecord | list[ImportRecord]:
-        if isinstance(i, slice):
-            return [ImportRecord(str(n), {}, r) for n, r in zip(self._nums[i], self._rows[i], strict=True)]
-        return ImportRecord(str(self._nums[i]), {}, self._rows[i])
-
-    def __iter__(self) -> Iterator[ImportRecord]:
-        for n, r in zip(self._nums, self._rows, strict=True):
-            yield ImportRecord(str(n), {}, r)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"NumberRecords({len(self):,})"
 
 
 # --------------------------------------------------------------------------
@@ -380,23 +335,8 @@ def _finish(e: _Entries, rep: ImportReport, line_at: Callable[[int], str]) -> No
         for pp, count in e.prefixes.items():
             rep.operators[_m._PREFIX_OPERATOR[pp]] += count
     else:
-        _count_operators(kept_nums, rep.operators)
+        count_operators(kept_nums, rep.operators)
     rep.records = NumberRecords(kept_nums, kept_rows)
-
-
-def _count_operators(nums: array[int], into: Counter[str]) -> None:
-    by_prefix: Counter[int] = Counter()
-    for a in range(0, len(nums), 1 << 16):
-        by_prefix.update(map(floordiv, nums[a:a + (1 << 16)], repeat(10**7)))
-    for prefix, count in by_prefix.items():
-        op = _m._PREFIX_OPERATOR.get(f"{prefix % 100:02d}")
-        if op is not None:
-            into[op] += count
-            continue
-        # Outside the known prefixes the carrier data decides, number by number.
-        for n in nums:
-            if n // 10**7 == prefix:
-                into[_m.operator_of(str(n))] += 1
 
 
 def classify_cells(values: list[str]) -> tuple[list[int], list[bool]] | None:

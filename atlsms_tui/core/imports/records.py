@@ -16,6 +16,7 @@ from operator import add, itemgetter, methodcaller
 from typing import overload
 
 from .cells import cell_text
+from .numbers import count_operators
 from .report import ColumnRecords, ImportIssue, ImportRecord, ImportReport
 
 __all__ = ["TableRecords", "TableSink"]
@@ -234,9 +235,7 @@ class TableSink:
         self._pending = []
 
     def finish(self) -> TableRecords:
-        from .fastpath import _count_operators
-
         self.flush()
         self._seen = set()
-        _count_operators(self._nums, self.rep.operators)
+        count_operators(self._nums, self.rep.operators)
         return TableRecords(self._nums, self._rows, self._names, self._cols)
