@@ -213,6 +213,16 @@ class TableSink:
         self.rep.normalised += sum(normalised)
         return True
 
+    def take_block(self, numbers: Sequence[int], normalised: Iterable[bool], first: int,
+                   columns: list[list[str]]) -> bool:
+        """:meth:`take_all` of rows ``first``.. given as columns of text cells."""
+        self.flush()
+        if not self.take_all(numbers, normalised, range(first, first + len(numbers)), ()):
+            return False
+        for i, col in zip(self._idx, self._cols, strict=True):
+            col.extend(list(map(str.strip, columns[i])))
+        return True
+
     def _keep(self, n: int, row: int, cells: Sequence[object]) -> None:
         self._seen.add(n)
         self._nums.append(n)
