@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
-from operator import add, methodcaller
+from operator import add
 from typing import overload
 
 from . import smstext
@@ -241,7 +241,6 @@ class MergedRows(Sequence[MergedRow]):
         return self._row(i)
 
 
-_ENCODE = methodcaller("encode", "utf-8", "surrogatepass")
 
 
 # The template over a batch: literal text, or the position of a column in it.
@@ -367,11 +366,15 @@ def _merge_columns(template: Template, records: TableRecords, mapping: dict[str,
                                                          res.problems)
         if not messages:
             continue
-        encoded = list(map(_ENCODE, messages))
+        # no message holds a NUL (find_illegal refused it): encoded at once,
+        # their byte lengths from the bytes split back
+        joined = "\x00".join(messages)
+        data = joined.encode("utf-8", "surrogatepass")
+        lens = map(len, messages) if len(data) == len(joined) else map(len, data.split(SEP))
         base = len(cols.blob)
-        cols.blob += SEP.join(encoded)
+        cols.blob += data
         cols.blob += SEP
-        cols.starts.extend(map(add, accumulate(map(add, map(len, encoded), repeat(1))), repeat(base)))
+        cols.starts.extend(map(add, accumulate(map(add, lens, repeat(1))), repeat(base)))
         cols.nums.extend(take_nums)
         packed._stop += len(take_nums)
         kept_rows.extend(take_rows)

@@ -39,14 +39,21 @@ class _Column:
     def extend(self, values: list[str]) -> None:
         if not values:
             return
-        encoded = list(map(_ENCODE, values))
-        joined = _SEP.join(encoded)
-        if self.clean and joined.count(_SEP) != len(values) - 1:
+        joined = "\x00".join(values)
+        if self.clean and joined.count("\x00") != len(values) - 1:
             self.clean = False
+        if not self.clean:
+            encoded = list(map(_ENCODE, values))
+            data = _SEP.join(encoded)
+            lens = map(len, encoded)
+        else:
+            # encoded once; the cells' byte lengths from the bytes split back
+            data = joined.encode("utf-8", "surrogatepass")
+            lens = map(len, values) if len(data) == len(joined) else map(len, data.split(_SEP))
         base = len(self.blob)
-        self.blob += joined
+        self.blob += data
         self.blob += _SEP
-        self.ends.extend(map(add, accumulate(map(add, map(len, encoded), repeat(1))), repeat(base)))
+        self.ends.extend(map(add, accumulate(map(add, lens, repeat(1))), repeat(base)))
 
     def values(self, a: int, b: int) -> list[str]:
         if a >= b:
