@@ -179,30 +179,42 @@ def _all_fast(squeezed: bytes) -> bool:
     return _ALL_VALID is not None and _ALL_VALID.fullmatch(squeezed) is not None
 
 
+def _take_wire_block(body: bytes, row0: int, e: _Entries) -> bool:
+    """A block every line of which is a number as written in the wire form
+    with a known operator's prefix (``body`` ends in \n), taken; False,
+    nothing taken, for any other. Such a number is valid whatever its last
+    seven digits, so no pattern judges it line by line."""
+    if _ALL_WIRE.fullmatch(body) is None:
+        return False
+    k = body.count(b"\n")
+    counts = Counter({pp: body.count(b"\n994" + pp.encode()) + body.startswith(b"994" + pp.encode())
+                      for pp in _m._PREFIX_OPERATOR})
+    if counts.total() != k:
+        return False
+    ints = list(map(int, body[:-1].split(b"\n")))
+    e.nums.extend(ints)
+    e.fresh = ints
+    e.normalised.extend(bytes(k))
+    if e.prefixes is not None:
+        e.prefixes.update(counts)
+    e.rows.extend(range(row0, row0 + k))
+    e.read += k
+    return True
+
+
 def _take_clean_block(squeezed: bytes, row0: int, e: _Entries, as_written: bool) -> None:
     """A block every line of which is one valid number (``squeezed`` ends in
     \n); ``as_written``: nothing but line ends was deleted from it."""
+    if as_written and _take_wire_block(squeezed, row0, e):
+        return
     toks = squeezed[:-1].split(b"\n")
     k = len(toks)
-    if as_written and _ALL_WIRE.fullmatch(squeezed) is not None:
-        ints = list(map(int, toks))
-        e.nums.extend(ints)
-        e.fresh = ints
-        e.normalised.extend(bytes(k))
-        if e.prefixes is not None:
-            counts = Counter({pp: squeezed.count(b"\n994" + pp.encode()) + squeezed.startswith(b"994" + pp.encode())
-                              for pp in _m._PREFIX_OPERATOR})
-            if counts.total() == k:
-                e.prefixes.update(counts)
-            else:
-                e.prefixes = None
+    e.prefixes = None
+    if as_written:
+        e.normalised.extend(map(ne, map(len, toks), repeat(12)))
     else:
-        e.prefixes = None
-        if as_written:
-            e.normalised.extend(map(ne, map(len, toks), repeat(12)))
-        else:
-            e.normalised.extend(b"\x01" * k)  # filled in by the caller
-        e.nums.extend(map(add, map(mod, map(int, toks), repeat(_NATIONAL)), repeat(_WIRE_BASE)))
+        e.normalised.extend(b"\x01" * k)  # filled in by the caller
+    e.nums.extend(map(add, map(mod, map(int, toks), repeat(_NATIONAL)), repeat(_WIRE_BASE)))
     e.rows.extend(range(row0, row0 + k))
     e.read += k
 
@@ -213,8 +225,10 @@ def _scan_block(block: bytes, row0: int, e: _Entries, rep: ImportReport, skip_fi
         squeezed = block.translate(None, _IN_NUMBER_CR)
         if not skip_first:
             body = squeezed if squeezed.endswith(b"\n") else squeezed + b"\n"
+            as_written = len(squeezed) == len(block) - crs
+            if body != b"\n" and as_written and _take_wire_block(body, row0, e):
+                return
             if body != b"\n" and _all_fast(body):
-                as_written = len(squeezed) == len(block) - crs
                 before = len(e.normalised)
                 _take_clean_block(body, row0, e, as_written)
                 if not as_written:
