@@ -96,7 +96,7 @@ def compare_costs(draft: Draft) -> CostComparison:
         # A million personal messages: counted over their buffer, never
         # transliterated one by one nor held twice.
         total, longest, any_gsm, any_ucs2, changed = draft.recipients.transformed_stats(smstext.transliterate)
-        for text in draft.recipients.messages(0, 1000) or []:
+        for text in draft.recipients.messages(0, min(1000, len(draft.recipients))) or []:
             for _, ch in smstext.analyze(smstext.transliterate(text)).ucs2_chars:
                 left.setdefault(ch)
         encoding = "mixed" if any_gsm and any_ucs2 else ("UCS-2" if any_ucs2 else "GSM-7")

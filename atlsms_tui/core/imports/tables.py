@@ -339,13 +339,14 @@ def parse_table_text(text: str, source: str = "", *, delimiter: str | None = Non
     """A CSV/TSV table already decoded."""
     delim = delimiter or _sniff_delimiter(text, preferred)
     rep = ImportReport(source=source, kind="csv", encoding=encoding, delimiter=delim)
-    return parse_table_lines(io.StringIO(text, newline=""), rep, column=column, header=header, keep=keep)
+    return parse_table_stream(io.StringIO(text, newline=""), rep, column=column, header=header, keep=keep)
 
 
 def parse_table_lines(lines: Iterable[str], rep: ImportReport, *, column: str | None = None,
                       header: bool | None = None, keep: Iterable[str] | None = None) -> ImportReport:
     """A CSV/TSV table from text lines (a stream opened with newline=""),
-    delimiter already in ``rep``."""
+    delimiter already in ``rep``, row by row by the csv module: what
+    :func:`parse_table_stream` must agree with."""
     source = rep.source
     if rep.delimiter is None:
         raise ValueError("parse_table_lines needs the report's delimiter")
