@@ -87,9 +87,13 @@ class CsvBlocks:
                 return text or None
             text += chunk
             cut = text.rfind("\n")
-            # a cut inside a quoted field (odd quotes before it) waits for more
-            while cut >= 0 and text.count('"', 0, cut) % 2:
-                cut = text.rfind("\n", 0, cut)
+            # a cut inside a quoted field (odd quotes before it) moves back a
+            # line at a time (counting only that line's quotes), or waits
+            odd = text.count('"', 0, cut) % 2 if cut >= 0 else 0
+            while cut >= 0 and odd:
+                before = text.rfind("\n", 0, cut)
+                odd ^= text.count('"', before + 1, cut) % 2
+                cut = before
             if cut >= 0:
                 self._carry = text[cut + 1:]
                 return text[:cut + 1]
