@@ -1,5 +1,5 @@
-"""Segment counts and transliteration of many messages held in one UTF-8
-buffer, each followed by a NUL (how :class:`packed.PackedRecipients` keeps a
+"""Segment counts of many messages held in one UTF-8 buffer, as written or
+as transliteration would make them, each followed by a NUL (how :class:`packed.PackedRecipients` keeps a
 million personal messages).
 
 A campaign's messages mostly differ in their digits and names while the
@@ -24,6 +24,7 @@ __all__ = ["buffer_segments"]
 
 # ASCII characters that are one GSM-7 septet (the NUL separator is kept).
 _PLAIN = bytes(sorted({c for c in range(1, 128) if chr(c) in smstext.GSM7_BASIC}))
+
 
 def _judge(rest: bytes, transform: Callable[[str], str] | None) -> tuple[bool, int, int, bool]:
     """(UCS-2, units beyond the byte length, two-unit characters, changed)
