@@ -6,8 +6,8 @@ placeholder naming no column is an InputError before anything else; a row
 whose value is empty is reported and left out, never sent with a hole.
 
 Transliteration (:func:`smstext.transliterate`) is only ever applied on
-request: :func:`compare_costs` shows the cost both ways so that the operator
-chooses.
+request: :func:`compare_costs` (in :mod:`textcost`) shows the cost both ways
+so that the operator chooses.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from itertools import accumulate, repeat
-from operator import add, methodcaller
-from typing import TYPE_CHECKING, overload
+from operator import add
+from typing import overload
 
 from . import smstext
 from .errors import InputError
@@ -29,9 +29,6 @@ from .imports.report import IssueList
 from .models import Recipient
 from .packed import SEP, PackedRecipients
 from .xmlchars import describe_char, find_illegal
-
-if TYPE_CHECKING:  # the service imports this module: its types only, for the checker
-    from .service import Draft, Estimate
 
 __all__ = [
     "Template",
@@ -244,7 +241,6 @@ class MergedRows(Sequence[MergedRow]):
         return self._row(i)
 
 
-_ENCODE = methodcaller("encode", "utf-8", "surrogatepass")
 
 
 # The template over a batch: literal text, or the position of a column in it.
@@ -321,23 +317,24 @@ def _merge_one_column(template: Template, records: TableRecords, mapping: dict[s
         values = records.column(name, a, min(a + step, n))
         if "" in values or list(map(str.strip, values)) != values or find_illegal("".join(values)) is not None:
             return None
-        _count_batch(res, values)
     packed = PackedRecipients.from_buffers(records.numbers(), *buf)
     res.recipients = packed
     res.rows = MergedRows(packed, records.rows(0, n))
+    _count(res, packed)
     return res
 
 
-def _count_batch(res: MergeResult, messages: list[str]) -> None:
-    """Units, longest and encodings of a batch of messages sent."""
-    total, longest, _, _ = smstext.batch_segments(messages)
-    res.units += total
-    res.longest = max(res.longest, longest)
-    ucs2 = smstext._UCS2_MESSAGE.subn("", "\x00".join(messages))[1]
+def _count(res: MergeResult, packed: PackedRecipients) -> None:
+    """Units, longest and encodings of the messages sent (counted once, for
+    the campaign's later estimates too)."""
+    if not packed:
+        return
+    res.units, res.longest, _, _ = packed.segment_stats()
+    ucs2 = packed.ucs2_count()
     if ucs2:
         res.encodings["UCS-2"] += ucs2
-    if len(messages) - ucs2:
-        res.encodings["GSM-7"] += len(messages) - ucs2
+    if len(packed) - ucs2:
+        res.encodings["GSM-7"] += len(packed) - ucs2
 
 
 def _merge_columns(template: Template, records: TableRecords, mapping: dict[str, str],
@@ -369,16 +366,20 @@ def _merge_columns(template: Template, records: TableRecords, mapping: dict[str,
                                                          res.problems)
         if not messages:
             continue
-        encoded = list(map(_ENCODE, messages))
+        # no message holds a NUL (find_illegal refused it): encoded at once,
+        # their byte lengths from the bytes split back
+        joined = "\x00".join(messages)
+        data = joined.encode("utf-8", "surrogatepass")
+        lens = map(len, messages) if len(data) == len(joined) else map(len, data.split(SEP))
         base = len(cols.blob)
-        cols.blob += SEP.join(encoded)
+        cols.blob += data
         cols.blob += SEP
-        cols.starts.extend(map(add, accumulate(map(add, map(len, encoded), repeat(1))), repeat(base)))
+        cols.starts.extend(map(add, accumulate(map(add, lens, repeat(1))), repeat(base)))
         cols.nums.extend(take_nums)
         packed._stop += len(take_nums)
         kept_rows.extend(take_rows)
-        _count_batch(res, messages)
     res.rows = MergedRows(packed, kept_rows)
+    _count(res, packed)
     return res
 
 
@@ -387,108 +388,10 @@ def problem_line(issue: ImportIssue, unit: str = "row") -> str:
     return f"{unit} {issue.row}{col} ({issue.raw}): {issue.reason}"
 
 
-# --------------------------------------------------------------------------
-# cheaper text
-
-
-def _transliterated_batches(recipients: PackedRecipients,
-                            step: int = 4096) -> Iterator[tuple[int, int, list[str], list[str]]]:
-    """(a, b, messages, transliterated) of packed individual recipients. The
-    batch is transliterated as one text: transliteration works character by
-    character and keeps NUL, which no message holds."""
-    for a in range(0, len(recipients), step):
-        b = min(a + step, len(recipients))
-        texts = recipients.messages(a, b) or []
-        yield a, b, texts, _transliterate_text("\x00".join(texts)).split("\x00") if texts else []
-
-
-def _transliterate_text(text: str) -> str:
-    """smstext.transliterate of a long text. It works character by
-    character, so the few distinct characters it changes are replaced one
-    after the other (each a C pass), instead of a dictionary lookup per
-    character of the text."""
-    changed = {c: t for c in set(text) if (t := smstext.transliterate(c)) != c}
-    if any(k in v for v in changed.values() for k in changed):
-        # a stand-in holding a character replaced too: one pass, exactly
-        return smstext.transliterate(text)
-    for c, t in changed.items():
-        text = text.replace(c, t)
-    return text
-
-
-def transliterate_draft(draft: Draft) -> Draft:
-    """A copy of ``draft`` with every message transliterated to GSM-7 stand-ins."""
-    if draft.message is not None:
-        return replace(draft, message=smstext.transliterate(draft.message))
-    tr = smstext.transliterate
-    rs = draft.recipients
-    if isinstance(rs, PackedRecipients):
-        out = PackedRecipients(individual=True)
-        nums = rs.numbers()
-        for a, b, _, texts in _transliterated_batches(rs):
-            for m, t in zip(nums[a:b], texts, strict=True):
-                out.append(Recipient(str(m), t))
-        return replace(draft, recipients=out)
-    return replace(draft, recipients=[Recipient(r.msisdn, tr(r.message or "")) for r in rs])
-
-
-@dataclass
-class CostComparison:
-    as_typed: Estimate
-    transliterated: Estimate
-    changed: bool  # transliteration changes at least one message
-    still_ucs2: tuple[str, ...]  # characters transliteration cannot replace
-    individual: bool = False
-
-    @property
-    def saving(self) -> int:
-        return self.as_typed.units - self.transliterated.units
-
-    def line(self) -> str:
-        return (f"as typed: {format_cost(self.as_typed, self.individual)}; "
-                f"transliterated: {format_cost(self.transliterated, self.individual)}")
-
-
-def format_cost(est: Estimate, individual: bool = False) -> str:
-    """``UCS-2 3 segments, 3,000 units`` (bulk) or ``UCS-2, up to 3 segments, ...``
-    (individual messages: the longest one's segments)."""
-    seg = "segment" if est.segments == 1 else "segments"
-    units = f"{est.units:,} unit" + ("" if est.units == 1 else "s")
-    if individual and est.recipients > 1:
-        return f"{est.encoding}, up to {est.segments} {seg}, {units}"
-    return f"{est.encoding} {est.segments} {seg}, {units}"
-
-
-def compare_costs(draft: Draft) -> CostComparison:
-    """The campaign's cost as typed and transliterated (nothing is changed)."""
-    from .service import Estimate, estimate
-
-    typed = estimate(draft)
-    left: dict[str, None] = {}  # characters still UCS-2, in order of appearance
-    if draft.message is None and isinstance(draft.recipients, PackedRecipients):
-        # A million personal messages: counted batch by batch, never held twice.
-        total = longest = 0
-        any_gsm = any_ucs2 = changed = False
-        for a, _, texts, trs in _transliterated_batches(draft.recipients):
-            t, lg, g, u = smstext.batch_segments(trs)
-            total, longest = total + t, max(longest, lg)
-            any_gsm, any_ucs2 = any_gsm or g, any_ucs2 or u
-            changed = changed or trs != texts
-            for text in trs[: max(0, 1000 - a)]:
-                for _, ch in smstext.analyze(text).ucs2_chars:
-                    left.setdefault(ch)
-        encoding = "mixed" if any_gsm and any_ucs2 else ("UCS-2" if any_ucs2 else "GSM-7")
-        trans = Estimate(len(draft.recipients), encoding, longest, total)
-        return CostComparison(typed, trans, changed, tuple(left), True)
-    tdraft = transliterate_draft(draft)
-    trans = estimate(tdraft)
-    if draft.message is not None:
-        changed = tdraft.message != draft.message
-        texts = [tdraft.message or ""]
-    else:
-        changed = any(a.message != b.message for a, b in zip(draft.recipients, tdraft.recipients, strict=True))
-        texts = [r.message or "" for r in tdraft.recipients[:1000]]
-    for t in texts:
-        for _, ch in smstext.analyze(t).ucs2_chars:
-            left.setdefault(ch)
-    return CostComparison(typed, trans, changed, tuple(left), draft.individual)
+# the cost of cheaper text, shown with a merge's result
+from .textcost import (  # noqa: E402
+    CostComparison,
+    compare_costs,
+    format_cost,
+    transliterate_draft,
+)

@@ -12,22 +12,46 @@ Recipient objects for everything else.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import overload
 
 from .models import Recipient
+from .smsbuffer import buffer_segments
+from .smstext import Messages
 
 SEP = b"\x00"
+_COUNT_STEP = 65536  # messages counted together
 
 
 class _Columns:
-    __slots__ = ("nums", "starts", "blob", "individual")
+    __slots__ = ("nums", "starts", "blob", "individual", "segs", "ucs2")
 
     def __init__(self, individual: bool) -> None:
         self.nums = array("q")
         self.starts = array("Q", [0])  # message i is blob[starts[i]:starts[i+1]-1]
         self.blob = bytearray()
         self.individual = individual
+        # Each message's segments and UCS-2 flag, counted once when first
+        # asked (an estimate, a check, a merge's figures ask several times).
+        self.segs: array[int] | None = None
+        self.ucs2: bytearray | None = None
+
+    def counted(self) -> tuple[array[int], bytearray]:
+        if self.segs is None or self.ucs2 is None:
+            segs, ucs2 = array("L"), bytearray()
+            for s, f, _ in self.counts(0, len(self.starts) - 1):
+                segs.extend(s)
+                ucs2 += f
+            self.segs, self.ucs2 = segs, ucs2
+        return self.segs, self.ucs2
+
+    def counts(self, a: int, b: int, transform: Callable[[str], str] | None = None
+               ) -> Iterator[tuple[array[int], bytearray, bool]]:
+        """:func:`smsbuffer.buffer_segments` of messages a..b, a batch at a
+        time (its working lists cost about a hundred bytes a message)."""
+        for x in range(a, b, _COUNT_STEP):
+            y = min(x + _COUNT_STEP, b)
+            yield buffer_segments(self.blob, self.starts[x + 1:y + 1], self.starts[x], transform)
 
 
 class PackedRecipients(Sequence[Recipient]):
@@ -89,6 +113,7 @@ class PackedRecipients(Sequence[Recipient]):
         if (message is not None) != c.individual:
             raise ValueError("a packed list is either all bulk or all individual")
         c.nums.append(int(r.msisdn))
+        c.segs = c.ucs2 = None
         if message is not None:
             data = message.encode("utf-8", "surrogatepass")
             if SEP in data:
@@ -149,7 +174,9 @@ class PackedRecipients(Sequence[Recipient]):
         return ms, raw.decode("utf-8", "surrogatepass").split("\x00")
 
     def messages(self, a: int, b: int) -> list[str] | None:
-        """Only the messages of rows a..b (None if bulk): no number conversion."""
+        """Only the messages of rows a..b (None if bulk): no number
+        conversion. The list knows their segment figures
+        (:func:`smstext.batch_segments` of it costs nothing)."""
         c = self._c
         if not c.individual:
             return None
@@ -157,7 +184,51 @@ class PackedRecipients(Sequence[Recipient]):
         b += self._start
         if a >= b:
             return []
-        return bytes(c.blob[c.starts[a]:c.starts[b] - 1]).decode("utf-8", "surrogatepass").split("\x00")
+        texts = bytes(c.blob[c.starts[a]:c.starts[b] - 1]).decode("utf-8", "surrogatepass").split("\x00")
+        return Messages(texts, lambda: self._c_stats(a, b))
+
+    def segment_stats(self, a: int = 0, b: int | None = None) -> tuple[int, int, bool, bool]:
+        """:func:`smstext.batch_segments` of the messages of rows a..b (all
+        by default), from counts made once for the whole list."""
+        if not self.individual:
+            raise ValueError("bulk recipients share one message")
+        n = len(self)
+        b = n if b is None else min(b, n)
+        return self._c_stats(self._start + a, self._start + b)
+
+    def _c_stats(self, a: int, b: int) -> tuple[int, int, bool, bool]:
+        segs, ucs2 = self._c.counted()
+        if a >= b:
+            return 0, 0, False, False
+        part, flags = segs[a:b], ucs2[a:b]
+        ucs2_count = flags.count(1)
+        # an empty message (no segment) is not GSM-7 text sent
+        return sum(part), max(part), len(flags) - ucs2_count - part.count(0) > 0, ucs2_count > 0
+
+    def transformed_stats(self, transform: Callable[[str], str]) -> tuple[int, int, bool, bool, bool]:
+        """:meth:`segment_stats` of the messages as ``transform`` (one
+        character at a time, leaving plain ASCII GSM-7 alone: transliteration)
+        would make them, and whether it changes any; nothing is changed."""
+        c = self._c
+        if not c.individual:
+            raise ValueError("bulk recipients share one message")
+        if not self:
+            return 0, 0, False, False, False
+        total = longest = gsm = ucs2 = 0
+        changed = False
+        for segs, flags, ch in c.counts(self._start, self._stop, transform):
+            total += sum(segs)
+            longest = max(longest, max(segs))
+            u = flags.count(1)
+            ucs2 += u
+            gsm += len(flags) - u - segs.count(0)
+            changed = changed or ch
+        return total, longest, gsm > 0, ucs2 > 0, changed
+
+    def ucs2_count(self) -> int:
+        """How many of the messages are UCS-2."""
+        segs, ucs2 = self._c.counted()
+        return ucs2[self._start:self._stop].count(1)
 
     def numbers(self) -> array[int]:
         return self._c.nums[self._start:self._stop]

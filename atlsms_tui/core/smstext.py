@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -27,6 +28,8 @@ __all__ = [
     "GSM7_MULTI",
     "UCS2_SINGLE",
     "UCS2_MULTI",
+    "Messages",
+    "batch_segments",
 ]
 
 GSM7_SINGLE = 160
@@ -226,6 +229,18 @@ def _bmp_only(text: str) -> bool:
     return len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text)
 
 
+class Messages(list[str]):
+    """Messages that come with their :func:`batch_segments` figures,
+    counted elsewhere (a packed campaign counts its messages once, however
+    often it is estimated and checked). Read it, do not change it."""
+
+    __slots__ = ("stats",)
+
+    def __init__(self, texts: Iterable[str], stats: Callable[[], tuple[int, int, bool, bool]]) -> None:
+        super().__init__(texts)
+        self.stats = stats
+
+
 def batch_segments(texts: list[str]) -> tuple[int, int, bool, bool]:
     """(total segments, longest, any GSM-7, any UCS-2) of many messages.
 
@@ -233,6 +248,8 @@ def batch_segments(texts: list[str]) -> tuple[int, int, bool, bool]:
     decided once per batch over the joined text, so most messages cost one
     len() rather than three pattern searches.
     """
+    if isinstance(texts, Messages):
+        return texts.stats()
     total = longest = 0
     any_gsm = any_ucs2 = False
     step = 4096

@@ -310,9 +310,9 @@ def test_table_bulk_numbers_agree_with_the_per_row_rules(text):
 @given(st.text(alphabet=st.one_of(st.sampled_from("əƏöÖüÜşŞçÇğĞıİ“”‘’—–… \u00a0€[]{}~^|\\aZ09😀Жé\u0301"),
                                   st.characters(blacklist_categories=("Cs",))), max_size=60))
 def test_transliteration_of_a_joined_batch_is_the_per_message_one(text):
-    from atlsms_tui.core import mailmerge, smstext
+    from atlsms_tui.core import smstext, textcost
 
-    assert mailmerge._transliterate_text(text) == smstext.transliterate(text)
+    assert textcost._transliterate_text(text) == smstext.transliterate(text)
 
 
 def test_individual_messages_share_the_imports_buffer():
@@ -333,3 +333,40 @@ def test_individual_messages_share_the_imports_buffer():
     rep2 = parse_table_text(text2, "people.csv", keep={"message"})
     res = mailmerge.merge(template, rep2.records, rep2.columns)
     assert len(res.recipients) == 8999 and res.problems[0].row == 9
+
+
+# Lines of a personal-message CSV: plain ones (the block fast path's two
+# shapes) mixed with every kind the csv module must judge.
+csv_line = st.one_of(
+    st.builds(lambda n, m: f'{n},"{m}"\n', number_text(), st.sampled_from(["Salam", "Hörmətli, 5 AZN", "", " x "])),
+    st.builds(lambda n, m: f"{n},{m}\n", number_text(), st.sampled_from(["Salam", "ok ", "ə"])),
+    st.sampled_from([
+        "\n", "\r\n", '0501234567,"a ""quoted"" word"\n', '0501234567,"two\nlines"\n',
+        "0501234567,x,extra\n", "0501234567\n", '0501234567,a"b\n', '"0501234567",x\n',
+        "0501234567,x\r\n", '0501234567,"unclosed\n', "0501234567,\x00\n", '0501234567,"x"y\n',
+        ",x\n", "994501234567,x\n", " 050 123 45 67 ,x\n",
+    ]),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(csv_line, max_size=30), st.integers(1, 80))
+def test_csv_blocks_agree_with_the_csv_module(lines, block_chars):
+    import io
+
+    from atlsms_tui.core.errors import InputError
+    from atlsms_tui.core.imports import ImportReport
+    from atlsms_tui.core.imports.tables import parse_table_lines, parse_table_stream
+
+    text = "msisdn,message\n" + "".join(lines)
+
+    def run(parse, **kw):
+        rep = ImportReport(source="p.csv", kind="csv", delimiter=",")
+        try:
+            parse(io.StringIO(text, newline=""), rep, keep={"message"}, **kw)
+        except InputError as exc:
+            return str(exc)
+        return (rep.rows_read, rep.valid, rep.normalised, rep.duplicates, list(rep.invalid),
+                list(rep.duplicate_rows), list(rep.recovered), +rep.operators, list(rep.records))
+
+    assert run(parse_table_stream, block_chars=block_chars) == run(parse_table_lines)

@@ -4,6 +4,8 @@ transliteration shown both ways."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from atlsms_tui.core import smstext
 from atlsms_tui.core.errors import InputError
@@ -107,3 +109,39 @@ def test_compare_costs_individual_and_what_stays_ucs2():
     )
     assert cmp.still_ucs2 == ("П", "р", "и", "в", "е", "т")
     assert format_cost(estimate(Draft("ATL", [Recipient(A)], "hi"))) == "GSM-7 1 segment, 1 unit"
+
+
+_value = st.text(alphabet=st.sampled_from(list("aZ9 ,.\"'") + list("əşğıİçöü€[]{}~^|😀Ж\u00a0")), max_size=90)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 40), _value, _value), min_size=1, max_size=25),
+       st.sampled_from(["Hörmətli {name}, {balance} AZN", "{message}", "{name}{balance}"]),
+       st.integers(8, 200))
+def test_merge_over_columns_is_the_merge_over_records(rows, body, block_chars):
+    import csv
+    import io
+
+    from atlsms_tui.core.imports import ImportReport
+    from atlsms_tui.core.imports.tables import parse_table_stream
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["msisdn", "name", "balance", "message"])
+    for k, name, balance in rows:
+        w.writerow([f"05012{k:05d}", name, balance, name + balance])
+    rep = ImportReport(source="m.csv", kind="csv", delimiter=",")
+    parse_table_stream(io.StringIO(buf.getvalue(), newline=""), rep, block_chars=block_chars)
+    template = parse_template(body)
+    fast = merge(template, rep.records, rep.columns)
+    slow = merge(template, list(rep.records), rep.columns)
+    assert list(fast.recipients) == list(slow.recipients)
+    assert list(fast.problems) == list(slow.problems)
+    assert (fast.units, fast.longest, fast.encodings) == (slow.units, slow.longest, slow.encodings)
+    assert list(fast.rows[:5]) == list(slow.rows[:5])
+    if fast.recipients:
+        packed = compare_costs(Draft("T", fast.recipients))
+        plain = compare_costs(Draft("T", list(slow.recipients)))
+        assert (packed.as_typed, packed.transliterated, packed.changed, packed.still_ucs2) == \
+            (plain.as_typed, plain.transliterated, plain.changed, plain.still_ucs2)
+        assert estimate(Draft("T", fast.recipients)) == estimate(Draft("T", list(slow.recipients)))

@@ -325,3 +325,48 @@ def test_batch_segments_short_mixed_batch():
     assert batch_segments(["Salam", "Salam ə", "ş"]) == (3, 1, True, True)
     assert batch_segments(["ə" * 70, "ş"]) == (2, 1, False, True)
     assert batch_segments(["Hörmətli"] * 3 + ["ok"]) == (4, 1, True, True)
+
+
+# Messages as campaigns hold them: in one UTF-8 buffer, each ending in NUL.
+buffer_text = st.text(alphabet=st.one_of(
+    st.sampled_from(list("aZ09 ,.\n\t`") + EXT + list("əƏöÖüÜşŞçÇğĞıİ“”—…\u00a0€😀Жé\u0301")),
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")), max_size=330)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(buffer_text, min_size=1, max_size=12), st.booleans())
+def test_buffer_counts_agree_with_each_message_alone(texts, translit):
+    from itertools import accumulate
+
+    from atlsms_tui.core.smsbuffer import buffer_segments
+    from atlsms_tui.core.smstext import transliterate
+
+    encoded = [t.encode("utf-8") for t in texts]
+    blob = b"lead" + b"".join(e + b"\x00" for e in encoded)
+    ends = [4 + e for e in accumulate(len(e) + 1 for e in encoded)]
+    segs, flags, changed = buffer_segments(blob, ends, 4, transliterate if translit else None)
+    sent = [transliterate(t) for t in texts] if translit else texts
+    assert list(segs) == [segments(t) for t in sent]
+    assert list(flags) == [0 if is_gsm7(t) else 1 for t in sent]
+    assert changed == (sent != texts)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(buffer_text, min_size=1, max_size=12), st.integers(0, 11), st.integers(0, 12))
+def test_packed_messages_carry_their_batch_figures(texts, a, b):
+    from atlsms_tui.core.models import Recipient
+    from atlsms_tui.core.packed import PackedRecipients
+    from atlsms_tui.core.smstext import batch_segments, transliterate
+
+    def figures(batch):
+        segs = [segments(t) for t in batch]
+        return (sum(segs), max(segs, default=0), any(t and is_gsm7(t) for t in batch),
+                any(not is_gsm7(t) for t in batch))
+
+    packed = PackedRecipients([Recipient(f"99450{i:07d}", t) for i, t in enumerate(texts)])
+    view = packed[a:b]
+    plain = texts[a:b]
+    assert batch_segments(view.messages(0, len(view))) == figures(plain)
+    if plain:
+        tr = [transliterate(t) for t in plain]
+        assert view.transformed_stats(transliterate) == (*figures(tr), tr != plain)

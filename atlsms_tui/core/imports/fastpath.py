@@ -17,14 +17,14 @@ import re
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from itertools import compress, repeat
-from operator import add, floordiv, mod, ne, not_
-from typing import overload
+from operator import add, mod, ne, not_
 
 from .. import msisdn as _m
 from .cells import _recover_text
-from .report import ColumnRecords, ImportIssue, ImportRecord, ImportReport
+from .numbers import NumberRecords, count_operators
+from .report import ImportIssue, ImportReport
 
 __all__ = ["NumberRecords", "line_entries", "parse_text_list", "scan_list"]
 
@@ -111,51 +111,6 @@ def line_entries(line: str) -> list[tuple[int, str, str | None, str | None]]:
 
 
 # --------------------------------------------------------------------------
-# records as integer columns
-
-
-class NumberRecords(ColumnRecords):
-    """The records of a number list: wire numbers and lines as integer
-    arrays. Items are ImportRecord built on demand."""
-
-    __slots__ = ("_nums", "_rows")
-
-    def __init__(self, nums: array[int], rows: array[int]) -> None:
-        self._nums = nums
-        self._rows = rows
-
-    def numbers(self) -> array[int]:
-        return self._nums
-
-    def __len__(self) -> int:
-        return len(self._nums)
-
-    @overload
-    def __getitem__(self, i: int) -> ImportRecord: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[ImportRecord]: ...
-
-    def __getitem__(self, i: int | slice) -> ImportRecord | list[ImportRecord]:
-        if isinstance(i, slice):
-            return [ImportRecord(str(n), {}, r) for n, r in zip(self._nums[i], self._rows[i], strict=True)]
-        return ImportRecord(str(self._nums[i]), {}, self._rows[i])
-
-    def __iter__(self) -> Iterator[ImportRecord]:
-        for n, r in zip(self._nums, self._rows, strict=True):
-            yield ImportRecord(str(n), {}, r)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"NumberRecords({len(self):,})"
-
-
-# --------------------------------------------------------------------------
 # the scan
 
 
@@ -224,30 +179,42 @@ def _all_fast(squeezed: bytes) -> bool:
     return _ALL_VALID is not None and _ALL_VALID.fullmatch(squeezed) is not None
 
 
+def _take_wire_block(body: bytes, row0: int, e: _Entries) -> bool:
+    """A block every line of which is a number as written in the wire form
+    with a known operator's prefix (``body`` ends in \n), taken; False,
+    nothing taken, for any other. Such a number is valid whatever its last
+    seven digits, so no pattern judges it line by line."""
+    if _ALL_WIRE.fullmatch(body) is None:
+        return False
+    k = body.count(b"\n")
+    counts = Counter({pp: body.count(b"\n994" + pp.encode()) + body.startswith(b"994" + pp.encode())
+                      for pp in _m._PREFIX_OPERATOR})
+    if counts.total() != k:
+        return False
+    ints = list(map(int, body[:-1].split(b"\n")))
+    e.nums.extend(ints)
+    e.fresh = ints
+    e.normalised.extend(bytes(k))
+    if e.prefixes is not None:
+        e.prefixes.update(counts)
+    e.rows.extend(range(row0, row0 + k))
+    e.read += k
+    return True
+
+
 def _take_clean_block(squeezed: bytes, row0: int, e: _Entries, as_written: bool) -> None:
     """A block every line of which is one valid number (``squeezed`` ends in
     \n); ``as_written``: nothing but line ends was deleted from it."""
+    if as_written and _take_wire_block(squeezed, row0, e):
+        return
     toks = squeezed[:-1].split(b"\n")
     k = len(toks)
-    if as_written and _ALL_WIRE.fullmatch(squeezed) is not None:
-        ints = list(map(int, toks))
-        e.nums.extend(ints)
-        e.fresh = ints
-        e.normalised.extend(bytes(k))
-        if e.prefixes is not None:
-            counts = Counter({pp: squeezed.count(b"\n994" + pp.encode()) + squeezed.startswith(b"994" + pp.encode())
-                              for pp in _m._PREFIX_OPERATOR})
-            if counts.total() == k:
-                e.prefixes.update(counts)
-            else:
-                e.prefixes = None
+    e.prefixes = None
+    if as_written:
+        e.normalised.extend(map(ne, map(len, toks), repeat(12)))
     else:
-        e.prefixes = None
-        if as_written:
-            e.normalised.extend(map(ne, map(len, toks), repeat(12)))
-        else:
-            e.normalised.extend(b"\x01" * k)  # filled in by the caller
-        e.nums.extend(map(add, map(mod, map(int, toks), repeat(_NATIONAL)), repeat(_WIRE_BASE)))
+        e.normalised.extend(b"\x01" * k)  # filled in by the caller
+    e.nums.extend(map(add, map(mod, map(int, toks), repeat(_NATIONAL)), repeat(_WIRE_BASE)))
     e.rows.extend(range(row0, row0 + k))
     e.read += k
 
@@ -258,8 +225,10 @@ def _scan_block(block: bytes, row0: int, e: _Entries, rep: ImportReport, skip_fi
         squeezed = block.translate(None, _IN_NUMBER_CR)
         if not skip_first:
             body = squeezed if squeezed.endswith(b"\n") else squeezed + b"\n"
+            as_written = len(squeezed) == len(block) - crs
+            if body != b"\n" and as_written and _take_wire_block(body, row0, e):
+                return
             if body != b"\n" and _all_fast(body):
-                as_written = len(squeezed) == len(block) - crs
                 before = len(e.normalised)
                 _take_clean_block(body, row0, e, as_written)
                 if not as_written:
@@ -380,23 +349,8 @@ def _finish(e: _Entries, rep: ImportReport, line_at: Callable[[int], str]) -> No
         for pp, count in e.prefixes.items():
             rep.operators[_m._PREFIX_OPERATOR[pp]] += count
     else:
-        _count_operators(kept_nums, rep.operators)
+        count_operators(kept_nums, rep.operators)
     rep.records = NumberRecords(kept_nums, kept_rows)
-
-
-def _count_operators(nums: array[int], into: Counter[str]) -> None:
-    by_prefix: Counter[int] = Counter()
-    for a in range(0, len(nums), 1 << 16):
-        by_prefix.update(map(floordiv, nums[a:a + (1 << 16)], repeat(10**7)))
-    for prefix, count in by_prefix.items():
-        op = _m._PREFIX_OPERATOR.get(f"{prefix % 100:02d}")
-        if op is not None:
-            into[op] += count
-            continue
-        # Outside the known prefixes the carrier data decides, number by number.
-        for n in nums:
-            if n // 10**7 == prefix:
-                into[_m.operator_of(str(n))] += 1
 
 
 def classify_cells(values: list[str]) -> tuple[list[int], list[bool]] | None:

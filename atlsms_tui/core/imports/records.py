@@ -16,6 +16,7 @@ from operator import add, itemgetter, methodcaller
 from typing import overload
 
 from .cells import cell_text
+from .numbers import count_operators
 from .report import ColumnRecords, ImportIssue, ImportRecord, ImportReport
 
 __all__ = ["TableRecords", "TableSink"]
@@ -38,14 +39,21 @@ class _Column:
     def extend(self, values: list[str]) -> None:
         if not values:
             return
-        encoded = list(map(_ENCODE, values))
-        joined = _SEP.join(encoded)
-        if self.clean and joined.count(_SEP) != len(values) - 1:
+        joined = "\x00".join(values)
+        if self.clean and joined.count("\x00") != len(values) - 1:
             self.clean = False
+        if not self.clean:
+            encoded = list(map(_ENCODE, values))
+            data = _SEP.join(encoded)
+            lens = map(len, encoded)
+        else:
+            # encoded once; the cells' byte lengths from the bytes split back
+            data = joined.encode("utf-8", "surrogatepass")
+            lens = map(len, values) if len(data) == len(joined) else map(len, data.split(_SEP))
         base = len(self.blob)
-        self.blob += joined
+        self.blob += data
         self.blob += _SEP
-        self.ends.extend(map(add, accumulate(map(add, map(len, encoded), repeat(1))), repeat(base)))
+        self.ends.extend(map(add, accumulate(map(add, lens, repeat(1))), repeat(base)))
 
     def values(self, a: int, b: int) -> list[str]:
         if a >= b:
@@ -212,6 +220,16 @@ class TableSink:
         self.rep.normalised += sum(normalised)
         return True
 
+    def take_block(self, numbers: Sequence[int], normalised: Iterable[bool], first: int,
+                   columns: list[list[str]]) -> bool:
+        """:meth:`take_all` of rows ``first``.. given as columns of text cells."""
+        self.flush()
+        if not self.take_all(numbers, normalised, range(first, first + len(numbers)), ()):
+            return False
+        for i, col in zip(self._idx, self._cols, strict=True):
+            col.extend(list(map(str.strip, columns[i])))
+        return True
+
     def _keep(self, n: int, row: int, cells: Sequence[object]) -> None:
         self._seen.add(n)
         self._nums.append(n)
@@ -234,9 +252,7 @@ class TableSink:
         self._pending = []
 
     def finish(self) -> TableRecords:
-        from .fastpath import _count_operators
-
         self.flush()
         self._seen = set()
-        _count_operators(self._nums, self.rep.operators)
+        count_operators(self._nums, self.rep.operators)
         return TableRecords(self._nums, self._rows, self._names, self._cols)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from ..recipients import open_regular
 from .decode import _utf16_guess
 from .report import ImportReport
-from .tables import _sniff_delimiter, parse_table_lines
+from .tables import _sniff_delimiter, parse_table_stream
 
 _BOM = b"\xef\xbb\xbf"
 _SNIFF_CHARS = 65536  # what the delimiter sniffer looks at, as for a decoded file
@@ -42,7 +42,7 @@ def stream_table(path: str | os.PathLike[str], source: str, *, column: str | Non
         rep = ImportReport(source=source, kind="csv", encoding="UTF-8 with BOM" if bom else "UTF-8",
                            delimiter=delim)
         try:
-            return parse_table_lines(text, rep, column=column, header=header, keep=keep)
+            return parse_table_stream(text, rep, column=column, header=header, keep=keep)
         except UnicodeDecodeError:
             return None
         finally:

@@ -16,6 +16,7 @@ from operator import itemgetter
 from .. import msisdn as _m
 from ..errors import InputError
 from .cells import _SCI, _numeric_cell, _recover_text, cell_text
+from .csvblocks import Block, CsvBlocks
 from .fastpath import classify_cells
 from .records import TableSink
 from .report import ImportIssue, ImportReport
@@ -183,16 +184,14 @@ def _table_import(rows: Iterator[TableRow], rep: ImportReport,
     colname = columns[idx]
     ncols = len(columns)
 
-    def all_rows() -> Iterator[TableRow]:
-        yield from sample
-        yield from rows
-
     take_number = sink.take_number
-    batches = all_rows()
-    while True:
-        batch = list(islice(batches, _BATCH))
-        if not batch:
-            break
+    for batch in _batches(sample, rows, ncols):
+        if isinstance(batch, Block):
+            judged = classify_cells(batch.columns[idx])
+            if judged is not None and sink.take_block(judged[0], judged[1], batch.first, batch.columns):
+                rep.rows_read += len(batch)
+                continue
+            batch = batch.rows()
         # Number cells judged in bulk; the rest row by row below.
         cells_of = [b[1] for b in batch]
         if set(map(len, cells_of)) == {ncols}:
@@ -220,6 +219,18 @@ def _table_import(rows: Iterator[TableRow], rep: ImportReport,
         sink.flush()
     rep.records = sink.finish()
     return rep
+
+
+def _batches(sample: list[TableRow], rows: Iterator[TableRow], ncols: int) -> Iterator[Block | list[TableRow]]:
+    """The rows after the header, in batches: a streamed CSV's plain lines
+    as blocks of columns."""
+    if sample:
+        yield sample
+    if isinstance(rows, CsvBlocks):
+        yield from rows.batches(ncols)
+        return
+    while batch := list(islice(rows, _BATCH)):
+        yield batch
 
 
 def _number_column(columns: list[str], sample: list[TableRow], column: str | None, has_header: bool,
@@ -328,13 +339,14 @@ def parse_table_text(text: str, source: str = "", *, delimiter: str | None = Non
     """A CSV/TSV table already decoded."""
     delim = delimiter or _sniff_delimiter(text, preferred)
     rep = ImportReport(source=source, kind="csv", encoding=encoding, delimiter=delim)
-    return parse_table_lines(io.StringIO(text, newline=""), rep, column=column, header=header, keep=keep)
+    return parse_table_stream(io.StringIO(text, newline=""), rep, column=column, header=header, keep=keep)
 
 
 def parse_table_lines(lines: Iterable[str], rep: ImportReport, *, column: str | None = None,
                       header: bool | None = None, keep: Iterable[str] | None = None) -> ImportReport:
     """A CSV/TSV table from text lines (a stream opened with newline=""),
-    delimiter already in ``rep``."""
+    delimiter already in ``rep``, row by row by the csv module: what
+    :func:`parse_table_stream` must agree with."""
     source = rep.source
     if rep.delimiter is None:
         raise ValueError("parse_table_lines needs the report's delimiter")
@@ -353,3 +365,15 @@ def parse_table_lines(lines: Iterable[str], rep: ImportReport, *, column: str | 
             ) from None
 
     return _table_import(rows(), rep, column, header, keep)
+
+
+def parse_table_stream(stream: io.TextIOBase, rep: ImportReport, *, column: str | None = None,
+                       header: bool | None = None, keep: Iterable[str] | None = None,
+                       block_chars: int | None = None) -> ImportReport:
+    """:func:`parse_table_lines` of a text stream (opened with newline=""),
+    read ``block_chars`` characters at a time (about a megabyte by default)."""
+    if rep.delimiter is None:
+        raise ValueError("parse_table_stream needs the report's delimiter")
+    blocks = CsvBlocks(stream, rep.delimiter, rep.source) if block_chars is None else \
+        CsvBlocks(stream, rep.delimiter, rep.source, block_chars)
+    return _table_import(blocks, rep, column, header, keep)
