@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from . import baku
-from .errors import AtlSmsError, ConfigError, TransportError
+from .errors import AtlSmsError, ConfigError, ProtocolError, TransportError
 from .models import Report, State, Submission
 
 MAX_BACKOFF = 300.0  # seconds: a live task is asked at least this often
@@ -216,7 +216,11 @@ class Poller:
         self._last_asked[taskid] = now
         try:
             report = await self._fetch(taskid)
-        except TransportError:
+        except TransportError as exc:
+            if not isinstance(exc, ProtocolError):  # the network, not this task
+                raise
+            self.errors[taskid] = exc  # an answer, but not one to trust: this task waits
+            self._settle(taskid, False, now)
             raise
         except Exception as exc:
             self.errors[taskid] = exc
@@ -247,6 +251,8 @@ class Poller:
             try:
                 before = report_sig(sub.report)
                 report = await self.ask(sub)
+            except ProtocolError:
+                return  # kept in self.errors until the task answers
             except TransportError as exc:
                 if result.offline is None:
                     result.offline = exc

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from atlsms_tui.core import baku
-from atlsms_tui.core.errors import ApiError, TransportError
+from atlsms_tui.core.errors import ApiError, ProtocolError, TransportError
 from atlsms_tui.core.models import Recipient, Report, State, Submission
 from atlsms_tui.core.polling import MAX_BACKOFF, Poller
 from atlsms_tui.core.service import Draft, Service
@@ -188,3 +188,18 @@ async def test_wait_gives_up_at_the_timeout(clock):
     report, timed_out = await poller.wait(live("11"), within=100)
     assert timed_out and report is not None and report.pending == 1
     assert start + 100 <= clock() < start + 100 + MAX_BACKOFF
+
+
+async def test_untrustworthy_answer_sets_one_task_aside_not_the_round(clock):
+    asked: list[str] = []
+
+    async def garbled(taskid: str) -> Report:
+        asked.append(taskid)
+        if taskid == "1":
+            raise ProtocolError("not the XML the API speaks")
+        return Report(taskid, True, pending=1)
+
+    poller = Poller(garbled, interval=2.0, max_per_second=100.0, clock=SleepingClock(clock))
+    result = await poller.round([live("1"), live("2")])
+    assert result.offline is None and sorted(asked) == ["1", "2"]
+    assert isinstance(poller.errors["1"], ProtocolError) and "2" not in poller.errors
