@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,14 +17,14 @@ from pathlib import Path
 
 from ..core import baku, export
 from ..core.models import DeliveryStatus, DetailRow, Report, Submission
-from ..core.polling import Clock, Poller, PollRound, ReadClock, needs_poll, scheduled_epoch
+from ..core.polling import Clock, Poller, PollRound, ReadClock, needs_poll, report_sig, scheduled_epoch
 from ..core.service import DetailFetch, Service
 from ..core.session import Session
 from ..core.store import DetailMatches, DetailPage, DetailWindow
 
 __all__ = [
     "Clock", "DetailFetch", "DetailMatches", "DetailQuery", "DetailView", "PollRound", "Poller", "ReadClock",
-    "Reports", "TaskView", "needs_poll", "own_report", "scheduled_epoch",
+    "Reports", "TaskView", "needs_poll", "own_report", "report_sig", "scheduled_epoch",
 ]
 
 
@@ -231,6 +232,20 @@ class Reports:
     async def exports_dir(self) -> Path:
         """Where exports go by default (created private if missing); OSError."""
         return await asyncio.to_thread(export.exports_dir)
+
+    async def export_path(self, text: str) -> tuple[Path, bool]:
+        """Where an export named ``text`` goes (a bare name: the exports
+        folder, never wherever the TUI was started) and whether something
+        is there already; OSError when the exports folder cannot be made."""
+
+        def resolve() -> tuple[Path, bool]:
+            path = Path(os.path.expanduser(text))
+            if not path.is_absolute():
+                path = export.exports_dir() / path
+            path = Path(os.path.abspath(path))
+            return path, os.path.lexists(path)
+
+        return await asyncio.to_thread(resolve)
 
     async def export_csv(self, taskid: str, path: Path, query: DetailQuery, replace: bool = False) -> int:
         """Stream the stored rows to ``path`` (private, formula-safe, never

@@ -8,7 +8,8 @@ from textual.widgets import DataTable, Input
 
 from atlsms_tui.core.models import Report, State
 from atlsms_tui.simulator import Fault
-from atlsms_tui.ui.screens.dashboard import DashboardScreen, delivery_bar
+from atlsms_tui.ui.format import delivery_bar
+from atlsms_tui.ui.screens.dashboard import DashboardScreen
 from atlsms_tui.ui.screens.task_detail import TaskDetailScreen
 
 from ui_helpers import screen_text, settle
@@ -63,7 +64,7 @@ async def test_polling_skips_final_and_backs_off_on_001(ui_env):
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
         # First round got 001: the task is set aside for a while.
-        assert screen._next_due.get(result.taskid, 0) > ui_env.clock()
+        assert screen.poller.next_due(result.taskid) > ui_env.clock()
         before = len(ui_env.sim.requests)
         screen.refresh_now()
         await settle(pilot)
