@@ -12,6 +12,7 @@ must never cancel a send in flight."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -20,23 +21,14 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ...core import campaign as campaign_mod
-from ...core.campaign import Campaign
-from ...core.errors import AtlSmsError
-from ...core.models import State, Submission
+from ...api.errors import AtlSmsError
+from ...api.models import Campaign, CampaignResult, State, Submission
+from ...api.reports import ReadClock, needs_poll
+from ..format import campaign_state_text, counts_text, delivery_bar, describe, short_time, state_text
 from ..literal import literal, visible
 from ..messages import ProfileChanged, SubmissionFinished
 from ..widgets.header import BalanceHeader
-from .confirm import AskScreen
-from .dashboard import (
-    POLL_CONCURRENCY,
-    campaign_state_text,
-    delivery_bar,
-    describe,
-    needs_poll,
-    short_time,
-    state_text,
-)
+from .confirm import AskScreen, CampaignProgressScreen, CampaignResultScreen
 
 HOT = (State.UNCERTAIN, State.SENDING, State.QUEUED)
 
@@ -45,7 +37,7 @@ HOT = (State.UNCERTAIN, State.SENDING, State.QUEUED)
 # Shared by the dashboard (on a campaign row) and the campaign screen.
 
 
-def ask_resume(screen: Screen, c: Campaign) -> None:
+def ask_resume(screen: Screen[Any], c: Campaign) -> None:
     queued = [p for p in c.parts if p.state is State.QUEUED]
     unsure = [p for p in c.parts if p.state.settleable]
     if not queued and not unsure:
@@ -70,59 +62,39 @@ def ask_resume(screen: Screen, c: Campaign) -> None:
     )
 
 
-def run_resume(app, campaign: str):
+def run_resume(app: Any, campaign: str) -> Any:
     return app.run_worker(_resume(app, campaign), group=f"campaign-{campaign}", exclusive=True,
                           exit_on_error=False)
 
 
-async def _resume(app, campaign: str) -> None:
-    service = app.service
+async def _resume(app: Any, campaign: str) -> None:
+    """The core's resume (api sending.resume) behind the progress modal."""
+    sending = app.core.sending
     cancel = asyncio.Event()
-    c = await asyncio.to_thread(campaign_mod.load_campaign, service, campaign)
-    progress = None
-    try:  # the compose screens' progress modal (bar, part in flight, stop)
-        from .confirm import CampaignProgressScreen
-
-        progress = CampaignProgressScreen(c.recipients, max(len(c.parts), 2), cancel, title="Resuming…")
-        await app.push_screen(progress)
-    except Exception:
-        progress = None
-        app.notify(f"Resuming campaign {campaign}…", timeout=4)
-
-    def on_progress(p) -> None:
-        if progress is not None:
-            progress.update_progress(p)
-
-    result = error = None
     try:
-        result = await campaign_mod.resume_campaign(service, campaign, progress=on_progress, cancel=cancel)
+        c = await sending.campaign(campaign)
     except AtlSmsError as exc:
-        error = exc
-    finally:
-        if progress is not None:
-            progress.finish()
-    if error is not None or result is None:
-        app.notify(f"Campaign not resumed: {error}", severity="error", timeout=10)
+        app.notify(f"Campaign not resumed: {exc}", severity="error", timeout=10)
         return
+    progress = CampaignProgressScreen(c.recipients, max(len(c.parts), 2), cancel, title="Resuming…")
+    await app.push_screen(progress)
+    try:
+        result = await sending.resume(campaign, progress=progress.update_progress, cancel=cancel)
+    except AtlSmsError as exc:
+        app.notify(f"Campaign not resumed: {exc}", severity="error", timeout=10)
+        return
+    finally:
+        progress.finish()
     app.submission_finished(result)
     show_campaign_result(app, result)
 
 
-def show_campaign_result(app, result) -> None:
-    try:
-        from .confirm import CampaignResultScreen
-
-        screen = CampaignResultScreen(result)
-    except Exception:
-        screen = None
-    if screen is not None:
-        app.push_screen(screen, lambda v: run_resume(app, result.campaign) if v == "resume" else None)
-        return
-    severity = "information" if result.state == "accepted" else "warning"
-    app.notify(f"Campaign {result.campaign}: {result.state}", severity=severity, timeout=10)
+def show_campaign_result(app: Any, result: CampaignResult) -> None:
+    app.push_screen(CampaignResultScreen(result),
+                    lambda v: run_resume(app, result.campaign) if v == "resume" else None)
 
 
-def ask_cancel(screen: Screen, c: Campaign) -> None:
+def ask_cancel(screen: Screen[Any], c: Campaign) -> None:
     queued = [p for p in c.parts if p.state is State.QUEUED]
     if not queued:
         screen.notify("No queued part to cancel: every part was sent (or cancelled) already.", timeout=5)
@@ -138,10 +110,10 @@ def ask_cancel(screen: Screen, c: Campaign) -> None:
     )
 
 
-def _run_cancel(app, campaign: str):
+def _run_cancel(app: Any, campaign: str) -> Any:
     async def cancel() -> None:
         try:
-            n = await asyncio.to_thread(campaign_mod.cancel_campaign, app.service, campaign)
+            n = await app.core.sending.cancel(campaign)
         except AtlSmsError as exc:
             app.notify(f"Not cancelled: {exc}", severity="error", timeout=10)
             return
@@ -154,7 +126,7 @@ def _run_cancel(app, campaign: str):
 # ---------------------------------------------------------------- screen
 
 
-class CampaignDetailScreen(Screen):
+class CampaignDetailScreen(Screen[None]):
     TITLE = "Campaign"
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
@@ -192,42 +164,35 @@ class CampaignDetailScreen(Screen):
 
     # ---------------------------------------------------------- data
 
-    def reload(self, poll: bool = False) -> None:
-        self._load(poll)
+    def reload(self, poll: bool = False, force: bool = False) -> None:
+        self._load(poll, force)
 
     @work(exclusive=True, group="campaign-load", exit_on_error=False)
-    async def _load(self, poll: bool) -> None:
-        service = self.app.service
-        if service is None:
+    async def _load(self, poll: bool, force: bool = False) -> None:
+        core = self.app.core
+        if core is None:
             return
         try:
-            c = await asyncio.to_thread(campaign_mod.load_campaign, service, self.campaign_id)
+            c = await core.sending.campaign(self.campaign_id)
         except AtlSmsError as exc:
             self.query_one("#camp-summary", Static).update(literal(str(exc), style="red"))
             return
         self._show(c)
-        if not poll:
-            return
         live = [p for p in c.parts if needs_poll(p)]
-        if not live:
+        if not poll or not live:
             return
         self._status(f"asking ATL for {len(live)} report(s)…")
-        gate = asyncio.Semaphore(POLL_CONCURRENCY)
-        errors: list[str] = []
-
-        async def one(p: Submission) -> None:
-            async with gate:
-                try:
-                    rep = await service.report(p.taskid)
-                except Exception as exc:  # ATL's error or an answer no parser expected: said, not raised
-                    errors.append(f"task {p.taskid}: {exc}" if isinstance(exc, AtlSmsError)
-                                  else f"task {p.taskid}: {type(exc).__name__}: {exc}")
-                    return
-            if rep.ready or p.report is None:
-                p.report = rep
-
-        await asyncio.gather(*(one(p) for p in live))
+        poller = core.reports.poller(ReadClock(self.app.clock))
+        if force:  # asked for: every live task now, whatever its back-off (within the ceiling still)
+            poller.forget()
+        result = await poller.round(live)
         self._show(c)
+        from ..app import error_line
+
+        errors = [f"task {t}: {e}" if isinstance(e, AtlSmsError) else f"task {t}: {error_line(e)}"
+                  for t, e in poller.errors.items() if t in {p.taskid for p in live}]
+        if result.offline is not None:
+            errors.insert(0, str(result.offline))
         self._status(f"✖ {errors[0]}" if errors else "", error=bool(errors))
 
     def _status(self, text: str, error: bool = False) -> None:
@@ -242,13 +207,7 @@ class CampaignDetailScreen(Screen):
         line1.append_text(campaign_state_text(c))
         line2 = Text(f"created {short_time(c.created)}", style="dim")  # line 1 must fit 80 columns
         if rep.ready:
-            for label, n, style in (
-                ("delivered", rep.delivered, "green"), ("failed", rep.failed, "red"),
-                ("pending", rep.pending, "yellow"), ("removed", rep.removed, "grey50"),
-                ("error", rep.error, "magenta"),
-            ):
-                line2.append(" · ")
-                line2.append(f"{n:,} {label}", style=style)
+            line2.append_text(counts_text(rep))
         else:
             line2.append(" · no report yet", style="dim")
         width = max(10, (self.size.width or 80) - 2)
@@ -260,7 +219,7 @@ class CampaignDetailScreen(Screen):
         table.clear()
         for i, p in enumerate(c.parts, 1):
             hot = p.state in HOT
-            state = state_text(p)
+            state = state_text(p, self.app.clock())
             if p.state is State.QUEUED:
                 state = Text("⏸ queued", style="bold yellow")
             elif p.state is State.CANCELLED:
@@ -298,7 +257,7 @@ class CampaignDetailScreen(Screen):
             head = f"controlid {visible(p.controlid)} · {p.recipients:,} recipient(s)"
             body = Text("Cancelled before sending: never sent.", style="dim")
         else:
-            head, body = describe(p)
+            head, body = describe(p, self.app.clock())
         text = Text(head, style="dim")
         text.append("\n")
         text.append_text(body)
@@ -321,7 +280,7 @@ class CampaignDetailScreen(Screen):
         self.app.push_screen(TaskDetailScreen(p.controlid))
 
     def action_refresh(self) -> None:
-        self.reload(poll=True)
+        self.reload(poll=True, force=True)
 
     def action_resume(self) -> None:
         if self.campaign is not None:
