@@ -124,6 +124,9 @@ def read_page(service: Service, sub: Submission, query: DetailQuery, offset: int
     return DetailView(query, total, offset, window.rows, window.seqs, matches)
 
 
+WAIT_INTERVAL = 2.0  # seconds: a task followed by ``wait`` is first asked again after this
+
+
 class Reports:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -173,6 +176,22 @@ class Reports:
         else:
             self._poller.configure(prefs.refresh_interval, prefs.max_polls_per_second)
         return self._poller
+
+    async def wait(self, taskid: str, *, within: float, interval: float = WAIT_INTERVAL,
+                   on_wait: Callable[[Report | None, float], None] | None = None) -> tuple[Report, bool]:
+        """Follow one task until its report is final or ``within`` seconds
+        pass: (last report, timed out). First asked after ``interval``
+        seconds, less often while nothing changes, never before its
+        scheduled time, within the ``max_polls_per_second`` ceiling."""
+        sub = await self.task_of(taskid)
+        prefs = self._session.settings.preferences
+        poller = Poller(self._service.report, interval=interval, max_per_second=prefs.max_polls_per_second)
+        return await poller.wait(taskid, within=within, on_wait=on_wait,
+                                 scheduled=None if sub is None else scheduled_epoch(sub))
+
+    def now(self) -> datetime:
+        """The journal's Baku time (what countdowns count from)."""
+        return self._service.now()
 
     # ---------------------------------------------------------- detail
 

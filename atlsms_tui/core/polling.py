@@ -208,9 +208,14 @@ class Poller:
         """Ask ATL for one task's report now (within the ceiling) and set
         its next time; the submission's report is updated in place. Raises
         what the fetch raises (a failed task backs off, except offline)."""
-        taskid = sub.taskid
-        if taskid is None:
+        if sub.taskid is None:
             raise ValueError(f"submission {sub.controlid} has no task id")
+        report = await self._ask(sub.taskid, sub.report)
+        if report.ready or sub.report is None:  # a 001 never hides figures already known
+            sub.report = report
+        return report
+
+    async def _ask(self, taskid: str, known: Report | None) -> Report:
         await self._take_slot()
         now = self.clock.now()
         self._last_asked[taskid] = now
@@ -227,7 +232,7 @@ class Poller:
             self._settle(taskid, False, now)
             raise
         self.errors.pop(taskid, None)
-        before = self._seen[taskid] if taskid in self._seen else report_sig(sub.report)
+        before = self._seen[taskid] if taskid in self._seen else report_sig(known)
         sig = report_sig(report)
         changed = sig is not None and sig != before
         self._seen[taskid] = sig
@@ -236,8 +241,6 @@ class Poller:
             self._delay.pop(taskid, None)
         else:
             self._settle(taskid, changed, now)
-        if report.ready or sub.report is None:  # a 001 never hides figures already known
-            sub.report = report
         return report
 
     async def round(self, subs: Iterable[Submission],
@@ -284,22 +287,22 @@ class Poller:
                 t.cancel()
         return result
 
-    async def wait(self, sub: Submission, *, within: float,
+    async def wait(self, taskid: str, *, within: float, scheduled: float | None = None,
                    on_wait: Callable[[Report | None, float], None] | None = None) -> tuple[Report, bool]:
         """Ask until the task's report is final (ready, nothing pending) or
         ``within`` seconds pass: (last report, timed out). Waits out the
-        task's scheduled time and its back-off between asks; ``on_wait``
-        hears each wait (last report, seconds) before it starts."""
+        task's ``scheduled`` time (epoch seconds) and its back-off between
+        asks; ``on_wait`` hears each wait (last report, seconds) first."""
         deadline = self.clock.now() + within
+        report: Report | None = None
         while True:
             now = self.clock.now()
-            at = max(self.next_due(sub.taskid or ""), scheduled_epoch(sub) or 0.0)
-            pause = min(at, deadline) - now
+            pause = min(max(self.next_due(taskid), scheduled or 0.0), deadline) - now
             if pause > 0:  # past the deadline it asks once more, then gives up
                 if on_wait is not None:
-                    on_wait(sub.report, pause)
+                    on_wait(report, pause)
                 await self.clock.sleep(pause)
-            report = await self.ask(sub)
+            report = await self._ask(taskid, report)
             if report.ready and report.pending == 0:
                 return report, False
             if self.clock.now() >= deadline:

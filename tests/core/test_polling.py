@@ -173,7 +173,7 @@ async def test_wait_follows_a_real_task_to_its_final_report(service, sim, clock)
     r = await service.submit(Draft(title="ATL", recipients=[Recipient(A), Recipient(B)], message="hi"))
     poller = Poller(service.report, interval=2.0, max_per_second=2.0, clock=SleepingClock(clock))
     waits: list[float] = []
-    report, timed_out = await poller.wait(service.task(r.controlid), within=600,
+    report, timed_out = await poller.wait(r.taskid, within=600,
                                           on_wait=lambda _rep, s: waits.append(s))
     assert not timed_out and report.final and report.total == 2
     assert waits and all(w <= MAX_BACKOFF for w in waits)
@@ -185,7 +185,7 @@ async def test_wait_gives_up_at_the_timeout(clock):
     answers = Answers(clock)
     poller = Poller(answers, interval=2.0, max_per_second=2.0, clock=SleepingClock(clock))
     start = clock()
-    report, timed_out = await poller.wait(live("11"), within=100)
+    report, timed_out = await poller.wait("11", within=100)
     assert timed_out and report is not None and report.pending == 1
     assert start + 100 <= clock() < start + 100 + MAX_BACKOFF
 
