@@ -124,6 +124,7 @@ class TaskDetailScreen(Screen):
         self._detail_sig: tuple[object, ...] | None = None  # the report figures the stored detail was fetched at
         self._timer: Timer | None = None
         self._suspended = False
+        self._loading = False  # a summary load is running: it arms the next tick when done
 
     @property
     def detail_query(self) -> DetailQuery:
@@ -185,7 +186,8 @@ class TaskDetailScreen(Screen):
 
     def on_screen_resume(self) -> None:
         self._suspended = False
-        self._arm()
+        if not self._loading:
+            self._arm()
 
     def _stop_timer(self) -> None:
         if self._timer is not None:
@@ -201,7 +203,8 @@ class TaskDetailScreen(Screen):
 
     def _tick(self) -> None:
         self._timer = None
-        self._load_summary(shown=True, auto=True)
+        if not self._loading:  # never cut short a load (an operator's refresh) in flight
+            self._load_summary(shown=True, auto=True)
 
     def _poller(self) -> Poller:
         return self.app.core.reports.poller(ReadClock(self.app.clock))
@@ -235,15 +238,17 @@ class TaskDetailScreen(Screen):
         """Show what the store has (unless shown already); then ask ATL for
         the report and, when it moved, the detailed report. ``auto``: a
         live-refresh tick, which asks only when the task is due."""
-        if not shown:
-            first, self._first = self._first, None
-            if first is None:  # a refresh: read again
-                first = self._start_first_read()
-            if not self._show_first(await first):
-                return
+        self._loading = True
         try:
+            if not shown:
+                first, self._first = self._first, None
+                if first is None:  # a refresh: read again
+                    first = self._start_first_read()
+                if not self._show_first(await first):
+                    return
             await self._ask(fetch, auto)
         finally:
+            self._loading = False
             self._arm()
 
     async def _ask(self, fetch: bool | None, auto: bool) -> None:
@@ -392,7 +397,9 @@ class TaskDetailScreen(Screen):
         self._update_pager()
 
     def _update_pager(self) -> None:
-        if not self.is_mounted:
+        try:
+            pager = self.query_one("#detail-pager", Static)
+        except NoMatches:  # not composed yet
             return
         text = Text()
         m = self._view.matches if self.search_text and self._view is not None else None
@@ -420,7 +427,7 @@ class TaskDetailScreen(Screen):
         if self._fetch_note:
             text.append("  ")
             text.append(visible(self._fetch_note), style="red" if self._fetch_error else "dim")
-        self.query_one("#detail-pager", Static).update(text)
+        pager.update(text)
 
     def action_page(self, where: str) -> None:
         size = self.page_size
