@@ -12,7 +12,7 @@ must never cancel a send in flight."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import work
@@ -28,6 +28,10 @@ from ..format import campaign_state_text, counts_text, delivery_bar, describe, s
 from ..literal import literal, visible
 from ..messages import ProfileChanged, SubmissionFinished
 from ..widgets.header import BalanceHeader
+
+if TYPE_CHECKING:
+    from ...api import Core
+    from ..app import AtlSmsApp
 from .confirm import AskScreen, CampaignProgressScreen, CampaignResultScreen
 
 HOT = (State.UNCERTAIN, State.SENDING, State.QUEUED)
@@ -90,8 +94,11 @@ async def _resume(app: Any, campaign: str) -> None:
 
 
 def show_campaign_result(app: Any, result: CampaignResult) -> None:
-    app.push_screen(CampaignResultScreen(result),
-                    lambda v: run_resume(app, result.campaign) if v == "resume" else None)
+    def answered(choice: str | None) -> None:
+        if choice == "resume" and result.campaign:
+            run_resume(app, result.campaign)
+
+    app.push_screen(CampaignResultScreen(result), answered)
 
 
 def ask_cancel(screen: Screen[Any], c: Campaign) -> None:
@@ -127,6 +134,17 @@ def _run_cancel(app: Any, campaign: str) -> Any:
 
 
 class CampaignDetailScreen(Screen[None]):
+    @property
+    def atl(self) -> AtlSmsApp:
+        return cast("AtlSmsApp", self.app)
+
+    @property
+    def core(self) -> Core:
+        """The open session's core API: this screen is only opened with one."""
+        core = self.atl.core
+        assert core is not None
+        return core
+
     TITLE = "Campaign"
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
@@ -144,7 +162,7 @@ class CampaignDetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield BalanceHeader()
         yield Static("", id="camp-summary")
-        table = DataTable(id="camp-parts", cursor_type="row")
+        table: DataTable[Any] = DataTable(id="camp-parts", cursor_type="row")
         table.add_column("Part", key="part", width=5)
         table.add_column("Task", key="task", width=8)
         table.add_column("Rcpt", key="rcpt", width=8)
@@ -169,7 +187,7 @@ class CampaignDetailScreen(Screen[None]):
 
     @work(exclusive=True, group="campaign-load", exit_on_error=False)
     async def _load(self, poll: bool, force: bool = False) -> None:
-        core = self.app.core
+        core = self.atl.core
         if core is None:
             return
         try:
@@ -182,7 +200,7 @@ class CampaignDetailScreen(Screen[None]):
         if not poll or not live:
             return
         self._status(f"asking ATL for {len(live)} report(s)…")
-        poller = core.reports.poller(ReadClock(self.app.clock))
+        poller = core.reports.poller(ReadClock(self.atl.clock))
         if force:  # asked for: every live task now, whatever its back-off (within the ceiling still)
             poller.forget()
         result = await poller.round(live)
@@ -219,7 +237,7 @@ class CampaignDetailScreen(Screen[None]):
         table.clear()
         for i, p in enumerate(c.parts, 1):
             hot = p.state in HOT
-            state = state_text(p, self.app.clock())
+            state = state_text(p, self.atl.clock())
             if p.state is State.QUEUED:
                 state = Text("⏸ queued", style="bold yellow")
             elif p.state is State.CANCELLED:
@@ -257,7 +275,7 @@ class CampaignDetailScreen(Screen[None]):
             head = f"controlid {visible(p.controlid)} · {p.recipients:,} recipient(s)"
             body = Text("Cancelled before sending: never sent.", style="dim")
         else:
-            head, body = describe(p, self.app.clock())
+            head, body = describe(p, self.atl.clock())
         text = Text(head, style="dim")
         text.append("\n")
         text.append_text(body)

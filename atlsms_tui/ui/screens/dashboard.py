@@ -15,12 +15,13 @@ changed are updated."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
@@ -44,6 +45,10 @@ from ..format import (
 from ..literal import literal, visible
 from ..messages import PreferencesChanged, ProfileChanged, SubmissionFinished
 from ..widgets.header import BalanceHeader
+
+if TYPE_CHECKING:
+    from ...api import Core
+    from ..app import AtlSmsApp
 
 Item = Submission | Campaign
 
@@ -94,6 +99,17 @@ class DashboardTable(DataTable[Any]):
 
 
 class DashboardScreen(Screen[None]):
+    @property
+    def atl(self) -> AtlSmsApp:
+        return cast("AtlSmsApp", self.app)
+
+    @property
+    def core(self) -> Core:
+        """The open session's core API (actions on a row: there is one)."""
+        core = self.atl.core
+        assert core is not None
+        return core
+
     TITLE = "Dashboard"
     BINDINGS = [
         Binding("c,f2", "app.compose", "Compose", id="compose"),
@@ -139,8 +155,8 @@ class DashboardScreen(Screen[None]):
     @property
     def poller(self) -> Poller | None:
         """The session's poll scheduler (None: no profile yet)."""
-        core = self.app.core
-        return None if core is None else core.reports.poller(ReadClock(self.app.clock))
+        core = self.atl.core
+        return None if core is None else core.reports.poller(ReadClock(self.atl.clock))
 
     # ------------------------------------------------------ visibility
 
@@ -171,8 +187,8 @@ class DashboardScreen(Screen[None]):
 
     def _arm(self) -> None:
         self._stop_timer()
-        if not self._suspended and self.app.core is not None:
-            self._timer = self.set_timer(float(self.app.preferences.refresh_interval), self.refresh_now)
+        if not self._suspended and self.atl.core is not None:
+            self._timer = self.set_timer(float(self.atl.preferences.refresh_interval), self.refresh_now)
 
     @work(exclusive=True, group="dashboard-refresh", exit_on_error=False)
     async def _round(self, poll: bool = True) -> None:
@@ -196,7 +212,7 @@ class DashboardScreen(Screen[None]):
         self._update_status()
 
     async def _round_body(self, poll: bool) -> None:
-        core = self.app.core
+        core = self.atl.core
         if core is None:
             self._subs = []
             self._show([])
@@ -205,18 +221,18 @@ class DashboardScreen(Screen[None]):
         self._show(subs)
         poller = self.poller
         if poll and poller is not None:
-            last_draw = self.app.clock()
+            last_draw = self.atl.clock()
 
             def drawn(_sub: Submission, _report: object) -> None:
                 nonlocal last_draw
-                if self.app.clock() - last_draw > 0.5:
-                    last_draw = self.app.clock()
+                if self.atl.clock() - last_draw > 0.5:
+                    last_draw = self.atl.clock()
                     self._show(self._subs)
 
             result = await poller.round(subs, on_report=drawn)
             self._offline = str(result.offline) if result.offline is not None else ""
             self._show(self._subs)
-        self._last_refresh = self.app.clock()
+        self._last_refresh = self.atl.clock()
         self._update_status()
 
     def _errors(self) -> list[str]:
@@ -255,7 +271,7 @@ class DashboardScreen(Screen[None]):
         task = literal(("⚠ " if uncertain else "") + (s.taskid or "—"), style="bold yellow" if uncertain else "")
         bar = self._bar_for(s, bar_w) if bar_w else None
         return [task, literal(s.title, style="bold yellow" if uncertain else ""), short_time(s.created),
-                scheduled_text(s), f"{s.recipients:,}", bar, state_text(s, self.app.clock())]
+                scheduled_text(s), f"{s.recipients:,}", bar, state_text(s, self.atl.clock())]
 
     def _show(self, subs: list[Submission]) -> None:
         self._subs = subs
@@ -264,7 +280,7 @@ class DashboardScreen(Screen[None]):
         if not subs:
             table.display = False
             empty.display = True
-            if self.app.core is None:
+            if self.atl.core is None:
                 empty.update("No profile yet. Press p to set one up.")
             else:
                 empty.update("No campaigns yet.\n\nPress c (or F2) to compose one.")
@@ -279,7 +295,7 @@ class DashboardScreen(Screen[None]):
             table.focus()
         items = group_campaigns(subs)
         keys = [item_key(i) for i in items]
-        now = self.app.clock()
+        now = self.atl.clock()
         sigs = {k: item_sig(i, now) for k, i in zip(keys, items, strict=True)}
         self._items = items
         self._by_key = dict(zip(keys, items, strict=False))
@@ -314,7 +330,7 @@ class DashboardScreen(Screen[None]):
     def _bar_for(self, item: Item, width: int) -> Text:
         if isinstance(item, Campaign):
             return delivery_bar(item.report() if any(p.taskid for p in item.parts) else None, width)
-        now = self.app.clock()
+        now = self.atl.clock()
         if waiting_for_schedule(item, now):
             return Text(scheduled_for(item, now)[len("scheduled for "):], style="cyan")
         return delivery_bar(item.report, width) if item.taskid else Text("")
@@ -323,7 +339,7 @@ class DashboardScreen(Screen[None]):
                  widths: list[int]) -> None:
         keep = None
         if table.row_count and table.cursor_row is not None and 0 <= table.cursor_row < table.row_count:
-            keep = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+            keep = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         table.clear(columns=True)
         self._shown_cells = {}
         for label, w in zip(self.COLUMNS, widths, strict=False):
@@ -344,10 +360,10 @@ class DashboardScreen(Screen[None]):
         if self._last_refresh is not None:
             at = datetime.fromtimestamp(self._last_refresh, baku.BAKU).strftime("%H:%M:%S")
             parts.append(f"Updated {at} Baku")
-        now = self.app.clock()
+        now = self.atl.clock()
         live = sum(1 for s in self._subs if needs_poll(s) and not waiting_for_schedule(s, now))
         if live:
-            parts.append(f"{live} task(s) live, every {self.app.preferences.refresh_interval:g}s")
+            parts.append(f"{live} task(s) live, every {self.atl.preferences.refresh_interval:g}s")
         waiting = sum(1 for s in self._subs if waiting_for_schedule(s, now))
         if waiting:
             parts.append(f"{waiting} scheduled")
@@ -364,10 +380,10 @@ class DashboardScreen(Screen[None]):
         if not table.row_count or not table.display:
             return None
         try:
-            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+            key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         except Exception:
             return None
-        return self._by_key.get(key)
+        return self._by_key.get(key) if key is not None else None
 
     def selected(self) -> Submission | None:
         item = self.selected_item()
@@ -379,7 +395,7 @@ class DashboardScreen(Screen[None]):
         if item is None:
             about.update("")
             return
-        head, body = describe_campaign(item) if isinstance(item, Campaign) else describe(item, self.app.clock())
+        head, body = describe_campaign(item) if isinstance(item, Campaign) else describe(item, self.atl.clock())
         text = Text(head, style="dim")
         text.append("\n")
         text.append_text(body)
@@ -400,7 +416,7 @@ class DashboardScreen(Screen[None]):
         if poller is not None:
             poller.forget()
         self.refresh_now()
-        self.app.refresh_units()
+        self.atl.refresh_units()
 
     def action_detail(self) -> None:
         item = self.selected_item()
@@ -446,12 +462,16 @@ class DashboardScreen(Screen[None]):
             [Field("reason", "Reason", placeholder="why it cannot be settled")],
             note="It may have reached ATL. Abandoned, it is never resent and stays in the history.",
         )
-        self.app.push_screen(form, lambda v: self._abandon(controlid, v["reason"]) if v else None)
+        def answered(values: dict[str, str] | None) -> None:
+            if values:
+                self._abandon(controlid, values["reason"])
+
+        self.app.push_screen(form, answered)
 
     @work(exclusive=True, group="settle", exit_on_error=False)
     async def _abandon(self, controlid: str, reason: str) -> None:
         try:
-            await self.app.core.sending.abandon(controlid, reason)
+            await self.core.sending.abandon(controlid, reason)
         except AtlSmsError as exc:
             self.notify(f"Not abandoned: {exc}", severity="error", timeout=10)
             return
@@ -469,9 +489,9 @@ class DashboardScreen(Screen[None]):
 
     @work(exclusive=True, group="settle", exit_on_error=False)
     async def _settle(self, controlid: str) -> None:
-        app = self.app
+        app = self.atl
         try:
-            result = await app.core.sending.retry(controlid)
+            result = await self.core.sending.retry(controlid)
         except AtlSmsError as exc:
             self.notify(f"Not settled: {exc}", severity="error", timeout=10)
             return

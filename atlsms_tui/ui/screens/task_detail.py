@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import work
@@ -41,6 +42,10 @@ from ..literal import literal, visible
 from ..widgets.fields import Input
 from ..widgets.header import BalanceHeader
 
+if TYPE_CHECKING:
+    from ...api import Core
+    from ..app import AtlSmsApp
+
 # Key -> status filter (None: all). Shown in the filter line.
 FILTERS: dict[str, DeliveryStatus | None] = {
     "0": None,
@@ -60,32 +65,47 @@ CHROME_ROWS = 8
 FIRST_PAGE_WAIT = 0.05
 
 
-class PagedTable(DataTable):
+class PagedTable(DataTable[Any]):
     """A DataTable whose paging keys move through the store, not the widget."""
 
+    @property
+    def detail(self) -> TaskDetailScreen:
+        return cast("TaskDetailScreen", self.screen)
+
     def action_page_down(self) -> None:
-        self.screen.action_page("next")
+        self.detail.action_page("next")
 
     def action_page_up(self) -> None:
-        self.screen.action_page("prev")
+        self.detail.action_page("prev")
 
     def action_scroll_home(self) -> None:
-        self.screen.action_page("first")
+        self.detail.action_page("first")
 
     def action_scroll_end(self) -> None:
-        self.screen.action_page("last")
+        self.detail.action_page("last")
 
     def action_scroll_top(self) -> None:
-        self.screen.action_page("first")
+        self.detail.action_page("first")
 
     def action_scroll_bottom(self) -> None:
-        self.screen.action_page("last")
+        self.detail.action_page("last")
 
     def on_resize(self) -> None:
-        self.screen.table_resized()
+        self.detail.table_resized()
 
 
-class TaskDetailScreen(Screen):
+class TaskDetailScreen(Screen[None]):
+    @property
+    def atl(self) -> AtlSmsApp:
+        return cast("AtlSmsApp", self.app)
+
+    @property
+    def core(self) -> Core:
+        """The open session's core API: this screen is only opened with one."""
+        core = self.atl.core
+        assert core is not None
+        return core
+
     TITLE = "Task detail"
     # The table, not the search box, takes the keys: 0-5 and paging work at once.
     AUTO_FOCUS = "#detail-table"
@@ -199,7 +219,7 @@ class TaskDetailScreen(Screen):
         sub = self.sub
         if self._suspended or sub is None or not needs_poll(sub):
             return
-        self._timer = self.set_timer(float(self.app.preferences.refresh_interval), self._tick)
+        self._timer = self.set_timer(float(self.atl.preferences.refresh_interval), self._tick)
 
     def _tick(self) -> None:
         self._timer = None
@@ -207,7 +227,7 @@ class TaskDetailScreen(Screen):
             self._load_summary(shown=True, auto=True)
 
     def _poller(self) -> Poller:
-        return self.app.core.reports.poller(ReadClock(self.app.clock))
+        return self.core.reports.poller(ReadClock(self.atl.clock))
 
     # --------------------------------------------------------- summary
 
@@ -216,7 +236,7 @@ class TaskDetailScreen(Screen):
         read in a thread that starts at once (a Worker only starts when the
         loop comes round, after the mount). _load_summary, a Worker, takes
         the result when on_mount could not."""
-        return self.app.core.reports.open_task(self.controlid, self.detail_query, self.row_offset, self.page_size)
+        return self.core.reports.open_task(self.controlid, self.detail_query, self.row_offset, self.page_size)
 
     def _show_first(self, view: TaskView) -> bool:
         """Show what the first read found; False: no such submission."""
@@ -255,7 +275,7 @@ class TaskDetailScreen(Screen):
         sub = self.sub
         if sub is None or not sub.taskid or sub.state is not State.ACCEPTED:
             return
-        now = self.app.clock()
+        now = self.atl.clock()
         if waiting_for_schedule(sub, now):
             self._note(f"{scheduled_for(sub, now)}: ATL is not asked about it before then")
             self._show_summary()
@@ -299,7 +319,7 @@ class TaskDetailScreen(Screen):
 
         progress(0)
         assert sub.taskid is not None
-        reports = self.app.core.reports
+        reports = self.core.reports
         fetch = await reports.detailed_report(sub.taskid, progress)
         if not fetch.ready:
             self._note("ATL is still processing this task (001): detailed report not ready")
@@ -321,7 +341,7 @@ class TaskDetailScreen(Screen):
         sub = self.sub
         if sub is None:
             return
-        now = self.app.clock()
+        now = self.atl.clock()
         line1 = Text()
         line1.append(f"Task {visible(sub.taskid or '—')}", style="bold")
         line1.append(f" · {visible(sub.title)} · ")
@@ -374,7 +394,7 @@ class TaskDetailScreen(Screen):
             self._busy = ""
             self._fill([], 0)
             return
-        self._apply_page(await self.app.core.reports.page(sub, query, offset, limit, self._view))
+        self._apply_page(await self.core.reports.page(sub, query, offset, limit, self._view))
 
     def _apply_page(self, page: DetailView) -> None:
         self._view, self._busy = page, ""
@@ -489,7 +509,7 @@ class TaskDetailScreen(Screen):
         if not path_input.value:
             name = "task-" + re.sub(r"[^A-Za-z0-9_-]", "_", self.sub.taskid) + ".csv"
             try:
-                path_input.value = str(await self.app.core.reports.exports_dir() / name)
+                path_input.value = str(await self.core.reports.exports_dir() / name)
             except OSError as exc:  # the operator can still type where it goes
                 self.notify(f"No exports folder: {exc.filename or ''}: {exc.strerror or exc}", severity="warning")
         path_input.focus()
@@ -500,7 +520,7 @@ class TaskDetailScreen(Screen):
             self.notify("Enter a file path for the CSV.", severity="warning")
             return
         try:
-            path, exists = await self.app.core.reports.export_path(path_text)
+            path, exists = await self.core.reports.export_path(path_text)
         except OSError as exc:
             self.notify(f"CSV not written: {exc.filename or ''}: {exc.strerror or exc}", severity="error",
                         timeout=10)
@@ -531,7 +551,7 @@ class TaskDetailScreen(Screen):
         if sub is None or not sub.taskid:
             return
         try:
-            count = await self.app.core.reports.export_csv(sub.taskid, path, query, replace)
+            count = await self.core.reports.export_csv(sub.taskid, path, query, replace)
         except FileExistsError:  # created meanwhile: the operator decides, as for any existing file
             self._ask_overwrite(path)
             return
