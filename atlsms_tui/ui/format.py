@@ -138,6 +138,8 @@ def campaign_state_text(c: Campaign) -> Text:
         return Text(f"⏸ {queued} queued" if queued else "incomplete", style="bold yellow")
     if state in ("rejected", "failed", "cancelled"):
         return Text(state, style="bold red")
+    if state == "awaiting_approval":
+        return Text("awaiting approval", style="bold cyan")
     if state == "accepted":
         rep = c.report()
         pending = any(p.state is State.ACCEPTED and (p.report is None or not p.report.final) for p in c.parts)
@@ -196,7 +198,7 @@ def describe(sub: Submission, now: float | None = None) -> tuple[str, Text]:
     return head, body
 
 
-def describe_campaign(c: Campaign) -> tuple[str, Text]:
+def describe_campaign(c: Campaign, operator: str | None = None) -> tuple[str, Text]:
     units = sum(p.units_estimate for p in c.parts)
     head = (f"campaign {visible(c.campaign)} · {len(c.parts)} parts · {c.recipients:,} recipient(s) · "
             f"about {units:,} units")
@@ -208,6 +210,13 @@ def describe_campaign(c: Campaign) -> tuple[str, Text]:
             counts.append(f"{n} {st.value.replace('_', ' ')}")
     body = Text(" · ".join(counts))
     state = c.state
+    if state == "awaiting_approval":
+        by = visible(c.submitted_by or "?")
+        if c.submitted_by == operator:
+            return head, Text(f"Awaiting approval: submitted by you ({by}); another operator must approve it.",
+                              style="cyan")
+        return head, Text(f"Awaiting approval, submitted by {by}: a approves and sends it, n rejects it.",
+                          style="cyan")
     if state == "uncertain":
         more = " and send the queued ones" if c.count(State.QUEUED) else ""
         body.append(f". Press s to settle{more} (accepted parts are never resent).", style="yellow")

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ...api import Core
     from ..app import AtlSmsApp
 from .confirm import AskScreen, CampaignProgressScreen, CampaignResultScreen
+from .task_detail import TaskDetailScreen
 
 HOT = (State.UNCERTAIN, State.SENDING, State.QUEUED)
 
@@ -66,26 +67,31 @@ def ask_resume(screen: Screen[Any], c: Campaign) -> None:
     )
 
 
-def run_resume(app: Any, campaign: str) -> Any:
-    return app.run_worker(_resume(app, campaign), group=f"campaign-{campaign}", exclusive=True,
+def run_resume(app: Any, campaign: str, *, approve: bool = False) -> Any:
+    return app.run_worker(_send(app, campaign, approve), group=f"campaign-{campaign}", exclusive=True,
                           exit_on_error=False)
 
 
-async def _resume(app: Any, campaign: str) -> None:
-    """The core's resume (api sending.resume) behind the progress modal."""
+async def _send(app: Any, campaign: str, approve: bool) -> None:
+    """The core's resume or approval (api sending) behind the progress modal."""
     sending = app.core.sending
     cancel = asyncio.Event()
+    what = "approved" if approve else "resumed"
     try:
         c = await sending.campaign(campaign)
     except AtlSmsError as exc:
-        app.notify(f"Campaign not resumed: {exc}", severity="error", timeout=10)
+        app.notify(f"Campaign not {what}: {exc}", severity="error", timeout=10)
         return
-    progress = CampaignProgressScreen(c.recipients, max(len(c.parts), 2), cancel, title="Resuming…")
+    progress = CampaignProgressScreen(c.recipients, max(len(c.parts), 2), cancel,
+                                      title="Sending…" if approve else "Resuming…")
     await app.push_screen(progress)
     try:
-        result = await sending.resume(campaign, progress=progress.update_progress, cancel=cancel)
+        if approve:
+            result = await sending.approve(campaign, progress=progress.update_progress, cancel=cancel)
+        else:
+            result = await sending.resume(campaign, progress=progress.update_progress, cancel=cancel)
     except AtlSmsError as exc:
-        app.notify(f"Campaign not resumed: {exc}", severity="error", timeout=10)
+        app.notify(f"Campaign not {what}: {exc}", severity="error", timeout=10)
         return
     finally:
         progress.finish()
@@ -99,6 +105,56 @@ def show_campaign_result(app: Any, result: CampaignResult) -> None:
             run_resume(app, result.campaign)
 
     app.push_screen(CampaignResultScreen(result), answered)
+
+
+def _core(app: AtlSmsApp) -> Core:
+    core = app.core
+    assert core is not None  # a campaign is shown: a session is open
+    return core
+
+
+def ask_approve(screen: Screen[Any], c: Campaign) -> None:
+    """Show what the campaign sends, then send it on this operator's word."""
+    app = cast("AtlSmsApp", screen.app)
+
+    async def ask() -> None:
+        try:
+            texts = await _core(app).sending.approval_preview(c.campaign)
+        except AtlSmsError as exc:
+            app.notify(f"Cannot show campaign {c.campaign}: {exc}", severity="error", timeout=10)
+            return
+        units = sum(p.units_estimate for p in c.parts)
+        lines = [f"Submitted by {c.submitted_by}: {c.recipients:,} recipient(s) in {len(c.parts)} part(s), "
+                 f"about {units:,} units. Approved, it is sent now.", ""]
+        lines += [f"text: {t}" for t in texts]
+        app.push_screen(AskScreen(f"Approve campaign {c.campaign}?", "\n".join(lines)),
+                        lambda ok: run_resume(app, c.campaign, approve=True) if ok else None)
+
+    app.run_worker(ask(), group=f"campaign-{c.campaign}", exclusive=True, exit_on_error=False)
+
+
+def ask_reject(screen: Screen[Any], c: Campaign) -> None:
+    from .lists import Field, FormScreen
+
+    app = cast("AtlSmsApp", screen.app)
+
+    async def reject(reason: str) -> None:
+        try:
+            n = await _core(app).sending.reject(c.campaign, reason)
+        except AtlSmsError as exc:
+            app.notify(f"Not rejected: {exc}", severity="error", timeout=10)
+            return
+        app.notify(f"Campaign {c.campaign} rejected: {n} part(s) dropped, never sent.", timeout=6)
+        app.submission_finished(None)
+
+    def answered(values: dict[str, str] | None) -> None:
+        if values:
+            app.run_worker(reject(values["reason"]), group=f"campaign-{c.campaign}", exclusive=True,
+                           exit_on_error=False)
+
+    form = FormScreen(f"Reject campaign {c.campaign}?", [Field("reason", "Reason", placeholder="why not")],
+                      note="Rejected, it is never sent; the submitter sees your reason.")
+    app.push_screen(form, answered)
 
 
 def ask_cancel(screen: Screen[Any], c: Campaign) -> None:
@@ -293,8 +349,6 @@ class CampaignDetailScreen(Screen[None]):
         p = self.selected_part()
         if p is None:
             return
-        from .task_detail import TaskDetailScreen
-
         self.app.push_screen(TaskDetailScreen(p.controlid))
 
     def action_refresh(self) -> None:

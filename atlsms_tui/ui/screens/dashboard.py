@@ -30,7 +30,7 @@ from textual.worker import Worker, WorkerState
 from ...api.errors import AtlSmsError
 from ...api.models import Campaign, State, Submission, SubmitResult
 from ...api.reports import Poller, ReadClock, needs_poll
-from ...api.rules import baku
+from ...api.rules import baku, operator
 from ..format import (
     campaign_state_text,
     delivery_bar,
@@ -45,6 +45,8 @@ from ..format import (
 from ..literal import literal, visible
 from ..messages import PreferencesChanged, ProfileChanged, SubmissionFinished
 from ..widgets.header import BalanceHeader
+from .campaign_detail import CampaignDetailScreen, ask_approve, ask_cancel, ask_reject, ask_resume
+from .task_detail import TaskDetailScreen
 
 if TYPE_CHECKING:
     from ...api import Core
@@ -53,9 +55,10 @@ if TYPE_CHECKING:
 Item = Submission | Campaign
 
 
-def group_campaigns(subs: list[Submission]) -> list[Item]:
+def group_campaigns(subs: list[Submission], awaiting: dict[str, Campaign] | None = None) -> list[Item]:
     """The dashboard's rows: a submission, or a campaign holding its parts
-    (in part order) at the place of its newest part."""
+    (in part order) at the place of its newest part; ``awaiting``: the
+    campaigns waiting for approval, whose approval they take."""
     out: list[Item] = []
     camps: dict[str, Campaign] = {}
     for s in subs:
@@ -70,6 +73,9 @@ def group_campaigns(subs: list[Submission]) -> list[Item]:
         c.recipients += s.recipients
         c.created = min(c.created, s.created)
     for c in camps.values():
+        held = (awaiting or {}).get(c.campaign)
+        if held is not None:
+            c.approval, c.submitted_by = held.approval, held.submitted_by
         c.parts.reverse()  # subs come newest first
         c.parts.sort(key=lambda p: p.part or 0)  # a part sent again is newer than the next one
     return out
@@ -90,7 +96,7 @@ def _sub_sig(s: Submission, now: float) -> tuple[Any, ...]:
 def item_sig(item: Item, now: float) -> tuple[Any, ...]:
     """Everything a row shows: equal signatures, equal cells (nothing rebuilt)."""
     if isinstance(item, Campaign):
-        return ("c",) + tuple(_sub_sig(p, now) for p in item.parts)
+        return ("c", item.approval) + tuple(_sub_sig(p, now) for p in item.parts)
     return _sub_sig(item, now)
 
 
@@ -117,6 +123,8 @@ class DashboardScreen(Screen[None]):
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("s", "settle", "Settle/resume", id="settle"),
         Binding("x", "cancel_queued", "Cancel queued parts", id="cancel_queued", show=False),
+        Binding("a", "approve", "Approve", id="campaign_approve"),
+        Binding("n", "reject", "Reject", id="campaign_reject"),
         Binding("b", "abandon", "Abandon uncertain", id="abandon", show=False),
         Binding("d", "detail", "Detail", id="detail", show=False),
         Binding("l", "app.lists", "Groups/opt-outs", id="lists", show=False),
@@ -138,6 +146,8 @@ class DashboardScreen(Screen[None]):
         self._suspended = False
         self._last_refresh: float | None = None
         self._offline = ""  # the last round's transport error, while it lasts
+        self._awaiting: dict[str, Campaign] = {}  # campaigns waiting for approval, by id
+        self._operator: str | None = None  # who is at the keyboard (approvals)
         self._failure: str | None = None  # the last round's unexpected error, notified once
 
     def compose(self) -> ComposeResult:
@@ -218,6 +228,7 @@ class DashboardScreen(Screen[None]):
             self._show([])
             return
         subs = await core.reports.tasks()
+        self._awaiting = {c.campaign: c for c in await core.sending.pending_approvals()}
         self._show(subs)
         poller = self.poller
         if poll and poller is not None:
@@ -293,7 +304,7 @@ class DashboardScreen(Screen[None]):
         empty.display = False
         if self.focused is None:  # it was hidden while empty, so nothing took the focus
             table.focus()
-        items = group_campaigns(subs)
+        items = group_campaigns(subs, self._awaiting)
         keys = [item_key(i) for i in items]
         now = self.atl.clock()
         sigs = {k: item_sig(i, now) for k, i in zip(keys, items, strict=True)}
@@ -395,7 +406,10 @@ class DashboardScreen(Screen[None]):
         if item is None:
             about.update("")
             return
-        head, body = describe_campaign(item) if isinstance(item, Campaign) else describe(item, self.atl.clock())
+        if isinstance(item, Campaign):
+            head, body = describe_campaign(item, self.operator())
+        else:
+            head, body = describe(item, self.atl.clock())
         text = Text(head, style="dim")
         text.append("\n")
         text.append_text(body)
@@ -403,6 +417,8 @@ class DashboardScreen(Screen[None]):
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._update_about()
+        if self.is_current:  # the approval keys follow the cursor; another screen's footer is left alone
+            self.refresh_bindings()
 
     def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
         self.action_detail()
@@ -423,12 +439,8 @@ class DashboardScreen(Screen[None]):
         if item is None:
             return
         if isinstance(item, Campaign):
-            from .campaign_detail import CampaignDetailScreen
-
             self.app.push_screen(CampaignDetailScreen(item.campaign))
             return
-        from .task_detail import TaskDetailScreen
-
         self.app.push_screen(TaskDetailScreen(item.controlid))
 
     def action_settle(self) -> None:
@@ -436,8 +448,6 @@ class DashboardScreen(Screen[None]):
         if item is None:
             return
         if isinstance(item, Campaign):
-            from .campaign_detail import ask_resume
-
             ask_resume(self, item)
             return
         sub = item
@@ -478,13 +488,45 @@ class DashboardScreen(Screen[None]):
         self.notify(f"{controlid} abandoned: never resent, kept in the history.", timeout=5)
         self.refresh_now()
 
+    # ------------------------------------------------------ approvals
+
+    def operator(self) -> str | None:
+        if self._operator is None:
+            try:
+                self._operator = operator()
+            except AtlSmsError:
+                return None
+        return self._operator
+
+    def _approvable(self) -> Campaign | None:
+        """The selected campaign, if it awaits this operator's approval (the
+        one who submitted it is never offered the keys)."""
+        item = self.selected_item()
+        if not isinstance(item, Campaign) or item.state != "awaiting_approval":
+            return None
+        me = self.operator()
+        return None if me is None or item.submitted_by == me else item
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("approve", "reject"):
+            return self._approvable() is not None
+        return True
+
+    def action_approve(self) -> None:
+        c = self._approvable()
+        if c is not None:
+            ask_approve(self, c)
+
+    def action_reject(self) -> None:
+        c = self._approvable()
+        if c is not None:
+            ask_reject(self, c)
+
     def action_cancel_queued(self) -> None:
         item = self.selected_item()
         if not isinstance(item, Campaign):
             self.notify("Only a campaign's queued parts can be cancelled: select a campaign row.", timeout=4)
             return
-        from .campaign_detail import ask_cancel
-
         ask_cancel(self, item)
 
     @work(exclusive=True, group="settle", exit_on_error=False)
