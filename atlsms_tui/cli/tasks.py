@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
 from ..api import Core, rules
@@ -88,9 +89,9 @@ def _quiet(args) -> str:
     return quiet_hours.IGNORE if getattr(args, "ignore_quiet_hours", False) else quiet_hours.REFUSE
 
 
-def _scheduled(wire: str, now) -> str:
+def _scheduled(wire: str, now: datetime) -> str:
     """A scheduled time in Baku time, with a countdown while it is ahead."""
-    when = baku.from_wire(wire)
+    when = rules.baku.from_wire(wire)
     if when is None:
         return "now"
     left = int((when - now).total_seconds())

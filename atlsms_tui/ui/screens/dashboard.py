@@ -45,7 +45,8 @@ from ..format import (
 from ..literal import literal, visible
 from ..messages import PreferencesChanged, ProfileChanged, SubmissionFinished
 from ..widgets.header import BalanceHeader
-from .campaign_detail import CampaignDetailScreen, ask_approve, ask_cancel, ask_reject, ask_resume
+from .campaign_actions import ask_approve, ask_cancel, ask_reject, ask_resume
+from .campaign_detail import CampaignDetailScreen
 from .task_detail import TaskDetailScreen
 
 if TYPE_CHECKING:
