@@ -2,5 +2,6 @@
 numbers, Baku time, merge templates and error codes. No I/O here."""
 
 from ..core import baku, codes, mailmerge, msisdn, pacing, quiet_hours, smstext
+from ..core.approval import operator
 
-__all__ = ["baku", "codes", "mailmerge", "msisdn", "pacing", "quiet_hours", "smstext"]
+__all__ = ["baku", "codes", "mailmerge", "msisdn", "operator", "pacing", "quiet_hours", "smstext"]

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-import time
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
 
-from ..core import baku
+from ..api import Core, rules
+from ..api.models import DetailRow, Report
 from .common import EXIT_OK, err, json_text, open_cli_session, out, out_json
 
 
-def _scheduled(wire: str, now) -> str:
+def _scheduled(wire: str, now: datetime) -> str:
     """A scheduled time in Baku time, with a countdown while it is ahead."""
-    when = baku.from_wire(wire)
+    when = rules.baku.from_wire(wire)
     if when is None:
         return "now"
     left = int((when - now).total_seconds())
@@ -21,7 +23,7 @@ def _scheduled(wire: str, now) -> str:
     return f"{wire[:16]} (in {left // 3600}h{left % 3600 // 60:02d}m)"
 
 
-def delivery_line(rep) -> str:
+def delivery_line(rep: Report | None) -> str:
     """A report in a few words; removed and error only when there are any."""
     if rep is None or not rep.ready:
         return ""
@@ -38,12 +40,17 @@ def clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-async def cmd_tasks(args) -> int:
-    s = open_cli_session(args, need_password=False)
+def _open_core(args: Any, need_password: bool = True) -> Core:
+    return Core(open_cli_session(args, need_password=need_password))
+
+
+async def cmd_tasks(args: Any) -> int:
+    core = _open_core(args, need_password=False)
     try:
-        subs = s.service.tasks()
+        subs = await core.reports.tasks()
+        now = core.reports.now()
     finally:
-        await s.aclose()
+        await core.aclose()
     if args.json:
         out_json([x.as_json() for x in subs])
         return EXIT_OK
@@ -52,36 +59,35 @@ async def cmd_tasks(args) -> int:
         return EXIT_OK
     out(f"{'CONTROLID':<19} {'TASKID':<8} {'STATE':<23} {'TITLE':<11} {'CREATED (Baku)':<16} {'SCHEDULED':<16} {'RCPT':>7}  DELIVERY")
     for x in subs:
-        created = baku.format_baku(baku.from_iso(x.created))
-        sched = _scheduled(x.scheduled, s.service.now())
+        created = rules.baku.format_baku(rules.baku.from_iso(x.created))
+        sched = _scheduled(x.scheduled, now)
         phase = x.phase + (" (proof)" if x.proof else "")
         out(f"{x.controlid:<19} {x.taskid or '-':<8} {phase:<23} {x.title:<11} {created:<16} {sched:<16} "
             f"{x.recipients:>7,}  {delivery_line(x.report)}")
     return EXIT_OK
 
 
-async def cmd_report(args) -> int:
-    s = open_cli_session(args)
-    deadline = time.monotonic() + args.timeout
-    delay = 2.0
+async def cmd_report(args: Any) -> int:
+    core = _open_core(args)
     try:
-        while True:
-            report = await s.service.report(args.taskid)
-            if not args.wait or (report.ready and report.pending == 0):
-                break
-            if time.monotonic() + delay > deadline:
+        reports = core.reports
+        if args.wait:
+            def waiting(report: Report | None, seconds: float) -> None:
+                if report is not None and sys.stderr.isatty():
+                    state = "not ready" if not report.ready else f"{report.pending} pending"
+                    err(f"... {state}; checking again in {seconds:.0f}s")
+
+            report, timed_out = await reports.wait(args.taskid, within=args.timeout, on_wait=waiting)
+            if timed_out:
                 err("--wait: timed out; report still pending")
-                break
-            if sys.stderr.isatty():
-                err(f"... {'not ready' if not report.ready else f'{report.pending} pending'}; checking again in {delay:.0f}s")
-            await asyncio.sleep(delay)
-            delay = min(delay * 1.5, 30.0)
-        rows = [] if args.detailed else None
+        else:
+            report = await reports.report(args.taskid)
+        rows: Iterator[list[DetailRow]] | list[list[DetailRow]] | None = [] if args.detailed else None
         if args.detailed and report.ready:
-            fetch = await s.service.detailed_report(args.taskid)
+            fetch = await reports.detailed_report(args.taskid)
             if fetch.ready and fetch.report is not None:
                 report = fetch.report
-            rows = s.service.iter_detail(args.taskid)
+            rows = reports.iter_detail(args.taskid)
         # Rows are printed as they are read back from the journal, a batch
         # at a time: a million of them never exist at once.
         if args.json:
@@ -89,11 +95,11 @@ async def cmd_report(args) -> int:
         else:
             _print_report(report, rows)
     finally:
-        await s.aclose()
+        await core.aclose()
     return EXIT_OK
 
 
-def _print_report_json(report, rows) -> None:
+def _print_report_json(report: Report, rows: Iterable[list[DetailRow]] | None) -> None:
     doc = report.as_json()
     if rows is None:
         out_json(doc)
@@ -110,7 +116,7 @@ def _print_report_json(report, rows) -> None:
     sys.stdout.flush()
 
 
-def _print_report(report, rows) -> None:
+def _print_report(report: Report, rows: Iterable[list[DetailRow]] | None) -> None:
     if not report.ready:
         out(f"task {report.taskid}: report not ready yet (ATL is still processing)")
         return

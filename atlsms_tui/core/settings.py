@@ -40,6 +40,7 @@ class Profile:
 @dataclass
 class Preferences:
     refresh_interval: float = 15.0  # seconds between dashboard refresh rounds
+    max_polls_per_second: float = 2.0  # report requests to ATL, however many tasks are live
     units_interval: float = 60.0  # seconds between balance refreshes
     low_balance_threshold: int = 1000
     theme: str = "textual-dark"

@@ -8,7 +8,8 @@ from textual.widgets import DataTable, Input
 
 from atlsms_tui.core.models import Report, State
 from atlsms_tui.simulator import Fault
-from atlsms_tui.ui.screens.dashboard import DashboardScreen, delivery_bar
+from atlsms_tui.ui.format import delivery_bar
+from atlsms_tui.ui.screens.dashboard import DashboardScreen
 from atlsms_tui.ui.screens.task_detail import TaskDetailScreen
 
 from ui_helpers import screen_text, settle
@@ -63,7 +64,7 @@ async def test_polling_skips_final_and_backs_off_on_001(ui_env):
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
         # First round got 001: the task is set aside for a while.
-        assert screen._next_due.get(result.taskid, 0) > ui_env.clock()
+        assert screen.poller.next_due(result.taskid) > ui_env.clock()
         before = len(ui_env.sim.requests)
         screen.refresh_now()
         await settle(pilot)
@@ -365,6 +366,110 @@ async def test_task_detail_of_an_unknown_submission(ui_env):
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
+
+
+async def _wait_for(pilot, predicate, tries: int = 100) -> bool:
+    """Let the app run (its own timers) until ``predicate()`` holds."""
+    for _ in range(tries):
+        if predicate():
+            return True
+        await pilot.pause(0.05)
+    return predicate()
+
+
+async def test_task_detail_of_a_rejected_submission_shows_the_rejection(ui_env):
+    session = ui_env.demo_session()
+    ui_env.sim.inject(Fault("code", operation="submit", code="107"))
+    result = await ui_env.submit(session, n=3)
+    assert result.state is State.REJECTED
+    app = ui_env.app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(TaskDetailScreen(result.controlid))
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Error 107" in text and "counting" not in text
+        assert "refused by ATL: no task, no report" in text
+        await pilot.press("r")
+        await settle(pilot)
+        assert "counting" not in screen_text(app) and "Error 107" in screen_text(app)
+
+
+async def test_task_detail_follows_delivery_by_itself(ui_env):
+    session = ui_env.demo_session()
+    session.settings.preferences.refresh_interval = 0.2
+    result = await ui_env.submit(session, n=5)
+    app = ui_env.app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(TaskDetailScreen(result.controlid))
+        assert await _wait_for(pilot, lambda: "still processing" in screen_text(app))
+        ui_env.advance(60)  # ATL delivers; nobody presses a key
+        assert await _wait_for(pilot, lambda: "rows 1-5 of 5" in screen_text(app))
+        rep = session.service.task(result.controlid).report
+        assert rep.final and f"{rep.delivered} delivered" in screen_text(app)
+
+
+async def test_reused_task_id_never_shows_the_old_tasks_counts(ui_env):
+    from atlsms_tui.simulator import Simulator
+
+    session = ui_env.demo_session()
+    old = await ui_env.submit(session, n=3)
+    ui_env.advance(60)
+    assert (await session.service.report(old.taskid)).final
+    # ATL restarted without its state: it hands out the same task ids again.
+    port = int(ui_env.url.rsplit(":", 1)[1].split("/")[0])
+    ui_env.sim.stop()
+    ui_env.sim = Simulator(seed=1, clock=ui_env.clock, report_delay=2.0, delivery_time=10.0)
+    ui_env.sim.start(port=port)
+    ui_env.advance(60)
+    session = ui_env.demo_session()  # a new connection: the old server's keep-alive one would live on
+    new = await ui_env.submit(session, n=1)
+    assert new.taskid == old.taskid and new.controlid != old.controlid
+    app = ui_env.app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cells = row_cells(app, new.controlid)
+        assert cells[6] == "accepted"  # ATL's 001 for the new task, not the old one's "done"
+        await app.push_screen(TaskDetailScreen(new.controlid))
+        await settle(pilot)
+        text = screen_text(app)
+        assert "1 rcpt" in text and "delivered" not in text
+        assert "no detailed report stored" in text
+
+
+def reports_of(sim, taskid: str) -> list[dict]:
+    return [r for r in sim.requests if r.get("taskid") == taskid and r.get("operation") != "submit"]
+
+
+async def test_scheduled_task_shows_its_time_and_is_not_polled_before(ui_env):
+    from datetime import timedelta
+
+    from atlsms_tui.core import baku
+    from atlsms_tui.core.models import Recipient
+    from atlsms_tui.core.service import Draft
+
+    session = ui_env.demo_session()
+    at = baku.now_baku().replace(second=0, microsecond=0) + timedelta(days=1)
+    result = await session.service.submit(Draft("ATL", [Recipient("994501234567")], "later", scheduled=at))
+    assert result.state is State.ACCEPTED
+    app = ui_env.app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        asked = reports_of(ui_env.sim, result.taskid)
+        assert asked == []  # not polled before its time
+        cells = row_cells(app, result.controlid)
+        assert cells[6] == "scheduled"
+        text = screen_text(app)
+        assert f"scheduled for {at.strftime('%m-%d %H:%M')} Baku (in " in text
+        await pilot.press("r")  # not even asked for
+        await settle(pilot)
+        assert reports_of(ui_env.sim, result.taskid) == []
+        ui_env.clock.set(at.timestamp() + 60)
+        await pilot.press("r")
+        await settle(pilot)
+        assert reports_of(ui_env.sim, result.taskid)
+        assert row_cells(app, result.controlid)[6] != "scheduled"
 
 
 # ---------------------------------------------------------------- snapshots

@@ -4,14 +4,12 @@ Reached with Enter on a campaign row of the dashboard; Enter on a part opens
 its task detail. Uncertain and queued parts stand out; ``s`` resumes the
 campaign (queued parts get their first send, uncertain ones are resent under
 their own controlid: campaign.resume_campaign never resends an accepted
-part) and ``x`` cancels the queued parts, each after a confirmation.
-
-The resume runs as an *app* worker, not a screen worker: leaving this screen
-must never cancel a send in flight."""
+part) and ``x`` cancels the queued parts, each after a confirmation
+(campaign_actions)."""
 
 from __future__ import annotations
 
-import asyncio
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import work
@@ -20,141 +18,38 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ...core import campaign as campaign_mod
-from ...core.campaign import Campaign
-from ...core.errors import AtlSmsError
-from ...core.models import State, Submission
+from ...api.errors import AtlSmsError
+from ...api.models import Campaign, State, Submission
+from ...api.reports import ReadClock, needs_poll
+from ..format import campaign_state_text, counts_text, delivery_bar, describe, short_time, state_text
 from ..literal import literal, visible
 from ..messages import ProfileChanged, SubmissionFinished
 from ..widgets.header import BalanceHeader
-from .confirm import AskScreen
-from .dashboard import (
-    POLL_CONCURRENCY,
-    campaign_state_text,
-    delivery_bar,
-    describe,
-    needs_poll,
-    short_time,
-    state_text,
-)
+from .campaign_actions import ask_cancel, ask_resume
+from .task_detail import TaskDetailScreen
+
+if TYPE_CHECKING:
+    from ...api import Core
+    from ..app import AtlSmsApp
 
 HOT = (State.UNCERTAIN, State.SENDING, State.QUEUED)
-
-
-# ------------------------------------------------------------ the actions
-# Shared by the dashboard (on a campaign row) and the campaign screen.
-
-
-def ask_resume(screen: Screen, c: Campaign) -> None:
-    queued = [p for p in c.parts if p.state is State.QUEUED]
-    unsure = [p for p in c.parts if p.state.settleable]
-    if not queued and not unsure:
-        screen.notify(f"Campaign is {c.state}: no part is queued or uncertain, nothing to resume.", timeout=5)
-        return
-    lines = []
-    if queued:
-        lines.append(
-            f"{len(queued)} queued part(s), {sum(p.recipients for p in queued):,} recipients, about "
-            f"{sum(p.units_estimate for p in queued):,} units: sent for the first time."
-        )
-    if unsure:
-        lines.append(
-            f"{len(unsure)} uncertain part(s): resent under their own controlid; ATL answers 002 "
-            "if it already had them, so nothing is sent twice."
-        )
-    lines.append(f"{c.count(State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID)} accepted part(s): never resent.")
-    app = screen.app
-    app.push_screen(
-        AskScreen(f"Resume campaign {c.campaign}?", "\n".join(lines)),
-        lambda ok: run_resume(app, c.campaign) if ok else None,
-    )
-
-
-def run_resume(app, campaign: str):
-    return app.run_worker(_resume(app, campaign), group=f"campaign-{campaign}", exclusive=True,
-                          exit_on_error=False)
-
-
-async def _resume(app, campaign: str) -> None:
-    service = app.service
-    cancel = asyncio.Event()
-    c = await asyncio.to_thread(campaign_mod.load_campaign, service, campaign)
-    progress = None
-    try:  # the compose screens' progress modal (bar, part in flight, stop)
-        from .confirm import CampaignProgressScreen
-
-        progress = CampaignProgressScreen(c.recipients, max(len(c.parts), 2), cancel, title="Resuming…")
-        await app.push_screen(progress)
-    except Exception:
-        progress = None
-        app.notify(f"Resuming campaign {campaign}…", timeout=4)
-
-    def on_progress(p) -> None:
-        if progress is not None:
-            progress.update_progress(p)
-
-    result = error = None
-    try:
-        result = await campaign_mod.resume_campaign(service, campaign, progress=on_progress, cancel=cancel)
-    except AtlSmsError as exc:
-        error = exc
-    finally:
-        if progress is not None:
-            progress.finish()
-    if error is not None or result is None:
-        app.notify(f"Campaign not resumed: {error}", severity="error", timeout=10)
-        return
-    app.submission_finished(result)
-    show_campaign_result(app, result)
-
-
-def show_campaign_result(app, result) -> None:
-    try:
-        from .confirm import CampaignResultScreen
-
-        screen = CampaignResultScreen(result)
-    except Exception:
-        screen = None
-    if screen is not None:
-        app.push_screen(screen, lambda v: run_resume(app, result.campaign) if v == "resume" else None)
-        return
-    severity = "information" if result.state == "accepted" else "warning"
-    app.notify(f"Campaign {result.campaign}: {result.state}", severity=severity, timeout=10)
-
-
-def ask_cancel(screen: Screen, c: Campaign) -> None:
-    queued = [p for p in c.parts if p.state is State.QUEUED]
-    if not queued:
-        screen.notify("No queued part to cancel: every part was sent (or cancelled) already.", timeout=5)
-        return
-    app = screen.app
-    detail = (
-        f"{len(queued)} part(s), {sum(p.recipients for p in queued):,} recipients, were never sent; "
-        "they will be dropped and can not be resumed. Sent parts are not affected."
-    )
-    app.push_screen(
-        AskScreen(f"Cancel the queued parts of {c.campaign}?", detail, danger=True),
-        lambda ok: _run_cancel(app, c.campaign) if ok else None,
-    )
-
-
-def _run_cancel(app, campaign: str):
-    async def cancel() -> None:
-        try:
-            n = await asyncio.to_thread(campaign_mod.cancel_campaign, app.service, campaign)
-        except AtlSmsError as exc:
-            app.notify(f"Not cancelled: {exc}", severity="error", timeout=10)
-            return
-        app.notify(f"Cancelled {n} queued part(s) of {campaign}.", timeout=6)
-        app.submission_finished(None)
-
-    return app.run_worker(cancel(), group=f"campaign-{campaign}", exclusive=True, exit_on_error=False)
 
 
 # ---------------------------------------------------------------- screen
 
 
-class CampaignDetailScreen(Screen):
+class CampaignDetailScreen(Screen[None]):
+    @property
+    def atl(self) -> AtlSmsApp:
+        return cast("AtlSmsApp", self.app)
+
+    @property
+    def core(self) -> Core:
+        """The open session's core API: this screen is only opened with one."""
+        core = self.atl.core
+        assert core is not None
+        return core
+
     TITLE = "Campaign"
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
@@ -172,7 +67,7 @@ class CampaignDetailScreen(Screen):
     def compose(self) -> ComposeResult:
         yield BalanceHeader()
         yield Static("", id="camp-summary")
-        table = DataTable(id="camp-parts", cursor_type="row")
+        table: DataTable[Any] = DataTable(id="camp-parts", cursor_type="row")
         table.add_column("Part", key="part", width=5)
         table.add_column("Task", key="task", width=8)
         table.add_column("Rcpt", key="rcpt", width=8)
@@ -192,42 +87,35 @@ class CampaignDetailScreen(Screen):
 
     # ---------------------------------------------------------- data
 
-    def reload(self, poll: bool = False) -> None:
-        self._load(poll)
+    def reload(self, poll: bool = False, force: bool = False) -> None:
+        self._load(poll, force)
 
     @work(exclusive=True, group="campaign-load", exit_on_error=False)
-    async def _load(self, poll: bool) -> None:
-        service = self.app.service
-        if service is None:
+    async def _load(self, poll: bool, force: bool = False) -> None:
+        core = self.atl.core
+        if core is None:
             return
         try:
-            c = await asyncio.to_thread(campaign_mod.load_campaign, service, self.campaign_id)
+            c = await core.sending.campaign(self.campaign_id)
         except AtlSmsError as exc:
             self.query_one("#camp-summary", Static).update(literal(str(exc), style="red"))
             return
         self._show(c)
-        if not poll:
-            return
         live = [p for p in c.parts if needs_poll(p)]
-        if not live:
+        if not poll or not live:
             return
         self._status(f"asking ATL for {len(live)} report(s)…")
-        gate = asyncio.Semaphore(POLL_CONCURRENCY)
-        errors: list[str] = []
-
-        async def one(p: Submission) -> None:
-            async with gate:
-                try:
-                    rep = await service.report(p.taskid)
-                except Exception as exc:  # ATL's error or an answer no parser expected: said, not raised
-                    errors.append(f"task {p.taskid}: {exc}" if isinstance(exc, AtlSmsError)
-                                  else f"task {p.taskid}: {type(exc).__name__}: {exc}")
-                    return
-            if rep.ready or p.report is None:
-                p.report = rep
-
-        await asyncio.gather(*(one(p) for p in live))
+        poller = core.reports.poller(ReadClock(self.atl.clock))
+        if force:  # asked for: every live task now, whatever its back-off (within the ceiling still)
+            poller.forget()
+        result = await poller.round(live)
         self._show(c)
+        from ..app import error_line
+
+        errors = [f"task {t}: {e}" if isinstance(e, AtlSmsError) else f"task {t}: {error_line(e)}"
+                  for t, e in poller.errors.items() if t in {p.taskid for p in live}]
+        if result.offline is not None:
+            errors.insert(0, str(result.offline))
         self._status(f"✖ {errors[0]}" if errors else "", error=bool(errors))
 
     def _status(self, text: str, error: bool = False) -> None:
@@ -242,13 +130,7 @@ class CampaignDetailScreen(Screen):
         line1.append_text(campaign_state_text(c))
         line2 = Text(f"created {short_time(c.created)}", style="dim")  # line 1 must fit 80 columns
         if rep.ready:
-            for label, n, style in (
-                ("delivered", rep.delivered, "green"), ("failed", rep.failed, "red"),
-                ("pending", rep.pending, "yellow"), ("removed", rep.removed, "grey50"),
-                ("error", rep.error, "magenta"),
-            ):
-                line2.append(" · ")
-                line2.append(f"{n:,} {label}", style=style)
+            line2.append_text(counts_text(rep))
         else:
             line2.append(" · no report yet", style="dim")
         width = max(10, (self.size.width or 80) - 2)
@@ -260,7 +142,7 @@ class CampaignDetailScreen(Screen):
         table.clear()
         for i, p in enumerate(c.parts, 1):
             hot = p.state in HOT
-            state = state_text(p)
+            state = state_text(p, self.atl.clock())
             if p.state is State.QUEUED:
                 state = Text("⏸ queued", style="bold yellow")
             elif p.state is State.CANCELLED:
@@ -298,7 +180,7 @@ class CampaignDetailScreen(Screen):
             head = f"controlid {visible(p.controlid)} · {p.recipients:,} recipient(s)"
             body = Text("Cancelled before sending: never sent.", style="dim")
         else:
-            head, body = describe(p)
+            head, body = describe(p, self.atl.clock())
         text = Text(head, style="dim")
         text.append("\n")
         text.append_text(body)
@@ -316,12 +198,10 @@ class CampaignDetailScreen(Screen):
         p = self.selected_part()
         if p is None:
             return
-        from .task_detail import TaskDetailScreen
-
         self.app.push_screen(TaskDetailScreen(p.controlid))
 
     def action_refresh(self) -> None:
-        self.reload(poll=True)
+        self.reload(poll=True, force=True)
 
     def action_resume(self) -> None:
         if self.campaign is not None:

@@ -5,125 +5,62 @@ Parts of a campaign larger than one task (submissions sharing
 campaign's state; Enter opens its parts (CampaignDetailScreen).
 
 Live refresh is a chain of one-shot timers: the next round is armed only when
-the previous one finished, so rounds never overlap however slow ATL is. A
-round polls only tasks whose report can still change, least recently asked
-first, at most POLL_CONCURRENCY at a time; it skips a task that answered 001
-(not ready) for a growing while, and stops while the screen is hidden behind
-another. With a thousand rows the table is not rebuilt per round: only the
-cells that changed are updated."""
+the previous one finished, so rounds never overlap however slow ATL is, and
+none is armed while the screen is hidden behind another. Which tasks a round
+asks about, and how fast, is the session's poller's business
+(``core.reports.poller``): back-off, scheduled times, the rate ceiling. With
+a thousand rows the table is not rebuilt per round: only the cells that
+changed are updated."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
-from ...core import baku
-from ...core.campaign import Campaign
-from ...core.errors import ApiError, AtlSmsError, ProtocolError, TransportError
-from ...core.models import Report, State, Submission
+from ...api.errors import AtlSmsError
+from ...api.models import Campaign, State, Submission, SubmitResult
+from ...api.reports import Poller, ReadClock, needs_poll
+from ...api.rules import baku, operator
+from ..format import (
+    campaign_state_text,
+    delivery_bar,
+    describe,
+    describe_campaign,
+    scheduled_for,
+    scheduled_text,
+    short_time,
+    state_text,
+    waiting_for_schedule,
+)
 from ..literal import literal, visible
 from ..messages import PreferencesChanged, ProfileChanged, SubmissionFinished
 from ..widgets.header import BalanceHeader
+from .campaign_actions import ask_approve, ask_cancel, ask_reject, ask_resume
+from .campaign_detail import CampaignDetailScreen
+from .task_detail import TaskDetailScreen
 
-MAX_BACKOFF = 300.0  # seconds: a task answering 001 is asked at least this often
-MAX_POLLS_PER_ROUND = 200  # the rest wait for the next round (least recently asked go first)
-POLL_CONCURRENCY = 8  # reports asked at once: a round of 200 stays short without flooding ATL
+if TYPE_CHECKING:
+    from ...api import Core
+    from ..app import AtlSmsApp
 
-# Delivery bar: (report field, cell character, style). Characters differ as
-# well as colours so the bar reads on a monochrome terminal too.
-BAR_PARTS = [
-    ("delivered", "█", "green"),
-    ("failed", "█", "red"),
-    ("error", "▓", "magenta"),
-    ("removed", "▒", "grey50"),
-    ("pending", "░", "yellow"),
-]
+Item = Submission | Campaign
 
 
-def delivery_bar(report: Report | None, width: int) -> Text:
-    """Proportional coloured cells; each non-zero part gets at least one."""
-    if report is None or not report.ready or report.total == 0:
-        return Text("waiting for ATL" if report is not None else "", style="dim")
-    total = report.total
-    counts = [getattr(report, f) for f, _, _ in BAR_PARTS]
-    cells = [(c * width) // total for c in counts]
-    # Largest remainders fill what integer division left; a part that exists
-    # but rounds to nothing still shows one cell.
-    for i, c in enumerate(counts):
-        if c and not cells[i]:
-            cells[i] = 1
-    order = sorted(range(len(counts)), key=lambda i: -((counts[i] * width) % total))
-    while sum(cells) < width:
-        for i in order:
-            if sum(cells) >= width:
-                break
-            if counts[i]:
-                cells[i] += 1
-    while sum(cells) > width:
-        i = max(range(len(cells)), key=lambda j: cells[j])
-        cells[i] -= 1
-    text = Text()
-    for (_, ch, style), n in zip(BAR_PARTS, cells):
-        if n > 0:
-            text.append(ch * n, style=style)
-    return text
-
-
-def state_text(sub: Submission) -> Text:
-    s = sub.state
-    if s is State.UNCERTAIN:
-        return Text("⚠ UNCERTAIN", style="bold black on yellow")
-    if s is State.SENDING:
-        return Text("sending…", style="yellow")
-    if s is State.ACCEPTED_WITHOUT_TASKID:
-        return Text("sent, no task id", style="cyan")
-    if s is State.REJECTED:
-        return literal(f"rejected {sub.code or ''}".strip(), style="bold red")
-    if s is State.FAILED:
-        return Text("not sent", style="red")
-    if s is State.ABANDONED:
-        return Text("abandoned", style="dim yellow")
-    if s is State.CANCELLED:
-        return Text("cancelled", style="dim")
-    if s is State.QUEUED:
-        return Text("queued", style="yellow")
-    phase = sub.phase
-    return Text(phase, style="green" if phase == "done" else "")
-
-
-def campaign_state_text(c: Campaign) -> Text:
-    state = c.state
-    if state == "uncertain":
-        return Text("⚠ UNCERTAIN", style="bold black on yellow")
-    if state == "incomplete":
-        queued = c.count(State.QUEUED)
-        refused = c.count(State.FAILED, State.REJECTED)
-        if refused:
-            return Text(f"⏸ {queued + refused} not sent", style="bold yellow")
-        return Text(f"⏸ {queued} queued" if queued else "incomplete", style="bold yellow")
-    if state in ("rejected", "failed", "cancelled"):
-        return Text(state, style="bold red")
-    if state == "accepted":
-        rep = c.report()
-        pending = any(p.state is State.ACCEPTED and (p.report is None or not p.report.final) for p in c.parts)
-        if rep.ready and not pending:
-            return Text("done", style="green")
-        return Text("delivering" if rep.ready else "accepted")
-    return Text(state, style="red" if state in ("rejected", "failed") else "dim")
-
-
-def group_campaigns(subs: list[Submission]) -> list[Submission | Campaign]:
+def group_campaigns(subs: list[Submission], awaiting: dict[str, Campaign] | None = None) -> list[Item]:
     """The dashboard's rows: a submission, or a campaign holding its parts
-    (in part order) at the place of its newest part."""
-    out: list[Submission | Campaign] = []
+    (in part order) at the place of its newest part; ``awaiting``: the
+    campaigns waiting for approval, whose approval they take."""
+    out: list[Item] = []
     camps: dict[str, Campaign] = {}
     for s in subs:
         if not s.campaign:
@@ -137,116 +74,49 @@ def group_campaigns(subs: list[Submission]) -> list[Submission | Campaign]:
         c.recipients += s.recipients
         c.created = min(c.created, s.created)
     for c in camps.values():
+        held = (awaiting or {}).get(c.campaign)
+        if held is not None:
+            c.approval, c.submitted_by = held.approval, held.submitted_by
         c.parts.reverse()  # subs come newest first
         c.parts.sort(key=lambda p: p.part or 0)  # a part sent again is newer than the next one
     return out
 
 
-def item_key(item: Submission | Campaign) -> str:
+def item_key(item: Item) -> str:
     return item.campaign if isinstance(item, Campaign) else item.controlid
 
 
-def _sub_sig(s: Submission) -> tuple:
+def _sub_sig(s: Submission, now: float) -> tuple[Any, ...]:
     r = s.report
     rep = None if r is None else (r.ready, r.pending, r.delivered, r.failed, r.removed, r.error)
-    return (s.state, s.taskid, s.code, s.title, s.recipients, s.scheduled, s.created, rep)
+    # a scheduled task's countdown moves by the minute
+    left = scheduled_for(s, now) if waiting_for_schedule(s, now) else ""
+    return (s.state, s.taskid, s.code, s.title, s.recipients, s.scheduled, s.created, rep, left)
 
 
-def item_sig(item: Submission | Campaign) -> tuple:
+def item_sig(item: Item, now: float) -> tuple[Any, ...]:
     """Everything a row shows: equal signatures, equal cells (nothing rebuilt)."""
     if isinstance(item, Campaign):
-        return ("c",) + tuple(_sub_sig(p) for p in item.parts)
-    return _sub_sig(item)
+        return ("c", item.approval) + tuple(_sub_sig(p, now) for p in item.parts)
+    return _sub_sig(item, now)
 
 
-def describe_campaign(c: Campaign) -> tuple[str, Text]:
-    units = sum(p.units_estimate for p in c.parts)
-    head = f"campaign {visible(c.campaign)} · {len(c.parts)} parts · {c.recipients:,} recipient(s) · about {units:,} units"
-    counts = []
-    for st in (State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID, State.UNCERTAIN, State.SENDING,
-               State.QUEUED, State.REJECTED, State.FAILED, State.CANCELLED):
-        n = c.count(st)
-        if n:
-            counts.append(f"{n} {st.value.replace('_', ' ')}")
-    body = Text(" · ".join(counts))
-    state = c.state
-    if state == "uncertain":
-        more = " and send the queued ones" if c.count(State.QUEUED) else ""
-        body.append(f". Press s to settle{more} (accepted parts are never resent).", style="yellow")
-    elif state == "incomplete":
-        body.append(". s resumes the queued parts, x cancels them.", style="yellow")
-    else:
-        rep = c.report()
-        if rep.ready:
-            body.append(f" · {rep.delivered:,} delivered · {rep.failed:,} failed · {rep.pending:,} pending")
-        body.append(" · Enter: parts", style="dim")
-    return head, body
-
-
-def needs_poll(sub: Submission) -> bool:
-    """Only an accepted task whose report is not final can still change."""
-    if sub.state is not State.ACCEPTED or not sub.taskid:
-        return False
-    return sub.report is None or not sub.report.final
-
-
-def short_time(iso_or_dt) -> str:
-    when = baku.from_iso(iso_or_dt) if isinstance(iso_or_dt, str) else iso_or_dt
-    return "" if when is None else when.astimezone(baku.BAKU).strftime("%m-%d %H:%M")
-
-
-def scheduled_text(sub: Submission) -> str:
-    when = baku.from_wire(sub.scheduled)
-    return "now" if when is None else when.strftime("%m-%d %H:%M")
-
-
-def describe(sub: Submission) -> tuple[str, Text]:
-    """Two lines on the highlighted submission, with the API's wording."""
-    head = (
-        f"controlid {visible(sub.controlid)} · {sub.recipients:,} recipient(s) · "
-        f"{sub.segments} segment(s) · about {sub.units_estimate:,} units"
-    )
-    s = sub.state
-    if s is State.UNCERTAIN:
-        body = Text(
-            "Outcome unknown: it may have reached ATL. Press s to settle it (resent with the same "
-            f"controlid); never send it again as a new campaign. ({visible(sub.detail or 'no answer')})",
-            style="yellow",
-        )
-    elif s is State.SENDING:
-        body = Text("Being sent now (or by another running instance).", style="yellow")
-    elif s is State.REJECTED:
-        from ...core import codes
-
-        advice = codes.ADVICE.get(sub.code or "", "")
-        body = literal(f"Error {sub.code}: {codes.describe(sub.code or '')}. {advice}".strip(), style="red")
-    elif s is State.FAILED:
-        body = literal(f"Not sent: {sub.detail}", style="red")
-    elif s is State.ACCEPTED_WITHOUT_TASKID:
-        body = Text(
-            "Sent: ATL had the first request (002 on the resend) but gave no task id, "
-            "so no report can be fetched.",
-            style="cyan",
-        )
-    else:
-        rep = sub.report
-        if rep is None:
-            body = literal(f"Task {sub.taskid}: no report yet.")
-        elif not rep.ready:
-            body = literal(f"Task {sub.taskid}: ATL is still processing (001).")
-        else:
-            body = Text(
-                f"{rep.delivered:,} delivered · {rep.failed:,} failed · {rep.pending:,} pending · "
-                f"{rep.removed:,} removed · {rep.error:,} error"
-            )
-    return head, body
-
-
-class DashboardTable(DataTable):
+class DashboardTable(DataTable[Any]):
     """The task list; enter opens the task."""
 
 
-class DashboardScreen(Screen):
+class DashboardScreen(Screen[None]):
+    @property
+    def atl(self) -> AtlSmsApp:
+        return cast("AtlSmsApp", self.app)
+
+    @property
+    def core(self) -> Core:
+        """The open session's core API (actions on a row: there is one)."""
+        core = self.atl.core
+        assert core is not None
+        return core
+
     TITLE = "Dashboard"
     BINDINGS = [
         Binding("c,f2", "app.compose", "Compose", id="compose"),
@@ -254,6 +124,8 @@ class DashboardScreen(Screen):
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("s", "settle", "Settle/resume", id="settle"),
         Binding("x", "cancel_queued", "Cancel queued parts", id="cancel_queued", show=False),
+        Binding("a", "approve", "Approve", id="campaign_approve"),
+        Binding("n", "reject", "Reject", id="campaign_reject"),
         Binding("b", "abandon", "Abandon uncertain", id="abandon", show=False),
         Binding("d", "detail", "Detail", id="detail", show=False),
         Binding("l", "app.lists", "Groups/opt-outs", id="lists", show=False),
@@ -264,25 +136,20 @@ class DashboardScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._subs: list[Submission] = []
-        self._items: list[Submission | Campaign] = []
-        self._by_key: dict[str, Submission | Campaign] = {}
+        self._items: list[Item] = []
+        self._by_key: dict[str, Item] = {}
         # What the table shows now: row keys in order, each row's signature, column widths.
         self._shown_keys: list[str] = []
-        self._shown_sig: dict[str, tuple] = {}
-        self._shown_cells: dict[str, list] = {}
+        self._shown_sig: dict[str, tuple[Any, ...]] = {}
+        self._shown_cells: dict[str, list[Any]] = {}
         self._widths: list[int] = []
-        self._last_polled: dict[str, float] = {}
-        self._poll_timer = None
+        self._timer: Timer | None = None
         self._suspended = False
         self._last_refresh: float | None = None
-        self._errors: list[str] = []
-        # A task's last failed poll, until one succeeds: it waits out a back-off
-        # meanwhile, and its error must not vanish from the status line.
-        self._task_errors: dict[str, str] = {}
+        self._offline = ""  # the last round's transport error, while it lasts
+        self._awaiting: dict[str, Campaign] = {}  # campaigns waiting for approval, by id
+        self._operator: str | None = None  # who is at the keyboard (approvals)
         self._failure: str | None = None  # the last round's unexpected error, notified once
-        # Per task: next time (app clock) it may be polled, and its current back-off.
-        self._next_due: dict[str, float] = {}
-        self._backoff: dict[str, float] = {}
 
     def compose(self) -> ComposeResult:
         yield BalanceHeader()
@@ -295,6 +162,12 @@ class DashboardScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#dash-empty").display = False
+
+    @property
+    def poller(self) -> Poller | None:
+        """The session's poll scheduler (None: no profile yet)."""
+        core = self.atl.core
+        return None if core is None else core.reports.poller(ReadClock(self.atl.clock))
 
     # ------------------------------------------------------ visibility
 
@@ -314,137 +187,75 @@ class DashboardScreen(Screen):
 
     # -------------------------------------------------------- refresh
 
-    def refresh_now(self, poll: bool = True) -> Worker:
+    def refresh_now(self, poll: bool = True) -> Worker[None]:
         self._stop_timer()
         return self._round(poll)
 
     def _stop_timer(self) -> None:
-        if self._poll_timer is not None:
-            self._poll_timer.stop()
-            self._poll_timer = None
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
 
     def _arm(self) -> None:
         self._stop_timer()
-        if not self._suspended and self.app.session is not None:
-            interval = max(2.0, float(self.app.preferences.refresh_interval))
-            self._poll_timer = self.set_timer(interval, self.refresh_now)
+        if not self._suspended and self.atl.core is not None:
+            self._timer = self.set_timer(float(self.atl.preferences.refresh_interval), self.refresh_now)
 
     @work(exclusive=True, group="dashboard-refresh", exit_on_error=False)
     async def _round(self, poll: bool = True) -> None:
+        # A profile switch starts a new round, which cancels this one: what
+        # it read of the old profile is never shown.
         try:
             await self._round_body(poll)
             self._failure = None
         except Exception as exc:  # a bug or a hostile answer: this round is lost, not the next
             self._round_failed(exc)
-        finally:
-            if not get_current_worker().is_cancelled:
-                self._arm()
+        self._arm()
 
     def _round_failed(self, exc: Exception) -> None:
         from ..app import error_line
 
         text = f"refresh failed: {error_line(exc)}"
-        self._errors = [text]
+        self._offline = text
         if text != self._failure:  # said once; the status line keeps it while it lasts
             self.notify(text, severity="error", timeout=10)
         self._failure = text
         self._update_status()
 
     async def _round_body(self, poll: bool) -> None:
-        app = self.app
-        session = app.session
-        if session is None:
+        core = self.atl.core
+        if core is None:
             self._subs = []
             self._show([])
             return
-        service = session.service
-        subs = await asyncio.to_thread(service.tasks)
-        if service is not app.service:
-            return
+        subs = await core.reports.tasks()
+        self._awaiting = {c.campaign: c for c in await core.sending.pending_approvals()}
         self._show(subs)
-        errors: list[str] = []
-        if poll:
-            errors = await self._poll(service, subs)
-            if service is not app.service:
-                return
-        self._errors = errors + list(self._task_errors.values())
-        self._last_refresh = app.clock()
+        poller = self.poller
+        if poll and poller is not None:
+            last_draw = self.atl.clock()
+
+            def drawn(_sub: Submission, _report: object) -> None:
+                nonlocal last_draw
+                if self.atl.clock() - last_draw > 0.5:
+                    last_draw = self.atl.clock()
+                    self._show(self._subs)
+
+            result = await poller.round(subs, on_report=drawn)
+            self._offline = str(result.offline) if result.offline is not None else ""
+            self._show(self._subs)
+        self._last_refresh = self.atl.clock()
         self._update_status()
 
-    async def _poll(self, service, subs: list[Submission]) -> list[str]:
-        """Ask ATL for the reports that can still change, POLL_CONCURRENCY at
-        a time; each answer goes into the rows in memory (the service stored
-        it), and the table is redrawn at most every half second."""
-        app = self.app
-        now = app.clock()
-        due = [s for s in subs if needs_poll(s) and self._next_due.get(s.taskid, 0.0) <= now]
-        due.sort(key=lambda s: self._last_polled.get(s.taskid, 0.0))
-        due = due[:MAX_POLLS_PER_ROUND]
-        errors: list[str] = []
-        if not due:
-            return errors
-        gate = asyncio.Semaphore(POLL_CONCURRENCY)
-        network_down = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        last_draw = loop.time()
+    def _errors(self) -> list[str]:
+        from ..app import error_line
 
-        async def one(sub: Submission) -> None:
-            nonlocal last_draw
-            taskid = sub.taskid
-            async with gate:
-                if network_down.is_set():
-                    return
-                try:
-                    rep = await service.report(taskid)
-                except ApiError as exc:
-                    self._task_errors[taskid] = f"task {taskid}: error {exc.code}: {exc.wording}"
-                    self._back_off(taskid, now)
-                    return
-                except ProtocolError as exc:
-                    # An answer came, but not one to trust: this task waits, the others go on.
-                    self._task_errors[taskid] = f"task {taskid}: {exc}"
-                    self._back_off(taskid, now)
-                    return
-                except TransportError as exc:
-                    # The network is down: asking about the other tasks now would only repeat it.
-                    if not network_down.is_set():
-                        errors.append(str(exc))
-                    network_down.set()
-                    return
-                except AtlSmsError as exc:
-                    self._task_errors[taskid] = f"task {taskid}: {exc}"
-                    self._back_off(taskid, now)
-                    return
-                except Exception as exc:  # an answer no parser expected: this task waits, the others go on
-                    from ..app import error_line
-
-                    self._task_errors[taskid] = f"task {taskid}: {error_line(exc)}"
-                    self._back_off(taskid, now)
-                    return
-            self._last_polled[taskid] = app.clock()
-            self._task_errors.pop(taskid, None)
-            if rep.ready:
-                self._next_due.pop(taskid, None)
-                self._backoff.pop(taskid, None)
-                sub.report = rep
-            else:  # 001: not ready; ask this one less and less often
-                self._back_off(taskid, now)
-                if sub.report is None:
-                    sub.report = rep
-            if service is app.service and loop.time() - last_draw > 0.5:
-                last_draw = loop.time()
-                self._show(self._subs)
-
-        await asyncio.gather(*(one(s) for s in due))
-        if service is app.service:
-            self._show(self._subs)
-        return errors
-
-    def _back_off(self, taskid: str, now: float) -> None:
-        base = max(2.0, float(self.app.preferences.refresh_interval))
-        delay = min(MAX_BACKOFF, self._backoff.get(taskid, base / 2) * 2)
-        self._backoff[taskid] = delay
-        self._next_due[taskid] = now + delay
+        out = [self._offline] if self._offline else []
+        poller = self.poller
+        for taskid, exc in (poller.errors.items() if poller is not None else ()):
+            text = str(exc) if isinstance(exc, AtlSmsError) else error_line(exc)
+            out.append(f"task {taskid}: {text}")
+        return out
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:  # a bug, not ATL: keep running, say it
@@ -452,12 +263,12 @@ class DashboardScreen(Screen):
 
     # ---------------------------------------------------------- render
 
-    def _table(self) -> DataTable:
+    def _table(self) -> DataTable[Any]:
         return self.query_one("#dash-table", DataTable)
 
     COLUMNS = ["Task", "Title", "Created", "Sched", "Rcpt", "Delivery", "State"]
 
-    def _cells(self, item: Submission | Campaign, bar_w: int | None) -> list:
+    def _cells(self, item: Item, bar_w: int | None) -> list[Any]:
         """A row's cells; the bar (index 5) only when its width is known."""
         if isinstance(item, Campaign):
             first = item.parts[0]
@@ -472,7 +283,7 @@ class DashboardScreen(Screen):
         task = literal(("⚠ " if uncertain else "") + (s.taskid or "—"), style="bold yellow" if uncertain else "")
         bar = self._bar_for(s, bar_w) if bar_w else None
         return [task, literal(s.title, style="bold yellow" if uncertain else ""), short_time(s.created),
-                scheduled_text(s), f"{s.recipients:,}", bar, state_text(s)]
+                scheduled_text(s), f"{s.recipients:,}", bar, state_text(s, self.atl.clock())]
 
     def _show(self, subs: list[Submission]) -> None:
         self._subs = subs
@@ -481,7 +292,7 @@ class DashboardScreen(Screen):
         if not subs:
             table.display = False
             empty.display = True
-            if self.app.session is None:
+            if self.atl.core is None:
                 empty.update("No profile yet. Press p to set one up.")
             else:
                 empty.update("No campaigns yet.\n\nPress c (or F2) to compose one.")
@@ -494,12 +305,13 @@ class DashboardScreen(Screen):
         empty.display = False
         if self.focused is None:  # it was hidden while empty, so nothing took the focus
             table.focus()
-        items = group_campaigns(subs)
+        items = group_campaigns(subs, self._awaiting)
         keys = [item_key(i) for i in items]
-        sigs = {k: item_sig(i) for k, i in zip(keys, items)}
+        now = self.atl.clock()
+        sigs = {k: item_sig(i, now) for k, i in zip(keys, items, strict=True)}
         self._items = items
-        self._by_key = dict(zip(keys, items))
-        changed = [i for k, i in zip(keys, items) if self._shown_sig.get(k) != sigs[k]]
+        self._by_key = dict(zip(keys, items, strict=False))
+        changed = [i for k, i in zip(keys, items, strict=False) if self._shown_sig.get(k) != sigs[k]]
         if keys == self._shown_keys and not changed:
             self._update_about()
             return
@@ -516,7 +328,7 @@ class DashboardScreen(Screen):
             for k, cells in fresh.items():
                 cells[5] = self._bar_for(self._by_key[k], widths[5])
                 old = self._shown_cells.get(k, ())
-                for j, (col, value) in enumerate(zip(self.COLUMNS, cells)):
+                for j, (col, value) in enumerate(zip(self.COLUMNS, cells, strict=False)):
                     if j >= len(old) or old[j] != value:  # usually the bar and the state only
                         table.update_cell(k, col.lower(), value)
                 self._shown_cells[k] = cells
@@ -527,21 +339,24 @@ class DashboardScreen(Screen):
         self._widths = widths
         self._update_about()
 
-    @staticmethod
-    def _bar_for(item, width: int) -> Text:
+    def _bar_for(self, item: Item, width: int) -> Text:
         if isinstance(item, Campaign):
             return delivery_bar(item.report() if any(p.taskid for p in item.parts) else None, width)
+        now = self.atl.clock()
+        if waiting_for_schedule(item, now):
+            return Text(scheduled_for(item, now)[len("scheduled for "):], style="cyan")
         return delivery_bar(item.report, width) if item.taskid else Text("")
 
-    def _rebuild(self, table: DataTable, items, keys, fresh, widths) -> None:
+    def _rebuild(self, table: DataTable[Any], items: list[Item], keys: list[str], fresh: dict[str, list[Any]],
+                 widths: list[int]) -> None:
         keep = None
         if table.row_count and table.cursor_row is not None and 0 <= table.cursor_row < table.row_count:
-            keep = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+            keep = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         table.clear(columns=True)
         self._shown_cells = {}
-        for label, w in zip(self.COLUMNS, widths):
+        for label, w in zip(self.COLUMNS, widths, strict=False):
             table.add_column(label, width=w, key=label.lower())
-        for k, item in zip(keys, items):
+        for k, item in zip(keys, items, strict=False):
             cells = fresh.get(k) or self._cells(item, None)
             cells[5] = self._bar_for(item, widths[5])
             table.add_row(*cells, key=k)
@@ -557,25 +372,30 @@ class DashboardScreen(Screen):
         if self._last_refresh is not None:
             at = datetime.fromtimestamp(self._last_refresh, baku.BAKU).strftime("%H:%M:%S")
             parts.append(f"Updated {at} Baku")
-        live = sum(1 for s in self._subs if needs_poll(s))
+        now = self.atl.clock()
+        live = sum(1 for s in self._subs if needs_poll(s) and not waiting_for_schedule(s, now))
         if live:
-            parts.append(f"{live} task(s) live, every {self.app.preferences.refresh_interval:g}s")
+            parts.append(f"{live} task(s) live, every {self.atl.preferences.refresh_interval:g}s")
+        waiting = sum(1 for s in self._subs if waiting_for_schedule(s, now))
+        if waiting:
+            parts.append(f"{waiting} scheduled")
         text = Text(" · ".join(parts), style="dim")
-        if self._errors:
-            text.append("  ✖ " + visible(self._errors[0]), style="red")
-            if len(self._errors) > 1:
-                text.append(f" (+{len(self._errors) - 1} more)", style="red")
+        errors = self._errors()
+        if errors:
+            text.append("  ✖ " + visible(errors[0]), style="red")
+            if len(errors) > 1:
+                text.append(f" (+{len(errors) - 1} more)", style="red")
         self.query_one("#dash-status", Static).update(text)
 
-    def selected_item(self) -> Submission | Campaign | None:
+    def selected_item(self) -> Item | None:
         table = self._table()
         if not table.row_count or not table.display:
             return None
         try:
-            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+            key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         except Exception:
             return None
-        return self._by_key.get(key)
+        return self._by_key.get(key) if key is not None else None
 
     def selected(self) -> Submission | None:
         item = self.selected_item()
@@ -587,7 +407,10 @@ class DashboardScreen(Screen):
         if item is None:
             about.update("")
             return
-        head, body = describe_campaign(item) if isinstance(item, Campaign) else describe(item)
+        if isinstance(item, Campaign):
+            head, body = describe_campaign(item, self.operator())
+        else:
+            head, body = describe(item, self.atl.clock())
         text = Text(head, style="dim")
         text.append("\n")
         text.append_text(body)
@@ -595,6 +418,8 @@ class DashboardScreen(Screen):
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._update_about()
+        if self.is_current:  # the approval keys follow the cursor; another screen's footer is left alone
+            self.refresh_bindings()
 
     def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
         self.action_detail()
@@ -602,22 +427,21 @@ class DashboardScreen(Screen):
     # --------------------------------------------------------- actions
 
     def action_refresh(self) -> None:
-        # A manual refresh asks every live task now, whatever its back-off.
-        self._next_due.clear()
+        # A manual refresh asks every live task now, whatever its back-off
+        # (within the rate ceiling still).
+        poller = self.poller
+        if poller is not None:
+            poller.forget()
         self.refresh_now()
-        self.app.refresh_units()
+        self.atl.refresh_units()
 
     def action_detail(self) -> None:
         item = self.selected_item()
         if item is None:
             return
         if isinstance(item, Campaign):
-            from .campaign_detail import CampaignDetailScreen
-
             self.app.push_screen(CampaignDetailScreen(item.campaign))
             return
-        from .task_detail import TaskDetailScreen
-
         self.app.push_screen(TaskDetailScreen(item.controlid))
 
     def action_settle(self) -> None:
@@ -625,8 +449,6 @@ class DashboardScreen(Screen):
         if item is None:
             return
         if isinstance(item, Campaign):
-            from .campaign_detail import ask_resume
-
             ask_resume(self, item)
             return
         sub = item
@@ -651,32 +473,68 @@ class DashboardScreen(Screen):
             [Field("reason", "Reason", placeholder="why it cannot be settled")],
             note="It may have reached ATL. Abandoned, it is never resent and stays in the history.",
         )
-        self.app.push_screen(form, lambda v: self._abandon(controlid, v["reason"]) if v else None)
+        def answered(values: dict[str, str] | None) -> None:
+            if values:
+                self._abandon(controlid, values["reason"])
+
+        self.app.push_screen(form, answered)
 
     @work(exclusive=True, group="settle", exit_on_error=False)
     async def _abandon(self, controlid: str, reason: str) -> None:
         try:
-            await self.app.service.abandon(controlid, reason)
+            await self.core.sending.abandon(controlid, reason)
         except AtlSmsError as exc:
             self.notify(f"Not abandoned: {exc}", severity="error", timeout=10)
             return
         self.notify(f"{controlid} abandoned: never resent, kept in the history.", timeout=5)
         self.refresh_now()
 
+    # ------------------------------------------------------ approvals
+
+    def operator(self) -> str | None:
+        if self._operator is None:
+            try:
+                self._operator = operator()
+            except AtlSmsError:
+                return None
+        return self._operator
+
+    def _approvable(self) -> Campaign | None:
+        """The selected campaign, if it awaits this operator's approval (the
+        one who submitted it is never offered the keys)."""
+        item = self.selected_item()
+        if not isinstance(item, Campaign) or item.state != "awaiting_approval":
+            return None
+        me = self.operator()
+        return None if me is None or item.submitted_by == me else item
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("approve", "reject"):
+            return self._approvable() is not None
+        return True
+
+    def action_approve(self) -> None:
+        c = self._approvable()
+        if c is not None:
+            ask_approve(self, c)
+
+    def action_reject(self) -> None:
+        c = self._approvable()
+        if c is not None:
+            ask_reject(self, c)
+
     def action_cancel_queued(self) -> None:
         item = self.selected_item()
         if not isinstance(item, Campaign):
             self.notify("Only a campaign's queued parts can be cancelled: select a campaign row.", timeout=4)
             return
-        from .campaign_detail import ask_cancel
-
         ask_cancel(self, item)
 
     @work(exclusive=True, group="settle", exit_on_error=False)
     async def _settle(self, controlid: str) -> None:
-        app = self.app
+        app = self.atl
         try:
-            result = await app.service.retry(controlid)
+            result = await self.core.sending.retry(controlid)
         except AtlSmsError as exc:
             self.notify(f"Not settled: {exc}", severity="error", timeout=10)
             return
@@ -689,38 +547,18 @@ class DashboardScreen(Screen):
         self.refresh_now()
 
     def on_profile_changed(self, _message: ProfileChanged) -> None:
-        self._next_due.clear()
-        self._backoff.clear()
-        self._errors = []
-        self._task_errors.clear()
+        self._offline = ""
         self._subs = []
         self.refresh_now()
 
     def on_preferences_changed(self, _message: PreferencesChanged) -> None:
-        if self._poll_timer is not None:
+        if self._timer is not None:
             self._arm()
         self._update_status()
 
 
-def show_result(app, result) -> None:
-    """The submit result modal of the compose screens, else a notification."""
-    severity = {
-        State.ACCEPTED: "information",
-        State.ACCEPTED_WITHOUT_TASKID: "information",
-        State.REJECTED: "error",
-        State.FAILED: "error",
-    }.get(result.state, "warning")
-    try:
-        from .confirm import SubmitResultScreen
-    except Exception:
-        SubmitResultScreen = None
-    if SubmitResultScreen is not None:
-        try:
-            app.push_screen(SubmitResultScreen(result))
-            return
-        except Exception:
-            pass
-    text = result.headline()
-    if result.advice:
-        text += f"\n{result.advice}"
-    app.notify(text, severity=severity, timeout=15)
+def show_result(app: Any, result: SubmitResult) -> None:
+    """The submit result modal of the compose screens."""
+    from .confirm import SubmitResultScreen
+
+    app.push_screen(SubmitResultScreen(result))

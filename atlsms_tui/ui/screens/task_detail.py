@@ -11,10 +11,9 @@ its matches. Every read runs in a worker thread."""
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import work
@@ -23,15 +22,29 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Label, Static
 
-from ...core import export
-from ...core.errors import ApiError, AtlSmsError, TransportError
-from ...core.models import DeliveryStatus, State, Submission
+from ...api.errors import AtlSmsError, TransportError
+from ...api.models import DeliveryStatus, DetailRow, State, Submission
+from ...api.reports import DetailQuery, DetailView, Poller, ReadClock, TaskView, needs_poll, report_sig
+from ..format import (
+    counts_text,
+    delivery_bar,
+    rejection_text,
+    scheduled_for,
+    scheduled_text,
+    short_time,
+    state_text,
+    waiting_for_schedule,
+)
 from ..literal import literal, visible
 from ..widgets.fields import Input
 from ..widgets.header import BalanceHeader
-from .dashboard import delivery_bar, scheduled_text, short_time, state_text
+
+if TYPE_CHECKING:
+    from ...api import Core
+    from ..app import AtlSmsApp
 
 # Key -> status filter (None: all). Shown in the filter line.
 FILTERS: dict[str, DeliveryStatus | None] = {
@@ -52,32 +65,47 @@ CHROME_ROWS = 8
 FIRST_PAGE_WAIT = 0.05
 
 
-class PagedTable(DataTable):
+class PagedTable(DataTable[Any]):
     """A DataTable whose paging keys move through the store, not the widget."""
 
+    @property
+    def detail(self) -> TaskDetailScreen:
+        return cast("TaskDetailScreen", self.screen)
+
     def action_page_down(self) -> None:
-        self.screen.action_page("next")
+        self.detail.action_page("next")
 
     def action_page_up(self) -> None:
-        self.screen.action_page("prev")
+        self.detail.action_page("prev")
 
     def action_scroll_home(self) -> None:
-        self.screen.action_page("first")
+        self.detail.action_page("first")
 
     def action_scroll_end(self) -> None:
-        self.screen.action_page("last")
+        self.detail.action_page("last")
 
     def action_scroll_top(self) -> None:
-        self.screen.action_page("first")
+        self.detail.action_page("first")
 
     def action_scroll_bottom(self) -> None:
-        self.screen.action_page("last")
+        self.detail.action_page("last")
 
     def on_resize(self) -> None:
-        self.screen.table_resized()
+        self.detail.table_resized()
 
 
-class TaskDetailScreen(Screen):
+class TaskDetailScreen(Screen[None]):
+    @property
+    def atl(self) -> AtlSmsApp:
+        return cast("AtlSmsApp", self.app)
+
+    @property
+    def core(self) -> Core:
+        """The open session's core API: this screen is only opened with one."""
+        core = self.atl.core
+        assert core is not None
+        return core
+
     TITLE = "Task detail"
     # The table, not the search box, takes the keys: 0-5 and paging work at once.
     AUTO_FOCUS = "#detail-table"
@@ -108,14 +136,19 @@ class TaskDetailScreen(Screen):
         self.page_size = 15  # until compose knows the terminal's height
         self.row_total = 0
         self._fetch_note = ""
-        # What the current total was computed for: (status, search); None: stale.
-        self._counted_for: tuple | None = None
-        self._matches = None  # store.DetailMatches of the current search
-        self._loaded_offset = 0
-        self._page_seqs: list[int] = []
+        self._fetch_error = False
+        self._view: DetailView | None = None  # the page shown; None: totals to count again
         self._busy = ""  # "counting…" / "searching…" while a new total is on its way
-        self._first: asyncio.Future | None = None  # the read of the first page (compose, refresh)
-        self._stored = None  # service.detail_info of the task when it was last read
+        self._first: asyncio.Future[TaskView] | None = None  # the read of the first page (compose, refresh)
+        self._stored: tuple[int, str] | None = None  # the stored detailed report: (rows, fetched at)
+        self._detail_sig: tuple[object, ...] | None = None  # the report figures the stored detail was fetched at
+        self._timer: Timer | None = None
+        self._suspended = False
+        self._loading = False  # a summary load is running: it arms the next tick when done
+
+    @property
+    def detail_query(self) -> DetailQuery:
+        return DetailQuery(self.status_filter, self.search_text)
 
     def compose(self) -> ComposeResult:
         # Opening is what an operator waits for most: read the submission and
@@ -147,6 +180,7 @@ class TaskDetailScreen(Screen):
     async def on_mount(self) -> None:
         self._update_filter()
         first = self._first
+        assert first is not None
         if not first.done():
             # The page is a few ms away: wait for it (the loop runs on, only
             # this screen's first paint waits) and paint once with it, rather
@@ -161,98 +195,141 @@ class TaskDetailScreen(Screen):
         else:  # still reading (or failed): the worker waits for it
             self._load_summary()
 
+    # ------------------------------------------------------ live refresh
+    # A chain of one-shot timers, armed when the previous update ended and
+    # stopped while the screen is hidden; whether ATL is asked is the
+    # poller's call (back-off, scheduled time, rate ceiling).
+
+    def on_screen_suspend(self) -> None:
+        self._suspended = True
+        self._stop_timer()
+
+    def on_screen_resume(self) -> None:
+        self._suspended = False
+        if not self._loading:
+            self._arm()
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _arm(self) -> None:
+        self._stop_timer()
+        sub = self.sub
+        if self._suspended or sub is None or not needs_poll(sub):
+            return
+        self._timer = self.set_timer(float(self.atl.preferences.refresh_interval), self._tick)
+
+    def _tick(self) -> None:
+        self._timer = None
+        if not self._loading:  # never cut short a load (an operator's refresh) in flight
+            self._load_summary(shown=True, auto=True)
+
+    def _poller(self) -> Poller:
+        return self.core.reports.poller(ReadClock(self.atl.clock))
+
     # --------------------------------------------------------- summary
 
-    def _start_first_read(self) -> asyncio.Future:
-        """Start _read_first in a thread, as asyncio.to_thread does, but at
-        once: a Worker (or a to_thread in one) only starts when the loop
-        comes round, after the mount. _load_summary, a Worker, takes the
-        result when on_mount could not."""
-        first = self.row_offset, self.page_size, self.status_filter, self.search_text
-        ctx = contextvars.copy_context()
-        return asyncio.get_running_loop().run_in_executor(
-            None, ctx.run, self._read_first, self.app.service, first)
+    def _start_first_read(self) -> asyncio.Future[TaskView]:
+        """The submission, its first page and its stored detailed report,
+        read in a thread that starts at once (a Worker only starts when the
+        loop comes round, after the mount). _load_summary, a Worker, takes
+        the result when on_mount could not."""
+        return self.core.reports.open_task(self.controlid, self.detail_query, self.row_offset, self.page_size)
 
-    def _read_first(self, service, first: tuple):
-        """In a thread: the submission, its first page and what the store
-        holds of its detailed report (count, when), in one trip."""
-        sub = service.task(self.controlid)
-        page = stored = None
-        if sub is not None and sub.taskid:
-            page = self._read_page(service, sub.taskid, *first)
-            stored = service.detail_info(sub.taskid)
-        return first, sub, page, stored
-
-    def _show_first(self, result) -> bool:
-        """Show what _read_first read; False: no such submission."""
-        first, sub, page, self._stored = result
-        if sub is None:
+    def _show_first(self, view: TaskView) -> bool:
+        """Show what the first read found; False: no such submission."""
+        self._stored = view.stored
+        if view.sub is None:
             self.query_one("#detail-summary", Static).update(literal(f"No submission {self.controlid} in the journal."))
             return False
-        self.sub = sub
+        self.sub = view.sub
         self._show_summary()
-        if page is not None and first == (self.row_offset, self.page_size, self.status_filter, self.search_text):
+        page = view.page
+        if page is not None and page.query == self.detail_query and page.offset == self.row_offset:
             self._apply_page(page)
         else:
             self.load_page()
         return True
 
     @work(exclusive=True, group="detail-summary", exit_on_error=False)
-    async def _load_summary(self, fetch: bool | None = None, shown: bool = False) -> None:
-        """Show what the store has (unless on_mount did); then ask ATL
-        (report, detailed report)."""
-        service = self.app.service
-        if not shown:
-            first, self._first = self._first, None
-            if first is None:  # a refresh: read again
-                first = self._start_first_read()
-            if not self._show_first(await first):
-                return
-        sub = self.sub
-        if not sub.taskid or sub.state is not State.ACCEPTED:
-            return
-        stored = self._stored
+    async def _load_summary(self, fetch: bool | None = None, shown: bool = False, auto: bool = False) -> None:
+        """Show what the store has (unless shown already); then ask ATL for
+        the report and, when it moved, the detailed report. ``auto``: a
+        live-refresh tick, which asks only when the task is due."""
+        self._loading = True
         try:
-            self._note("asking ATL for the report…")
-            rep = await service.report(sub.taskid)
-            sub.report = rep
+            if not shown:
+                first, self._first = self._first, None
+                if first is None:  # a refresh: read again
+                    first = self._start_first_read()
+                if not self._show_first(await first):
+                    return
+            await self._ask(fetch, auto)
+        finally:
+            self._loading = False
+            self._arm()
+
+    async def _ask(self, fetch: bool | None, auto: bool) -> None:
+        sub = self.sub
+        if sub is None or not sub.taskid or sub.state is not State.ACCEPTED:
+            return
+        now = self.atl.clock()
+        if waiting_for_schedule(sub, now):
+            self._note(f"{scheduled_for(sub, now)}: ATL is not asked about it before then")
+            self._show_summary()
+            return
+        poller = self._poller()
+        if auto and not poller.is_due(sub):
+            return
+        try:
+            if not auto:
+                self._note("asking ATL for the report…")
+            before = report_sig(sub.report)
+            rep = await poller.ask(sub)
             self._show_summary()
             if not rep.ready:
                 self._note("ATL is still processing this task (001): no report yet")
                 return
-            # A stored detail taken while recipients were pending is stale.
-            if fetch is None:
-                fetch = stored is None or stored[0] != rep.total or rep.pending > 0
+            sig = report_sig(rep)
+            if fetch is None and auto:  # a tick: the detail again only when the figures moved
+                fetch = self._stored is None or (sig != before and sig != self._detail_sig)
+            elif fetch is None:  # a stored detail taken while recipients were pending is stale
+                fetch = self._stored is None or self._stored[0] != rep.total or rep.pending > 0
             if fetch:
-                await self._fetch_detail(service, sub, rep.total)
-            else:
+                await self._fetch_detail(sub, rep.total)
+                self._detail_sig = sig
+            elif not auto:
                 self._note("")
-        except ApiError as exc:
-            self._note(f"error {exc.code}: {exc.wording}. {exc.advice}".strip(), error=True)
         except TransportError as exc:
             self._note(f"ATL not reachable: {exc}", error=True)
         except AtlSmsError as exc:
-            self._note(str(exc), error=True)
+            advice = getattr(exc, "advice", "")
+            self._note(f"{exc}. {advice}".strip() if advice else str(exc), error=True)
         except Exception as exc:  # an answer no parser expected: said on the pager line, not raised
             from ..app import error_line
 
             self._note(f"unexpected error: {error_line(exc)}", error=True)
 
-    async def _fetch_detail(self, service, sub: Submission, expected: int) -> None:
+    async def _fetch_detail(self, sub: Submission, expected: int) -> None:
         def progress(rows: int) -> None:
             pct = f" ({rows * 100 // expected}%)" if expected else ""
             self._note(f"downloading the detailed report: {rows:,} of {expected:,} rows{pct}")
 
         progress(0)
-        fetch = await service.detailed_report(sub.taskid, progress)
+        assert sub.taskid is not None
+        reports = self.core.reports
+        fetch = await reports.detailed_report(sub.taskid, progress)
         if not fetch.ready:
             self._note("ATL is still processing this task (001): detailed report not ready")
             return
         if fetch.report is not None:
             sub.report = fetch.report
+        self._stored = await reports.detail_info(sub)
         self._show_summary()
         self._note(f"detailed report: {fetch.rows:,} rows fetched")
-        self._counted_for = None  # a new report: new totals
+        self._view = None  # a new report: new totals
         self.load_page()
 
     def _note(self, text: str, error: bool = False) -> None:
@@ -264,23 +341,23 @@ class TaskDetailScreen(Screen):
         sub = self.sub
         if sub is None:
             return
+        now = self.atl.clock()
         line1 = Text()
         line1.append(f"Task {visible(sub.taskid or '—')}", style="bold")
         line1.append(f" · {visible(sub.title)} · ")
-        line1.append_text(state_text(sub))
+        line1.append_text(state_text(sub, now))
         line1.append(f" · created {short_time(sub.created)} · sched {scheduled_text(sub)}", style="dim")
         rep = sub.report
         line2 = Text(f"{sub.recipients:,} rcpt")
-        if rep is not None and rep.ready:
-            for label, n, style in (
-                ("delivered", rep.delivered, "green"), ("failed", rep.failed, "red"),
-                ("pending", rep.pending, "yellow"), ("removed", rep.removed, "grey50"),
-                ("error", rep.error, "magenta"),
-            ):
-                line2.append(" · ")
-                line2.append(f"{n:,} {label}", style=style)
+        if waiting_for_schedule(sub, now):
+            line2.append(f" · {scheduled_for(sub, now)}", style="cyan")
+        elif rep is not None and rep.ready:
+            line2.append_text(counts_text(rep))
         elif sub.state is State.ACCEPTED_WITHOUT_TASKID:
             line2.append(" · no task id from ATL: no report can be fetched", style="cyan")
+        elif sub.state is State.REJECTED:
+            line2.append(" · ")
+            line2.append_text(rejection_text(sub))
         elif sub.state is not State.ACCEPTED:
             line2.append(f" · {visible(sub.detail)}" if sub.detail else "", style="dim")
         width = max(10, (self.size.width or 80) - 2)
@@ -300,66 +377,31 @@ class TaskDetailScreen(Screen):
             self.load_page()
 
     def load_page(self) -> None:
-        if self._counted_for != (self.status_filter, self.search_text):
-            self._busy = "searching…" if self.search_text else "counting…"
-            self._update_pager()
-        self._page_worker(self.row_offset, self.page_size, self.status_filter, self.search_text)
-
-    @work(exclusive=True, group="detail-page", exit_on_error=False)
-    async def _page_worker(self, offset: int, limit: int, status, search: str) -> None:
         sub = self.sub
-        if sub is None or not sub.taskid:
+        if sub is not None and not sub.taskid:  # never reached ATL as a task: nothing to count
+            self._busy = ""
             self._fill([], 0)
             return
-        # One trip to a thread per page: each hop costs the loop a wake-up.
-        self._apply_page(await asyncio.to_thread(self._read_page, self.app.service, sub.taskid,
-                                                 offset, limit, status, search))
+        if self._view is None or self._view.query != self.detail_query:
+            self._busy = "searching…" if self.search_text else "counting…"
+            self._update_pager()
+        self._page_worker(self.row_offset, self.page_size, self.detail_query)
 
-    def _read_page(self, service, taskid: str, offset: int, limit: int, status, search: str):
-        """In a worker thread: the total (once per filter/search) and one page,
-        by key where it can (see store.reports.detail_window)."""
-        key = (status, search)
-        matches, total = self._matches, self.row_total
-        anchors, loaded = self._page_seqs, self._loaded_offset
-        if self._counted_for != key:
-            anchors = []
-            if search:
-                matches = service.detail_search(taskid, search, status=status)
-                total = len(matches.seqs)
-            else:
-                matches = None
-                if status is None:
-                    info = service.detail_info(taskid)
-                    total = info[0] if info else 0
-                else:
-                    total = (service.detail_counts(taskid) or {}).get(int(status), 0)
-        last = ((total - 1) // limit) * limit if total else 0
-        offset = max(0, min(offset, last))
-        if search:
-            window = service.detail_window(taskid, seqs=matches.seqs[offset:offset + limit])
-        else:
-            kw: dict = {"status": status, "limit": limit}
-            if offset == 0:
-                pass
-            elif anchors and offset == loaded + len(anchors):
-                kw["after"] = anchors[-1]
-            elif anchors and offset == loaded - limit:
-                kw["before"] = anchors[0]
-            elif offset == last:
-                kw.update(from_end=True, limit=total - last)
-            else:  # a jump (a resize): unfiltered that is a key too; filtered it skips index entries
-                kw["offset"] = offset
-            window = service.detail_window(taskid, **kw)
-        return key, matches, total, offset, window
+    @work(exclusive=True, group="detail-page", exit_on_error=False)
+    async def _page_worker(self, offset: int, limit: int, query: DetailQuery) -> None:
+        sub = self.sub
+        if sub is None or not sub.taskid:
+            self._busy = ""
+            self._fill([], 0)
+            return
+        self._apply_page(await self.core.reports.page(sub, query, offset, limit, self._view))
 
-    def _apply_page(self, page) -> None:
-        key, matches, total, offset, window = page
-        self._counted_for, self._matches, self._busy = key, matches, ""
-        self.row_offset = self._loaded_offset = offset
-        self._page_seqs = window.seqs
-        self._fill(window.rows, total)
+    def _apply_page(self, page: DetailView) -> None:
+        self._view, self._busy = page, ""
+        self.row_offset = page.offset
+        self._fill(page.rows, page.total)
 
-    def _fill(self, rows, total: int) -> None:
+    def _fill(self, rows: list[DetailRow], total: int) -> None:
         self.row_total = total
         table = self.query_one("#detail-table", DataTable)
         table.clear()
@@ -375,10 +417,12 @@ class TaskDetailScreen(Screen):
         self._update_pager()
 
     def _update_pager(self) -> None:
-        if not self.is_mounted:
+        try:
+            pager = self.query_one("#detail-pager", Static)
+        except NoMatches:  # not composed yet
             return
         text = Text()
-        m = self._matches if self.search_text else None
+        m = self._view.matches if self.search_text and self._view is not None else None
         if self._busy:
             text.append(self._busy, style="dim")
         elif self.row_total:
@@ -394,12 +438,16 @@ class TaskDetailScreen(Screen):
             text.append("no rows match", style="dim")
             if m is not None and m.scanned:
                 text.append(f" in the first {m.scanned:,} rows: type 5+ digits to search all", style="yellow")
+        elif self.sub is not None and self.sub.state is State.REJECTED:
+            text.append("refused by ATL: no task, no report", style="dim")
+        elif self.sub is not None and not self.sub.taskid:
+            text.append("no task id: no report", style="dim")
         else:
             text.append("no detailed report stored", style="dim")
         if self._fetch_note:
             text.append("  ")
-            text.append(visible(self._fetch_note), style="red" if getattr(self, "_fetch_error", False) else "dim")
-        self.query_one("#detail-pager", Static).update(text)
+            text.append(visible(self._fetch_note), style="red" if self._fetch_error else "dim")
+        pager.update(text)
 
     def action_page(self, where: str) -> None:
         size = self.page_size
@@ -461,26 +509,23 @@ class TaskDetailScreen(Screen):
         if not path_input.value:
             name = "task-" + re.sub(r"[^A-Za-z0-9_-]", "_", self.sub.taskid) + ".csv"
             try:
-                path_input.value = str(await asyncio.to_thread(export.exports_dir) / name)
+                path_input.value = str(await self.core.reports.exports_dir() / name)
             except OSError as exc:  # the operator can still type where it goes
                 self.notify(f"No exports folder: {exc.filename or ''}: {exc.strerror or exc}", severity="warning")
         path_input.focus()
 
-    def _export(self, path_text: str) -> None:
+    @work(exclusive=True, group="detail-export-path", exit_on_error=False)
+    async def _export(self, path_text: str) -> None:
         if not path_text:
             self.notify("Enter a file path for the CSV.", severity="warning")
             return
-        path = Path(os.path.expanduser(path_text))
-        if not path.is_absolute():
-            # A bare name goes to the exports folder, not wherever the TUI was started.
-            try:
-                path = export.exports_dir() / path
-            except OSError as exc:
-                self.notify(f"CSV not written: {exc.filename or ''}: {exc.strerror or exc}", severity="error",
-                            timeout=10)
-                return
-        path = Path(os.path.abspath(path))
-        if os.path.lexists(path):
+        try:
+            path, exists = await self.core.reports.export_path(path_text)
+        except OSError as exc:
+            self.notify(f"CSV not written: {exc.filename or ''}: {exc.strerror or exc}", severity="error",
+                        timeout=10)
+            return
+        if exists:
             self._ask_overwrite(path)
         else:
             self._write_export(path, replace=False)
@@ -502,16 +547,18 @@ class TaskDetailScreen(Screen):
 
     @work(exclusive=True, group="detail-export", exit_on_error=False)
     async def _write_export(self, path: Path, replace: bool) -> None:
-        service, taskid, status, search = self.app.service, self.sub.taskid, self.status_filter, self.search_text or None
+        sub, query = self.sub, self.detail_query
+        if sub is None or not sub.taskid:
+            return
         try:
-            count = await asyncio.to_thread(write_csv, service, taskid, path, status, search, replace)
+            count = await self.core.reports.export_csv(sub.taskid, path, query, replace)
         except FileExistsError:  # created meanwhile: the operator decides, as for any existing file
             self._ask_overwrite(path)
             return
         except OSError as exc:
             self.notify(f"CSV not written: {path}: {exc.strerror or exc}", severity="error", timeout=10)
             return
-        what = "" if status is None and not search else " (filtered)"
+        what = "" if query.status is None and not query.search else " (filtered)"
         self.notify(f"Exported {count:,} rows{what} to {path}", timeout=8)
         self._hide_export()
 
@@ -539,15 +586,3 @@ class TaskDetailScreen(Screen):
             self.query_one("#detail-table").focus()
             return
         self.app.pop_screen()
-
-
-def write_csv(service, taskid: str, path: Path, status, search, replace: bool = False) -> int:
-    """Stream the stored rows of ``taskid`` to ``path`` (export.write_csv:
-    private, formula-safe, never over an existing file unless ``replace``)."""
-
-    def rows():
-        for batch in service.iter_detail(taskid, status=status, search=search):
-            for r in batch:
-                yield r.msisdn, r.status, r.status_code, r.date or "", r.message
-
-    return export.write_csv(path, ["msisdn", "status", "status_code", "date", "message"], rows(), replace=replace)
