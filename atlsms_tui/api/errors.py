@@ -11,10 +11,12 @@ from ..core.errors import (
     TransportError,
     proves_nothing_sent,
 )
+from ..core.proof import ProofRequired
+from ..core.quiet_hours import QuietHoursError
 from ..core.repeat_guard import RepeatError
 from ..core.service import NotQueued, SenderBusy, WrongAccount
 
 __all__ = [
     "ApiError", "AtlSmsError", "ConfigError", "InputError", "LocalError", "NotFoundError", "NotQueued",
-    "ProtocolError", "RepeatError", "SenderBusy", "TransportError", "WrongAccount", "proves_nothing_sent",
+    "ProofRequired", "ProtocolError", "QuietHoursError", "RepeatError", "SenderBusy", "TransportError", "WrongAccount", "proves_nothing_sent",
 ]

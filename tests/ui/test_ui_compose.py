@@ -157,7 +157,7 @@ async def test_send_is_guarded_against_double_submission(ui_env):
         await settle(pilot)
         await pilot.press("y")
         await pilot.pause(0.1)
-        assert screen._submitting
+        assert screen.submitting
         assert screen.check_action("send", ()) is None  # greyed out while sending
         screen.action_send()  # even called directly: refused
         await pilot.press("f5", "y")
@@ -253,7 +253,7 @@ async def test_exception_in_submit_becomes_a_message(ui_env, monkeypatch):
         assert "Not sent" in shown and "connection refused" in shown
         await pilot.press("enter")
         await settle(pilot)
-        assert app.screen is screen and not screen._submitting
+        assert app.screen is screen and not screen.submitting
         assert screen.query_one("#message", TextArea).text == "Hello"  # kept for another try
 
 
@@ -340,7 +340,7 @@ async def test_individual_row_can_be_fixed(ui_env, tmp_path):
         number.focus()
         await pilot.press("enter")
         await settle(pilot)
-        assert all(r.valid for r in screen._rows)
+        assert all(r.valid for r in screen.individual.rows)
         result = await confirm_send(pilot)
         assert result.result.state is State.ACCEPTED
         got = dict(ui_env.sim.recipients_of(ui_env.sim.tasks[0].taskid))
@@ -380,7 +380,7 @@ async def test_numbers_file_is_loaded_in_a_worker(ui_env, tmp_path):
         field.focus()
         await pilot.press("enter")
         await settle(pilot)
-        assert screen._bulk_numbers() == ["994501234567", "994551234567", "994701234567"]
+        assert screen.bulk.numbers() == ["994501234567", "994551234567", "994701234567"]
         text = screen_text(app)
         assert "3 numbers to send" in text
         assert "file 4:1 nope: contains letters" in widget_text(screen, "#rcp-summary")
@@ -393,11 +393,11 @@ async def test_big_paste_is_parsed_in_a_worker(ui_env):
         screen = await open_compose(pilot)
         screen.query_one("#numbers", TextArea).insert(numbers)
         await pilot.pause()
-        assert screen._parsing
+        assert screen.bulk.parsing
         await pilot.pause(0.5)
         await settle(pilot)
-        assert not screen._parsing
-        assert len(screen._bulk_numbers()) == 3000
+        assert not screen.bulk.parsing
+        assert len(screen.bulk.numbers()) == 3000
 
 
 # ------------------------------------------------------------- snapshots

@@ -9,9 +9,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from ....core.models import State
-from ...literal import literal, markup
-from .styles import CSS_FILE
+from ...api.models import State
+from ..literal import literal, markup
+from .dialog import CSS_FILE
 from .wording import plural
 
 _PART_STYLE = {

@@ -8,8 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import LoadingIndicator, ProgressBar, Static
 
-from ...literal import literal
-from .styles import CSS_FILE
+from ..literal import literal
+from .dialog import CSS_FILE
 
 
 class SubmittingScreen(ModalScreen[None]):

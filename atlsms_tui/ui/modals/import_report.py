@@ -8,8 +8,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...literal import literal
-from .styles import CSS_FILE
+from ..literal import literal
+from .dialog import CSS_FILE
 
 
 class ImportReportScreen(ModalScreen[None]):

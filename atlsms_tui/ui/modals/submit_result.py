@@ -9,10 +9,10 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ....core.errors import proves_nothing_sent
-from ....core.models import State
-from ...literal import literal, markup
-from .styles import CSS_FILE
+from ...api.errors import proves_nothing_sent
+from ...api.models import State
+from ..literal import literal, markup
+from .dialog import CSS_FILE
 from .wording import error_text, plural
 
 _RESULT_STYLE = {

@@ -9,8 +9,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...literal import literal, markup
-from .styles import CSS_FILE
+from ..literal import literal, markup
+from .dialog import CSS_FILE
 from .wording import plural
 
 
@@ -76,15 +76,15 @@ class CostChoiceScreen(ModalScreen[bool]):
         self.sample = sample or []  # (as typed, transliterated) of the first rows
 
     def compose(self) -> ComposeResult:
-        from ....core.mailmerge import format_cost
+        from ...api.rules import mailmerge
 
         c = self.cmp
         with Vertical(id="dialog", classes="dialog -translit"):
             yield Static("Transliterate the messages to GSM-7?", classes="dialog-title")
             yield Static(
                 markup("[dim]as typed        [/]$typed\n[dim]transliterated  [/]$translit",
-                       typed=format_cost(c.as_typed, c.individual),
-                       translit=format_cost(c.transliterated, c.individual)),
+                       typed=mailmerge.format_cost(c.as_typed, c.individual),
+                       translit=mailmerge.format_cost(c.transliterated, c.individual)),
                 classes="dialog-text",
             )
             if c.still_ucs2:
