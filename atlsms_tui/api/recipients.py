@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ..core import mailmerge, recipients, smstext
+from ..core import mailmerge, msisdn, recipients, smstext
 from ..core.errors import InputError
 from ..core.imports import ImportIssue, ImportRecord, ImportReport, decode_bytes, parse_table_text, read_recipients
 from ..core.imports.child import import_in_child
@@ -70,7 +70,7 @@ def validate_rows(rows: Sequence[Row]) -> None:
 
 def _wire_or_none(number: str) -> str | None:
     try:
-        return recipients.normalize(number)
+        return msisdn.normalize(number)
     except Exception:
         return None
 

@@ -50,11 +50,11 @@ async def test_escape_cancels_a_load_in_progress(ui_env, tmp_path):
         await start_load(pilot, screen, path)
         await pilot.pause()
         assert "Esc cancels" in str(screen.query_one("#rcp-summary").render())
-        assert screen.bulk.loading  # still reading
+        assert screen.bulk.reading  # still reading
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen  # Esc stopped the load, not the screen
-        assert screen.bulk.source is None and not screen.bulk.loading
+        assert screen.bulk.source is None and not screen.bulk.reading
         assert "loading cancelled" in " ".join(str(n.message) for n in app._notifications)
         assert "0 numbers to send" in screen_text(app)
         # a second Esc closes compose as usual (nothing to discard)

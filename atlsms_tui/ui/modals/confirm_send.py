@@ -132,7 +132,7 @@ class ConfirmSendScreen(ModalScreen[bool | str]):
             if s.proof:
                 rows.append(("Proof", literal(s.proof.removeprefix("proof: "))))
             if s.message:
-                rows.append(("Message" if not s.individual else "First", _first_lines(s.message)))
+                rows.append(("First msg" if s.individual else "Message", _first_lines(s.message)))
             text = Content("\n").join(
                 Content.assemble((f"{k:<11}", "dim"), Content.from_text(v, markup=False)) for k, v in (r for r in rows if r)
             )
@@ -160,7 +160,7 @@ class ConfirmSendScreen(ModalScreen[bool | str]):
         # A toast over the key line would hide what y and Enter do.
         self.app.clear_notifications()
 
-    def check_action(self, action: str, parameters) -> bool | None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "answer" and parameters and parameters[0] is True and (self.summary.repeat
                                                                              or self.summary.quiet):
             return False

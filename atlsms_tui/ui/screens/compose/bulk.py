@@ -7,6 +7,7 @@ import os
 import threading
 import time
 from array import array
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -64,7 +65,7 @@ class BulkRecipients(Vertical):
     # ------------------------------------------------------------ values
 
     @property
-    def loading(self) -> bool:
+    def reading(self) -> bool:
         """A number file is being read."""
         return self._load_cancel is not None and not self._load_cancel.is_set()
 
@@ -75,7 +76,7 @@ class BulkRecipients(Vertical):
     def _typed_not_in_file(self) -> list[str] | None:
         """The typed numbers a file's integer column does not hold, each once
         (None when the file's records are not such a column)."""
-        numbers = getattr(self.source.records, "numbers", None) if self.source else None
+        numbers = getattr(self.source.records, "numbers", None) if self.source else None  # an integer column
         if numbers is None:
             return None
         column = numbers()
@@ -105,7 +106,8 @@ class BulkRecipients(Vertical):
         extra = self._typed_not_in_file()
         if extra is None or self.source is None:
             return PackedRecipients((Recipient(m) for m in self.numbers()), individual=False)
-        packed = PackedRecipients.from_numbers(array("q", self.source.records.numbers()))
+        column: Any = self.source.records
+        packed = PackedRecipients.from_numbers(array("q", column.numbers()))
         for m in extra:
             packed.append(Recipient(m))
         return packed

@@ -49,8 +49,8 @@ class ErrorLine(Static):
     }
     """
 
-    def __init__(self, **kw: str) -> None:
-        super().__init__(**kw)
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self._errors: dict[str, str] = {}
 
     def get(self, key: str) -> str:

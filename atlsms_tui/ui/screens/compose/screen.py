@@ -158,7 +158,8 @@ class ComposeScreen(Screen[None]):
             if field is not None:
                 notes.append(f"The message contains {{{field}}}: sent as typed "
                              "(a mail merge is Individual mode's template).")
-            return Draft(self.title_value(), bulk.recipients(), message, scheduled), notes
+            recipients: Any = bulk.recipients()  # packed: a Sequence the core takes as a list
+            return Draft(self.title_value(), recipients, message, scheduled), notes
         recipients, notes = self.individual.draft()
         return Draft(self.title_value(), recipients, None, scheduled), notes
 
