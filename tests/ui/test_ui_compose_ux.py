@@ -108,3 +108,17 @@ async def test_focus_stays_on_the_file_field_and_a_focused_table_is_outlined(ui_
         await pilot.press("0")  # a key on the table types nothing anywhere
         await settle(pilot)
         assert screen.query_one("#csv-file", Input).value == str(path)
+
+
+async def test_tab_order_skips_the_numbers_panel(ui_env):
+    app = ui_env.app(ui_env.demo_session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_compose(pilot)
+        screen.query_one("#title").focus()
+        await settle(pilot)
+        seen = [app.focused.id]
+        for _ in range(4):
+            await pilot.press("tab")
+            await settle(pilot)
+            seen.append(app.focused.id)
+        assert seen == ["title", "schedule", "message", "numbers", "numbers-file"]

@@ -47,7 +47,9 @@ class BulkRecipients(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="rcp-row"):
             yield ComposeTextArea(id="numbers", placeholder="Paste numbers: one a line, or , ; separated")
-            with VerticalScroll(id="rcp-panel"):
+            # Not focusable: typed numbers must never go into a panel that
+            # cannot take them (the wheel scrolls it; F10 has the whole list).
+            with VerticalScroll(id="rcp-panel", can_focus=False):
                 yield Static(id="rcp-summary")
         with Horizontal(id="file-row", classes="form-row"):
             yield Label("File", classes="field-label")
