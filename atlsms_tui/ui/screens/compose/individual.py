@@ -6,7 +6,6 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import DataTable, Label, Static
 
@@ -29,8 +28,10 @@ from ...modals.transliteration import CostChoiceScreen
 from ...modals.wording import plural
 from ...widgets.fields import Input
 from .events import FieldError, RecipientsChanged
-from .limits import PARSE_DEBOUNCE, PREVIEW_ROWS, SYNC_MERGE_ROWS
+from .fixer import RowFixer
+from .limits import PARSE_DEBOUNCE, SYNC_MERGE_ROWS
 from .preview import PreviewTable
+from .summary import Marks, merge_summary, rows_summary
 
 
 def _as_is(text: str) -> str:
@@ -53,7 +54,6 @@ class IndividualSource(Vertical):
         self.transliterated = False
         self.estimate: Estimate | None = None  # of the valid rows
         self.opted_out = 0  # set by the screen's opt-out preview
-        self._edit_line: int | None = None
         self._merge_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -70,10 +70,7 @@ class IndividualSource(Vertical):
                         id="template")
         yield Static(id="ind-summary")
         yield PreviewTable()
-        with Horizontal(id="edit-row", classes="form-row"):
-            yield Label("Fix", classes="field-label", id="edit-label")
-            yield Input(placeholder="number", compact=True, id="edit-number")
-            yield Input(placeholder="message (Enter applies)", compact=True, id="edit-message")
+        yield RowFixer()
 
     def on_mount(self) -> None:
         self.render_source()
@@ -277,73 +274,18 @@ class IndividualSource(Vertical):
         self.query_one("#edit-row").display = not merging and bool(self.rows)
         table = self.query_one(PreviewTable)
         summary = self.query_one("#ind-summary", Static)
-        if merging:
-            summary.update(self._merge_summary(table))
+        marks = Marks(self.transliterated, self.opted_out)
+        if not merging:
+            table.show_rows(self.rows, smstext.transliterate if self.transliterated else _as_is)
+            summary.update(rows_summary(self.rows, self.rows_name, self.estimate, self.source, self.source_name,
+                                        marks))
+        elif self.source is None or self.merged is None:
+            table.clear()
+            summary.update(merge_summary(self.source, self.source_name, None, 0, marks, busy=self.merge_busy))
         else:
-            tr = smstext.transliterate if self.transliterated else _as_is
-            table.show_rows(self.rows, tr)
-            summary.update(self._rows_summary())
+            left = table.show_merge(self.source, self.merged)
+            summary.update(merge_summary(self.source, self.source_name, self.merged, left, marks))
         self.post_message(RecipientsChanged())
-
-    def _columns_line(self) -> Content:
-        src = self.source
-        if src is None or not src.columns:
-            return Content("")
-        return markup("[dim]placeholders:[/] $cols", cols=" ".join("{" + c + "}" for c in src.columns))
-
-    def _rows_summary(self) -> Content:
-        rows = self.rows
-        if not rows:
-            if self.source is not None:
-                return Content("\n").join([
-                    markup("$name: $summary", name=self.source_name, summary=self.source.summary()),
-                    self._columns_line(),
-                ])
-            return markup("[dim]No file loaded. A CSV with msisdn,message columns, or any CSV/XLSX "
-                          "with a Template of {column} placeholders.[/]")
-        good = sum(1 for r in rows if r.valid)
-        bad = len(rows) - good
-        parts = [markup(f"$name: [b]{plural(good, 'row')} to send[/]", name=self.rows_name)]
-        if bad:
-            parts.append(markup(f"[red b]{bad:,} invalid[/] (not sent; fix or Del/F8 drop)"))
-        if self.estimate is not None:
-            parts.append(Content(f"{self.estimate.encoding}, longest {plural(self.estimate.segments, 'segment')}"))
-        if self.transliterated:
-            parts.append(markup("[b]transliterated[/]"))
-        if self.opted_out:
-            parts.append(markup(f"[yellow]{self.opted_out:,} opted out[/]"))
-        if len(rows) > PREVIEW_ROWS:
-            parts.append(Content(f"table shows {PREVIEW_ROWS} of {len(rows):,}, invalid first"))
-        return Content(" · ").join(parts)
-
-    def _merge_summary(self, table: PreviewTable) -> Content:
-        src, res = self.source, self.merged
-        if src is None:
-            table.clear()
-            return markup("[dim]Load a CSV/XLSX (File, Enter) or choose a saved group (F6) to fill the template.[/]")
-        if res is None:
-            table.clear()
-            state = "[i]merging…[/]" if self.merge_busy else "[red]the template cannot be filled (see below)[/]"
-            return Content("\n").join([
-                Content.assemble(markup("$name: ", name=self.source_name), markup(state)), self._columns_line(),
-            ])
-        left = table.show_merge(src, res)
-        parts = [
-            markup(f"$name: [b]{plural(len(res.rows), 'message')} to send[/]", name=self.source_name),
-            Content(plural(res.units, "unit")),
-            Content(f"{res.encoding}, longest {plural(res.longest, 'segment')}"),
-        ]
-        if self.transliterated:
-            parts.append(markup("[b]transliterated[/] (F4: as typed)"))
-        second = []
-        if left:
-            second.append(markup(f"[red b]{left:,} left out[/] (listed first, not sent)"))
-        if self.opted_out:
-            second.append(markup(f"[yellow]{self.opted_out:,} opted out[/]"))
-        if left + len(res.rows) > PREVIEW_ROWS:
-            second.append(Content(f"table shows {PREVIEW_ROWS} of {left + len(res.rows):,}"))
-        lines = [Content(" · ").join(parts), Content(" · ").join(second), self._columns_line()]
-        return Content("\n").join(x for x in lines if x.plain)
 
     # ------------------------------------------------------------ fixing rows
 
@@ -355,22 +297,15 @@ class IndividualSource(Vertical):
         if self.merging or event.row_key is None or event.row_key.value is None:
             return
         row = self._row(int(event.row_key.value))
-        if row is None:
-            return
-        self._edit_line = row.line
-        self.query_one("#edit-number", Input).value = row.number
-        self.query_one("#edit-message", Input).value = row.message or ""
-        self.query_one("#edit-label", Label).update(f"Fix line {row.line}")
+        if row is not None:
+            self.query_one(RowFixer).show(row)
 
-    @on(Input.Submitted, "#edit-row Input")
-    async def _apply_edit(self, event: Input.Submitted) -> None:
-        event.stop()
-        row = self._row(self._edit_line)
+    @on(RowFixer.Applied)
+    async def _apply_fix(self, event: RowFixer.Applied) -> None:
+        row = self._row(event.line)
         if row is None:
-            self.notify("Select a row in the table first.", severity="warning")
             return
-        row.number = self.query_one("#edit-number", Input).value.strip()
-        row.message = self.query_one("#edit-message", Input).value
+        row.number, row.message = event.number, event.message
         await self._refresh(rows_changed=True)
         verdict = "valid" if row.valid else f"still invalid: {row.reason}"
         self.notify(f"line {row.line} updated, {verdict}")
@@ -387,7 +322,7 @@ class IndividualSource(Vertical):
         if row is None:
             return
         self.rows.remove(row)
-        self._edit_line = None
+        self.query_one(RowFixer).forget()
         await self._refresh(rows_changed=True)
         self.notify(f"line {row.line} dropped")
 
