@@ -12,12 +12,10 @@ from atlsms_tui.core import baku
 from atlsms_tui.core.models import State
 from atlsms_tui.core.service import SubmitResult
 from atlsms_tui.simulator import DEMO_LOGIN, Fault
+from atlsms_tui.ui.modals.confirm_send import ConfirmSendScreen
+from atlsms_tui.ui.modals.submit_result import SubmitResultScreen
+from atlsms_tui.ui.modals.transliteration import TransliterateScreen
 from atlsms_tui.ui.screens.compose import ComposeScreen
-from atlsms_tui.ui.screens.confirm import (
-    ConfirmSendScreen,
-    SubmitResultScreen,
-    TransliterateScreen,
-)
 
 from ui_helpers import screen_text, settle
 

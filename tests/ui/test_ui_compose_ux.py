@@ -7,7 +7,7 @@ from __future__ import annotations
 from test_ui_compose import fill_bulk, load_csv, open_compose, result_text, widget_text
 from textual.widgets import DataTable, Input
 
-from atlsms_tui.ui.screens.confirm import ConfirmSendScreen
+from atlsms_tui.ui.modals.confirm_send import ConfirmSendScreen
 
 from ui_helpers import screen_text, settle
 
