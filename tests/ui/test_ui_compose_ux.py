@@ -5,7 +5,7 @@ confirmation, schedule errors said once, focus that stays where it was."""
 from __future__ import annotations
 
 from test_ui_compose import fill_bulk, load_csv, open_compose, result_text, widget_text
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, TextArea
 
 from atlsms_tui.ui.modals.confirm_send import ConfirmSendScreen
 
@@ -125,3 +125,19 @@ async def test_tab_order_skips_the_numbers_panel(ui_env):
             await settle(pilot)
             seen.append(app.focused.id)
         assert seen == ["title", "schedule", "message", "numbers", "numbers-file"]
+
+
+async def test_a_tab_in_a_burst_of_typing_moves_the_following_text(ui_env):
+    """Keys that arrive together (a paste, typing over SSH) as the terminal
+    delivers them: posted to the app at once, not one at a time."""
+    from textual import events
+
+    app = ui_env.app(ui_env.demo_session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_compose(pilot)
+        burst = [*"Salam", "tab", *"0501234567"]
+        for key in burst:
+            app.post_message(events.Key(key, "\t" if key == "tab" else key))
+        await settle(pilot)
+        assert screen.query_one("#message", TextArea).text == "Salam"
+        assert screen.query_one("#numbers", TextArea).text == "0501234567"

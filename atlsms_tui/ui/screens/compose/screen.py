@@ -53,6 +53,11 @@ class ComposeScreen(Screen[None]):
         Binding("delete", "drop_row", "Drop", id="drop_row"),
         Binding("f8", "drop_invalid", "Drop bad", id="drop_invalid"),
         Binding("escape", "close", "Back", id="compose_back"),
+        # Focus moves when the key arrives, before the keys typed after it
+        # are handed to a widget: a Tab in a burst of typing (a paste, SSH)
+        # would otherwise land its following text in the field it left.
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
     ]
 
     def __init__(self, mode: str = BULK) -> None:
