@@ -66,6 +66,7 @@ class ComposeScreen(Screen[None]):
         self.balance: int | None = None
         self._optout_timer: Timer | None = None
         self._kept: tuple[int, int] | None = None  # (messages, units) after the opt-out list
+        self._keys: tuple[bool | None, ...] = ()  # the footer's conditional keys, as last drawn
 
     # ------------------------------------------------------------ parts
 
@@ -228,7 +229,15 @@ class ComposeScreen(Screen[None]):
         self._kept = None
         self._render_estimate()
         self._check_optouts_soon()
-        self.refresh_bindings()
+        self._refresh_keys()
+
+    def _refresh_keys(self) -> None:
+        """Redraw the footer only when a key came or went: a redraw per
+        typed number would be wasted work."""
+        keys = tuple(self.check_action(a, ()) for a in ("drop_row", "drop_invalid", "import_report"))
+        if keys != self._keys:
+            self._keys = keys
+            self.refresh_bindings()
 
     def _render_estimate(self) -> None:
         bar = self.query_one(EstimateBar)
