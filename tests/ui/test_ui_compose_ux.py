@@ -141,3 +141,12 @@ async def test_a_tab_in_a_burst_of_typing_moves_the_following_text(ui_env):
         await settle(pilot)
         assert screen.query_one("#message", TextArea).text == "Salam"
         assert screen.query_one("#numbers", TextArea).text == "0501234567"
+
+
+async def test_the_individual_file_hint_fits_at_80_columns(ui_env):
+    app = ui_env.app(ui_env.demo_session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_compose(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert "File msisdn,message CSV, or CSV/XLSX + Template " in screen_text(app)

@@ -59,7 +59,7 @@ class IndividualSource(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="csv-row", classes="form-row"):
             yield Label("File", classes="field-label")
-            yield Input(placeholder="CSV msisdn,message, or any CSV/XLSX + template", compact=True, id="csv-file")
+            yield Input(placeholder="msisdn,message CSV, or CSV/XLSX + Template", compact=True, id="csv-file")
             yield Label("Col", classes="field-label")
             yield Input(placeholder="auto", compact=True, id="csv-column", classes="short-input")
             yield Label("Sheet", classes="field-label")
