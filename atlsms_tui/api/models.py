@@ -1,11 +1,11 @@
 """Value types the faces build (``Draft``) and show (submissions, reports)."""
 
-from ..core.campaign import Campaign, CampaignResult
+from ..core.campaign import Campaign, CampaignProgress, CampaignResult
 from ..core.models import DeliveryStatus, DetailRow, Recipient, Report, State, Submission, Units
 from ..core.packed import PackedRecipients
 from ..core.service import Draft, Estimate, SubmitResult
 
 __all__ = [
-    "Campaign", "CampaignResult", "DeliveryStatus", "DetailRow", "Draft", "Estimate", "PackedRecipients", "Recipient", "Report", "State",
+    "Campaign", "CampaignProgress", "CampaignResult", "DeliveryStatus", "DetailRow", "Draft", "Estimate", "PackedRecipients", "Recipient", "Report", "State",
     "Submission", "SubmitResult", "Units",
 ]

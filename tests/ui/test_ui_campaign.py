@@ -113,7 +113,7 @@ async def test_bulk_import_report_for_a_damaged_csv(ui_env, tmp_path):
         assert "file row 4 9.94501E+11: number in scientific notation lost its last 6 digit(s)" in panel
         assert "file row 7 abc: contains letters" in panel
         assert "1 number recovered from Excel damage: row 3 994551234567.0 → 994551234567" in panel
-        assert screen._bulk_numbers() == ["994501234567", "994551234567", "994701234567"]
+        assert screen.bulk.numbers() == ["994501234567", "994551234567", "994701234567"]
         # the whole report, every row with its reason
         await pilot.press("f10")
         await settle(pilot)
@@ -146,7 +146,7 @@ async def test_bulk_import_of_a_damaged_xlsx_with_sheet_and_column(ui_env, tmp_p
         assert "Azercell 1, Bakcell 1, Nar 1, Naxtel 0, other 0" in panel
         assert "file row 8" in panel and "missing number" in panel
         assert "ends in 8 zeros" in panel
-        assert screen._file.sheet == "Customers" and screen._file.number_column == "Phone"
+        assert screen.bulk.source.sheet == "Customers" and screen.bulk.source.number_column == "Phone"
         # a sheet that does not exist: the reader's own words, inline
         await set_input(pilot, screen, "#numbers-sheet", "Nope", enter=False)
         await set_input(pilot, screen, "#numbers-file", str(path))
@@ -171,11 +171,12 @@ async def test_mail_merge_preview_and_send(ui_env, tmp_path):
         await set_input(pilot, screen, "#template", "Hörmətli {name}, borcunuz {amount} AZN.", enter=False)
         summary = widget_text(screen, "#ind-summary")
         assert "3 messages to send" in summary and "3 units" in summary and "UCS-2" in summary
-        assert "3 left out" in summary  # the invalid numbers, listed first
+        assert "4 left out" in summary  # the invalid numbers and the repeated one, listed first
         table = screen.query_one("#preview", DataTable)
         rows = [table.get_row_at(i) for i in range(table.row_count)]
-        assert [r[0] for r in rows] == ["4", "6", "8", "2", "3", "5"]
-        assert rows[3][2] == "1" and str(rows[3][4]) == "Hörmətli Ali, borcunuz 10 AZN."
+        assert [r[0] for r in rows] == ["4", "6", "8", "7", "2", "3", "5"]
+        assert "duplicate" in str(rows[3][3])  # Nigar's message is dropped, and says so
+        assert rows[4][2] == "1" and str(rows[4][4]) == "Hörmətli Ali, borcunuz 10 AZN."
 
         # transliteration: offered with the cost both ways, applied on yes only
         await pilot.press("f4")
@@ -190,6 +191,7 @@ async def test_mail_merge_preview_and_send(ui_env, tmp_path):
         confirm = await send_and_confirm(pilot)
         assert "Recipients 3 (individual messages)" in confirm
         assert "3 invalid numbers will NOT be sent" in confirm
+        assert "1 repeated number (row 7)" in confirm and "messages are NOT sent" in confirm
         assert "TRANSLITERATED" in confirm
         assert app.screen.result.state is State.ACCEPTED
         task = ui_env.sim.tasks[0]
@@ -263,7 +265,7 @@ async def test_group_create_and_use_from_compose(ui_env, tmp_path):
         assert "debtors (3 numbers, columns msisdn, name, amount)" in flat(screen_text(app))
         await pilot.press("down", "enter")
         await settle(pilot)
-        assert screen._source_name == "group debtors"
+        assert screen.individual.source_name == "group debtors"
         await set_input(pilot, screen, "#template", "Salam {name}", enter=False)
         await send_and_confirm(pilot)
         task = ui_env.sim.tasks[0]

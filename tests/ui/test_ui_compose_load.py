@@ -35,11 +35,11 @@ async def test_large_file_is_counted_from_its_column(ui_env, tmp_path):
         await start_load(pilot, screen, path)
         await settle(pilot)
         assert "120,001 numbers to send" in screen_text(app)
-        packed = screen._bulk_recipients()
+        packed = screen.bulk.recipients()
         assert isinstance(packed, PackedRecipients) and len(packed) == 120_001
         assert packed[0].msisdn == "994500000000" and packed[-1].msisdn == "994551234567"
         # the import's own column is not modified by the typed numbers
-        assert len(screen._file.records.numbers()) == 120_000
+        assert len(screen.bulk.source.records.numbers()) == 120_000
 
 
 async def test_escape_cancels_a_load_in_progress(ui_env, tmp_path):
@@ -50,11 +50,11 @@ async def test_escape_cancels_a_load_in_progress(ui_env, tmp_path):
         await start_load(pilot, screen, path)
         await pilot.pause()
         assert "Esc cancels" in str(screen.query_one("#rcp-summary").render())
-        assert screen._load_cancel is not None  # still reading
+        assert screen.bulk.reading  # still reading
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen  # Esc stopped the load, not the screen
-        assert screen._file is None and screen._load_cancel is None
+        assert screen.bulk.source is None and not screen.bulk.reading
         assert "loading cancelled" in " ".join(str(n.message) for n in app._notifications)
         assert "0 numbers to send" in screen_text(app)
         # a second Esc closes compose as usual (nothing to discard)

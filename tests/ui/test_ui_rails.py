@@ -8,7 +8,8 @@ from datetime import datetime
 from test_ui_compose import fill_bulk, open_compose, widget_text
 
 from atlsms_tui.core import baku
-from atlsms_tui.ui.screens.confirm import ConfirmSendScreen, SubmitResultScreen
+from atlsms_tui.ui.modals.confirm_send import ConfirmSendScreen
+from atlsms_tui.ui.modals.submit_result import SubmitResultScreen
 
 from ui_helpers import screen_text, settle
 

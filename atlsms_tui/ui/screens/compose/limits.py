@@ -3,8 +3,6 @@ much of a long list is shown."""
 
 from __future__ import annotations
 
-from ....core.models import State
-
 # Pastes up to this size are parsed at once (well under a millisecond);
 # bigger ones wait for typing to pause and are parsed in a worker.
 SYNC_PARSE_CHARS = 20_000
@@ -18,9 +16,4 @@ UCS2_SHOWN = 8
 # wait for a pause in the typing.
 SYNC_MERGE_ROWS = 2_000
 OPTOUT_DEBOUNCE = 0.4
-OPTOUTS_LISTED = 5
-XLSX = (".xlsx", ".xlsm")
 
-# After these outcomes the campaign must not be sent again from this form:
-# it was accepted, or it may have been (uncertain: settle it with retry).
-CLEAR_STATES = (State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID, State.UNCERTAIN, State.SENDING)

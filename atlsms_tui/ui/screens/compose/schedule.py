@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from textual import on
-from textual.widgets import Input
 
-from ....core import baku
-from ....core.errors import InputError
-from .part import ComposePart
+from ....api.errors import InputError
+from ....api.rules import baku
+from ...widgets.fields import Input
+from .events import FieldError
 
 
-class SchedulePart(ComposePart):
-    """Checked as typed, and again when sending (time passes)."""
+class ScheduleField(Input):
+    """Checked as typed (its error shown once, gone when fixed) and again
+    when the draft is built: time passes."""
 
-    @on(Input.Changed, "#schedule")
-    def _schedule_changed(self, event: Input.Changed) -> None:
-        self._schedule, error = self._parse_schedule(event.value)
-        self._set_error("schedule", error)
+    def __init__(self) -> None:
+        super().__init__(placeholder="now, or YYYY-MM-DD HH:MM", compact=True, id="schedule")
 
-    @staticmethod
-    def _parse_schedule(text: str):
-        text = text.strip()
+    @property
+    def when(self) -> datetime | None:
+        """None for now; InputError for a time that cannot be used."""
+        text = self.value.strip()
         if not text or text.lower() == "now":
-            return None, None
+            return None
+        return baku.parse_schedule(text)
+
+    def check(self) -> str:
+        """The error of the current value, or ""."""
         try:
-            return baku.parse_schedule(text), None
+            _ = self.when
         except InputError as exc:
-            return None, str(exc)
+            return str(exc)
+        return ""
+
+    @on(Input.Changed)
+    def _checked(self, event: Input.Changed) -> None:
+        self.post_message(FieldError("schedule", self.check()))

@@ -1,61 +1,41 @@
-"""ComposeScreen: the layout, the keys and the state its parts share."""
+"""ComposeScreen: the mode, the keys, and the Draft built from the typed
+values of its widgets."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Footer, Label, Select, Static
+from textual.timer import Timer
+from textual.widgets import ContentSwitcher, Footer, Label, Select, Static
 
-from ....core import lists, mailmerge, smstext
-from ....core.imports import ImportReport
-from ....core.msisdn import ParsedNumbers
+from ....api import Core
+from ....api.errors import InputError
+from ....api.models import Draft, Recipient
+from ....api.recipients import estimate_of
 from ...literal import literal
-from ...widgets.fields import Input, TextArea
+from ...modals.import_report import ImportReportScreen
+from ...modals.wording import plural
+from ...widgets.fields import Input
 from ..confirm import AskScreen, app_header
-from .counter import CounterPart
-from .draft import DraftPart
-from .estimate import EstimatePart
-from .files import FilesPart
-from .groups import GroupsPart
-from .individual import IndividualPart
-from .mail_merge import MailMergePart
-from .optouts import OptOutsPart
-from .recipients_panel import RecipientsPanelPart
-from .rows import Row
-from .schedule import SchedulePart
-from .send_flow import SendFlowPart
-from .templates import TemplatesPart
-from .transliteration import TransliterationPart
+from .bulk import BulkRecipients
+from .estimate import ErrorLine, EstimateBar
+from .events import FieldError, RecipientsChanged
+from .individual import IndividualSource
+from .limits import OPTOUT_DEBOUNCE
+from .menus import ListMenus
+from .message import MessageEditor
+from .schedule import ScheduleField
+from .send import SendFlow
+
+BULK, INDIVIDUAL = "bulk", "individual"
 
 
-class ComposeTextArea(TextArea):
-    """A TextArea whose F6/F7 (select line / select all: ctrl+a and shift
-    arrows do those too) open the group and template menus of the screen."""
-
-    BINDINGS = [
-        Binding("f6", "screen.groups", "Group"),
-        Binding("f7", "screen.templates", "Template"),
-    ]
-
-
-class ComposeScreen(
-    CounterPart,
-    TransliterationPart,
-    RecipientsPanelPart,
-    FilesPart,
-    IndividualPart,
-    MailMergePart,
-    OptOutsPart,
-    SchedulePart,
-    EstimatePart,
-    GroupsPart,
-    TemplatesPart,
-    DraftPart,
-    SendFlowPart,
-    Screen[None],
-):
+class ComposeScreen(Screen[None]):
     CSS_PATH = "../../compose.tcss"
     TITLE = "Compose"
 
@@ -73,56 +53,51 @@ class ComposeScreen(
         Binding("delete", "drop_row", "Drop", id="drop_row"),
         Binding("f8", "drop_invalid", "Drop bad", id="drop_invalid"),
         Binding("escape", "close", "Back", id="compose_back"),
+        # Focus moves when the key arrives, before the keys typed after it
+        # are handed to a widget: a Tab in a burst of typing (a paste, SSH)
+        # would otherwise land its following text in the field it left.
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
     ]
 
-    def __init__(self, mode: str = "bulk") -> None:
+    def __init__(self, mode: str = BULK) -> None:
         super().__init__()
-        self.mode = mode if mode in ("bulk", "individual") else "bulk"
-        # bulk
-        self._typed: ParsedNumbers = ParsedNumbers()
-        self._file: ImportReport | None = None  # a file import or a group
-        self._load_cancel = None  # threading.Event of the number file being read
-        self._file_name = ""
-        self._parsing = False
-        self._parse_timer = None
-        # individual: msisdn,message rows, or a mail merge over a source
-        self._rows: list[Row] = []
-        self._csv_name = ""
-        self._ind_estimate = None
-        self._edit_line: int | None = None
-        self._source: ImportReport | None = None
-        self._source_name = ""
-        self._merge: mailmerge.MergeResult | None = None
-        self._merging = False
-        self._merge_timer = None
-        self._translit = False  # individual messages sent transliterated (F4, never silent)
-        # both
-        self._optouts: lists.OptOutFilter | None = None
-        self._optout_timer = None
-        self._schedule = None
-        self._errors: dict[str, str] = {}
-        self._balance: int | None = None
-        self._preparing = False
-        self._submitting = False
-        self._close_after_result = False
-        self._msg_info = smstext.analyze("")
+        self.mode = mode if mode in (BULK, INDIVIDUAL) else BULK
+        self.balance: int | None = None
+        self._optout_timer: Timer | None = None
+        self._kept: tuple[int, int] | None = None  # (messages, units) after the opt-out list
+        self._keys: tuple[bool | None, ...] = ()  # the footer's conditional keys, as last drawn
 
-    # ------------------------------------------------------------ layout
+    # ------------------------------------------------------------ parts
 
     @property
-    def session(self):
-        return self.app.session
+    def core(self) -> Core:
+        core: Core = self.app.core  # type: ignore[attr-defined]
+        return core
 
     @property
-    def service(self):
-        return self.app.session.service
+    def message(self) -> MessageEditor:
+        return self.query_one(MessageEditor)
 
     @property
-    def max_per_task(self) -> int:
-        return max(1, int(self.session.settings.preferences.max_recipients_per_task))
+    def bulk(self) -> BulkRecipients:
+        return self.query_one(BulkRecipients)
+
+    @property
+    def individual(self) -> IndividualSource:
+        return self.query_one(IndividualSource)
+
+    @property
+    def sender(self) -> SendFlow:
+        return self.query_one(SendFlow)
+
+    @property
+    def submitting(self) -> bool:
+        """A send is being prepared or submitted: F5 is refused."""
+        return self.sender.busy
 
     def compose(self) -> ComposeResult:
-        profile = self.session.profile
+        profile = self.core.profile
         yield app_header()
         yield Static(id="mode-bar")
         with Horizontal(id="top-row"):
@@ -130,170 +105,292 @@ class ComposeScreen(
             titles = list(profile.titles)
             if titles:
                 default = profile.default_title if profile.default_title in titles else titles[0]
-                yield Select(
-                    [(literal(t), t) for t in titles], value=default, allow_blank=False,
-                    compact=True, id="title",
-                )
+                yield Select([(literal(t), t) for t in titles], value=default, allow_blank=False, compact=True,
+                             id="title")
             else:
                 yield Input(placeholder="sender name", max_length=11, compact=True, id="title")
             yield Label("Schedule, Baku time", classes="field-label")
-            yield Input(placeholder="now, or YYYY-MM-DD HH:MM", compact=True, id="schedule")
+            yield ScheduleField()
         with ContentSwitcher(initial=self.mode, id="modes"):
-            with Vertical(id="bulk"):
-                with Horizontal(id="msg-row"):
-                    yield ComposeTextArea(id="message", placeholder="Type the message (F7: a saved template)")
-                    yield Static(id="counter")
-                with Horizontal(id="rcp-row"):
-                    yield ComposeTextArea(id="numbers", placeholder="Paste numbers: one a line, or , ; separated")
-                    with VerticalScroll(id="rcp-panel"):
-                        yield Static(id="rcp-summary")
-                with Horizontal(id="file-row", classes="form-row"):
-                    yield Label("File", classes="field-label")
-                    yield Input(placeholder=".txt .csv .xlsx, Enter/F2 (F6: a group)", compact=True, id="numbers-file")
-                    yield Label("Col", classes="field-label")
-                    yield Input(placeholder="auto", compact=True, id="numbers-column", classes="short-input")
-                    yield Label("Sheet", classes="field-label")
-                    yield Input(placeholder="first", compact=True, id="numbers-sheet", classes="short-input")
-            with Vertical(id="individual"):
-                with Horizontal(id="csv-row", classes="form-row"):
-                    yield Label("File", classes="field-label")
-                    yield Input(placeholder="CSV msisdn,message, or any CSV/XLSX + template", compact=True, id="csv-file")
-                    yield Label("Col", classes="field-label")
-                    yield Input(placeholder="auto", compact=True, id="csv-column", classes="short-input")
-                    yield Label("Sheet", classes="field-label")
-                    yield Input(placeholder="first", compact=True, id="csv-sheet", classes="short-input")
-                with Horizontal(id="template-row", classes="form-row"):
-                    yield Label("Template", classes="field-label")
-                    yield Input(placeholder="Hörmətli {name}, … (empty: the file's message column)",
-                                compact=True, id="template")
-                yield Static(id="ind-summary")
-                yield DataTable(id="preview", cursor_type="row", zebra_stripes=True)
-                with Horizontal(id="edit-row", classes="form-row"):
-                    yield Label("Fix", classes="field-label", id="edit-label")
-                    yield Input(placeholder="number", compact=True, id="edit-number")
-                    yield Input(placeholder="message (Enter applies)", compact=True, id="edit-message")
-        yield Static(id="estimate")
-        yield Static(id="status")
+            with Vertical(id=BULK):
+                yield MessageEditor()
+                yield BulkRecipients()
+            yield IndividualSource()
+        yield EstimateBar(id="estimate")
+        yield ErrorLine(id="status")
+        yield SendFlow()
+        yield ListMenus()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#message", TextArea).border_title = "Message"
-        self.query_one("#counter", Static).border_title = "Length"
-        self.query_one("#numbers", TextArea).border_title = "Recipients"
-        self.query_one("#rcp-panel").border_title = "Numbers"
-        table = self.query_one("#preview", DataTable)
-        table.add_columns("Line", "Number", "Seg", "Status", "Message")
-        if hasattr(self.app, "balance"):
-            # The app keeps the balance fresh (BalanceState); follow it.
-            self.watch(self.app, "balance", self._balance_changed, init=True)
-        else:
-            self._read_balance()
-            if self._balance is None:
-                refresh = getattr(self.app, "refresh_units", None)
-                if callable(refresh):
-                    refresh()
-            self.set_interval(10, self._tick_balance)
-        self._render_all()
+        self.bulk.per_task = self.core.sending.max_per_task
+        # The app keeps the balance fresh; follow it.
+        self.watch(self.app, "balance", self._balance_changed, init=True)
+        self._render_mode()
         self._focus_mode()
 
     def on_screen_resume(self) -> None:
         # back from the lists screen: the opt-out list may have changed
         if self.is_mounted:
-            self._schedule_optouts()
+            self._check_optouts_soon()
 
-    def _balance_changed(self, state) -> None:
+    def _balance_changed(self, state: Any) -> None:
         units = getattr(state, "units", None)
-        if units != self._balance:
-            self._balance = units
+        if units != self.balance:
+            self.balance = units
             self._render_estimate()
 
-    # ------------------------------------------------------------ helpers
-
-    def _read_balance(self) -> None:
-        try:
-            units = self.service.cached_units()
-        except Exception:  # a closed or broken store must not break the form
-            units = None
-        self._balance = None if units is None else units.units
-
-    def _tick_balance(self) -> None:
-        before = self._balance
-        self._read_balance()
-        if before != self._balance:
-            self._render_estimate()
-
-    def _set_error(self, key: str, message: str | None) -> None:
-        if message:
-            self._errors[key] = message
-        else:
-            self._errors.pop(key, None)
-        status = self.query_one("#status", Static)
-        status.update(literal(" · ".join(self._errors.values()), lines=True))
-        status.display = bool(self._errors)
-
-    def _focus_mode(self) -> None:
-        target = "#message" if self.mode == "bulk" else "#csv-file"
-        self.query_one(target).focus()
-
-    def _render_all(self) -> None:
-        self._render_mode()
-        self._render_counter()
-        self._render_numbers()
-        self._render_individual()
-
-    def _render_mode(self) -> None:
-        bulk, ind = ("[reverse b] Bulk [/]", " Individual ") if self.mode == "bulk" else (" Bulk ", "[reverse b] Individual [/]")
-        self.query_one("#mode-bar", Static).update(
-            f"{bulk}{ind} [dim]F3 mode · F4 GSM-7 · F2 load · F9 lists · F10 import report[/]"
-        )
+    # ------------------------------------------------------------ the draft
 
     def title_value(self) -> str:
         widget = self.query_one("#title")
         if isinstance(widget, Select):
             value = widget.value
             return "" if value is Select.NULL else str(value)
+        assert isinstance(widget, Input)
         return widget.value.strip()
 
-    def _parts_for(self, n: int) -> int:
-        return -(-n // self.max_per_task) if n else 0
+    def draft(self) -> tuple[Draft, list[str]]:
+        """The Draft the form holds and what the confirmation adds about it;
+        InputError when it cannot be sent yet. The core checks the rest."""
+        scheduled = self.query_one(ScheduleField).when
+        if self.mode == BULK:
+            bulk = self.bulk
+            if bulk.parsing:
+                raise InputError("still checking the numbers; send again in a moment")
+            message = self.message.text
+            notes = bulk.notes()
+            field = self.message.personal_field()
+            if field is not None:
+                notes.append(f"The message contains {{{field}}}: sent as typed "
+                             "(a mail merge is Individual mode's template).")
+            recipients: Any = bulk.recipients()  # packed: a Sequence the core takes as a list
+            return Draft(self.title_value(), recipients, message, scheduled), notes
+        recipients, notes = self.individual.draft()
+        return Draft(self.title_value(), recipients, None, scheduled), notes
 
-    # ------------------------------------------------------------ mode
+    def action_send(self) -> None:
+        if self.submitting:
+            self.notify("A send is already running.", severity="warning")
+            return
+        try:
+            draft, notes = self.draft()
+        except InputError as exc:
+            self._refused(str(exc))
+            return
+        self.sender.start(self.core, draft, notes)
+
+    def _refused(self, error: str) -> None:
+        status = self.query_one(ErrorLine)
+        # Said once: a field's own error is already on the line.
+        shown = error in {status.get(k) for k in ("schedule", "file", "template")}
+        status.set("send", "" if shown else error)
+        self.notify(error, title="Cannot send yet", severity="error")
+
+    @on(SendFlow.Refused)
+    def _send_refused(self, event: SendFlow.Refused) -> None:
+        self._refused(event.error)
+
+    @on(SendFlow.Prepared)
+    def _send_prepared(self) -> None:
+        self.query_one(ErrorLine).set("send", "")
+
+    @on(SendFlow.Sent)
+    def _send_left(self) -> None:
+        self.clear_form()
+
+    @on(SendFlow.Closed)
+    def _send_closed(self) -> None:
+        if self.is_current:
+            self.dismiss(None)
+
+    def clear_form(self) -> None:
+        self.message.clear()
+        self.bulk.clear()
+        self.individual.clear()
+        self.query_one(ScheduleField).value = ""
+        self.query_one(ErrorLine).clear()
+
+    # ------------------------------------------------------------ redraws
+
+    @on(FieldError)
+    def _field_error(self, event: FieldError) -> None:
+        status = self.query_one(ErrorLine)
+        status.set(event.key, event.error)
+        status.set("send", "")  # the form changed: F5 says again what is wrong
+
+    @on(MessageEditor.Changed)
+    def _message_edited(self) -> None:
+        self._render_estimate()
+
+    @on(RecipientsChanged)
+    def _recipients_changed(self, event: RecipientsChanged) -> None:
+        event.stop()
+        self._kept = None
+        self._render_estimate()
+        self._check_optouts_soon()
+        self._refresh_keys()
+
+    def _refresh_keys(self) -> None:
+        """Redraw the footer only when a key came or went: a redraw per
+        typed number would be wasted work."""
+        keys = tuple(self.check_action(a, ()) for a in ("drop_row", "drop_invalid", "import_report"))
+        if keys != self._keys:
+            self._keys = keys
+            self.refresh_bindings()
+
+    def _render_estimate(self) -> None:
+        bar = self.query_one(EstimateBar)
+        if self.mode == BULK:
+            seg = self.message.info.segments
+            n = self.bulk.count - self.bulk.opted_out
+            bar.show(f"{n:,} × {plural(seg, 'segment')}", n * seg, self.balance)
+            return
+        n, units = self._kept or self.individual.figures()
+        bar.show(plural(n, "message"), units, self.balance)
+
+    def _render_mode(self) -> None:
+        bulk, ind = (("[reverse b] Bulk [/]", " Individual ") if self.mode == BULK
+                     else (" Bulk ", "[reverse b] Individual [/]"))
+        self.query_one("#mode-bar", Static).update(
+            f"{bulk}{ind} [dim]F3 mode · F4 GSM-7 · F2 load · F9 lists · F10 import report[/]"
+        )
+
+    # ------------------------------------------------------------ opt-outs
+
+    def _check_optouts_soon(self) -> None:
+        """Check the recipients against the opt-out list once typing pauses
+        (a preview: the core checks the list again when sending)."""
+        if self._optout_timer is not None:
+            self._optout_timer.stop()
+        self._optout_timer = self.set_timer(OPTOUT_DEBOUNCE, self._check_optouts)
+
+    def _check_optouts(self) -> None:
+        self._optout_timer = None
+        if not self.is_mounted:
+            return
+        if self.mode == BULK:
+            self._optouts(BULK, self.bulk.recipients(), self.message.text)
+        else:
+            self._optouts(INDIVIDUAL, self.individual.recipients(), None)
+
+    @work(exclusive=True, exit_on_error=False, group="optouts")
+    async def _optouts(self, mode: str, recipients: list[Recipient] | Any, message: str | None) -> None:
+        if not len(recipients):
+            removed, kept = 0, None
+        else:
+            try:
+                found = await self.core.lists.filter_optouts(recipients)
+            except Exception:  # a preview only: the core checks again when sending
+                return
+            removed = len(found.removed)
+            kept = None
+            if removed and mode == INDIVIDUAL:
+                est = await estimate_of(found.kept, message)
+                kept = (est.recipients, est.units)
+        if mode != self.mode:
+            return
+        if mode == BULK:
+            if removed != self.bulk.opted_out:
+                self.bulk.opted_out = removed
+                self.bulk.render_panel()
+        else:
+            self._kept = kept
+            if removed != self.individual.opted_out:
+                self.individual.opted_out = removed
+                self.individual.render_source()
+                self._kept = kept  # render_source posted RecipientsChanged
+        self._render_estimate()
+
+    # ------------------------------------------------------------ keys
 
     def action_toggle_mode(self) -> None:
-        self.mode = "individual" if self.mode == "bulk" else "bulk"
+        self.mode = INDIVIDUAL if self.mode == BULK else BULK
         self.query_one("#modes", ContentSwitcher).current = self.mode
-        self._set_error("send", None)
-        self._set_error("file", None)
-        self._optouts = None
+        status = self.query_one(ErrorLine)
+        status.set("send", "")
+        status.set("file", "")
+        self._kept = None
         self._render_mode()
-        self._render_all()
+        self._render_estimate()
+        self._check_optouts_soon()
         self.refresh_bindings()
         self._focus_mode()
 
-    def check_action(self, action: str, parameters) -> bool | None:
-        if action == "send" and (self._submitting or self._preparing):
-            return None  # shown greyed: a submit is running
+    def _focus_mode(self) -> None:
+        self.query_one("#message" if self.mode == BULK else "#csv-file").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "send" and self.is_mounted and self.submitting:
+            return None  # shown greyed: a send is running
         if action in ("drop_row", "drop_invalid"):
-            return self.mode == "individual" and not self.merging and bool(self._rows)
+            return self.mode == INDIVIDUAL and not self.individual.merging and bool(self.individual.rows)
         if action == "import_report":
-            return (self._file if self.mode == "bulk" else self._source) is not None
+            return (self.bulk.source if self.mode == BULK else self.individual.source) is not None
         return True
+
+    def action_transliterate(self) -> None:
+        if self.mode == INDIVIDUAL:
+            self.individual.toggle_transliteration()
+        else:
+            self.message.offer_transliteration(self.bulk.count)
+
+    def action_load_file(self) -> None:
+        if self.mode == BULK:
+            self.bulk.load()
+        else:
+            self.individual.load()
+
+    def action_import_report(self) -> None:
+        rep = self.bulk.source if self.mode == BULK else self.individual.source
+        if rep is None:
+            self.notify("No file or group loaded.")
+            return
+        self.app.push_screen(ImportReportScreen(rep))
+
+    async def action_drop_row(self) -> None:
+        await self.individual.drop_row()
+
+    async def action_drop_invalid(self) -> None:
+        await self.individual.drop_invalid()
+
+    def action_lists(self) -> None:
+        from ..lists import ListsScreen
+
+        self.app.push_screen(ListsScreen())
+
+    def action_groups(self) -> None:
+        source = self.bulk if self.mode == BULK else self.individual
+        self.query_one(ListMenus).groups(self.core, *source.records())
+
+    def action_templates(self) -> None:
+        if self.mode == BULK:
+            self.query_one(ListMenus).templates(self.core, "message", self.message.text)
+        else:
+            self.query_one(ListMenus).templates(self.core, "template", self.individual.template.value)
+
+    @on(ListMenus.GroupPicked)
+    def _group_picked(self, event: ListMenus.GroupPicked) -> None:
+        label = f"group {event.name}"
+        if self.mode == BULK:
+            self.bulk.use_group(event.report, event.name)
+        else:
+            self.individual.use_group(event.report, label)
+        self.notify(f"{label}: {plural(len(event.report.records), 'number')}")
+
+    @on(ListMenus.TemplatePicked)
+    def _template_picked(self, event: ListMenus.TemplatePicked) -> None:
+        if self.mode == BULK:
+            self.message.insert_template(event.body)
+        else:
+            self.individual.set_template(event.body)
 
     # ------------------------------------------------------------ close
 
-    def _has_draft(self) -> bool:
-        return bool(
-            self.query_one("#message", TextArea).text.strip()
-            or self.query_one("#numbers", TextArea).text.strip()
-            or self._file is not None
-            or self._rows
-            or self._source is not None
-        )
-
     def action_close(self) -> None:
-        if self._submitting or self._cancel_load():
+        if self.submitting or self.bulk.cancel_load():
             return
-        if not self._has_draft():
+        if not (self.message.text.strip() or self.bulk.has_input or self.individual.has_input):
             self.dismiss(None)
             return
 

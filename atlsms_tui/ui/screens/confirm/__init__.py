@@ -1,21 +1,18 @@
-"""Modal screens around a send: confirm, progress, result; plus a yes/no
-question, the transliteration offers and the import report.
-
-One module per dialog; every name is re-exported here, so
-``from atlsms_tui.ui.screens.confirm import X`` keeps working.
-"""
+"""The yes/no question and the app header; the send dialogs now live in
+``ui.modals`` and are re-exported here for the screens that still import
+them from this package."""
 
 from __future__ import annotations
 
+from ...modals.campaign_result import CampaignResultScreen, campaign_lines
+from ...modals.confirm_send import ConfirmSendScreen, SendSummary
+from ...modals.import_report import ImportReportScreen
+from ...modals.progress import CampaignProgressScreen, SubmittingScreen
+from ...modals.submit_result import SubmitResultScreen, result_lines
+from ...modals.transliteration import CostChoiceScreen, TransliterateScreen
+from ...modals.wording import error_text, fmt_int, plural
 from .ask import AskScreen
-from .campaign_result import CampaignResultScreen, campaign_lines
-from .confirm_send import ConfirmSendScreen, SendSummary
 from .header import app_header
-from .import_report import ImportReportScreen
-from .progress import CampaignProgressScreen, SubmittingScreen
-from .submit_result import SubmitResultScreen, result_lines
-from .transliteration import CostChoiceScreen, TransliterateScreen
-from .wording import error_text, fmt_int, plural
 
 __all__ = [
     "AskScreen",

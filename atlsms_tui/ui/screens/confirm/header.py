@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from textual.widget import Widget
 from textual.widgets import Static
 
 
-def app_header():
+def app_header() -> Widget:
     """A's BalanceHeader, or a plain line while it does not exist yet.
 
     Imported lazily so this module loads even when the header is missing.

@@ -1,5 +1,5 @@
-"""Where the dialogs' stylesheet is."""
+"""Where the dialogs' stylesheet is (shared with ui/modals)."""
 
-# Textual resolves CSS_PATH against the file of the module that defines the
-# screen: every dialog module sits in this directory, two levels below ui/.
-CSS_FILE = "../../compose.tcss"
+# Resolved against the file of the module that defines the screen: this
+# directory, two levels below ui/.
+CSS_FILE = "../../modals/dialog.tcss"

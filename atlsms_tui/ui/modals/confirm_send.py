@@ -15,9 +15,16 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...literal import literal, markup
-from .styles import CSS_FILE
+from ...api.rules import baku
+from ...api.sending import SendPlan
+from ..literal import literal, markup
+from .dialog import CSS_FILE
 from .wording import fmt_int, plural
+
+# Opted-out numbers named in the confirmation; the count covers all of them.
+OPTOUTS_LISTED = 5
+# Lines of the message the confirmation shows.
+MESSAGE_LINES = 3
 
 
 @dataclass
@@ -42,6 +49,29 @@ class SendSummary:
     repeat: str = ""  # the repeat guard's finding: the same text already accepted for these people
     quiet: str = ""  # why it would start inside quiet hours (quiet_hours.refusal)
     proof: str = ""  # whether a proof of this exact text was accepted, and when
+    message: str = ""  # the bulk message, or the first personal one: what people read
+
+    @classmethod
+    def from_plan(cls, plan: SendPlan, *, notes: list[str] | None = None, quiet: str = "") -> SendSummary:
+        """The figures of a prepared send (``core.sending.prepare``)."""
+        est, kept = plan.estimate, plan.kept
+        lines = [h.line() for h in plan.optouts.removed[:OPTOUTS_LISTED]]
+        if len(plan.optouts.removed) > OPTOUTS_LISTED:
+            lines.append(f"… and {len(plan.optouts.removed) - OPTOUTS_LISTED:,} more")
+        if kept.message is not None:
+            message = kept.message
+        else:
+            message = kept.recipients[0].message or "" if len(kept.recipients) else ""
+        return cls(
+            title=kept.title.strip(), recipients=est.recipients, individual=kept.individual,
+            encoding=est.encoding, segments=est.segments, units=est.units,
+            balance=None if plan.balance is None else plan.balance.units,
+            schedule="now" if kept.scheduled is None else f"{baku.format_baku(kept.scheduled)} Baku time",
+            demo=plan.demo, profile=plan.profile, notes=list(notes or []), parts=len(plan.parts.sizes),
+            per_task=plan.max_per_task, optouts=plan.optouts.summary(),
+            optout_lines=lines, repeat=plan.repeat.describe() if plan.repeat else "", quiet=quiet,
+            proof=plan.proof, message=message,
+        )
 
     @property
     def balance_after(self) -> int | None:
@@ -101,6 +131,8 @@ class ConfirmSendScreen(ModalScreen[bool | str]):
                 rows.append(("Opt-outs", literal(s.optouts)))
             if s.proof:
                 rows.append(("Proof", literal(s.proof.removeprefix("proof: "))))
+            if s.message:
+                rows.append(("First msg" if s.individual else "Message", _first_lines(s.message)))
             text = Content("\n").join(
                 Content.assemble((f"{k:<11}", "dim"), Content.from_text(v, markup=False)) for k, v in (r for r in rows if r)
             )
@@ -124,7 +156,11 @@ class ConfirmSendScreen(ModalScreen[bool | str]):
             else:
                 yield Static("[b]y[/]/Enter send    [b]n[/]/Esc back to the form", classes="dialog-keys")
 
-    def check_action(self, action: str, parameters) -> bool | None:
+    def on_mount(self) -> None:
+        # A toast over the key line would hide what y and Enter do.
+        self.app.clear_notifications()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "answer" and parameters and parameters[0] is True and (self.summary.repeat
                                                                              or self.summary.quiet):
             return False
@@ -144,3 +180,11 @@ class ConfirmSendScreen(ModalScreen[bool | str]):
     def action_send_repeat(self) -> None:
         if self.summary.repeat:
             self.dismiss("repeat")
+
+
+def _first_lines(message: str) -> Text:
+    lines = message.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if len(lines) > MESSAGE_LINES:
+        lines = [*lines[:MESSAGE_LINES], "…"]
+    shown = ("\n" + " " * 11).join(lines)  # under the first line, past the labels
+    return literal(shown, lines=True)

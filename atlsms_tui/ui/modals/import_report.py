@@ -8,8 +8,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...literal import literal
-from .styles import CSS_FILE
+from ...api.recipients import ImportReport
+from ..literal import literal
+from .dialog import CSS_FILE
 
 
 class ImportReportScreen(ModalScreen[None]):
@@ -20,7 +21,7 @@ class ImportReportScreen(ModalScreen[None]):
     CSS_PATH = CSS_FILE
     BINDINGS = [Binding("enter,escape", "close", "Close", id="report_close")]
 
-    def __init__(self, report, limit: int = 200) -> None:
+    def __init__(self, report: ImportReport, limit: int = 200) -> None:
         super().__init__()
         self.report = report
         self.limit = limit

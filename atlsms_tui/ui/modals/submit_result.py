@@ -9,10 +9,10 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ....core.errors import proves_nothing_sent
-from ....core.models import State
-from ...literal import literal, markup
-from .styles import CSS_FILE
+from ...api.errors import proves_nothing_sent
+from ...api.models import State, SubmitResult
+from ..literal import literal, markup
+from .dialog import CSS_FILE
 from .wording import error_text, plural
 
 _RESULT_STYLE = {
@@ -25,7 +25,7 @@ _RESULT_STYLE = {
 }
 
 
-def result_lines(result) -> list[Content]:
+def result_lines(result: SubmitResult) -> list[Content]:
     """The body of the result modal, line by line (tested directly)."""
     st = result.state
     lines: list[Content] = []
@@ -76,7 +76,7 @@ class SubmitResultScreen(ModalScreen[None]):
     CSS_PATH = CSS_FILE
     BINDINGS = [Binding("enter,escape", "close", "Close", id="result_close")]
 
-    def __init__(self, result=None, *, error: BaseException | str | None = None) -> None:
+    def __init__(self, result: SubmitResult | None = None, *, error: BaseException | str | None = None) -> None:
         super().__init__()
         self.result = result
         self.error = error

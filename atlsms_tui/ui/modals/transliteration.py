@@ -9,8 +9,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...literal import literal, markup
-from .styles import CSS_FILE
+from ...api.recipients import CostComparison
+from ...api.rules import smstext
+from ..literal import literal, markup
+from .dialog import CSS_FILE
 from .wording import plural
 
 
@@ -26,7 +28,7 @@ class TransliterateScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "Keep", id="translit_no"),
     ]
 
-    def __init__(self, before, after, converted: str, recipients: int) -> None:
+    def __init__(self, before: smstext.TextInfo, after: smstext.TextInfo, converted: str, recipients: int) -> None:
         super().__init__()
         self.before = before  # smstext.TextInfo
         self.after = after
@@ -37,7 +39,7 @@ class TransliterateScreen(ModalScreen[bool]):
         b, a = self.before, self.after
         n = self.recipients
 
-        def cost(info) -> str:
+        def cost(info: smstext.TextInfo) -> str:
             return (
                 f"{info.encoding}, {plural(info.segments, 'segment')}, "
                 f"{info.segments * n:,} units for {plural(n, 'recipient')}"
@@ -70,21 +72,21 @@ class CostChoiceScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "As typed", id="cost_no"),
     ]
 
-    def __init__(self, comparison, sample: list[tuple[str, str]] | None = None) -> None:
+    def __init__(self, comparison: CostComparison, sample: list[tuple[str, str]] | None = None) -> None:
         super().__init__()
         self.cmp = comparison
         self.sample = sample or []  # (as typed, transliterated) of the first rows
 
     def compose(self) -> ComposeResult:
-        from ....core.mailmerge import format_cost
+        from ...api.rules import mailmerge
 
         c = self.cmp
         with Vertical(id="dialog", classes="dialog -translit"):
             yield Static("Transliterate the messages to GSM-7?", classes="dialog-title")
             yield Static(
                 markup("[dim]as typed        [/]$typed\n[dim]transliterated  [/]$translit",
-                       typed=format_cost(c.as_typed, c.individual),
-                       translit=format_cost(c.transliterated, c.individual)),
+                       typed=mailmerge.format_cost(c.as_typed, c.individual),
+                       translit=mailmerge.format_cost(c.transliterated, c.individual)),
                 classes="dialog-text",
             )
             if c.still_ucs2:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import LoadingIndicator, ProgressBar, Static
 
-from ...literal import literal
-from .styles import CSS_FILE
+from ...api.models import CampaignProgress
+from ..literal import literal
+from .dialog import CSS_FILE
 
 
 class SubmittingScreen(ModalScreen[None]):
@@ -59,7 +62,8 @@ class CampaignProgressScreen(ModalScreen[None]):
     CSS_PATH = CSS_FILE
     BINDINGS = [Binding("c,escape", "stop", "Stop after this part", id="campaign_stop")]
 
-    def __init__(self, recipients: int, parts: int, cancel=None, title: str = "Sending…") -> None:
+    def __init__(self, recipients: int, parts: int, cancel: asyncio.Event | None = None,
+                 title: str = "Sending…") -> None:
         super().__init__()
         self.recipients = max(recipients, 1)
         self.parts = parts
@@ -75,7 +79,7 @@ class CampaignProgressScreen(ModalScreen[None]):
             keys = "[b]c[/]/Esc stop after the part in flight" if self.parts > 1 else "sending: wait for ATL's answer"
             yield Static(keys, id="progress-keys", classes="dialog-keys")
 
-    def check_action(self, action: str, parameters) -> bool | None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
             return self.parts > 1 and self.cancel is not None
         return True
@@ -94,7 +98,7 @@ class CampaignProgressScreen(ModalScreen[None]):
         if self.is_mounted:
             self.query_one("#progress-text", Static).update(literal(text, lines=True))
 
-    def update_progress(self, p) -> None:
+    def update_progress(self, p: CampaignProgress) -> None:
         """A campaign.CampaignProgress."""
         if not self.is_mounted:
             return

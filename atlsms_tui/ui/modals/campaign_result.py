@@ -9,9 +9,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from ....core.models import State
-from ...literal import literal, markup
-from .styles import CSS_FILE
+from ...api.models import CampaignResult, State
+from ..literal import literal, markup
+from .dialog import CSS_FILE
 from .wording import plural
 
 _PART_STYLE = {
@@ -36,7 +36,7 @@ _CAMPAIGN_TITLE = {
 }
 
 
-def campaign_lines(result) -> list[Content]:
+def campaign_lines(result: CampaignResult) -> list[Content]:
     """The plain-words verdict of a multi-part campaign (tested directly)."""
     ok = (State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID)
     rs = result.results
@@ -83,7 +83,7 @@ class CampaignResultScreen(ModalScreen[str | None]):
         Binding("r", "resume", "Resume", id="campaign_resume"),
     ]
 
-    def __init__(self, result) -> None:
+    def __init__(self, result: CampaignResult) -> None:
         super().__init__()
         self.result = result
 
@@ -92,7 +92,7 @@ class CampaignResultScreen(ModalScreen[str | None]):
         return any(x.state in (State.QUEUED, State.UNCERTAIN, State.SENDING, State.FAILED, State.REJECTED)
                    for x in r.results)
 
-    def check_action(self, action: str, parameters) -> bool | None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "resume":
             return self._resumable()
         return True
@@ -104,7 +104,7 @@ class CampaignResultScreen(ModalScreen[str | None]):
             yield Static(literal(title), classes="dialog-title", id="result-title")
             yield Static(Content("\n").join(campaign_lines(r)), classes="dialog-text", id="result-text")
             # Not focusable: Enter must reach the dialog's close binding.
-            table = DataTable(id="parts", cursor_type="row", zebra_stripes=True, show_cursor=False)
+            table: DataTable[object] = DataTable(id="parts", cursor_type="row", zebra_stripes=True, show_cursor=False)
             table.can_focus = False
             yield table
             keys = "Enter/Esc close" + ("    [b]r[/] resume" if self._resumable() else "")
