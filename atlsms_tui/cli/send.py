@@ -146,7 +146,7 @@ async def cmd_send(args) -> int:
     from ..core import mailmerge, smstext
     from ..core.imports.report import count_of
     from ..core.service import Draft, check_draft, estimate
-    from ..core.settings import checked_max_segments, load_settings
+    from ..core.settings import load_settings
 
     lookup_store = None
 
@@ -247,7 +247,7 @@ async def cmd_send(args) -> int:
     prefs = load_settings().preferences
     if args.max_segments is not None:
         prefs.max_segments = args.max_segments
-    check_draft(draft, checked_max_segments(prefs))
+    check_draft(draft, prefs.max_segments)
     if not args.yes and not sys.stdin.isatty():
         err("refusing to send without confirmation: no terminal on stdin (pass --yes)")
         return EXIT_INPUT

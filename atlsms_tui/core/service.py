@@ -27,7 +27,7 @@ from .client import AtlClient, RetryPolicy, SpooledBody, SubmitAnswer, SubmitUnc
 from .errors import ApiError, InputError, LocalError, NotFoundError, ProtocolError, TransportError
 from .models import DeliveryStatus, Recipient, Report, State, Submission, Units
 from .packed import columns_of, messages_of
-from .settings import Preferences, ResolvedProfile, checked_max_segments
+from .settings import Preferences, ResolvedProfile
 from .store import ControlIdClash, DetailPage, Store, new_controlid
 
 # A resend refused with one of these says nothing about the first request:
@@ -280,7 +280,7 @@ class Service:
 
     def check(self, draft: Draft) -> None:
         """check_draft with this service's limits."""
-        check_draft(draft, checked_max_segments(self.preferences), now=self.now())
+        check_draft(draft, self.preferences.max_segments, now=self.now())
 
     def quiet_hours(self):
         """The profile's quiet_hours.QuietHours, or None when off."""

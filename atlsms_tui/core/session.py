@@ -73,7 +73,7 @@ def open_session(
     another machine for this run; the profile's setting does so for good.
     Either way ``profile.insecure_http_warning`` is then to be shown."""
     settings = settings if settings is not None else load_settings()
-    busy_ms = max(100, int(settings.preferences.journal_busy_timeout * 1000))
+    busy_ms = int(settings.preferences.journal_busy_timeout * 1000)
     sim = None
     if demo:
         sim = start_demo_simulator(**(simulator_options or {}))
