@@ -48,6 +48,15 @@ class Core:
     def cached_units(self) -> Units | None:
         return self._session.service.cached_units()
 
+    async def cached_units_async(self) -> Units | None:
+        """The last balance the journal holds, without asking ATL."""
+        return await asyncio.to_thread(self._session.service.cached_units)
+
+    @property
+    def session(self) -> Session:
+        """The open session itself, for the screens not yet on the sub-APIs."""
+        return self._session
+
     async def aclose(self) -> None:
         await self._session.aclose()
 

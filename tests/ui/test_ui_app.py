@@ -62,7 +62,7 @@ async def test_balance_error_and_low_balance_warning(ui_env):
         text = screen_text(app)
         assert "✖ error 105: Invalid" in text
         assert any("Balance not refreshed: error 105: Invalid authentification information. Check the profile"
-                   in n.message for n in app._notifications)
+                   in n for n in app.notices)
         assert "50,000 units" in text  # the last good figure stays, with its age
 
 
@@ -88,7 +88,7 @@ async def test_profile_switch(ui_env):
         await app.switch_profile("nope").wait()
         await settle(pilot)
         assert app.session.profile.name == "beta"
-        assert any("Cannot switch to profile 'nope'" in n.message for n in app._notifications)
+        assert any("Cannot switch to profile 'nope'" in n for n in app.notices)
         ui_env._sessions.append(app.session)
 
 
@@ -163,7 +163,7 @@ async def test_key_remap_from_settings(ui_env):
     app = ui_env.app(session)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert any("'bogus'" in n.message for n in app._notifications)
+        assert any("'bogus'" in n for n in app.notices)
         await pilot.press("f6")
         await settle(pilot)
         assert isinstance(app.screen, SettingsScreen)

@@ -12,7 +12,7 @@ from atlsms_tui.core import paths
 from atlsms_tui.core.credentials import load_password
 from atlsms_tui.core.settings import load_settings
 from atlsms_tui.simulator import Account
-from atlsms_tui.ui.screens.confirm import AskScreen
+from atlsms_tui.ui.modals import AskScreen
 from atlsms_tui.ui.screens.profiles import ProfilesScreen, SetupScreen
 
 from support import SENTINEL
