@@ -213,6 +213,15 @@ class Profiles:
     def settings(self) -> Settings:
         return self._session.settings
 
+    async def save_settings(self) -> bool:
+        """Write the settings (preferences, default title) to their file;
+        False for a demo run, whose changes last for the run only and never
+        reach the operator's real settings file."""
+        if self._session.demo:
+            return False
+        await save_settings(self._session.settings)
+        return True
+
     def advice(self) -> str:
         """What to check when ATL refuses this session's login."""
         return credentials_advice(None if self._session.demo else self._session.profile.name)

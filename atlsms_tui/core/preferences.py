@@ -34,12 +34,13 @@ class Spec:
     def allowed(self) -> str:
         """The range in words: "a number from 2 to 3600"."""
         noun = {"int": "a whole number", "float": "a number", "str": "text"}[self.kind]
+        low, high = _number(self.low), _number(self.high)
         if self.low is not None and self.high is not None:
             if self.low_open:
-                return f"{noun} more than {self.low:g}, at most {self.high:g}"
-            return f"{noun} from {self.low:g} to {self.high:g}"
+                return f"{noun} more than {low}, at most {high}"
+            return f"{noun} from {low} to {high}"
         if self.low is not None:
-            return f"{noun} more than {self.low:g}" if self.low_open else f"{noun} of at least {self.low:g}"
+            return f"{noun} more than {low}" if self.low_open else f"{noun} of at least {low}"
         return noun
 
     def check(self, value: object) -> int | float | str:
@@ -76,6 +77,12 @@ class Spec:
         except ValueError:
             raise ValueError(f"expected {self.allowed()}") from None
         return self.check(number)
+
+
+def _number(x: float | None) -> str:
+    if x is None:
+        return ""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
 
 
 @dataclass

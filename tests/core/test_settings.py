@@ -42,8 +42,8 @@ def test_every_preference_has_one_row_in_the_table():
 
 
 @pytest.mark.parametrize(("name", "value", "says"), [
-    ("refresh_interval", 1, "from 2 to 3600"),
-    ("max_segments", 0, "from 1 to 1000"),
+    ("refresh_interval", 1, "from 2 to 3,600"),
+    ("max_segments", 0, "from 1 to 1,000"),
     ("low_balance_threshold", "lots", "a whole number"),
     ("max_polls_per_second", 0, "more than 0"),
     ("repeat_guard_share", 1.5, "from 0 to 1"),
@@ -62,7 +62,7 @@ def test_a_bad_override_names_the_variable_the_value_and_the_range(monkeypatch):
     monkeypatch.setenv("ATLSMS_REFRESH_INTERVAL", "0.5")
     with pytest.raises(ConfigError) as e:
         load_settings()
-    assert "ATLSMS_REFRESH_INTERVAL='0.5'" in str(e.value) and "from 2 to 3600" in str(e.value)
+    assert "ATLSMS_REFRESH_INTERVAL='0.5'" in str(e.value) and "from 2 to 3,600" in str(e.value)
 
 
 def test_a_profiles_bad_rail_is_refused_at_load():
