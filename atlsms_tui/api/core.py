@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from ..core import paths
 from ..core.models import Units
 from ..core.session import Session, open_session
 from ..core.settings import ResolvedProfile, Settings
+from ..core.store import Store
 from .lists import Lists
 from .profiles import Profiles
 from .reports import Reports
@@ -59,6 +61,11 @@ class Core:
 
     async def aclose(self) -> None:
         await self._session.aclose()
+
+
+def open_journal() -> Store:
+    """The operator's journal on its own (look-ups that need no profile)."""
+    return Store(paths.store_file())
 
 
 def open_core(profile: str | None = None, api_url: str | None = None, **kw: Any) -> Core:

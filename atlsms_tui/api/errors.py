@@ -13,8 +13,9 @@ from ..core.errors import (
 )
 from ..core.repeat_guard import RepeatError
 from ..core.service import NotQueued, SenderBusy, WrongAccount
+from ..core.store import journal_problem
 
 __all__ = [
     "ApiError", "AtlSmsError", "ConfigError", "InputError", "LocalError", "NotFoundError", "NotQueued",
-    "ProtocolError", "RepeatError", "SenderBusy", "TransportError", "WrongAccount", "proves_nothing_sent",
+    "ProtocolError", "RepeatError", "SenderBusy", "TransportError", "WrongAccount", "journal_problem", "proves_nothing_sent",
 ]

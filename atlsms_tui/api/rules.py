@@ -2,5 +2,6 @@
 numbers, Baku time, merge templates and error codes. No I/O here."""
 
 from ..core import baku, codes, mailmerge, msisdn, smstext
+from ..core.printable import UNSAFE, printable
 
-__all__ = ["baku", "codes", "mailmerge", "msisdn", "smstext"]
+__all__ = ["UNSAFE", "baku", "codes", "mailmerge", "msisdn", "printable", "smstext"]

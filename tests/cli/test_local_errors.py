@@ -25,7 +25,7 @@ A, B, C = "994501234567", "994551234567", "994701234567"
 HOSTILE = "A\x1b[31mB\u202eC\x85D\u2066E\x07"
 
 
-def _journal(store: Store, n: int, *, profile: str = "default", title: str = "ATL",
+def _journal(store: Store, n: int, *, profile: str = "main", title: str = "ATL",
              message: str = "hi", taskid: str | None = None) -> None:
     """Journal rows as a past run left them (no request involved)."""
     with store.transaction() as db:
