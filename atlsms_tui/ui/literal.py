@@ -22,7 +22,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.content import Content
 
-from ..api.rules import printable
+from ..api.rules import UNSAFE, printable
+
+__all__ = ["NOTIFY_CHARS", "UNSAFE", "literal", "markup", "short", "visible"]
 
 # A notification is a glance: past this, the full text belongs on a screen.
 NOTIFY_CHARS = 400

@@ -126,8 +126,8 @@ async def test_settings_validate_and_save(ui_env):
         await pilot.press("f10")
         await settle(pilot)
         text = screen_text(app)
-        assert "expected a number from 2 to 3,600" in text
-        assert "expected a whole number from 0 to" in text
+        assert "'abc' is not a number from 2 to 3,600" in text
+        assert "'-5' is not a whole number from 0 to" in text
         assert "longer than 11 characters" in text
         assert app.screen is screen  # nothing saved
         screen.query_one("#set-refresh_interval", Input).value = "30"
@@ -137,7 +137,7 @@ async def test_settings_validate_and_save(ui_env):
         screen.query_one("#set-default_title", Input).value = ""
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "expected a whole number from 1 to 10,000,000" in screen_text(app)
+        assert "'0' is not a whole number from 1 to 10,000,000" in screen_text(app)
         screen.query_one("#set-max_recipients_per_task", Input).value = "20000"
         await pilot.press("ctrl+s")
         await settle(pilot)

@@ -10,7 +10,7 @@ put in a notification.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -29,8 +29,16 @@ from ..modals import AskScreen
 from ..widgets.fields import Input
 from ..widgets.header import BalanceHeader
 
+if TYPE_CHECKING:
+    from ..app import AtlSmsApp
 
-def held_settings(app: Any) -> Settings | None:
+
+def shell(node: Any) -> AtlSmsApp:
+    """The running app, typed."""
+    return cast("AtlSmsApp", node.app)
+
+
+def held_settings(app: AtlSmsApp) -> Settings | None:
     """The settings object the running app holds, so that edits made here
     are the ones it sees (and later saves); None: none loaded yet."""
     return app.core.settings if app.core is not None else app.loaded_settings
@@ -118,7 +126,7 @@ class SetupScreen(Screen[str | None]):
         url = self.query_one("#api_url", Input).value.strip()
         titles = [t.strip() for t in self.query_one("#titles", Input).value.split(",") if t.strip()]
         problem = profiles.name_problem(name)
-        if problem is None and self.existing is None and name in self.app.settings.profiles:
+        if problem is None and self.existing is None and name in shell(self).settings.profiles:
             problem = f"a profile named {name!r} exists already; edit it from the profile list"
         if problem is None and not login:
             problem = "login is empty"
@@ -136,7 +144,7 @@ class SetupScreen(Screen[str | None]):
         for c in ("-ok", "-error", "-busy"):
             result.set_class(c == cls, c)
 
-    def check_action(self, action: str, parameters) -> bool | None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "save_anyway":
             return self._failed and not self._busy
         if action == "test_save" and self._busy:
@@ -183,7 +191,7 @@ class SetupScreen(Screen[str | None]):
         try:
             saved = await profiles.save_profile(
                 form.name, form.login, form.password or None, form.api_url, form.titles, verify=not force,
-                settings=held_settings(self.app),
+                settings=held_settings(shell(self)),
             )
         except InputError as exc:  # a field, or no stored password: the form says which
             self._show(markup("[b]✗[/] $why", why=describe(exc).text), "-error")
@@ -237,9 +245,9 @@ class ProfilesScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#profiles", DataTable)
         table.add_columns(" ", "Name", "Login", "Titles", "API URL")
-        self.settings = held_settings(self.app)
-        if self.settings is None:
-            self.settings = Settings()
+        held = held_settings(shell(self))
+        self.settings: Settings = held if held is not None else Settings()
+        if held is None:
             self._load_settings()
         else:
             self.render_profiles()
@@ -255,7 +263,7 @@ class ProfilesScreen(Screen[None]):
 
     @property
     def active(self) -> str | None:
-        core = self.app.core
+        core = shell(self).core
         if core is None or core.demo:
             return None
         return core.profile.name
@@ -302,7 +310,7 @@ class ProfilesScreen(Screen[None]):
             if name:
                 self._status(f"Profile {name} saved. Enter switches to it.")
 
-        self.app.push_screen(SetupScreen(), saved)
+        shell(self).push_screen(SetupScreen(), saved)
 
     def action_edit(self) -> None:
         name = self.selected()
@@ -316,7 +324,7 @@ class ProfilesScreen(Screen[None]):
                 # New credentials or URL: the running session must reopen.
                 self._switch(result)
 
-        self.app.push_screen(SetupScreen(profile), saved)
+        shell(self).push_screen(SetupScreen(profile), saved)
 
     def action_switch(self) -> None:
         name = self.selected()
@@ -332,7 +340,7 @@ class ProfilesScreen(Screen[None]):
         # first, and a screen's workers are cancelled with it.
         if self.is_current:
             self.dismiss(None)
-        self.app.switch_profile(name)
+        shell(self).switch_profile(name)
 
     def action_remove(self) -> None:
         name = self.selected()
@@ -346,7 +354,7 @@ class ProfilesScreen(Screen[None]):
             if ok:
                 self._remove(name)
 
-        self.app.push_screen(
+        shell(self).push_screen(
             AskScreen(
                 f"Remove profile {name}?",
                 "Its stored password is deleted too. Campaigns in the journal stay.",

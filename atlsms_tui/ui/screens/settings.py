@@ -7,7 +7,7 @@ and why."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import work
 from textual.app import ComposeResult
@@ -21,6 +21,15 @@ from ..errors import describe
 from ..literal import literal
 from ..widgets.fields import Input
 from ..widgets.header import BalanceHeader
+
+if TYPE_CHECKING:
+    from ..app import AtlSmsApp
+
+
+def shell(node: Any) -> AtlSmsApp:
+    """The running app, typed."""
+    return cast("AtlSmsApp", node.app)
+
 
 FORM: tuple[Spec, ...] = tuple(s for s in PREFERENCES if s.label)
 
@@ -37,7 +46,7 @@ class SettingsScreen(Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        app = self.app
+        app = shell(self)
         prefs = app.preferences
         profile = self.stored_profile()
         yield BalanceHeader()
@@ -78,10 +87,10 @@ class SettingsScreen(Screen[None]):
     def stored_profile(self) -> Profile | None:
         """The stored profile this session runs on; None for a demo or an
         environment login."""
-        core = self.app.core
+        core = shell(self).core
         if core is None or core.demo:
             return None
-        return self.app.settings.profiles.get(core.profile.name)
+        return shell(self).settings.profiles.get(core.profile.name)
 
     def validate(self) -> tuple[dict[str, Any], dict[str, str]]:
         """(values, errors by field id)."""
@@ -94,8 +103,8 @@ class SettingsScreen(Screen[None]):
         for spec in FORM:
             try:
                 values[spec.name] = spec.parse(get(spec.name))
-            except ValueError as exc:
-                errors[spec.name] = str(exc)
+            except ValueError:
+                errors[spec.name] = f"{get(spec.name)!r} is not {spec.allowed()}"
         profile = self.stored_profile()
         if profile is not None:
             title = get("default_title")
@@ -107,7 +116,7 @@ class SettingsScreen(Screen[None]):
             else:
                 values["default_title"] = title or None
         theme = self.query_one("#set-theme", Select).value
-        if theme is Select.BLANK or theme not in self.app.available_themes:
+        if theme is Select.BLANK or theme not in shell(self).available_themes:
             errors["theme"] = "theme: choose one from the list"
         else:
             values["theme"] = theme
@@ -126,7 +135,7 @@ class SettingsScreen(Screen[None]):
 
     @work(exclusive=True, group="settings-save", exit_on_error=False)
     async def _save(self, values: dict[str, Any]) -> None:
-        app = self.app
+        app = shell(self)
         prefs = app.settings.preferences
         for spec in FORM:
             setattr(prefs, spec.name, values[spec.name])
