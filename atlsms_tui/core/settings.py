@@ -8,12 +8,15 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import paths
 from .errors import ConfigError
 from .preferences import PREFERENCES, RAIL_SETTINGS, SPECS, Preferences, Spec
 from .secret import Secret
+
+if TYPE_CHECKING:
+    from .client import Deadlines
 
 __all__ = [
     "DEFAULT_API_URL", "PREFERENCES", "RAIL_SETTINGS", "SPECS", "Preferences", "Profile", "ResolvedProfile",
@@ -53,9 +56,9 @@ class Settings:
     path: Path | None = field(default=None, compare=False, repr=False)
     # file values of preferences overridden from the environment: saving
     # writes these back, not the override
-    env_originals: dict = field(default_factory=dict, compare=False, repr=False)
+    env_originals: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         prefs = asdict(self.preferences)
         for name, original in self.env_originals.items():
             if prefs.get(name) == getattr(self, "_env_values", {}).get(name):
@@ -138,7 +141,7 @@ def _profile_rails(p: dict[str, Any], profile: str, target: Path) -> dict[str, A
     return out
 
 
-def _flag(p: dict, key: str, profile: str, target: Path) -> bool:
+def _flag(p: dict[str, Any], key: str, profile: str, target: Path) -> bool:
     value = p.get(key, False)
     if not isinstance(value, bool):
         raise ConfigError(f"settings file {target}: profile {profile!r}: {key} must be true or false, not {value!r}")
@@ -256,11 +259,12 @@ def resolve_profile(
     if env_password:
         password = Secret(env_password)
     elif profile is not None and need_password:
-        password = load_password(profile.name)
-        if password is None:
+        stored = load_password(profile.name)
+        if stored is None:
             raise ConfigError(
                 f"no password stored for profile {profile.name!r}: run `atlsms-tui login --profile {profile.name}`"
             )
+        password = stored
     else:
         password = Secret("")
     return ResolvedProfile(
@@ -277,11 +281,11 @@ def resolve_profile(
     )
 
 
-def rails_of(settings: Settings, profile: Profile | None) -> dict:
+def rails_of(settings: Settings, profile: Profile | None) -> dict[str, Any]:
     """The rail settings of ``profile``: ATLSMS_<NAME> if set, else the
     profile's own value, else the preference."""
     prefs = settings.preferences
-    out: dict = {}
+    out: dict[str, Any] = {}
     for name in RAIL_SETTINGS:
         value = getattr(prefs, name)
         own = getattr(profile, name, None) if profile is not None else None
@@ -296,7 +300,7 @@ def rails_of(settings: Settings, profile: Profile | None) -> dict:
     return out
 
 
-def deadlines_of(prefs: Preferences):
+def deadlines_of(prefs: Preferences) -> Deadlines:
     from .client import Deadlines
 
     return Deadlines(read=prefs.deadline_read, submit=prefs.deadline_submit, detailed=prefs.deadline_detailed)
