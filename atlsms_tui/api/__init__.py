@@ -9,6 +9,6 @@ Value types, errors and the pure rules (text, numbers, Baku time) are
 re-exported by ``api.models``, ``api.errors`` and ``api.rules``.
 """
 
-from .core import Core, open_core, open_core_async
+from .core import Core, open_core, open_core_async, open_journal
 
-__all__ = ["Core", "open_core", "open_core_async"]
+__all__ = ["Core", "open_core", "open_core_async", "open_journal"]

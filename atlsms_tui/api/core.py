@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from ..core import paths
 from ..core.models import Units
 from ..core.session import Session, open_session
 from ..core.settings import ResolvedProfile, Settings
+from ..core.store import Store
 from .lists import Lists
 from .profiles import Profiles
 from .reports import Reports
@@ -48,8 +50,22 @@ class Core:
     def cached_units(self) -> Units | None:
         return self._session.service.cached_units()
 
+    async def cached_units_async(self) -> Units | None:
+        """The last balance the journal holds, without asking ATL."""
+        return await asyncio.to_thread(self._session.service.cached_units)
+
+    @property
+    def session(self) -> Session:
+        """The open session itself, for the screens not yet on the sub-APIs."""
+        return self._session
+
     async def aclose(self) -> None:
         await self._session.aclose()
+
+
+def open_journal() -> Store:
+    """The operator's journal on its own (look-ups that need no profile)."""
+    return Store(paths.store_file())
 
 
 def open_core(profile: str | None = None, api_url: str | None = None, **kw: Any) -> Core:

@@ -16,9 +16,10 @@ from ..core.quiet_hours import QuietHoursError
 from ..core.repeat_guard import RepeatError
 from ..core.send_plan import EveryoneOptedOut
 from ..core.service import NotQueued, SenderBusy, WrongAccount
+from ..core.store import journal_problem
 
 __all__ = [
     "ApiError", "AtlSmsError", "ConfigError", "EveryoneOptedOut", "InputError", "LocalError", "NotFoundError",
     "NotQueued", "ProofRequired", "ProtocolError", "QuietHoursError", "RepeatError", "SenderBusy", "TransportError",
-    "WrongAccount", "proves_nothing_sent",
+    "WrongAccount", "journal_problem", "proves_nothing_sent",
 ]

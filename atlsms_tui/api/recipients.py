@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 
 from ..core import mailmerge, msisdn, recipients, smstext
 from ..core.errors import InputError
-from ..core.imports import ImportIssue, ImportRecord, ImportReport, decode_bytes, parse_table_text, read_recipients
+from ..core.imports import (
+    ImportIssue,
+    ImportRecord,
+    ImportReport,
+    decode_bytes,
+    parse_table_text,
+    parse_text_list,
+    read_recipients,
+)
 from ..core.imports.child import import_in_child
 from ..core.lists import Group
 from ..core.mailmerge import CostComparison, MergeResult, Template
@@ -27,9 +35,11 @@ from ..core.msisdn import ParsedNumbers, operator_of, parse_numbers
 from ..core.service import Draft, Estimate, estimate
 
 __all__ = [
-    "CostComparison", "ImportIssue", "ImportRecord", "ImportReport", "IndividualFile", "MergeResult", "ParsedNumbers", "Row",
-    "Template", "compare_costs", "estimate_of", "group_report", "judge_rows", "merge", "parse_typed",
-    "read_individual", "read_numbers",
+    "CostComparison", "ImportIssue", "ImportRecord", "ImportReport", "IndividualFile", "MergeResult",
+    "ParsedNumbers", "Row", "Template", "compare_costs", "estimate_of", "group_report", "judge_rows", "merge",
+    "parse_text_list", "parse_typed", "read_individual", "read_numbers",
+    # blocking, for the CLI (the TUI reads files through read_numbers/read_individual)
+    "read_recipients",
 ]
 
 XLSX = (".xlsx", ".xlsm")

@@ -14,7 +14,8 @@ import asyncio
 import os
 import sys
 
-from ..core.errors import ApiError, AtlSmsError, ConfigError, InputError, TransportError
+from ..api.errors import ApiError, AtlSmsError, ConfigError, InputError, TransportError
+from ..api.profiles import credentials_advice
 from .account import cmd_count, cmd_locate, cmd_login, cmd_simulator, cmd_units
 from .campaigns import cmd_abandon, cmd_approve, cmd_campaign, cmd_reject, cmd_retry
 from .common import EXIT_API, EXIT_INPUT, EXIT_TRANSPORT, err
@@ -23,6 +24,9 @@ from .lists import cmd_group, cmd_optout, cmd_template
 from .parser import parse
 from .send import cmd_send
 from .tasks import cmd_report, cmd_tasks
+
+# ATL's code for a login or password it does not accept
+LOGIN_REFUSED = "105"
 
 
 def run_tui(args) -> int:
@@ -33,13 +37,13 @@ def run_tui(args) -> int:
 
 
 ASYNC_COMMANDS = {
-    "login": cmd_login, "units": cmd_units, "send": cmd_send, "tasks": cmd_tasks,
+    "units": cmd_units, "send": cmd_send, "tasks": cmd_tasks,
     "report": cmd_report, "retry": cmd_retry, "campaign": cmd_campaign, "abandon": cmd_abandon,
     "approve": cmd_approve, "reject": cmd_reject,
     "group": cmd_group, "template": cmd_template, "optout": cmd_optout,
 }
 SYNC_COMMANDS = {
-    "simulator": cmd_simulator, "locate": cmd_locate, "count": cmd_count,
+    "login": cmd_login, "simulator": cmd_simulator, "locate": cmd_locate, "count": cmd_count,
 }
 
 
@@ -77,8 +81,9 @@ def _run(fn) -> int:
         return fn()
     except ApiError as exc:
         err(str(exc))
-        if exc.advice:
-            err(exc.advice)
+        advice = credentials_advice() if exc.code == LOGIN_REFUSED else exc.advice
+        if advice:
+            err(advice)
         return EXIT_API
     except (InputError, ConfigError) as exc:
         err(f"error: {exc}")

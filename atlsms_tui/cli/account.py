@@ -2,65 +2,58 @@
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import os
 import sys
 
-from ..core import paths
+from ..api import profiles
 from .common import EXIT_OK, UsageError, err, open_cli_session, out, out_json
 
 
-async def cmd_login(args) -> int:
-    from ..core import credentials
-    from ..core.endpoint import check_api_url
-    from ..core.secret import Secret
-    from ..core.settings import DEFAULT_API_URL, Profile, deadlines_of, load_settings
-
-    settings = load_settings()
-    name = args.profile or os.environ.get("ATLSMS_PROFILE") or settings.current or "default"
+def cmd_login(args) -> int:
+    """Asks on the terminal what the flags do not give, then saves through
+    the one profile flow (api.profiles.save_profile)."""
+    settings = profiles.load_settings()
+    name = args.profile or os.environ.get("ATLSMS_PROFILE") or settings.current or profiles.DEFAULT_PROFILE
     existing = settings.profiles.get(name)
-    api_url = args.api_url or (existing.api_url if existing else DEFAULT_API_URL)
-    allow_insecure = getattr(args, "allow_insecure_http", False) or bool(existing and existing.allow_insecure_http)
-    tls_legacy = bool(existing and existing.tls_legacy)
+    ask = sys.stdin.isatty() and not args.password_stdin
+    api_url = args.api_url or (existing.api_url if existing else None)
+    if api_url is None:
+        api_url = _ask("API URL", profiles.DEFAULT_API_URL) if ask else profiles.DEFAULT_API_URL
+    allow_insecure = args.allow_insecure_http or bool(existing and existing.allow_insecure_http)
     # Refused before the password is even asked for.
-    warning = check_api_url(api_url, allow_insecure_http=allow_insecure)
+    warning = profiles.check_api_url(api_url, allow_insecure_http=allow_insecure)
     if warning:
         err(warning)
     login = args.login or (existing.login if existing else None)
     if not login:
-        if not sys.stdin.isatty() or args.password_stdin:
+        if not ask:
             raise UsageError("--login is required")
         login = input("Login: ").strip()
+    titles = list(args.titles) or (list(existing.titles) if existing else [])
+    if not titles and ask:
+        answer = _ask("Titles (registered sender names, comma separated; the first is the default)", "")
+        titles = [t.strip() for t in answer.split(",") if t.strip()]
     if args.password_stdin:
-        line = sys.stdin.readline()
-        password = Secret(line.rstrip("\r\n"))
+        password = profiles.Secret(sys.stdin.readline().rstrip("\r\n"))
     elif sys.stdin.isatty():
-        password = Secret(getpass.getpass(f"Password for {login}: "))
+        password = profiles.Secret(getpass.getpass(f"Password for {login}: "))
     else:
         raise UsageError("no terminal to ask the password: use --password-stdin")
     if not password:
         raise UsageError("the password is empty")
-    titles = args.titles or (existing.titles if existing else [])
-    if not args.no_verify:
-        from ..core.client import AtlClient
-
-        client = AtlClient(api_url, login, password, allow_insecure_http=allow_insecure,
-                           tls_legacy=tls_legacy, deadlines=deadlines_of(settings.preferences))
-        try:
-            units = await client.units()
-        finally:
-            await client.aclose()
-        err(f"login ok: {units:,} units remaining")
-    profile = Profile(name=name, login=login, api_url=api_url, titles=list(titles),
-                      default_title=(titles[0] if titles else (existing.default_title if existing else None)),
-                      allow_insecure_http=warning is not None, tls_legacy=tls_legacy)
-    settings.profiles[name] = profile
-    if settings.current is None:
-        settings.current = name
-    credentials.store_password(name, password)
-    settings.save()
-    err(f"profile {name!r} saved ({paths.settings_file()})")
+    saved = asyncio.run(profiles.save_profile(name, login, password, api_url, titles, verify=not args.no_verify,
+                                              settings=settings, allow_insecure_http=allow_insecure))
+    if saved.units is not None:
+        err(f"login ok: {saved.units:,} units remaining")
+    err(f"profile {name!r} saved ({profiles.locations()['settings']})")
     return EXIT_OK
+
+
+def _ask(question: str, default: str) -> str:
+    shown = f" [{default}]" if default else ""
+    return input(f"{question}{shown}: ").strip() or default
 
 
 async def cmd_units(args) -> int:
@@ -85,15 +78,13 @@ def cmd_simulator(args) -> int:
 
 
 def cmd_locate(args) -> int:
-    out(f"settings:    {paths.settings_file()}")
-    out(f"credentials: {paths.credentials_file()}")
-    out(f"journal:     {paths.store_file()}")
-    out(f"demo data:   {paths.demo_dir()}")
+    for what, where in profiles.locations().items():
+        out(f"{what + ':':<12} {where}")
     return EXIT_OK
 
 
 def cmd_count(args) -> int:
-    from ..core import smstext
+    from ..api.rules import smstext
 
     text = smstext.transliterate(args.text) if args.transliterate else args.text
     info = smstext.analyze(text)

@@ -9,9 +9,10 @@ import stat
 import sys
 from pathlib import Path
 
-from ..core import paths
-from ..core.errors import InputError
-from ..core.models import State
+from ..api import open_core, open_journal
+from ..api.errors import InputError
+from ..api.models import State, count_of
+from ..api.rules import UNSAFE, printable
 
 EXIT_OK, EXIT_API, EXIT_INPUT, EXIT_TRANSPORT, EXIT_UNCERTAIN = 0, 1, 2, 3, 4
 # A campaign with some parts accepted and others not (cancelled, interrupted,
@@ -51,25 +52,12 @@ class UsageError(InputError):
     pass
 
 
-# Characters that would act on the terminal rather than show: C0 and C1
-# controls, DEL, bidi overrides/isolates/marks (a reversed number or name),
-# line/paragraph separators, and lone surrogates (unprintable).
-_OTHERS = r"\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff"
-_UNSAFE = re.compile(rf"[\x00-\x1f{_OTHERS}]")
-_UNSAFE_KEEP_LINES = re.compile(rf"[\x00-\x08\x0b-\x1f{_OTHERS}]")
-
-
-def _escape_char(m: re.Match) -> str:
-    c = ord(m.group())
-    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
-
-
 def safe(text: object, keep_lines: bool = False) -> str:
     """``text`` with every control, bidi or separator character shown as an
     escape (``\\x1b``, ``\\u202e``): what the server, a file or the store
     holds is printed, never acted on. ``keep_lines`` keeps newlines and tabs
     (a template's body)."""
-    return (_UNSAFE_KEEP_LINES if keep_lines else _UNSAFE).sub(_escape_char, str(text))
+    return printable(text, keep="\n\t" if keep_lines else "")
 
 
 def out(line: object = "", keep_lines: bool = False) -> None:
@@ -88,7 +76,7 @@ def _json_escape(m: re.Match) -> str:
 def json_text(doc) -> str:
     """JSON with C1, bidi and separator characters \\u-escaped as well
     (json.dumps escapes only C0); other text stays readable UTF-8."""
-    return _UNSAFE.sub(_json_escape, json.dumps(doc, ensure_ascii=False))
+    return UNSAFE.sub(_json_escape, json.dumps(doc, ensure_ascii=False))
 
 
 def out_json(doc) -> None:
@@ -96,18 +84,12 @@ def out_json(doc) -> None:
 
 
 def open_cli_session(args, need_password: bool = True):
-    from ..core.session import open_session
-
-    s = open_session(args.profile, args.api_url, need_password=need_password,
-                     allow_insecure_http=getattr(args, "allow_insecure_http", False))
-    _tell_opened(s.profile, s.recovered)
-    return s
+    return open_cli_core(args, need_password).session
 
 
 def open_cli_core(args, need_password: bool = True):
-    """The core API on the profile the arguments name, with open_cli_session's warnings."""
-    from ..api import open_core
-
+    """The core API on the profile the arguments name; warns of plain HTTP
+    and of submissions a previous run left uncertain."""
     core = open_core(args.profile, args.api_url, need_password=need_password,
                      allow_insecure_http=getattr(args, "allow_insecure_http", False))
     _tell_opened(core.profile, core.recovered)
@@ -160,9 +142,7 @@ def read_text_file(path: Path, what: str) -> str:
 
 
 def open_store():
-    from ..core.store import Store
-
-    return Store(paths.store_file())
+    return open_journal()
 
 
 def print_import_report(rep, always: bool = True) -> None:
@@ -173,8 +153,6 @@ def print_import_report(rep, always: bool = True) -> None:
         for line in rep.lines():
             err(line)
         return
-    from ..core.imports.report import count_of
-
     for title, issues in (("invalid, not sent to", rep.invalid), ("duplicates removed", rep.duplicate_rows)):
         if issues:
             err(f"{rep.source}: {count_of(issues)} {title}:")

@@ -89,7 +89,7 @@ def _check_recipient_flags(args: Namespace) -> None:
 async def _gather_recipients(opened: _OnDemand, args: Namespace, keep: set[str] | None = None) -> _Gathered:
     """Recipients from --to / --to-file / --group / --individual; each file's
     import report is printed on stderr."""
-    from ..core import imports
+    from ..api import recipients as imports
 
     got = _Gathered()
     if args.to:
@@ -172,7 +172,7 @@ async def cmd_send(args: Namespace) -> int:
 
 
 async def _send(opened: _OnDemand, args: Namespace) -> int:
-    from ..core.imports.report import count_of
+    from ..api.models import count_of
 
     template_text, template_what = await _template_body(opened, args)
     got = await _gather_recipients(opened, args, _fields_needed(args, template_text))

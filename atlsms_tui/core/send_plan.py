@@ -29,7 +29,6 @@ from .outcomes import CampaignProgress, CampaignResult
 from .packed import PackedRecipients
 from .repeat_guard import RepeatError, RepeatHit
 from .service import Service
-from .settings import checked_max_segments
 
 DEFAULT_MAX_PER_TASK = 50_000
 
@@ -140,7 +139,7 @@ def prepare_plan(service: Service, draft: Draft, *, max_per_task: int = DEFAULT_
     """Every check and figure before the question is asked (blocking: reads
     the journal). Raises InputError (a bad draft), EveryoneOptedOut,
     QuietHoursError, ProofRequired."""
-    limit = max_segments if max_segments is not None else checked_max_segments(service.preferences)
+    limit = max_segments if max_segments is not None else service.preferences.max_segments
     check_draft(draft, limit, now=service.now())
     opt = service.preview_optouts(draft)
     if not opt.kept:

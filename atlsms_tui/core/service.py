@@ -22,7 +22,7 @@ from .errors import InputError
 from .journal_payload import numbers_blob
 from .models import DetailRow, Report, Submission, Units
 from .outcomes import SubmitResult
-from .settings import Preferences, ResolvedProfile, checked_max_segments
+from .settings import Preferences, ResolvedProfile
 from .store import DetailPage, Store, new_controlid
 from .submit import NotQueued, Progress, SenderBusy, Submitter, WrongAccount, check_bound
 
@@ -107,7 +107,7 @@ class Service:
 
     def check(self, draft: Draft) -> None:
         """check_draft with this service's limits."""
-        check_draft(draft, checked_max_segments(self.preferences), now=self.now())
+        check_draft(draft, self.preferences.max_segments, now=self.now())
 
     def quiet_hours(self) -> quiet_hours.QuietHours | None:
         """The profile's quiet hours, or None when off."""

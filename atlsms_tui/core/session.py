@@ -82,7 +82,7 @@ def open_session(
     ``clock`` and ``new_controlid``: the journal's clock and identifiers
     (tests give theirs)."""
     settings = settings if settings is not None else load_settings()
-    busy_ms = max(100, int(settings.preferences.journal_busy_timeout * 1000))
+    busy_ms = int(settings.preferences.journal_busy_timeout * 1000)
     sim = None
     if demo:
         sim = start_demo_simulator(**(simulator_options or {}))

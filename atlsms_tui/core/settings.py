@@ -8,11 +8,20 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import paths
 from .errors import ConfigError
+from .preferences import PREFERENCES, RAIL_SETTINGS, SPECS, Preferences, Spec
 from .secret import Secret
+
+if TYPE_CHECKING:
+    from .client import Deadlines
+
+__all__ = [
+    "DEFAULT_API_URL", "PREFERENCES", "RAIL_SETTINGS", "SPECS", "Preferences", "Profile", "ResolvedProfile",
+    "Settings", "Spec", "load_settings", "resolve_profile",
+]
 
 DEFAULT_API_URL = "https://click.atlsms.az/bulksms/api"
 
@@ -38,45 +47,6 @@ class Profile:
 
 
 @dataclass
-class Preferences:
-    refresh_interval: float = 15.0  # seconds between dashboard refresh rounds
-    max_polls_per_second: float = 2.0  # report requests to ATL, however many tasks are live
-    units_interval: float = 60.0  # seconds between balance refreshes
-    low_balance_threshold: int = 1000
-    theme: str = "textual-dark"
-    max_recipients_per_task: int = 50_000
-    # The repeat guard: a send is refused when this share of its recipients
-    # got the same title and text accepted within the last this-many hours
-    # (0 turns it off).
-    repeat_guard_share: float = 0.9
-    repeat_guard_hours: float = 24.0
-    # How long a journal write waits for another instance's transaction.
-    journal_busy_timeout: float = 15.0
-    # Overall seconds a request may take, whatever the server drips.
-    deadline_read: float = 60.0  # units, report
-    deadline_submit: float = 300.0
-    deadline_detailed: float = 600.0  # a detailed report
-    # a longer message is refused before it is journalled (a 10 MB message
-    # file would otherwise go out as tens of thousands of segments each)
-    max_segments: int = 10
-    # The rails, the defaults for every profile (a profile may set its own;
-    # ATLSMS_<NAME> overrides both). No sends in this Baku-time window
-    # ("off": none).
-    quiet_hours: str = "21:00-09:00"
-    # staff numbers a proof goes to, comma-separated
-    proof_numbers: str = ""
-    # a campaign over this many recipients needs an accepted proof of its
-    # exact text first (0: never)
-    require_proof_above: int = 0
-    # a campaign over this many recipients waits for a second operator's
-    # approval (0: never)
-    approval_above: int = 0
-
-
-RAIL_SETTINGS = ("quiet_hours", "proof_numbers", "require_proof_above", "approval_above")
-
-
-@dataclass
 class Settings:
     profiles: dict[str, Profile] = field(default_factory=dict)
     current: str | None = None
@@ -86,9 +56,9 @@ class Settings:
     path: Path | None = field(default=None, compare=False, repr=False)
     # file values of preferences overridden from the environment: saving
     # writes these back, not the override
-    env_originals: dict = field(default_factory=dict, compare=False, repr=False)
+    env_originals: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         prefs = asdict(self.preferences)
         for name, original in self.env_originals.items():
             if prefs.get(name) == getattr(self, "_env_values", {}).get(name):
@@ -138,11 +108,9 @@ def load_settings(path: Path | None = None) -> Settings:
                 default_title=p.get("default_title"),
                 allow_insecure_http=_flag(p, "allow_insecure_http", name, target),
                 tls_legacy=_flag(p, "tls_legacy", name, target),
-                **{k: p[k] for k in RAIL_SETTINGS if p.get(k) is not None},
+                **_profile_rails(p, name, target),
             )
-        prefs_doc = doc.get("preferences") or {}
-        known = Preferences.__dataclass_fields__
-        prefs = Preferences(**{k: v for k, v in prefs_doc.items() if k in known})
+        prefs = _file_preferences(doc.get("preferences") or {}, target)
         bindings = {str(k): str(v) for k, v in (doc.get("bindings") or {}).items()}
     except (KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(f"settings file {target}: malformed entry ({exc})") from None
@@ -155,11 +123,47 @@ def load_settings(path: Path | None = None) -> Settings:
     ))
 
 
-def _flag(p: dict, key: str, profile: str, target: Path) -> bool:
+def _profile_rails(p: dict[str, Any], profile: str, target: Path) -> dict[str, Any]:
+    """A profile's own rails, checked against the preferences' table."""
+    out: dict[str, Any] = {}
+    for name in RAIL_SETTINGS:
+        value = p.get(name)
+        if value is None:
+            continue
+        if name == "proof_numbers" and isinstance(value, list):
+            out[name] = [str(n) for n in value]
+            continue
+        try:
+            out[name] = SPECS[name].check(value)
+        except ValueError as exc:
+            raise ConfigError(f"settings file {target}: profile {profile!r}: {name} is {value!r}: {exc}"
+                              f" ({SPECS[name].help})") from None
+    return out
+
+
+def _flag(p: dict[str, Any], key: str, profile: str, target: Path) -> bool:
     value = p.get(key, False)
     if not isinstance(value, bool):
         raise ConfigError(f"settings file {target}: profile {profile!r}: {key} must be true or false, not {value!r}")
     return value
+
+
+def _file_preferences(doc: Any, target: Path) -> Preferences:
+    """The file's preferences, each checked against its row of the table;
+    unknown names are left alone (a newer version's, or a typo to ignore)."""
+    if not isinstance(doc, dict):
+        raise ConfigError(f"settings file {target}: preferences must be a JSON object")
+    prefs = Preferences()
+    for name, value in doc.items():
+        spec = SPECS.get(name)
+        if spec is None:
+            continue
+        try:
+            setattr(prefs, name, spec.check(value))
+        except ValueError as exc:
+            raise ConfigError(f"settings file {target}: preference {name} is {value!r}: {exc}"
+                              f" ({spec.help})") from None
+    return prefs
 
 
 def _with_env(settings: Settings) -> Settings:
@@ -167,32 +171,20 @@ def _with_env(settings: Settings) -> Settings:
     ATLSMS_MAX_RECIPIENTS_PER_TASK=10000); saving keeps the file's value."""
     prefs = settings.preferences
     values = {}
-    for name, f in Preferences.__dataclass_fields__.items():
-        var = f"ATLSMS_{name.upper()}"
-        raw = os.environ.get(var)
+    for spec in PREFERENCES:
+        raw = os.environ.get(spec.variable)
         if raw is None:
             continue
-        kind = type(getattr(Preferences(), name))
         try:
-            value = kind(raw)
-        except ValueError:
-            raise ConfigError(f"environment variable {var}={raw!r}: expected {kind.__name__}") from None
-        settings.env_originals[name] = getattr(prefs, name)
-        values[name] = value
-        setattr(prefs, name, value)
+            value = spec.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"environment variable {spec.variable}={raw!r}: preference {spec.name}: {exc}"
+                              f" ({spec.help})") from None
+        settings.env_originals[spec.name] = getattr(prefs, spec.name)
+        values[spec.name] = value
+        setattr(prefs, spec.name, value)
     object.__setattr__(settings, "_env_values", values)
     return settings
-
-
-def checked_max_segments(prefs: Preferences) -> int:
-    """The max_segments preference, refused when it is not a positive whole
-    number (naming where it came from)."""
-    n = prefs.max_segments
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        where = ("environment variable ATLSMS_MAX_SEGMENTS" if "ATLSMS_MAX_SEGMENTS" in os.environ
-                 else f"preference max_segments in {paths.settings_file()}")
-        raise ConfigError(f"{where} is {n!r}: expected a whole number of segments, at least 1")
-    return n
 
 
 @dataclass
@@ -267,11 +259,12 @@ def resolve_profile(
     if env_password:
         password = Secret(env_password)
     elif profile is not None and need_password:
-        password = load_password(profile.name)
-        if password is None:
+        stored = load_password(profile.name)
+        if stored is None:
             raise ConfigError(
                 f"no password stored for profile {profile.name!r}: run `atlsms-tui login --profile {profile.name}`"
             )
+        password = stored
     else:
         password = Secret("")
     return ResolvedProfile(
@@ -288,11 +281,11 @@ def resolve_profile(
     )
 
 
-def rails_of(settings: Settings, profile: Profile | None) -> dict:
+def rails_of(settings: Settings, profile: Profile | None) -> dict[str, Any]:
     """The rail settings of ``profile``: ATLSMS_<NAME> if set, else the
     profile's own value, else the preference."""
     prefs = settings.preferences
-    out: dict = {}
+    out: dict[str, Any] = {}
     for name in RAIL_SETTINGS:
         value = getattr(prefs, name)
         own = getattr(profile, name, None) if profile is not None else None
@@ -303,15 +296,11 @@ def rails_of(settings: Settings, profile: Profile | None) -> dict:
     if isinstance(numbers, str):
         numbers = numbers.split(",")
     out["proof_numbers"] = [str(n).strip() for n in numbers or [] if str(n).strip()]
-    for name in ("require_proof_above", "approval_above"):
-        n = out[name]
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ConfigError(f"setting {name} is {n!r}: expected a whole number of recipients (0: off)")
     out["quiet_hours"] = str(out["quiet_hours"])
     return out
 
 
-def deadlines_of(prefs: Preferences):
+def deadlines_of(prefs: Preferences) -> Deadlines:
     from .client import Deadlines
 
     return Deadlines(read=prefs.deadline_read, submit=prefs.deadline_submit, detailed=prefs.deadline_detailed)

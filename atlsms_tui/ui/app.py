@@ -1,8 +1,11 @@
-"""The Textual application: session ownership, balance, profile switches.
+"""The Textual application: the open ``Core``, balance, profile switches and
+the one place that shows errors no screen handled.
 
-Screens draw and call the service; the app owns what outlives a screen: the
-current Session (replaced on a profile switch), the balance figure shown by
-every header, and the user's key remaps and preferences."""
+Screens draw and call the core API; the app owns what outlives a screen: the
+current ``Core`` (replaced on a profile switch), the balance figure shown by
+every header, the operator's key remaps and preferences, and the stylesheet
+order (``CSS_PATH``: shared styles first; a component's look is its
+``DEFAULT_CSS``)."""
 
 from __future__ import annotations
 
@@ -11,28 +14,62 @@ import gc
 import os
 import sys
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
+from rich.console import RenderableType
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.worker import Worker
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, get_current_worker
+from textual.worker_manager import WorkerManager
 
-from ..api import Core
-from ..core.errors import ApiError, AtlSmsError, ConfigError, TransportError
+from ..api import Core, open_core, open_core_async
+from ..api.errors import ApiError, AtlSmsError, TransportError
+from ..api.profiles import Preferences, Settings, load_settings, set_current
 from .bindings import apply_keymap
 from .commands import AtlSmsCommands
+from .errors import describe
+from .errors import error_line as _error_line
 from .literal import short, visible
 from .messages import PreferencesChanged, ProfileChanged, SubmissionFinished
 from .widgets.header import BalanceState
 
+# How many past notifications ``AtlSmsApp.notices`` keeps.
+NOTICES_KEPT = 50
 
-class AtlSmsApp(App):
-    CSS_PATH = "app.tcss"
+
+class _ReportingWorkers(WorkerManager):
+    """The app's worker manager: a worker started with
+    ``exit_on_error=False`` whose error nobody caught is shown to the
+    operator (``AtlSmsApp.worker_failed``) instead of vanishing."""
+
+    def __init__(self, app: AtlSmsApp) -> None:
+        super().__init__(app)
+        self.atl_app = app
+
+    def add_worker(self, worker: Worker[Any], start: bool = True, exclusive: bool = True) -> None:
+        super().add_worker(worker, start=start, exclusive=exclusive)
+        if start and not worker.exit_on_error:
+            asyncio.get_running_loop().create_task(self._watch(worker))
+
+    async def _watch(self, worker: Worker[Any]) -> None:
+        try:
+            await worker.wait()
+        except WorkerCancelled:
+            pass
+        except WorkerFailed as failed:
+            self.atl_app.worker_failed(worker, failed.error)
+
+
+class AtlSmsApp(App[int]):
+    CSS_PATH = ["app.tcss", "profiles.tcss", "lists.tcss", "compose.tcss"]
     TITLE = "atlsms-tui"
     COMMANDS = App.COMMANDS | {AtlSmsCommands}
     BINDINGS = [
@@ -45,22 +82,26 @@ class AtlSmsApp(App):
 
     def __init__(
         self,
-        session=None,
+        session: Any = None,
         *,
-        settings=None,
+        settings: Settings | None = None,
         clock: Callable[[], float] | None = None,
         setup: bool = False,
     ) -> None:
         super().__init__()
-        self.session = session
-        self._settings = settings
+        self._workers = _ReportingWorkers(self)
+        self.core: Core | None = session if isinstance(session, Core) or session is None else Core(session)
+        # The settings run() loaded before any profile was opened (first run).
+        self.loaded_settings = settings
         # Every time on screen comes from this clock, so tests can fix it.
         self.clock: Callable[[], float] = clock or time.time
-        self._setup = setup
+        self.setup = setup
+        # What the operator was told, newest last (each notification's text).
+        self.notices: deque[str] = deque(maxlen=NOTICES_KEPT)
         self._units_timer: Timer | None = None
-        self._closed_sessions: set[int] = set()
+        self._closed_cores: set[int] = set()
 
-    def crash_report(self):
+    def crash_report(self) -> RenderableType:
         """The report of the exception being handled, without locals: Textual's
         own prints every frame's locals, and a local can hold the password on
         its way to the wire."""
@@ -75,45 +116,44 @@ class AtlSmsApp(App):
         self._exit_renderables.append(self.crash_report())
         self._close_messages_no_wait()
 
-    def notify(self, message, *, title: str = "", severity="information", timeout=None, markup: bool = False) -> None:
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
         """Every notification, from any screen or thread, shows its text
         literally: it so often carries a name, a file or an answer from ATL
         that no caller may have it parsed as markup (``markup`` is ignored)."""
-        super().notify(
-            visible(short(message), lines=True), title=visible(short(title, 80)),
-            severity=severity, timeout=timeout, markup=False,
-        )
+        text, head = visible(short(message), lines=True), visible(short(title, 80))
+        self.notices.append(f"{head}: {text}" if head else text)
+        super().notify(text, title=head, severity=severity, timeout=timeout, markup=False)
+
+    def worker_failed(self, worker: Worker[Any], error: BaseException) -> None:
+        """A worker's error that its screen did not handle: described, never
+        a traceback."""
+        title, text, advice = describe(error)
+        self.notify(f"{text}. {advice}" if advice else text, title=title, severity="error", timeout=15)
 
     # ------------------------------------------------------------ access
 
     @property
-    def session(self):
-        return self._session
-
-    @session.setter
-    def session(self, session) -> None:
-        self._session = session
-        self.core: Core | None = Core(session) if session is not None else None
+    def session(self) -> Any:
+        """The open session under ``core`` (for screens not yet on its sub-APIs)."""
+        return self.core.session if self.core is not None else None
 
     @property
-    def service(self):
-        return self.session.service if self.session is not None else None
+    def service(self) -> Any:
+        return self.core.session.service if self.core is not None else None
 
     @property
-    def settings(self):
-        if self.session is not None:
-            return self.session.settings
-        if self._settings is None:
-            from ..core.settings import Settings
-
-            self._settings = Settings()
-        return self._settings
+    def settings(self) -> Settings:
+        if self.core is not None:
+            return self.core.settings
+        # none loaded: the defaults, for reading only (never saved from here)
+        return self.loaded_settings if self.loaded_settings is not None else Settings()
 
     @property
-    def preferences(self):
+    def preferences(self) -> Preferences:
         return self.settings.preferences
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[Any]:
         from .screens.dashboard import DashboardScreen
 
         return DashboardScreen()
@@ -129,11 +169,13 @@ class AtlSmsApp(App):
         for problem in apply_keymap(self, self.settings.bindings):
             self.notify(problem, severity="warning", timeout=10)
         self._reset_balance()
-        if self.session is not None:
-            self._announce_recovered(self.session)
+        if self.core is not None:
+            self._announce_recovered(self.core)
             self.refresh_units()
-        if self._setup:
-            self._start_setup()
+        if self.setup:
+            from .screens.profiles import SetupScreen
+
+            self.push_screen(SetupScreen(first_run=True), self._setup_done)
 
     def apply_preferences(self, notify: bool = True) -> None:
         prefs = self.preferences
@@ -144,35 +186,14 @@ class AtlSmsApp(App):
             self._broadcast(PreferencesChanged())
             self.refresh_units()
 
-    def _announce_recovered(self, session) -> None:
-        if session.recovered:
+    def _announce_recovered(self, core: Core) -> None:
+        if core.recovered:
             self.notify(
-                f"{len(session.recovered)} submission(s) were interrupted by a previous run; their outcome "
+                f"{len(core.recovered)} submission(s) were interrupted by a previous run; their outcome "
                 "is uncertain. Select them on the dashboard and press s to settle.",
                 severity="warning",
                 timeout=15,
             )
-
-    def _start_setup(self) -> None:
-        try:
-            from .screens.profiles import SetupScreen
-        except Exception as exc:  # helper screen missing or broken: say so, do not crash
-            from .screens.help import NoticeScreen
-
-            self.push_screen(
-                NoticeScreen(
-                    "No profile configured",
-                    "Run `atlsms-tui login` in a shell to store a profile, or try `atlsms-tui --demo`.\n"
-                    f"(The setup screen is not available: {exc})",
-                ),
-                lambda _r: self.exit(2),
-            )
-            return
-        try:
-            screen = SetupScreen(first_run=True)
-        except TypeError:  # an older signature without the flag
-            screen = SetupScreen()
-        self.push_screen(screen, self._setup_done)
 
     def _setup_done(self, name: str | None) -> None:
         if name:
@@ -180,16 +201,25 @@ class AtlSmsApp(App):
         else:
             self.exit(0)
 
-    # ----------------------------------------------------- contract (B)
+    # ----------------------------------------------------------- screens
 
     def action_compose(self) -> None:
-        self._push_named("compose", "ComposeScreen")
+        if self.core is None:
+            self.notify("No profile: set one up first (p).", severity="warning")
+            return
+        from .screens.compose import ComposeScreen
+
+        self.push_screen(ComposeScreen())
 
     def action_profiles(self) -> None:
-        self._push_named("profiles", "ProfilesScreen")
+        from .screens.profiles import ProfilesScreen
+
+        self.push_screen(ProfilesScreen())
 
     def action_lists(self) -> None:
-        self._push_named("lists", "ListsScreen")
+        from .screens.lists import ListsScreen
+
+        self.push_screen(ListsScreen())
 
     def action_settings(self) -> None:
         from .screens.settings import SettingsScreen
@@ -207,80 +237,72 @@ class AtlSmsApp(App):
     def action_refresh_units(self) -> None:
         self.refresh_units()
 
-    def _push_named(self, module: str, cls: str) -> None:
-        if self.session is None and module == "compose":
-            self.notify("No profile: set one up first (p).", severity="warning")
-            return
-        try:
-            mod = __import__(f"{__package__}.screens.{module}", fromlist=[cls])
-            screen_cls = getattr(mod, cls)
-        except Exception as exc:
-            self.notify(f"{cls} is not available: {exc}", severity="error")
-            return
-        self.push_screen(screen_cls())
-
-    def submission_finished(self, result) -> None:
+    def submission_finished(self, result: object) -> None:
         """After every submit or retry: the dashboard reloads, the balance too."""
         self._broadcast(SubmissionFinished(result))
         self.refresh_units()
 
-    def switch_profile(self, name: str) -> Worker:
-        """Close the current session, open ``name``'s, refresh everything."""
+    # ----------------------------------------------------------- profiles
+
+    def switch_profile(self, name: str) -> Worker[None]:
+        """Close the current core, open ``name``'s, refresh everything."""
         return self.run_worker(self._switch(name), group="session", exclusive=True, exit_on_error=False)
 
     async def _switch(self, name: str) -> None:
-        from ..core.session import open_session
-
         try:
-            new = await asyncio.to_thread(open_session, name)
+            new = await open_core_async(name)
         except AtlSmsError as exc:
-            self.notify(f"Cannot switch to profile {name!r}: {exc}", severity="error", timeout=10)
+            self.notify(f"Cannot switch to profile {name!r}: {describe(exc).line()}", severity="error",
+                        timeout=10)
             return
-        old, self.session = self.session, new
+        old, self.core = self.core, new
         if old is not None:
-            await self.close_session(old)
-        if new.settings.current != name:
-            new.settings.current = name
-            try:
-                await asyncio.to_thread(new.settings.save)
-            except OSError as exc:
-                self.notify(f"Could not remember {name!r} as the current profile: {exc}", severity="warning")
+            await self.close_core(old)
+        try:
+            await set_current(new.settings, name)
+        except (OSError, AtlSmsError) as exc:
+            self.notify(f"Could not remember {name!r} as the current profile: {describe(exc).text}",
+                        severity="warning")
         self._reset_balance()
         self._announce_recovered(new)
         self._broadcast(ProfileChanged(name))
         self.refresh_units()
         self.notify(f"Profile {name}", timeout=3)
 
-    async def close_session(self, session=None) -> None:
-        session = session if session is not None else self.session
-        if session is None or id(session) in self._closed_sessions:
+    async def close_core(self, core: Core | None = None) -> None:
+        core = core if core is not None else self.core
+        if core is None or id(core) in self._closed_cores:
             return
-        self._closed_sessions.add(id(session))
+        self._closed_cores.add(id(core))
         try:
-            await session.aclose()
+            await core.aclose()
         except Exception as exc:  # closing must never take the app down
-            self.log.warning(f"closing session: {exc!r}")
+            self.log.warning(f"closing {core!r}: {exc!r}")
 
-    def _broadcast(self, message) -> None:
+    async def close_session(self) -> None:
+        await self.close_core()
+
+    def _broadcast(self, message: SubmissionFinished | ProfileChanged | PreferencesChanged) -> None:
         for screen in self.screen_stack:
             screen.post_message(_copy(message))
 
     # ----------------------------------------------------------- balance
 
     def _reset_balance(self) -> None:
-        s = self.session
+        core = self.core
+        warning = core.profile.insecure_http_warning if core is not None else None
         self.balance = BalanceState(
-            profile=s.profile.name if s else "",
-            demo=bool(s and s.demo),
+            profile=core.profile.name if core is not None else "",
+            demo=bool(core is not None and core.demo),
             threshold=self.preferences.low_balance_threshold,
-            insecure=bool(s and s.profile.insecure_http_warning),
+            insecure=warning is not None,
         )
-        if s is not None and s.profile.insecure_http_warning:
-            self.notify(s.profile.insecure_http_warning, severity="warning", timeout=15)
+        if warning:
+            self.notify(warning, severity="warning", timeout=15)
 
     def refresh_units(self) -> None:
         """Fetch the balance now (in a worker); the timer is re-armed after."""
-        if self.session is None:
+        if self.core is None:
             return
         if self._units_timer is not None:
             self._units_timer.stop()
@@ -290,37 +312,36 @@ class AtlSmsApp(App):
 
     @work(exclusive=True, group="units", exit_on_error=False)
     async def _units_worker(self) -> None:
-        service = self.service
+        core = self.core
+        if core is None:
+            return
         try:
-            await self._fetch_units(service)
+            await self._fetch_units(core)
         except Exception as exc:  # a bug or a hostile answer: say it, keep the balance alive
-            if service is self.service:
-                self._units_failed(f"unexpected error: {error_line(exc)}", "")
+            if core is self.core:
+                self._units_failed(describe(exc).text, "")
         finally:
             # The next round is armed whatever happened, unless a newer one
             # (refresh_units) has already replaced this worker.
-            if service is self.service and self._units_timer is None and not _cancelled():
-                self._units_timer = self.set_timer(max(5.0, float(self.preferences.units_interval)),
-                                                   self.refresh_units)
+            if core is self.core and self._units_timer is None and not get_current_worker().is_cancelled:
+                self._units_timer = self.set_timer(float(self.preferences.units_interval), self.refresh_units)
 
-    async def _fetch_units(self, service) -> None:
+    async def _fetch_units(self, core: Core) -> None:
         if self.balance.units is None:
-            cached = await asyncio.to_thread(service.cached_units)
-            if cached is not None and service is self.service:
+            cached = await core.cached_units_async()
+            if cached is not None and core is self.core:
                 self.balance = replace(self.balance, units=cached.units, fetched_at=cached.fetched_at.timestamp())
-        error = None
-        units = None
+        error = ""
         advice = ""
+        units = None
         try:
-            units = await service.units()
+            units = await core.units()
         except ApiError as exc:
-            error = f"error {exc.code}: {exc.wording}"
-            advice = exc.advice
-        except TransportError as exc:
             error = str(exc)
-        except AtlSmsError as exc:
+            advice = core.profiles.advice() if exc.code == "105" else exc.advice
+        except (TransportError, AtlSmsError) as exc:
             error = str(exc)
-        if service is not self.service:  # the profile changed meanwhile: this figure is stale
+        if core is not self.core:  # the profile changed meanwhile: this figure is stale
             return
         if units is not None:
             self.balance = replace(
@@ -336,22 +357,13 @@ class AtlSmsApp(App):
         self.balance = replace(self.balance, refreshing=False, error=error, connected=False)
 
 
-def _cancelled() -> bool:
-    from textual.worker import get_current_worker
-
-    try:
-        return get_current_worker().is_cancelled
-    except Exception:
-        return False
-
-
 def error_line(exc: BaseException) -> str:
-    """An unexpected exception in one line: its type, and its text if any."""
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    """An unexpected exception in one line (kept for the screens that import
+    it from here; ``errors.describe`` is the full description)."""
+    return _error_line(exc)
 
 
-def _copy(message):
+def _copy(message: SubmissionFinished | ProfileChanged | PreferencesChanged) -> Any:
     """A fresh message per screen: a Message instance is consumed by one target."""
     if isinstance(message, SubmissionFinished):
         return SubmissionFinished(message.result)
@@ -360,7 +372,7 @@ def _copy(message):
     return message.__class__()
 
 
-def _first_run(profile: str | None, settings) -> bool:
+def _first_run(profile: str | None, settings: Settings) -> bool:
     env = os.environ
     has_env = bool(env.get("ATLSMS_LOGIN") and env.get("ATLSMS_PASSWORD"))
     return not profile and not env.get("ATLSMS_PROFILE") and not settings.profiles and not has_env
@@ -368,30 +380,26 @@ def _first_run(profile: str | None, settings) -> bool:
 
 def run(profile: str | None = None, api_url: str | None = None, demo: bool = False,
         allow_insecure_http: bool = False) -> int:
-    """Open the session, run the TUI, close the session; the exit code."""
-    from ..core.session import open_session
-    from ..core.settings import load_settings
-
+    """Open the core, run the TUI, close the core; the exit code."""
     try:
         settings = load_settings()
         if not demo and _first_run(profile, settings):
             app = AtlSmsApp(None, settings=settings, setup=True)
         else:
-            session = open_session(profile, api_url, demo=demo, settings=settings,
-                                   allow_insecure_http=allow_insecure_http)
-            app = AtlSmsApp(session)
-    except (ConfigError, AtlSmsError) as exc:
+            app = AtlSmsApp(open_core(profile, api_url, demo=demo, settings=settings,
+                                      allow_insecure_http=allow_insecure_http))
+    except AtlSmsError as exc:
         print(f"atlsms-tui: {exc}", file=sys.stderr)
         return exc.exit_code
     except OSError as exc:  # the demo simulator could not bind, a data dir is unwritable
         print(f"atlsms-tui: {exc}", file=sys.stderr)
         return 6
 
-    async def main():
+    async def main() -> int | None:
         try:
             return await app.run_async(mouse=False)
         finally:
-            await app.close_session()
+            await app.close_core()
 
     result = asyncio.run(main())
     return result if isinstance(result, int) else (app.return_code or 0)

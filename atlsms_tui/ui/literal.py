@@ -19,33 +19,15 @@ toast never parses markup either.
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 from textual.content import Content
 
+from ..api.rules import UNSAFE, printable
+
+__all__ = ["NOTIFY_CHARS", "UNSAFE", "literal", "markup", "short", "visible"]
+
 # A notification is a glance: past this, the full text belongs on a screen.
 NOTIFY_CHARS = 400
-
-# C0 and C1 controls, DEL, the bidi embeddings/overrides/isolates and marks,
-# the Unicode line/paragraph separators, and lone surrogates (a file decoded
-# with surrogateescape): none may reach the terminal as is.
-UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_UNSAFE_NO_NL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def _stand_in(match: re.Match) -> str:
-    ch = match.group()
-    code = ord(ch)
-    if ch == "\n":
-        return "⏎"
-    if code < 0x20:
-        return chr(0x2400 + code)  # the Control Pictures block: ␛ for ESC, one cell wide
-    if code == 0x7F:
-        return "␡"
-    if code <= 0x9F:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}"
 
 
 def visible(text: object, *, lines: bool = False) -> str:
@@ -54,9 +36,8 @@ def visible(text: object, *, lines: bool = False) -> str:
     stay line breaks (a CRLF becomes one); without, a newline shows as ⏎."""
     text = "" if text is None else str(text)
     if lines:
-        text = text.replace("\r\n", "\n")
-        return _UNSAFE_NO_NL.sub(_stand_in, text)
-    return UNSAFE.sub(_stand_in, text)
+        return printable(text.replace("\r\n", "\n"), keep="\n", pictures=True)
+    return printable(text, pictures=True)
 
 
 def literal(text: object, style: str = "", *, lines: bool = False) -> Text:

@@ -37,6 +37,29 @@ def test_login_wrong_password_is_not_saved(cli, sim, private_dirs):
     assert not (private_dirs[0] / "credentials.json").exists()
 
 
+def test_login_names_a_new_profile_main_as_the_tui_does(cli, sim, private_dirs):
+    p = cli("login", "--login", LOGIN, "--api-url", sim.url, "--password-stdin", "--title", "ATL",
+            "--title", "SHOP", stdin=SENTINEL + "\n")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads((private_dirs[0] / "settings.json").read_text())
+    assert doc["current"] == "main" and list(doc["profiles"]) == ["main"]
+    assert doc["profiles"]["main"]["default_title"] == "ATL"
+
+
+def test_login_refuses_a_bad_title_before_asking_atl(cli, sim, private_dirs):
+    p = cli("login", "--login", LOGIN, "--api-url", sim.url, "--password-stdin", "--title", "WAYTOOLONGTITLE",
+            stdin=SENTINEL + "\n")
+    assert p.returncode == 2 and "longer than 11 characters" in p.stderr
+    assert not [r for r in sim.requests if r.get("operation") == "units"]
+    assert not (private_dirs[0] / "credentials.json").exists()
+
+
+def test_refused_environment_credentials_advise_the_environment(cli, sim):
+    p = cli("units", extra_env={"ATLSMS_LOGIN": LOGIN, "ATLSMS_PASSWORD": "nope", "ATLSMS_API_URL": sim.url})
+    assert p.returncode == 1 and "error 105" in p.stderr
+    assert "ATLSMS_LOGIN and ATLSMS_PASSWORD" in p.stderr and "profile" not in p.stderr
+
+
 def test_login_without_terminal_or_stdin_flag_refuses(cli, sim):
     p = cli("login", "--login", LOGIN, "--api-url", sim.url)
     assert p.returncode == 2 and "--password-stdin" in p.stderr

@@ -26,7 +26,7 @@ A, B, C = "994501234567", "994551234567", "994701234567"
 HOSTILE = "A\x1b[31mB\u202eC\x85D\u2066E\x07"
 
 
-def _journal(store: Store, n: int, *, profile: str = "default", title: str = "ATL",
+def _journal(store: Store, n: int, *, profile: str = "main", title: str = "ATL",
              message: str = "hi", taskid: str | None = None) -> None:
     """Journal rows as a past run left them (no request involved)."""
     with store.db.transaction() as db:
@@ -242,10 +242,10 @@ def test_max_segments_refuses_before_journalling(monkeypatch, private_dirs):
         check_draft(Draft("ATL", [Recipient(A)], long))
     assert "11 segments" in str(e.value) and "max_segments (10)" in str(e.value)
     check_draft(Draft("ATL", [Recipient(A)], long), max_segments=11)
-    from atlsms_tui.core.settings import checked_max_segments, load_settings
+    from atlsms_tui.core.settings import load_settings
 
     monkeypatch.setenv("ATLSMS_MAX_SEGMENTS", "11")
-    check_draft(Draft("ATL", [Recipient(A)], long), checked_max_segments(load_settings().preferences))
+    check_draft(Draft("ATL", [Recipient(A)], long), load_settings().preferences.max_segments)
     monkeypatch.delenv("ATLSMS_MAX_SEGMENTS")
     rows = [Recipient(A, "short"), Recipient(B, "ok"), Recipient(C, "ə" * 700)]  # UCS-2: 11 segments
     with pytest.raises(InputError) as e:
@@ -261,10 +261,8 @@ def test_max_segments_preference_from_the_settings_file(private_dirs):
     s = Settings()
     s.preferences.max_segments = 12
     s.save()
-    from atlsms_tui.core.settings import checked_max_segments
-
     assert load_settings().preferences.max_segments == 12
-    check_draft(Draft("ATL", [Recipient(A)], "x" * 1800), checked_max_segments(load_settings().preferences))
+    check_draft(Draft("ATL", [Recipient(A)], "x" * 1800), load_settings().preferences.max_segments)
 
 
 def test_send_refuses_a_long_message_and_journals_nothing(logged_in, sim, tmp_path):

@@ -62,7 +62,7 @@ async def test_balance_error_and_low_balance_warning(ui_env):
         text = screen_text(app)
         assert "✖ error 105: Invalid" in text
         assert any("Balance not refreshed: error 105: Invalid authentification information. Check the profile"
-                   in n.message for n in app._notifications)
+                   in n for n in app.notices)
         assert "50,000 units" in text  # the last good figure stays, with its age
 
 
@@ -88,7 +88,7 @@ async def test_profile_switch(ui_env):
         await app.switch_profile("nope").wait()
         await settle(pilot)
         assert app.session.profile.name == "beta"
-        assert any("Cannot switch to profile 'nope'" in n.message for n in app._notifications)
+        assert any("Cannot switch to profile 'nope'" in n for n in app.notices)
         ui_env._sessions.append(app.session)
 
 
@@ -112,7 +112,8 @@ async def test_help_lists_keys_of_screen_in_front(ui_env):
 
 
 async def test_settings_validate_and_save(ui_env):
-    app = ui_env.app(ui_env.demo_session())
+    ui_env.add_profile("main", current=True)
+    app = ui_env.app(ui_env.open("main"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("o")
@@ -121,19 +122,22 @@ async def test_settings_validate_and_save(ui_env):
         assert isinstance(screen, SettingsScreen)
         screen.query_one("#set-refresh_interval", Input).value = "abc"
         screen.query_one("#set-low_balance_threshold", Input).value = "-5"
+        screen.query_one("#set-default_title", Input).value = "WAYTOOLONGTITLE"
         await pilot.press("f10")
         await settle(pilot)
         text = screen_text(app)
-        assert "refresh: 'abc' is not a number of seconds" in text
-        assert "threshold: must be between 0 and" in text
+        assert "'abc' is not a number from 2 to 3,600" in text
+        assert "'-5' is not a whole number from 0 to" in text
+        assert "longer than 11 characters" in text
         assert app.screen is screen  # nothing saved
         screen.query_one("#set-refresh_interval", Input).value = "30"
         screen.query_one("#set-units_interval", Input).value = "120"
         screen.query_one("#set-low_balance_threshold", Input).value = "100000"
         screen.query_one("#set-max_recipients_per_task", Input).value = "0"
+        screen.query_one("#set-default_title", Input).value = ""
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "recipients per task: must be between 1 and" in screen_text(app)
+        assert "'0' is not a whole number from 1 to 10,000,000" in screen_text(app)
         screen.query_one("#set-max_recipients_per_task", Input).value = "20000"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -142,6 +146,48 @@ async def test_settings_validate_and_save(ui_env):
         assert (prefs.refresh_interval, prefs.units_interval, prefs.low_balance_threshold) == (30, 120, 100000)
         assert prefs.max_recipients_per_task == 20000
         assert app.screen.query_one("#hdr-units").has_class("-low")
+
+
+async def test_demo_settings_last_for_the_run_and_leave_the_file_alone(ui_env):
+    from atlsms_tui.core import paths
+
+    before = load_settings()
+    before.preferences.theme = "textual-light"
+    before.save()
+    app = ui_env.app(ui_env.demo_session())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        screen = app.screen
+        assert "Demo: changes last for this run only" in screen_text(app)
+        screen.query_one("#set-theme").value = "nord"
+        screen.query_one("#set-refresh_interval", Input).value = "40"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        assert app.theme == "nord" and app.preferences.refresh_interval == 40
+        assert any("applied for this demo run" in n for n in app.notices)
+    saved = json.loads(paths.settings_file().read_text())["preferences"]
+    assert saved["theme"] == "textual-light" and saved["refresh_interval"] == 15.0
+
+
+async def test_a_failed_worker_is_described_not_dropped(ui_env):
+    from atlsms_tui.api.errors import ApiError
+
+    app = ui_env.app(ui_env.demo_session())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+
+        async def refused() -> None:
+            raise ApiError("105", "units")
+
+        app.screen.run_worker(refused(), exit_on_error=False)
+        await settle(pilot)
+        assert app.is_running
+        told = [n for n in app.notices if n.startswith("ATL refused: ")]
+        assert told and "error 105: Invalid authentification information" in told[0]
+        assert "Traceback" not in told[0]
 
 
 async def test_command_palette_runs_screen_actions(ui_env):
@@ -163,7 +209,7 @@ async def test_key_remap_from_settings(ui_env):
     app = ui_env.app(session)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert any("'bogus'" in n.message for n in app._notifications)
+        assert any("'bogus'" in n for n in app.notices)
         await pilot.press("f6")
         await settle(pilot)
         assert isinstance(app.screen, SettingsScreen)
@@ -217,7 +263,7 @@ def test_snapshot_settings(ui_env_sync, snap_compare):
         await settle(pilot)
         await pilot.press("o")
         await settle(pilot)
-        app.screen.query_one("#set-units_interval", Input).value = "5"
+        app.screen.query_one("#set-units_interval", Input).value = "4"
         await pilot.press("f10")
         await settle(pilot)
         app.clear_notifications()

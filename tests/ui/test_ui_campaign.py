@@ -506,8 +506,8 @@ async def test_campaign_result_closes_with_enter(ui_env):
 
 
 async def _held_campaign(ui_env, session, by: str):
-    from atlsms_tui.core.send_plan import submit_campaign
     from atlsms_tui.core.models import Recipient
+    from atlsms_tui.core.send_plan import submit_campaign
     from atlsms_tui.core.service import Draft
 
     session.profile.approval_above = 2

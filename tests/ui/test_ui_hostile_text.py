@@ -396,7 +396,7 @@ async def test_profiles_settings_and_help_with_hostile_values(ui_env):
         title.value = "Other"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert_shown(app, f"refresh: {CLICK!r} is not a number of seconds", "[/]X")
+        assert_shown(app, f"{CLICK!r} is not a number from 2 to 3,600", "[/]X")
         await pilot.press("f1")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)

@@ -12,7 +12,7 @@ from atlsms_tui.core import paths
 from atlsms_tui.core.credentials import load_password
 from atlsms_tui.core.settings import load_settings
 from atlsms_tui.simulator import Account
-from atlsms_tui.ui.screens.confirm import AskScreen
+from atlsms_tui.ui.modals import AskScreen
 from atlsms_tui.ui.screens.profiles import ProfilesScreen, SetupScreen
 
 from support import SENTINEL
@@ -60,6 +60,8 @@ async def test_first_run_setup_tests_before_saving(ui_env, tmp_path):
         await settle(pilot, rounds=5)
         shown = flat(app)
         assert "error 105: Invalid authentification information" in shown
+        # the advice is about this form, not the CLI
+        assert "Check the login and password above" in shown and "atlsms-tui login" not in shown
         assert "wrong-password" not in shown
         assert not paths.settings_file().exists()
         assert not paths.credentials_file().exists()

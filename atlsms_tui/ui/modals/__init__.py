@@ -1,5 +1,9 @@
-"""Modal screens: each in its own module, imported from there
-(``from atlsms_tui.ui.modals.confirm_send import ConfirmSendScreen``).
+"""Modal screens, each in its own module: generic ones (a yes/no question,
+a notice to read, an error described) exported here; the send dialogs
+(confirm, progress, results, transliteration offers, the import report)
+imported from their modules and sharing ``dialog.tcss``."""
 
-The send dialogs (confirm, progress, results, transliteration offers, the
-import report) share ``dialog.tcss``."""
+from .ask import AskScreen
+from .notice import ErrorScreen, NoticeScreen
+
+__all__ = ["AskScreen", "ErrorScreen", "NoticeScreen"]

@@ -14,6 +14,9 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from ..literal import literal
+from ..modals import NoticeScreen
+
+__all__ = ["HelpScreen", "NoticeScreen", "screen_keys"]
 
 _BASE_SCREEN_ACTIONS = {
     (b.action if isinstance(b, Binding) else b[1]) for b in Screen.BINDINGS
@@ -80,26 +83,6 @@ class HelpScreen(ModalScreen[None]):
             yield Static(
                 Text("ctrl+p: every action by name · Esc / F1: close", style="dim"), id="help-foot"
             )
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
-class NoticeScreen(ModalScreen[None]):
-    """A message the operator must read and dismiss (Enter or Esc)."""
-
-    BINDINGS = [Binding("escape,enter", "close", "Close", id="notice_close")]
-
-    def __init__(self, title: str, text: str) -> None:
-        super().__init__()
-        self._title = title
-        self._text = text
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="notice-box"):
-            yield Static(literal(self._title, style="bold"), id="notice-title")
-            yield Static(literal(self._text, lines=True), id="notice-text")
-            yield Static(Text("Enter / Esc: close", style="dim"))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -9,10 +9,8 @@ put in a notification.
 
 from __future__ import annotations
 
-import asyncio
-import inspect
-import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,32 +20,28 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from ...core.client import AtlClient, RetryPolicy, Timeouts
-from ...core.credentials import forget_password, load_password, store_password
-from ...core.errors import ApiError
-from ...core.secret import Secret
-from ...core.settings import DEFAULT_API_URL, Profile, Settings, load_settings
+from ...api import profiles
+from ...api.errors import ApiError, InputError
+from ...api.profiles import DEFAULT_API_URL, Profile, Secret, Settings
+from ..errors import describe
 from ..literal import literal, markup
+from ..modals import AskScreen
 from ..widgets.fields import Input
-from .confirm import AskScreen, app_header, error_text
+from ..widgets.header import BalanceHeader
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
-MAX_TITLE = 11
-
-# The connection test should answer quickly: one retry, short waits.
-TEST_RETRY = RetryPolicy(attempts=2, base=0.2, cap=1.0)
-TEST_TIMEOUTS = Timeouts(connect=10.0, read=20.0, write=20.0, pool=10.0)
+if TYPE_CHECKING:
+    from ..app import AtlSmsApp
 
 
-def _app_settings(app) -> Settings | None:
-    """The settings object the running app holds, so edits made here are
-    the ones the app sees (and later saves) rather than a stale copy."""
-    session = getattr(app, "session", None)
-    settings = getattr(session, "settings", None)
-    if settings is None:
-        # First run: no session yet; the app may hold the settings it loaded.
-        settings = getattr(app, "settings", None)
-    return settings if isinstance(settings, Settings) else None
+def shell(node: Any) -> AtlSmsApp:
+    """The running app, typed."""
+    return cast("AtlSmsApp", node.app)
+
+
+def held_settings(app: AtlSmsApp) -> Settings | None:
+    """The settings object the running app holds, so that edits made here
+    are the ones it sees (and later saves); None: none loaded yet."""
+    return app.core.settings if app.core is not None else app.loaded_settings
 
 
 @dataclass
@@ -63,7 +57,6 @@ class SetupScreen(Screen[str | None]):
     """Create (first run, add) or edit a profile. Dismisses with the saved
     profile's name, or None when the operator cancels."""
 
-    CSS_PATH = "../profiles.tcss"
     TITLE = "Profile setup"
     BINDINGS = [
         Binding("f5,ctrl+s", "test_save", "Test & save", id="setup_test_save"),
@@ -80,7 +73,7 @@ class SetupScreen(Screen[str | None]):
 
     def compose(self) -> ComposeResult:
         p = self.existing
-        yield app_header()
+        yield BalanceHeader()
         with Vertical(id="setup-form"):
             if p is None:
                 heading = "Welcome: set up your ATL account" if self.first_run else "Add a profile"
@@ -95,7 +88,7 @@ class SetupScreen(Screen[str | None]):
             with Horizontal(classes="setup-row"):
                 yield Label("Profile name", classes="setup-label")
                 yield Input(
-                    p.name if p else ("main" if self.first_run else ""),
+                    p.name if p else (profiles.DEFAULT_PROFILE if self.first_run else ""),
                     placeholder="e.g. main", compact=True, id="name", disabled=p is not None,
                 )
             with Horizontal(classes="setup-row"):
@@ -125,27 +118,24 @@ class SetupScreen(Screen[str | None]):
     # ------------------------------------------------------------ form
 
     def read_form(self) -> ProfileForm:
-        """The form's values, or ValueError with what to fix."""
+        """The form's values, or InputError with what to fix; the rules of a
+        field are the core's (api.profiles), checked again when it saves."""
         name = self.query_one("#name", Input).value.strip()
         login = self.query_one("#login", Input).value.strip()
         password = Secret(self.query_one("#password", Input).value)
         url = self.query_one("#api_url", Input).value.strip()
         titles = [t.strip() for t in self.query_one("#titles", Input).value.split(",") if t.strip()]
-        if not NAME_RE.match(name):
-            raise ValueError("profile name: letters, digits, '.', '_' or '-', up to 32 characters")
-        if self.existing is None:
-            settings = _app_settings(self.app)
-            if settings is not None and name in settings.profiles:
-                raise ValueError(f"a profile named {name!r} exists already; edit it from the profile list")
-        if not login:
-            raise ValueError("login is empty")
-        if not password and self.existing is None:
-            raise ValueError("password is empty")
-        if not (url.startswith("https://") or url.startswith("http://")):
-            raise ValueError("API URL must start with https://")
-        long = [t for t in titles if len(t) > MAX_TITLE]
-        if long:
-            raise ValueError(f"title {long[0]!r} is longer than {MAX_TITLE} characters")
+        problem = profiles.name_problem(name)
+        if problem is None and self.existing is None and name in shell(self).settings.profiles:
+            problem = f"a profile named {name!r} exists already; edit it from the profile list"
+        if problem is None and not login:
+            problem = "login is empty"
+        if problem is None and not password and self.existing is None:
+            problem = "password is empty"
+        for title in titles:
+            problem = problem or profiles.title_problem(title)
+        if problem:
+            raise InputError(problem)
         return ProfileForm(name, login, password, url, titles)
 
     def _show(self, text: Content, cls: str = "") -> None:
@@ -154,7 +144,7 @@ class SetupScreen(Screen[str | None]):
         for c in ("-ok", "-error", "-busy"):
             result.set_class(c == cls, c)
 
-    def check_action(self, action: str, parameters) -> bool | None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "save_anyway":
             return self._failed and not self._busy
         if action == "test_save" and self._busy:
@@ -185,7 +175,7 @@ class SetupScreen(Screen[str | None]):
             return
         try:
             form = self.read_form()
-        except ValueError as exc:
+        except InputError as exc:
             self._show(markup("[b]✗[/] $why", why=exc), "-error")
             return
         self._busy = True
@@ -196,40 +186,33 @@ class SetupScreen(Screen[str | None]):
 
     @work(exclusive=True, exit_on_error=False, group="setup")
     async def _run(self, form: ProfileForm, force: bool) -> None:
+        if not force:
+            self._show(markup("Testing the login against $url…", url=form.api_url), "-busy")
         try:
-            password = form.password
-            if not password and self.existing is not None:
-                password = await asyncio.to_thread(load_password, form.name)
-                if password is None:
-                    self._show(markup("[b]✗[/] no password is stored for this profile: enter it"), "-error")
-                    return
-            if not force:
-                self._show(markup("Testing the login against $url…", url=form.api_url), "-busy")
-                try:
-                    units = await self._test(form.api_url, form.login, password)
-                except ApiError as exc:
-                    self._fail(f"ATL refused: error {exc.code}: {exc.wording}", exc.advice)
-                    return
-                except Exception as exc:  # transport, protocol, anything: shown, not raised
-                    self._fail(error_text(exc), "Check the API URL and the network.")
-                    return
-                self._show(markup(f"[b]✓[/] ATL accepted the login: {units:,} units. Saving…"), "-ok")
-            await asyncio.to_thread(self._save, form, password)
-        except Exception as exc:
-            self._show(markup("[b]✗[/] could not save: $why", why=error_text(exc)), "-error")
+            saved = await profiles.save_profile(
+                form.name, form.login, form.password or None, form.api_url, form.titles, verify=not force,
+                settings=held_settings(shell(self)),
+            )
+        except InputError as exc:  # a field, or no stored password: the form says which
+            self._show(markup("[b]✗[/] $why", why=describe(exc).text), "-error")
+            return
+        except ApiError as exc:
+            self._fail(f"ATL refused: {exc}", "Check the login and password above." if exc.code == "105"
+                       else exc.advice)
+            return
+        except Exception as exc:  # transport, protocol, a file: shown, never raised
+            title, text, advice = describe(exc)
+            self._fail(text, advice if force else "Check the API URL and the network.")
             return
         finally:
             self._busy = False
             self.refresh_bindings()
+        if saved.units is not None:
+            self._show(markup(f"[b]✓[/] ATL accepted the login: {saved.units:,} units."), "-ok")
+        if saved.warning:
+            self.notify(saved.warning, severity="warning", timeout=15)
         self.notify(f"Profile {form.name} saved.")
         self.dismiss(form.name)
-
-    async def _test(self, url: str, login: str, password: Secret) -> int:
-        client = AtlClient(url, login, password, timeouts=TEST_TIMEOUTS, retry=TEST_RETRY)
-        try:
-            return await client.units()
-        finally:
-            await client.aclose()
 
     def _fail(self, why: str, advice: str = "") -> None:
         self._failed = True
@@ -239,30 +222,10 @@ class SetupScreen(Screen[str | None]):
         text += Content("\nNothing was saved. Fix the form and press F5, or F6 to save anyway.")
         self._show(text, "-error")
 
-    def _save(self, form: ProfileForm, password: Secret) -> None:
-        """Blocking: run in a worker thread. Password first, so a profile is
-        never saved without one."""
-        settings = _app_settings(self.app) or load_settings()
-        if form.password:
-            store_password(form.name, password)
-        old = settings.profiles.get(form.name)
-        default = old.default_title if old and old.default_title in form.titles else None
-        settings.profiles[form.name] = Profile(
-            name=form.name,
-            login=form.login,
-            api_url=form.api_url,
-            titles=form.titles,
-            default_title=default or (form.titles[0] if form.titles else None),
-        )
-        if not settings.current or settings.current not in settings.profiles:
-            settings.current = form.name
-        settings.save()
-
 
 class ProfilesScreen(Screen[None]):
     """The stored profiles: add, edit, switch to, remove."""
 
-    CSS_PATH = "../profiles.tcss"
     TITLE = "Profiles"
     BINDINGS = [
         Binding("enter,s", "switch", "Switch", id="profile_switch"),
@@ -273,7 +236,7 @@ class ProfilesScreen(Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        yield app_header()
+        yield BalanceHeader()
         yield Static("Profiles  [dim]● in use · ★ default at start[/]", id="profiles-heading")
         yield DataTable(id="profiles", cursor_type="row", zebra_stripes=True)
         yield Static(id="profiles-status")
@@ -282,8 +245,9 @@ class ProfilesScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#profiles", DataTable)
         table.add_columns(" ", "Name", "Login", "Titles", "API URL")
-        self._settings = _app_settings(self.app)
-        if self._settings is None:
+        held = held_settings(shell(self))
+        self.settings: Settings = held if held is not None else Settings()
+        if held is None:
             self._load_settings()
         else:
             self.render_profiles()
@@ -292,25 +256,23 @@ class ProfilesScreen(Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="profiles")
     async def _load_settings(self) -> None:
         try:
-            self._settings = await asyncio.to_thread(load_settings)
+            self.settings = await profiles.load_settings_async()
         except Exception as exc:
-            self._status(error_text(exc), error=True)
-            self._settings = Settings()
+            self._status(describe(exc).line(), error=True)
         self.render_profiles()
 
     @property
     def active(self) -> str | None:
-        session = getattr(self.app, "session", None)
-        profile = getattr(session, "profile", None)
-        if profile is None or getattr(profile, "demo", False):
+        core = shell(self).core
+        if core is None or core.demo:
             return None
-        return profile.name
+        return core.profile.name
 
     def render_profiles(self) -> None:
         table = self.query_one("#profiles", DataTable)
         keep = table.cursor_row
         table.clear()
-        settings = self._settings
+        settings = self.settings
         active = self.active
         for name in sorted(settings.profiles):
             p = settings.profiles[name]
@@ -348,13 +310,13 @@ class ProfilesScreen(Screen[None]):
             if name:
                 self._status(f"Profile {name} saved. Enter switches to it.")
 
-        self.app.push_screen(SetupScreen(), saved)
+        shell(self).push_screen(SetupScreen(), saved)
 
     def action_edit(self) -> None:
         name = self.selected()
         if name is None:
             return
-        profile = self._settings.profiles[name]
+        profile = self.settings.profiles[name]
 
         def saved(result: str | None) -> None:
             self.render_profiles()
@@ -362,7 +324,7 @@ class ProfilesScreen(Screen[None]):
                 # New credentials or URL: the running session must reopen.
                 self._switch(result)
 
-        self.app.push_screen(SetupScreen(profile), saved)
+        shell(self).push_screen(SetupScreen(profile), saved)
 
     def action_switch(self) -> None:
         name = self.selected()
@@ -374,27 +336,11 @@ class ProfilesScreen(Screen[None]):
         self._switch(name)
 
     def _switch(self, name: str) -> None:
-        # Runs as an app worker: this screen closes first, and a screen's
-        # workers are cancelled with it.
-        settings = self._settings
-        app = self.app
-
-        async def run() -> None:
-            if settings.current != name:
-                settings.current = name
-                try:
-                    await asyncio.to_thread(settings.save)
-                except Exception as exc:
-                    app.notify(f"could not save the settings: {error_text(exc)}", severity="error")
-            switch = getattr(app, "switch_profile", None)
-            if callable(switch):
-                result = switch(name)
-                if inspect.isawaitable(result):
-                    await result
-
+        # The app switches (and remembers the choice): this screen closes
+        # first, and a screen's workers are cancelled with it.
         if self.is_current:
             self.dismiss(None)
-        app.run_worker(run(), group="switch_profile", exclusive=True, exit_on_error=False)
+        shell(self).switch_profile(name)
 
     def action_remove(self) -> None:
         name = self.selected()
@@ -408,7 +354,7 @@ class ProfilesScreen(Screen[None]):
             if ok:
                 self._remove(name)
 
-        self.app.push_screen(
+        shell(self).push_screen(
             AskScreen(
                 f"Remove profile {name}?",
                 "Its stored password is deleted too. Campaigns in the journal stay.",
@@ -419,19 +365,10 @@ class ProfilesScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="profiles")
     async def _remove(self, name: str) -> None:
-        settings = self._settings
-
-        def remove() -> None:
-            settings.profiles.pop(name, None)
-            if settings.current == name:
-                settings.current = sorted(settings.profiles)[0] if settings.profiles else None
-            settings.save()
-            forget_password(name)
-
         try:
-            await asyncio.to_thread(remove)
+            await profiles.forget_profile(self.settings, name)
         except Exception as exc:
-            self._status(f"could not remove {name}: {error_text(exc)}", error=True)
+            self._status(f"could not remove {name}: {describe(exc).line()}", error=True)
             return
         self.render_profiles()
         self._status(f"Profile {name} removed.")

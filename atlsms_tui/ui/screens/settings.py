@@ -1,12 +1,13 @@
-"""Preferences: refresh intervals, low-balance threshold, default title, theme.
+"""Preferences: the form is built from the core's table of preferences (the
+rows with a label), plus the profile's default title and the theme.
 
-Every field is checked before anything is saved; a bad value is named on its
-own line so the operator sees which one and why."""
+Every field is checked with the same rule the settings file is checked with
+at load; a bad value is named on its own line so the operator sees which one
+and why."""
 
 from __future__ import annotations
 
-import asyncio
-import re
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import work
 from textual.app import ComposeResult
@@ -15,58 +16,44 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Select, Static
 
+from ...api.profiles import PREFERENCES, Profile, Spec, title_problem
+from ..errors import describe
 from ..literal import literal
 from ..widgets.fields import Input
 from ..widgets.header import BalanceHeader
 
-_TITLE_RE = re.compile(r"^[A-Za-z0-9 ._-]{1,11}$")
+if TYPE_CHECKING:
+    from ..app import AtlSmsApp
 
 
-def _number(text: str, lo: float, hi: float, integer: bool, what: str) -> float | int:
-    try:
-        value = int(text) if integer else float(text)
-    except ValueError:
-        kind = "a whole number" if integer else "a number of seconds"
-        raise ValueError(f"{what}: {text!r} is not {kind}") from None
-    if not lo <= value <= hi:
-        raise ValueError(f"{what}: must be between {lo:g} and {hi:g}")
-    return value
+def shell(node: Any) -> AtlSmsApp:
+    """The running app, typed."""
+    return cast("AtlSmsApp", node.app)
 
 
-class SettingsScreen(Screen):
+FORM: tuple[Spec, ...] = tuple(s for s in PREFERENCES if s.label)
+
+
+def shown(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class SettingsScreen(Screen[None]):
     TITLE = "Settings"
     BINDINGS = [
         Binding("ctrl+s,f10", "save", "Save", id="settings_save"),
         Binding("escape", "cancel", "Cancel", id="settings_cancel"),
     ]
 
-    # field id -> (label, validator(text) -> value)
-    FIELDS = [
-        ("refresh_interval", "Dashboard refresh (s)"),
-        ("units_interval", "Balance refresh (s)"),
-        ("low_balance_threshold", "Low-balance warning"),
-        ("max_recipients_per_task", "Recipients per task"),
-        ("default_title", "Default title"),
-    ]
-
     def compose(self) -> ComposeResult:
-        app = self.app
+        app = shell(self)
         prefs = app.preferences
-        profile = self._settings_profile()
-        values = {
-            "refresh_interval": f"{prefs.refresh_interval:g}",
-            "units_interval": f"{prefs.units_interval:g}",
-            "low_balance_threshold": str(prefs.low_balance_threshold),
-            "max_recipients_per_task": str(prefs.max_recipients_per_task),
-            "default_title": (profile.default_title or "") if profile else "",
-        }
+        profile = self.stored_profile()
         yield BalanceHeader()
         with VerticalScroll(id="settings-form"):
-            for fid, label in self.FIELDS:
-                with Horizontal(classes="settings-row"):
-                    yield Label(label, classes="settings-label")
-                    yield Input(values[fid], id=f"set-{fid}", compact=True, classes="settings-input")
-                yield Static("", id=f"err-{fid}", classes="settings-error")
+            for spec in FORM:
+                yield from self._row(spec.name, spec.label, shown(getattr(prefs, spec.name)))
+            yield from self._row("default_title", "Default title", (profile.default_title or "") if profile else "")
             with Horizontal(classes="settings-row"):
                 yield Label("Theme", classes="settings-label")
                 themes = sorted(app.available_themes)
@@ -76,58 +63,60 @@ class SettingsScreen(Screen):
                 )
             yield Static("", id="err-theme", classes="settings-error")
             hint = "Ctrl+S or F10 saves · Esc leaves without saving"
-            if profile is None:
-                hint = (
-                    "Default title applies to a stored profile; this session has none (demo or "
-                    "environment login).\n" + hint
-                )
+            if app.core is not None and app.core.demo:
+                hint = "Demo: changes last for this run only; your settings file is left alone.\n" + hint
+            elif profile is None:
+                hint = ("Default title applies to a stored profile; this session has none "
+                        "(environment login).\n" + hint)
             yield Static(hint, id="settings-hint")
         yield Footer()
+
+    def _row(self, fid: str, label: str, value: str) -> ComposeResult:
+        with Horizontal(classes="settings-row"):
+            yield Label(label, classes="settings-label")
+            yield Input(value, id=f"set-{fid}", compact=True, classes="settings-input")
+        yield Static("", id=f"err-{fid}", classes="settings-error")
 
     def on_mount(self) -> None:
         for err in self.query(".settings-error"):
             err.display = False
-        if self._settings_profile() is None:
+        if self.stored_profile() is None:
             self.query_one("#set-default_title", Input).disabled = True
-        self.query_one("#set-refresh_interval", Input).focus()
+        self.query_one(f"#set-{FORM[0].name}", Input).focus()
 
-    def _settings_profile(self):
-        session = self.app.session
-        if session is None or session.demo:
+    def stored_profile(self) -> Profile | None:
+        """The stored profile this session runs on; None for a demo or an
+        environment login."""
+        core = shell(self).core
+        if core is None or core.demo:
             return None
-        return self.app.settings.profiles.get(session.profile.name)
+        return shell(self).settings.profiles.get(core.profile.name)
 
-    def validate(self) -> tuple[dict, dict[str, str]]:
+    def validate(self) -> tuple[dict[str, Any], dict[str, str]]:
         """(values, errors by field id)."""
-        values: dict = {}
+        values: dict[str, Any] = {}
         errors: dict[str, str] = {}
 
         def get(fid: str) -> str:
             return self.query_one(f"#set-{fid}", Input).value.strip()
 
-        checks = {
-            "refresh_interval": lambda t: _number(t, 2, 3600, False, "refresh"),
-            "units_interval": lambda t: _number(t, 10, 86400, False, "balance refresh"),
-            "low_balance_threshold": lambda t: _number(t, 0, 10**12, True, "threshold"),
-            # the account's real limit is ATL's to say; this only splits campaigns
-            "max_recipients_per_task": lambda t: _number(t, 1, 10_000_000, True, "recipients per task"),
-        }
-        for fid, check in checks.items():
+        for spec in FORM:
             try:
-                values[fid] = check(get(fid))
-            except ValueError as exc:
-                errors[fid] = str(exc)
-        profile = self._settings_profile()
+                values[spec.name] = spec.parse(get(spec.name))
+            except ValueError:
+                errors[spec.name] = f"{get(spec.name)!r} is not {spec.allowed()}"
+        profile = self.stored_profile()
         if profile is not None:
             title = get("default_title")
-            if title and not _TITLE_RE.match(title):
-                errors["default_title"] = "title: 1-11 letters, digits, space . _ -"
+            problem = title_problem(title) if title else None
+            if problem:
+                errors["default_title"] = problem
             elif title and profile.titles and title not in profile.titles:
                 errors["default_title"] = f"title: not one of the profile's titles ({', '.join(profile.titles)})"
             else:
                 values["default_title"] = title or None
         theme = self.query_one("#set-theme", Select).value
-        if theme is Select.BLANK or theme not in self.app.available_themes:
+        if theme is Select.BLANK or theme not in shell(self).available_themes:
             errors["theme"] = "theme: choose one from the list"
         else:
             values["theme"] = theme
@@ -135,7 +124,7 @@ class SettingsScreen(Screen):
 
     def action_save(self) -> None:
         values, errors = self.validate()
-        for fid in [f for f, _ in self.FIELDS] + ["theme"]:
+        for fid in [s.name for s in FORM] + ["default_title", "theme"]:
             err = self.query_one(f"#err-{fid}", Static)
             err.update(literal(errors.get(fid, "")))
             err.display = fid in errors
@@ -145,27 +134,25 @@ class SettingsScreen(Screen):
         self._save(values)
 
     @work(exclusive=True, group="settings-save", exit_on_error=False)
-    async def _save(self, values: dict) -> None:
-        app = self.app
-        settings = app.settings
-        prefs = settings.preferences
-        prefs.refresh_interval = float(values["refresh_interval"])
-        prefs.units_interval = float(values["units_interval"])
-        prefs.low_balance_threshold = int(values["low_balance_threshold"])
-        prefs.max_recipients_per_task = int(values["max_recipients_per_task"])
+    async def _save(self, values: dict[str, Any]) -> None:
+        app = shell(self)
+        prefs = app.settings.preferences
+        for spec in FORM:
+            setattr(prefs, spec.name, values[spec.name])
         prefs.theme = values["theme"]
-        profile = self._settings_profile()
-        if profile is not None and "default_title" in values:
+        profile = self.stored_profile()
+        if profile is not None and "default_title" in values and app.core is not None:
             profile.default_title = values["default_title"]
-            if app.session is not None:
-                app.session.profile.default_title = values["default_title"]
-        try:
-            await asyncio.to_thread(settings.save)
-        except OSError as exc:
-            self.notify(f"Settings not saved: {exc}", severity="error", timeout=10)
-            return
+            app.core.profile.default_title = values["default_title"]
+        written = True
+        if app.core is not None:
+            try:
+                written = await app.core.profiles.save_settings()
+            except OSError as exc:
+                self.notify(f"Settings not saved: {describe(exc).text}", severity="error", timeout=10)
+                return
         app.apply_preferences()
-        self.notify("Settings saved.", timeout=3)
+        self.notify("Settings saved." if written else "Settings applied for this demo run.", timeout=3)
         self.dismiss()
 
     def action_cancel(self) -> None:

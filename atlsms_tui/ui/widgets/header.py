@@ -45,7 +45,24 @@ def format_age(seconds: float) -> str:
 
 
 class BalanceHeader(Horizontal):
-    """Docked at the top; one row."""
+    """Docked at the top; one row. It renders the app's ``balance``."""
+
+    DEFAULT_CSS = """
+    BalanceHeader {
+        dock: top;
+        height: 1;
+        background: $panel;
+        color: $foreground;
+    }
+    BalanceHeader > Static { width: auto; height: 1; padding: 0 1; }
+    BalanceHeader #hdr-title { text-style: bold; color: $accent; }
+    BalanceHeader #hdr-insecure { background: $error; color: $text; text-style: bold; }
+    BalanceHeader #hdr-demo { background: $warning; color: $background; text-style: bold; padding: 0 0; }
+    BalanceHeader #hdr-profile { color: $text-muted; }
+    BalanceHeader #hdr-units.-low { background: $error; color: $foreground; text-style: bold; }
+    BalanceHeader #hdr-conn { width: 1fr; color: $success; text-overflow: ellipsis; text-wrap: nowrap; }
+    BalanceHeader #hdr-conn.-error { color: $error; }
+    """
 
     def compose(self) -> ComposeResult:
         yield Static("", id="hdr-title")
@@ -56,23 +73,15 @@ class BalanceHeader(Horizontal):
         yield Static("", id="hdr-conn")
 
     def on_mount(self) -> None:
-        if hasattr(self.app, "balance"):
-            self.watch(self.app, "balance", self._render_state, init=True)
-        else:  # an app without a balance (a widget test): show the title only
-            self._render_state(BalanceState())
+        self.watch(self.app, "balance", self._render_state, init=True)
         # The age of the figure moves on even when nothing else happens.
         self.set_interval(5, self._tick)
 
     def _tick(self) -> None:
-        self._render_state(getattr(self.app, "balance", BalanceState()))
+        self._render_state(self.app.balance)  # type: ignore[attr-defined]
 
     def _now(self) -> float:
-        clock = getattr(self.app, "clock", None)
-        if clock is None:
-            import time
-
-            return time.time()
-        return clock()
+        return float(self.app.clock())  # type: ignore[attr-defined]
 
     def _render_state(self, state: BalanceState) -> None:
         title = getattr(self.screen, "TITLE", None) or self.app.title
