@@ -7,7 +7,7 @@ command that needs no account opens them alone with :func:`open_lists`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..core import imports, paths
@@ -96,7 +96,7 @@ class Lists:
         """(removed, not on the list), wire form."""
         return await asyncio.to_thread(self._store.remove_optouts, list(numbers))
 
-    async def filter_optouts(self, recipients: list[Recipient]) -> OptOutFilter:
+    async def filter_optouts(self, recipients: Sequence[Recipient]) -> OptOutFilter:
         return await asyncio.to_thread(self._store.filter_optouts, recipients)
 
 

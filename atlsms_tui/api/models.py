@@ -1,8 +1,9 @@
 """Value types the faces build (``Draft``) and show (submissions, reports)."""
 
-from ..core.campaign import Campaign, CampaignProgress, CampaignResult
+from ..core.campaign import Campaign
 from ..core.imports.report import count_of
 from ..core.models import DeliveryStatus, DetailRow, Recipient, Report, State, Submission, Units
+from ..core.outcomes import CampaignProgress, CampaignResult
 from ..core.packed import PackedRecipients
 from ..core.service import Draft, Estimate, SubmitResult
 

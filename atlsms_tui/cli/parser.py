@@ -30,7 +30,7 @@ def _positive_int(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     # SUPPRESS: given before or after the command, a subparser's default
     # must not reset them (parse() fills in what was given nowhere).
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--profile", default=argparse.SUPPRESS,
                         help="profile name (default: ATLSMS_PROFILE or the current one)")
     common.add_argument("--api-url", default=argparse.SUPPRESS, help="API URL, overriding the profile's")

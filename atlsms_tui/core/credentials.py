@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from . import paths
 from .errors import ConfigError
 from .secret import Secret
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path) -> dict[str, Any]:
     if path.parent.is_dir():
         paths.check_private_dir(path.parent)
     try:

@@ -3,6 +3,7 @@ anything is journalled."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -22,7 +23,7 @@ class Draft:
 
     title: str
     # a list, or PackedRecipients standing for one (see as_list)
-    recipients: list[Recipient]
+    recipients: Sequence[Recipient]
     message: str | None = None  # the bulk message; None for individual messages
     scheduled: datetime | None = None  # None: send now
     # the mail-merge template the messages were made from, if any: with the

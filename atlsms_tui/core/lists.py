@@ -8,7 +8,7 @@ decides what it removes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .errors import InputError
@@ -115,7 +115,7 @@ class OptOutHit:
 
 @dataclass
 class OptOutFilter:
-    kept: list[Recipient]
+    kept: Sequence[Recipient]
     removed: list[OptOutHit]
 
     def reasons(self) -> dict[str, int]:
@@ -130,7 +130,7 @@ class OptOutFilter:
         why = ", ".join(f"{reason}: {n:,}" for reason, n in self.reasons().items())
         return f"{len(self.removed):,} recipient(s) removed: on the opt-out list ({why})"
 
-    def __iter__(self) -> Iterator[list[Recipient] | list[OptOutHit]]:  # kept, removed = filter_optouts(...)
+    def __iter__(self) -> Iterator[Sequence[Recipient] | list[OptOutHit]]:  # kept, removed = filter_optouts(...)
         return iter((self.kept, self.removed))
 
 
@@ -149,7 +149,7 @@ def optout_wires(numbers: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(_wire(n) for n in numbers))
 
 
-def apply_optouts(blocked: dict[str, tuple[str, str]], recipients: list[Recipient]) -> OptOutFilter:
+def apply_optouts(blocked: dict[str, tuple[str, str]], recipients: Sequence[Recipient]) -> OptOutFilter:
     """``recipients`` without the numbers in ``blocked`` (wire number ->
     (reason, added)), and why each removed one was removed. The list is
     returned as is when nothing matches."""
@@ -173,5 +173,5 @@ def apply_optouts(blocked: dict[str, tuple[str, str]], recipients: list[Recipien
         else:
             removed.append(OptOutHit(r.msisdn, hit[0], hit[1]))
     if isinstance(recipients, PackedRecipients):
-        kept = PackedRecipients(kept, individual=recipients.individual)
+        return OptOutFilter(PackedRecipients(kept, individual=recipients.individual), removed)
     return OptOutFilter(kept, removed)

@@ -6,6 +6,7 @@ own actions that have no key on that screen."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -23,10 +24,10 @@ APP_COMMANDS = [
 
 
 class AtlSmsCommands(Provider):
-    def _commands(self) -> list[tuple[str, object, str]]:
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app = self.app
         seen_actions: set[str] = set()
-        out: list[tuple[str, object, str]] = []
+        out: list[tuple[str, Callable[[], object], str]] = []
         screen = self.screen
         for _key, active in screen.active_bindings.items():
             b = active.binding

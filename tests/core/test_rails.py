@@ -33,7 +33,7 @@ def rails(service, clock):
     return service
 
 
-def draft(n=len(NUMBERS), text="Hello from ATL"):
+def draft(n: int | None = None, text="Hello from ATL"):
     return Draft("ATL", [Recipient(m) for m in NUMBERS[:n]], text)
 
 

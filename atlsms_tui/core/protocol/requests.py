@@ -7,7 +7,7 @@ recipients, so its body is produced as a stream of encoded chunks.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from operator import attrgetter
@@ -64,7 +64,7 @@ class SubmitContent:
     title: str
     scheduled: str  # "NOW" or "YYYY-MM-DD HH:MM:SS" Baku time
     controlid: str
-    recipients: list[Recipient]
+    recipients: Sequence[Recipient]
     bulkmessage: str | None = None  # None for an individual send
 
     @property

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from ..errors import InputError, NotFoundError
 from ..imports import ImportRecord, ImportReport
@@ -195,7 +195,7 @@ class Lists:
         """The opt-out list as integers, to check a journalled part against."""
         return {int(m) for (m,) in self._db.read("SELECT msisdn FROM optouts") if m.isdigit()}
 
-    def filter_optouts(self, recipients: list[Recipient]) -> OptOutFilter:
+    def filter_optouts(self, recipients: Sequence[Recipient]) -> OptOutFilter:
         """``recipients`` without the numbers on the opt-out list (see
         ``core.lists.apply_optouts``)."""
         rows = self._db.read("SELECT msisdn, reason, added FROM optouts")
