@@ -1,4 +1,4 @@
-"""CampaignResultScreen: what became of every part of a campaign (issue 5)."""
+"""CampaignResultScreen: what became of every part of a campaign."""
 
 from __future__ import annotations
 

@@ -42,9 +42,9 @@ class SendSummary:
     demo: bool = False
     profile: str = ""
     notes: list[str] = field(default_factory=list)  # skipped rows etc.
-    parts: int = 1  # tasks the campaign goes out as (issue 5)
+    parts: int = 1  # tasks the campaign goes out as
     per_task: int = 0  # the cap that splits it
-    optouts: str = ""  # what the opt-out list removes, and why (issue 4)
+    optouts: str = ""  # what the opt-out list removes, and why
     optout_lines: list[str] = field(default_factory=list)  # the first numbers removed
     repeat: str = ""  # the repeat guard's finding: the same text already accepted for these people
     quiet: str = ""  # why it would start inside quiet hours (quiet_hours.refusal)
