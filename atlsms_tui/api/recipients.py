@@ -10,8 +10,6 @@ small ones are plain functions.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -113,39 +111,10 @@ class IndividualFile:
         return ""
 
 
-def _header(text: str, delimiter: str) -> list[str] | None:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        for rec in reader:
-            if rec and any(c.strip() for c in rec):
-                return [c.strip().lower() for c in rec]
-    except csv.Error:
-        return None
-    return None
-
-
 def _rows_of(text: str, source: str) -> list[Row]:
     """Every data record with its first file line; header and quoting
     problems raise the CSV reader's own InputError."""
-    recipients.parse_individual_text(text, source=source)
-    body = text[1:] if text.startswith("\ufeff") else text
-    delimiter = recipients._sniff_delimiter(recipients._header_line(body))
-    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True)
-    rows: list[Row] = []
-    header: list[str] | None = None
-    i_num = i_msg = -1
-    last = 0
-    for rec in reader:
-        line = last + 1
-        last = reader.line_num
-        if not rec or all(not c.strip() for c in rec):
-            continue
-        if header is None:
-            header = [c.strip().lower() for c in rec]
-            i_num, i_msg = header.index(recipients.MSISDN_COLUMN), header.index(recipients.MESSAGE_COLUMN)
-            continue
-        rows.append(Row(line, rec[i_num].strip() if i_num < len(rec) else "",
-                        rec[i_msg] if i_msg < len(rec) else None))
+    rows = [Row(line, number, message) for line, number, message in recipients.individual_rows(text, source)]
     validate_rows(rows)
     return rows
 
@@ -163,8 +132,7 @@ def _read_individual(path: str, column: str | None, sheet: str | None) -> Indivi
         text, encoding, warnings = decode_bytes(data, full)
     except InputError as exc:
         return IndividualFile(name, None, None, rows_error=str(exc), source_error=str(exc))
-    body = text[1:] if text.startswith("\ufeff") else text
-    header = _header(body, recipients._sniff_delimiter(recipients._header_line(body))) or []
+    header = recipients.individual_header(text)
     missing = tuple(c for c in REQUIRED_COLUMNS if c not in header)
     rows: list[Row] | None = None
     rows_error = ""

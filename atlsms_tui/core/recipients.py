@@ -29,7 +29,8 @@ __all__ = [
     "read_numbers_file",
     "read_individual_csv",
     "parse_individual_text",
-    "read_individual_rows",
+    "individual_header",
+    "individual_rows",
     "judge_individual_row",
 ]
 
@@ -301,15 +302,28 @@ def _take_row(
 # row level (the TUI edits rows one by one and judges them like the reader)
 
 
-def read_individual_rows(path: str | os.PathLike[str]) -> list[tuple[int, str, str | None]]:
-    """Every data record of an individual CSV as (first file line, number as
-    written, message or None when the row has no such cell), valid or not.
+def individual_header(text: str) -> list[str]:
+    """The header of an individual CSV's text (lower-cased, stripped): what
+    its columns are called, [] when there is no readable header."""
+    body = text[1:] if text.startswith("\ufeff") else text
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=_sniff_delimiter(_header_line(body)))
+    try:
+        for rec in reader:
+            if rec and any(c.strip() for c in rec):
+                return [c.strip().lower() for c in rec]
+    except csv.Error:
+        return []
+    return []
+
+
+def individual_rows(text: str, source: str) -> list[tuple[int, str, str | None]]:
+    """Every data record of an individual CSV's text as (first file line,
+    number as written, message or None when the row has no such cell), valid
+    or not.
 
     Header and quoting problems raise the same InputError as
     :func:`read_individual_csv`; judge each row with :func:`judge_individual_row`.
     """
-    source = os.fspath(path)
-    text = _read_text(path)
     parse_individual_text(text, source=source)  # the exact header/quote errors
     if text.startswith("\ufeff"):
         text = text[1:]
