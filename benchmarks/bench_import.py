@@ -1,4 +1,4 @@
-"""Import benchmark (issue 14): a million recipients from a file, end to end.
+"""Import benchmark: a million recipients from a file, end to end.
 
     python benchmarks/bench_import.py [--n 1000000] [--only txt,individual,template,read,tui]
 

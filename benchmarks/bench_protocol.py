@@ -4,8 +4,8 @@ the detailed-report parser, against xmltodict doing the same work.
     python benchmarks/bench_protocol.py [--n 1000000]
 
 Prints figures and ratios from one run. Time and peak memory are measured in
-separate passes, since tracemalloc slows the code it watches. Targets (issue
-2): serialisation >= 10x faster than xmltodict.unparse with peak < 50 MB;
+separate passes, since tracemalloc slows the code it watches. Targets:
+serialisation >= 10x faster than xmltodict.unparse with peak < 50 MB;
 parsing >= 3x faster than xmltodict.parse with peak < 100 MB.
 """
 

@@ -1,4 +1,4 @@
-"""Scale benchmark (issue 5): a million recipients end to end.
+"""Scale benchmark: a million recipients end to end.
 
     python benchmarks/bench_scale.py [--n 1000000] [--only submit,reports,startup]
 

@@ -1,4 +1,4 @@
-"""TUI benchmark (issue 5): the screens stay responsive at scale.
+"""TUI benchmark: the screens stay responsive at scale.
 
     python benchmarks/bench_ui.py [--rows 1000000] [--tasks 1000 --active 200] [--only detail,dashboard,paint]
 

@@ -1,4 +1,4 @@
-"""Issue 5 in the TUI: campaigns of several tasks on the dashboard (grouped,
+"""In the TUI, campaigns of several tasks on the dashboard (grouped,
 drill-down, resume, cancel) and task detail over a large stored report
 (paging, filter and search correctness; the timings are in
 benchmarks/bench_ui.py, not here)."""
