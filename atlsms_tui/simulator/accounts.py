@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta, timezone
+
+# The server's own clock zone: Baku, UTC+4 all year (no DST since 2016). Kept
+# here rather than taken from the client's code, so the simulator stays an
+# independent reading of the vendor's document.
+BAKU = timezone(timedelta(hours=4), "Baku")
 
 DEMO_LOGIN = "demo"
 DEMO_PASSWORD = "demo-pass"

@@ -7,7 +7,7 @@ from array import array
 from collections.abc import Iterator
 from datetime import datetime
 
-from ..core.baku import BAKU
+from .accounts import BAKU
 from .tasks import DELIVERED, ERROR, FAILED, QUEUED, REMOVED, STATUS_NAMES, Task
 from .wire import Reply, xml_escape
 

@@ -9,8 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
 
-from ..core.baku import BAKU
-from .accounts import Account
+from .accounts import BAKU, Account
 from .parser import RequestParser
 from .segments import count_segments
 
