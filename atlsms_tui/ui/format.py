@@ -228,3 +228,28 @@ def describe_campaign(c: Campaign, operator: str | None = None) -> tuple[str, Te
             body.append(f" · {rep.delivered:,} delivered · {rep.failed:,} failed · {rep.pending:,} pending")
         body.append(" · Enter: parts", style="dim")
     return head, body
+
+
+def task_summary(sub: Submission, now: float, width: int) -> Text:
+    """The task detail's three lines: who and when, the counts (or why there
+    are none), the delivery bar ``width`` cells wide."""
+    line1 = Text()
+    line1.append(f"Task {visible(sub.taskid or '—')}", style="bold")
+    line1.append(f" · {visible(sub.title)} · ")
+    line1.append_text(state_text(sub, now))
+    line1.append(f" · created {short_time(sub.created)} · sched {scheduled_text(sub)}", style="dim")
+    rep = sub.report
+    line2 = Text(f"{sub.recipients:,} rcpt")
+    if waiting_for_schedule(sub, now):
+        line2.append(f" · {scheduled_for(sub, now)}", style="cyan")
+    elif rep is not None and rep.ready:
+        line2.append_text(counts_text(rep))
+    elif sub.state is State.ACCEPTED_WITHOUT_TASKID:
+        line2.append(" · no task id from ATL: no report can be fetched", style="cyan")
+    elif sub.state is State.REJECTED:
+        line2.append(" · ")
+        line2.append_text(rejection_text(sub))
+    elif sub.state is not State.ACCEPTED:
+        line2.append(f" · {visible(sub.detail)}" if sub.detail else "", style="dim")
+    line3 = delivery_bar(rep, width) if rep is not None else Text("")
+    return Text("\n").join([line1, line2, line3])
