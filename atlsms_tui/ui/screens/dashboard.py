@@ -14,8 +14,7 @@ changed are updated."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import work
@@ -27,11 +26,10 @@ from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
 from ...api.errors import AtlSmsError
-from ...api.models import Campaign, Submission, SubmitResult
-from ...api.reports import Poller, ReadClock, needs_poll
-from ...api.rules import baku, operator
-from ..format import describe, describe_campaign, waiting_for_schedule
-from ..literal import visible
+from ...api.models import Campaign, Submission
+from ...api.reports import Poller, ReadClock
+from ...api.rules import operator
+from ..format import describe, describe_campaign, refresh_status
 from ..messages import PreferencesChanged, ProfileChanged, SubmissionFinished
 from ..widgets.header import BalanceHeader
 from ..widgets.tasks_table import DashboardTable, Item, group_campaigns
@@ -218,23 +216,8 @@ class DashboardScreen(Screen[None]):
         self._update_about()
 
     def _update_status(self) -> None:
-        parts = []
-        if self._last_refresh is not None:
-            at = datetime.fromtimestamp(self._last_refresh, baku.BAKU).strftime("%H:%M:%S")
-            parts.append(f"Updated {at} Baku")
-        now = self.atl.clock()
-        live = sum(1 for s in self._subs if needs_poll(s) and not waiting_for_schedule(s, now))
-        if live:
-            parts.append(f"{live} task(s) live, every {self.atl.preferences.refresh_interval:g}s")
-        waiting = sum(1 for s in self._subs if waiting_for_schedule(s, now))
-        if waiting:
-            parts.append(f"{waiting} scheduled")
-        text = Text(" · ".join(parts), style="dim")
-        errors = self._errors()
-        if errors:
-            text.append("  ✖ " + visible(errors[0]), style="red")
-            if len(errors) > 1:
-                text.append(f" (+{len(errors) - 1} more)", style="red")
+        text = refresh_status(self._subs, self.atl.clock(), self._last_refresh,
+                              self.atl.preferences.refresh_interval, self._errors())
         self.query_one("#dash-status", Static).update(text)
 
     def selected_item(self) -> Item | None:
@@ -381,7 +364,9 @@ class DashboardScreen(Screen[None]):
         except AtlSmsError as exc:
             self.notify(f"Not settled: {exc}", severity="error", timeout=10)
             return
-        show_result(app, result)
+        from .confirm import SubmitResultScreen
+
+        app.push_screen(SubmitResultScreen(result))
         app.submission_finished(result)
 
     # -------------------------------------------------------- messages
@@ -399,9 +384,3 @@ class DashboardScreen(Screen[None]):
             self._arm()
         self._update_status()
 
-
-def show_result(app: Any, result: SubmitResult) -> None:
-    """The submit result modal of the compose screens."""
-    from .confirm import SubmitResultScreen
-
-    app.push_screen(SubmitResultScreen(result))

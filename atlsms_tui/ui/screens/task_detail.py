@@ -16,18 +16,17 @@ from typing import TYPE_CHECKING, cast
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Footer, Static
 
 from ...api.errors import AtlSmsError, TransportError
-from ...api.models import DeliveryStatus, DetailRow, State, Submission
+from ...api.models import DetailRow, State, Submission
 from ...api.reports import DetailQuery, DetailView, Poller, ReadClock, TaskView, needs_poll, report_sig
 from ..format import scheduled_for, task_summary, waiting_for_schedule
 from ..literal import literal
-from ..widgets.detail_table import FILTERS, PagedTable, filter_text, pager_text
+from ..widgets.detail_table import FILTERS, DetailControls, PagedTable, pager_text
 from ..widgets.export_bar import ExportBar
 from ..widgets.fields import Input
 from ..widgets.header import BalanceHeader
@@ -80,8 +79,7 @@ class TaskDetailScreen(Screen[None]):
         super().__init__()
         self.controlid = controlid
         self.sub: Submission | None = None
-        self.status_filter: DeliveryStatus | None = None
-        self.search_text = ""
+        self.controls = DetailControls()
         self.row_offset = 0
         self.page_size = 15  # until compose knows the terminal's height
         self.row_total = 0
@@ -98,7 +96,7 @@ class TaskDetailScreen(Screen[None]):
 
     @property
     def detail_query(self) -> DetailQuery:
-        return DetailQuery(self.status_filter, self.search_text)
+        return self.controls.detail_query
 
     def compose(self) -> ComposeResult:
         # Opening is what an operator waits for most: read the submission and
@@ -112,9 +110,7 @@ class TaskDetailScreen(Screen[None]):
         self._first = self._start_first_read()
         yield BalanceHeader()
         yield Static("", id="detail-summary")
-        with Horizontal(id="detail-controls"):
-            yield Input(placeholder="search number (/)", id="detail-search", compact=True)
-            yield Label("", id="detail-filter")
+        yield self.controls
         yield PagedTable(id="detail-table")
         yield Static("", id="detail-pager")
         # The export bar (#detail-export) is mounted by the first "e": one
@@ -122,7 +118,6 @@ class TaskDetailScreen(Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        self._update_filter()
         first = self._first
         assert first is not None
         if not first.done():
@@ -304,7 +299,7 @@ class TaskDetailScreen(Screen[None]):
             self._fill([], 0)
             return
         if self._view is None or self._view.query != self.detail_query:
-            self._busy = "searching…" if self.search_text else "counting…"
+            self._busy = "searching…" if self.controls.search else "counting…"
             self._update_pager()
         self._page_worker(self.row_offset, self.page_size, self.detail_query)
 
@@ -334,7 +329,7 @@ class TaskDetailScreen(Screen[None]):
             return
         pager.update(pager_text(
             self.sub, self._view, busy=self._busy, total=self.row_total, offset=self.row_offset,
-            size=self.page_size, filtered=self.status_filter is not None, searching=bool(self.search_text),
+            size=self.page_size, filtered=self.controls.status is not None, searching=bool(self.controls.search),
             note=self._fetch_note, note_is_error=self._fetch_error))
 
     @on(PagedTable.PageRequested)
@@ -356,23 +351,16 @@ class TaskDetailScreen(Screen[None]):
 
     # --------------------------------------------------- filter/search
 
-    def _update_filter(self) -> None:
-        self.query_one("#detail-filter", Label).update(filter_text(self.status_filter))
-
     def action_filter(self, key: str) -> None:
-        self.status_filter = FILTERS[key]
-        self.row_offset = 0
-        self._update_filter()
-        self.load_page()
+        self.controls.set_status(FILTERS[key])
+        self.on_detail_controls_query_changed()
 
     def action_search(self) -> None:
-        self.query_one("#detail-search", Input).focus()
+        self.controls.focus_search()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "detail-search":
-            self.search_text = event.value.strip()
-            self.row_offset = 0
-            self.load_page()
+    def on_detail_controls_query_changed(self, _message: DetailControls.QueryChanged | None = None) -> None:
+        self.row_offset = 0
+        self.load_page()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "detail-search":

@@ -10,12 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Label
 
 from ...api.models import DeliveryStatus, DetailRow, State, Submission
-from ...api.reports import DetailView
+from ...api.reports import DetailQuery, DetailView
 from ..literal import literal, visible
+from .fields import Input
 
 # Key -> status filter (None: all). Shown in the filter line.
 FILTERS: dict[str, DeliveryStatus | None] = {
@@ -36,6 +40,44 @@ def filter_text(status: DeliveryStatus | None) -> Text:
     text.append("all" if status is None else STATUS_LABEL[int(status)], style="bold")
     text.append("   0-5: all pend deliv fail rem err", style="dim")
     return text
+
+
+class DetailControls(Horizontal):
+    """The number search and the status filter over the table; a change of
+    either says ``QueryChanged`` (the keys 0-5 are the screen's: they work
+    while the table has the focus)."""
+
+    class QueryChanged(Message):
+        """The rows to show changed: a new search text."""
+
+    def __init__(self) -> None:
+        super().__init__(id="detail-controls")
+        self.status: DeliveryStatus | None = None
+        self.search = ""
+
+    @property
+    def detail_query(self) -> DetailQuery:
+        return DetailQuery(self.status, self.search)
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="search number (/)", id="detail-search", compact=True)
+        yield Label("", id="detail-filter")
+
+    def on_mount(self) -> None:
+        self.set_status(self.status)
+
+    def set_status(self, status: DeliveryStatus | None) -> None:
+        self.status = status
+        self.query_one("#detail-filter", Label).update(filter_text(status))
+
+    def focus_search(self) -> None:
+        self.query_one("#detail-search", Input).focus()
+
+    @on(Input.Changed, "#detail-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.search = event.value.strip()
+        self.post_message(self.QueryChanged())
 
 
 class PagedTable(DataTable[Any]):
