@@ -26,7 +26,7 @@ from ...api.models import DetailRow, State, Submission
 from ...api.reports import DetailQuery, DetailView, Poller, ReadClock, TaskView, needs_poll, report_sig
 from ..format import scheduled_for, task_summary, waiting_for_schedule
 from ..literal import literal
-from ..widgets.detail_table import FILTERS, DetailControls, PagedTable, pager_text
+from ..widgets.detail_table import FILTERS, DetailControls, PagedTable, PagerLine
 from ..widgets.export_bar import ExportBar
 from ..widgets.fields import Input
 from ..widgets.header import BalanceHeader
@@ -83,8 +83,7 @@ class TaskDetailScreen(Screen[None]):
         self.row_offset = 0
         self.page_size = 15  # until compose knows the terminal's height
         self.row_total = 0
-        self._fetch_note = ""
-        self._fetch_error = False
+        self.pager = PagerLine()
         self._view: DetailView | None = None  # the page shown; None: totals to count again
         self._busy = ""  # "counting…" / "searching…" while a new total is on its way
         self._first: asyncio.Future[TaskView] | None = None  # the read of the first page (compose, refresh)
@@ -112,7 +111,7 @@ class TaskDetailScreen(Screen[None]):
         yield Static("", id="detail-summary")
         yield self.controls
         yield PagedTable(id="detail-table")
-        yield Static("", id="detail-pager")
+        yield self.pager
         # The export bar (#detail-export) is mounted by the first "e": one
         # container, label and input fewer to build when the screen opens.
         yield Footer()
@@ -272,8 +271,7 @@ class TaskDetailScreen(Screen[None]):
         self.load_page()
 
     def _note(self, text: str, error: bool = False) -> None:
-        self._fetch_note = text
-        self._fetch_error = error
+        self.pager.note, self.pager.note_is_error = text, error
         self._update_pager()
 
     def _show_summary(self) -> None:
@@ -323,14 +321,9 @@ class TaskDetailScreen(Screen[None]):
         self._update_pager()
 
     def _update_pager(self) -> None:
-        try:
-            pager = self.query_one("#detail-pager", Static)
-        except NoMatches:  # not composed yet
-            return
-        pager.update(pager_text(
-            self.sub, self._view, busy=self._busy, total=self.row_total, offset=self.row_offset,
-            size=self.page_size, filtered=self.controls.status is not None, searching=bool(self.controls.search),
-            note=self._fetch_note, note_is_error=self._fetch_error))
+        self.pager.show(self.sub, self._view, busy=self._busy, total=self.row_total, offset=self.row_offset,
+                        size=self.page_size, filtered=self.controls.status is not None,
+                        searching=bool(self.controls.search))
 
     @on(PagedTable.PageRequested)
     def _page_requested(self, event: PagedTable.PageRequested) -> None:
@@ -389,11 +382,8 @@ class TaskDetailScreen(Screen[None]):
 
     def _hide_export(self) -> bool:
         """Hide the export bar; False if it was not showing."""
-        try:
-            bar = self.query_one(ExportBar)
-        except NoMatches:
-            return False
-        if not bar.close():
+        bars = self.query(ExportBar)
+        if not bars or not bars.first().close():
             return False
         self.query_one("#detail-table").focus()
         return True

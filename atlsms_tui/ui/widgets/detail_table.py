@@ -14,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable, Label, Static
 
 from ...api.models import DeliveryStatus, DetailRow, State, Submission
 from ...api.reports import DetailQuery, DetailView
@@ -141,10 +141,25 @@ class PagedTable(DataTable[Any]):
         self.post_message(self.Resized())
 
 
+class PagerLine(Static):
+    """The line under the table, and the last note of the report's download
+    (kept until the next note)."""
+
+    def __init__(self) -> None:
+        super().__init__("", id="detail-pager")
+        self.note = ""
+        self.note_is_error = False
+
+    def show(self, sub: Submission | None, view: DetailView | None, *, busy: str, total: int, offset: int,
+             size: int, filtered: bool, searching: bool) -> None:
+        if self.is_attached:  # not composed yet: nothing to update
+            self.update(pager_text(sub, view, busy=busy, total=total, offset=offset, size=size, filtered=filtered,
+                                   searching=searching, note=self.note, note_is_error=self.note_is_error))
+
+
 def pager_text(sub: Submission | None, view: DetailView | None, *, busy: str, total: int, offset: int, size: int,
                filtered: bool, searching: bool, note: str, note_is_error: bool) -> Text:
-    """The line under the table: which rows of how many, or why there are
-    none; then the last note of the report's download, if any."""
+    """Which rows of how many, or why there are none; then ``note``, if any."""
     text = Text()
     m = view.matches if searching and view is not None else None
     if busy:
