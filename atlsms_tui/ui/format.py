@@ -8,7 +8,7 @@ from datetime import datetime
 from rich.text import Text
 
 from ..api.models import Campaign, Report, State, Submission
-from ..api.reports import scheduled_epoch
+from ..api.reports import needs_poll, scheduled_epoch
 from ..api.rules import baku, codes
 from .literal import literal, visible
 
@@ -228,3 +228,50 @@ def describe_campaign(c: Campaign, operator: str | None = None) -> tuple[str, Te
             body.append(f" · {rep.delivered:,} delivered · {rep.failed:,} failed · {rep.pending:,} pending")
         body.append(" · Enter: parts", style="dim")
     return head, body
+
+
+def task_summary(sub: Submission, now: float, width: int) -> Text:
+    """The task detail's three lines: who and when, the counts (or why there
+    are none), the delivery bar ``width`` cells wide."""
+    line1 = Text()
+    line1.append(f"Task {visible(sub.taskid or '—')}", style="bold")
+    line1.append(f" · {visible(sub.title)} · ")
+    line1.append_text(state_text(sub, now))
+    line1.append(f" · created {short_time(sub.created)} · sched {scheduled_text(sub)}", style="dim")
+    rep = sub.report
+    line2 = Text(f"{sub.recipients:,} rcpt")
+    if waiting_for_schedule(sub, now):
+        line2.append(f" · {scheduled_for(sub, now)}", style="cyan")
+    elif rep is not None and rep.ready:
+        line2.append_text(counts_text(rep))
+    elif sub.state is State.ACCEPTED_WITHOUT_TASKID:
+        line2.append(" · no task id from ATL: no report can be fetched", style="cyan")
+    elif sub.state is State.REJECTED:
+        line2.append(" · ")
+        line2.append_text(rejection_text(sub))
+    elif sub.state is not State.ACCEPTED:
+        line2.append(f" · {visible(sub.detail)}" if sub.detail else "", style="dim")
+    line3 = delivery_bar(rep, width) if rep is not None else Text("")
+    return Text("\n").join([line1, line2, line3])
+
+
+def refresh_status(subs: list[Submission], now: float, last_refresh: float | None, interval: float,
+                   errors: list[str]) -> Text:
+    """The dashboard's status line: when it was updated, how many tasks are
+    followed live or wait for their time, and the first of ``errors``."""
+    parts = []
+    if last_refresh is not None:
+        at = datetime.fromtimestamp(last_refresh, baku.BAKU).strftime("%H:%M:%S")
+        parts.append(f"Updated {at} Baku")
+    live = sum(1 for s in subs if needs_poll(s) and not waiting_for_schedule(s, now))
+    if live:
+        parts.append(f"{live} task(s) live, every {interval:g}s")
+    waiting = sum(1 for s in subs if waiting_for_schedule(s, now))
+    if waiting:
+        parts.append(f"{waiting} scheduled")
+    text = Text(" · ".join(parts), style="dim")
+    if errors:
+        text.append("  ✖ " + visible(errors[0]), style="red")
+        if len(errors) > 1:
+            text.append(f" (+{len(errors) - 1} more)", style="red")
+    return text

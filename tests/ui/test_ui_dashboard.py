@@ -11,6 +11,7 @@ from atlsms_tui.simulator import Fault
 from atlsms_tui.ui.format import delivery_bar
 from atlsms_tui.ui.screens.dashboard import DashboardScreen
 from atlsms_tui.ui.screens.task_detail import TaskDetailScreen
+from atlsms_tui.ui.widgets.detail_table import PagedTable
 
 from ui_helpers import screen_text, settle
 
@@ -192,7 +193,7 @@ async def test_task_detail_filter_search_export(ui_env, tmp_path):
         assert len(rows) - 1 == rep.delivered
         assert {r[1] for r in rows[1:]} == {"delivered"}
         assert all(r[4] == "Hello from the test" for r in rows[1:])
-        assert any(f"Exported {rep.delivered:,} rows (filtered)" in n.message for n in app._notifications)
+        assert any(f"Exported {rep.delivered:,} rows (filtered)" in n for n in app.notices)
 
         await pilot.press("escape")
         await settle(pilot)
@@ -212,7 +213,7 @@ async def test_task_detail_export_error_is_shown(ui_env, tmp_path):
         app.screen.query_one("#detail-export-path", Input).value = str(tmp_path / "no" / "such" / "dir.csv")
         await pilot.press("enter")
         await settle(pilot)
-        assert any("CSV not written" in n.message for n in app._notifications)
+        assert any("CSV not written" in n for n in app.notices)
         assert isinstance(app.screen, TaskDetailScreen)
 
 
@@ -244,7 +245,7 @@ async def test_task_detail_export_is_private_inert_and_asks_before_overwriting(u
         assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
         rows = read_csv(out)
         assert len(rows) == 4 and {r[4] for r in rows[1:]} == {"'" + formula}
-        assert any(f"Exported 3 rows to {out}" in n.message for n in app._notifications)
+        assert any(f"Exported 3 rows to {out}" in n for n in app.notices)
 
         out.write_text("keep me")
         await pilot.press("e")
@@ -293,15 +294,14 @@ async def test_task_detail_first_paint_shows_the_first_page(ui_env, monkeypatch)
         await settle(pilot)
         screen = TaskDetailScreen(result.controlid)
         painted: list[tuple[int, int]] = []
-        original = app._display
+        render_lines = PagedTable.render_lines
 
-        def display(target, renderable):
-            if renderable is not None and target is screen and not painted:
-                table = screen.query_one("#detail-table", DataTable)
+        def first_paint(table, crop):  # what the table holds when it is first painted
+            if table.screen is screen and not painted:
                 painted.append((table.row_count, screen.row_total))
-            return original(target, renderable)
+            return render_lines(table, crop)
 
-        app._display = display
+        monkeypatch.setattr(PagedTable, "render_lines", first_paint)
         loads = []
         monkeypatch.setattr(screen, "load_page", lambda: loads.append(1))
         await app.push_screen(screen)
@@ -475,9 +475,8 @@ async def test_scheduled_task_shows_its_time_and_is_not_polled_before(ui_env):
 # ---------------------------------------------------------------- snapshots
 
 
-async def _dashboard_with_tasks(pilot):
+async def _dashboard_with_tasks(pilot, env):
     app = pilot.app
-    env = app._test_env
     session = app.session
     await env.submit(session, n=120, title="ATL")
     env.sim.inject(Fault("code", operation="submit", code="235"))
@@ -497,16 +496,18 @@ async def _dashboard_with_tasks(pilot):
 
 def test_snapshot_dashboard(ui_env_sync, snap_compare):
     app = ui_env_sync.app(ui_env_sync.demo_session())
-    app._test_env = ui_env_sync
-    assert snap_compare(app, terminal_size=SIZE, run_before=_dashboard_with_tasks)
+
+    async def run_before(pilot):
+        await _dashboard_with_tasks(pilot, ui_env_sync)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
 def test_snapshot_task_detail(ui_env_sync, snap_compare):
     app = ui_env_sync.app(ui_env_sync.demo_session())
-    app._test_env = ui_env_sync
+    env = ui_env_sync
 
     async def run_before(pilot):
-        env = app._test_env
         result = await env.submit(app.session, n=1234, title="ATL")
         env.advance(8)
         app.submission_finished(result)

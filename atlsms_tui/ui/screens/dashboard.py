@@ -14,37 +14,25 @@ changed are updated."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
 from ...api.errors import AtlSmsError
-from ...api.models import Campaign, State, Submission, SubmitResult
-from ...api.reports import Poller, ReadClock, needs_poll
-from ...api.rules import baku, operator
-from ..format import (
-    campaign_state_text,
-    delivery_bar,
-    describe,
-    describe_campaign,
-    scheduled_for,
-    scheduled_text,
-    short_time,
-    state_text,
-    waiting_for_schedule,
-)
-from ..literal import literal, visible
+from ...api.models import Campaign, Submission
+from ...api.reports import Poller, ReadClock
+from ...api.rules import operator
+from ..format import describe, describe_campaign, refresh_status
 from ..messages import PreferencesChanged, ProfileChanged, SubmissionFinished
 from ..widgets.header import BalanceHeader
+from ..widgets.tasks_table import DashboardTable, Item, group_campaigns
 from .campaign_actions import ask_approve, ask_cancel, ask_reject, ask_resume
 from .campaign_detail import CampaignDetailScreen
 from .task_detail import TaskDetailScreen
@@ -52,57 +40,6 @@ from .task_detail import TaskDetailScreen
 if TYPE_CHECKING:
     from ...api import Core
     from ..app import AtlSmsApp
-
-Item = Submission | Campaign
-
-
-def group_campaigns(subs: list[Submission], awaiting: dict[str, Campaign] | None = None) -> list[Item]:
-    """The dashboard's rows: a submission, or a campaign holding its parts
-    (in part order) at the place of its newest part; ``awaiting``: the
-    campaigns waiting for approval, whose approval they take."""
-    out: list[Item] = []
-    camps: dict[str, Campaign] = {}
-    for s in subs:
-        if not s.campaign:
-            out.append(s)
-            continue
-        c = camps.get(s.campaign)
-        if c is None:
-            c = camps[s.campaign] = Campaign(s.campaign, s.title, s.created, 0, [])
-            out.append(c)
-        c.parts.append(s)
-        c.recipients += s.recipients
-        c.created = min(c.created, s.created)
-    for c in camps.values():
-        held = (awaiting or {}).get(c.campaign)
-        if held is not None:
-            c.approval, c.submitted_by = held.approval, held.submitted_by
-        c.parts.reverse()  # subs come newest first
-        c.parts.sort(key=lambda p: p.part or 0)  # a part sent again is newer than the next one
-    return out
-
-
-def item_key(item: Item) -> str:
-    return item.campaign if isinstance(item, Campaign) else item.controlid
-
-
-def _sub_sig(s: Submission, now: float) -> tuple[Any, ...]:
-    r = s.report
-    rep = None if r is None else (r.ready, r.pending, r.delivered, r.failed, r.removed, r.error)
-    # a scheduled task's countdown moves by the minute
-    left = scheduled_for(s, now) if waiting_for_schedule(s, now) else ""
-    return (s.state, s.taskid, s.code, s.title, s.recipients, s.scheduled, s.created, rep, left)
-
-
-def item_sig(item: Item, now: float) -> tuple[Any, ...]:
-    """Everything a row shows: equal signatures, equal cells (nothing rebuilt)."""
-    if isinstance(item, Campaign):
-        return ("c", item.approval) + tuple(_sub_sig(p, now) for p in item.parts)
-    return _sub_sig(item, now)
-
-
-class DashboardTable(DataTable[Any]):
-    """The task list; enter opens the task."""
 
 
 class DashboardScreen(Screen[None]):
@@ -136,13 +73,6 @@ class DashboardScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._subs: list[Submission] = []
-        self._items: list[Item] = []
-        self._by_key: dict[str, Item] = {}
-        # What the table shows now: row keys in order, each row's signature, column widths.
-        self._shown_keys: list[str] = []
-        self._shown_sig: dict[str, tuple[Any, ...]] = {}
-        self._shown_cells: dict[str, list[Any]] = {}
-        self._widths: list[int] = []
         self._timer: Timer | None = None
         self._suspended = False
         self._last_refresh: float | None = None
@@ -154,8 +84,7 @@ class DashboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield BalanceHeader()
         yield Static("", id="dash-empty")
-        table = DashboardTable(id="dash-table", cursor_type="row", zebra_stripes=False)
-        yield table
+        yield DashboardTable(id="dash-table")
         yield Static("", id="dash-about")
         yield Static("", id="dash-status")
         yield Footer()
@@ -181,8 +110,7 @@ class DashboardScreen(Screen[None]):
 
     def on_resize(self) -> None:
         if self._subs:
-            self._shown_keys = []  # the bar's width changed: rebuild
-            self._widths = []
+            self._table().relayout()  # the bar's width changed
             self._show(self._subs)
 
     # -------------------------------------------------------- refresh
@@ -263,27 +191,8 @@ class DashboardScreen(Screen[None]):
 
     # ---------------------------------------------------------- render
 
-    def _table(self) -> DataTable[Any]:
-        return self.query_one("#dash-table", DataTable)
-
-    COLUMNS = ["Task", "Title", "Created", "Sched", "Rcpt", "Delivery", "State"]
-
-    def _cells(self, item: Item, bar_w: int | None) -> list[Any]:
-        """A row's cells; the bar (index 5) only when its width is known."""
-        if isinstance(item, Campaign):
-            first = item.parts[0]
-            hot = item.state in ("uncertain", "incomplete")
-            task = Text(("⚠ " if item.state == "uncertain" else "▸ ") + f"{len(item.parts)} parts",
-                        style="bold yellow" if hot else "bold")
-            bar = self._bar_for(item, bar_w) if bar_w else None
-            return [task, literal(item.title, style="bold yellow" if hot else ""), short_time(item.created),
-                    scheduled_text(first), f"{item.recipients:,}", bar, campaign_state_text(item)]
-        s = item
-        uncertain = s.state is State.UNCERTAIN
-        task = literal(("⚠ " if uncertain else "") + (s.taskid or "—"), style="bold yellow" if uncertain else "")
-        bar = self._bar_for(s, bar_w) if bar_w else None
-        return [task, literal(s.title, style="bold yellow" if uncertain else ""), short_time(s.created),
-                scheduled_text(s), f"{s.recipients:,}", bar, state_text(s, self.atl.clock())]
+    def _table(self) -> DashboardTable:
+        return self.query_one("#dash-table", DashboardTable)
 
     def _show(self, subs: list[Submission]) -> None:
         self._subs = subs
@@ -297,105 +206,22 @@ class DashboardScreen(Screen[None]):
             else:
                 empty.update("No campaigns yet.\n\nPress c (or F2) to compose one.")
             self.query_one("#dash-about", Static).update("")
-            self._items, self._by_key, self._shown_keys, self._shown_sig = [], {}, [], {}
-            table.clear(columns=True)
-            self._widths = []
+            table.empty()
             return
         table.display = True
         empty.display = False
         if self.focused is None:  # it was hidden while empty, so nothing took the focus
             table.focus()
-        items = group_campaigns(subs, self._awaiting)
-        keys = [item_key(i) for i in items]
-        now = self.atl.clock()
-        sigs = {k: item_sig(i, now) for k, i in zip(keys, items, strict=True)}
-        self._items = items
-        self._by_key = dict(zip(keys, items, strict=False))
-        changed = [i for k, i in zip(keys, items, strict=False) if self._shown_sig.get(k) != sigs[k]]
-        if keys == self._shown_keys and not changed:
-            self._update_about()
-            return
-        # Column widths only grow between rebuilds: a longer state word
-        # elsewhere must not force a rebuild of a thousand rows.
-        fresh = {item_key(i): self._cells(i, None) for i in (changed if keys == self._shown_keys else items)}
-        widths = list(self._widths) if keys == self._shown_keys and self._widths else [4, 5, 11, 5, 4, 0, 5]
-        for cells in fresh.values():
-            for j in (0, 1, 3, 4, 6):
-                widths[j] = max(widths[j], len(cells[j]))
-        avail = (self.size.width or 80) - 2 - 2 * len(widths)  # scrollbar; a cell pad each side
-        widths[5] = max(8, min(60, avail - sum(w for j, w in enumerate(widths) if j != 5)))
-        if keys == self._shown_keys and widths == self._widths:
-            for k, cells in fresh.items():
-                cells[5] = self._bar_for(self._by_key[k], widths[5])
-                old = self._shown_cells.get(k, ())
-                for j, (col, value) in enumerate(zip(self.COLUMNS, cells, strict=False)):
-                    if j >= len(old) or old[j] != value:  # usually the bar and the state only
-                        table.update_cell(k, col.lower(), value)
-                self._shown_cells[k] = cells
-        else:
-            self._rebuild(table, items, keys, fresh, widths)
-        self._shown_keys = keys
-        self._shown_sig = sigs
-        self._widths = widths
+        table.show(group_campaigns(subs, self._awaiting), self.atl.clock(), self.size.width)
         self._update_about()
 
-    def _bar_for(self, item: Item, width: int) -> Text:
-        if isinstance(item, Campaign):
-            return delivery_bar(item.report() if any(p.taskid for p in item.parts) else None, width)
-        now = self.atl.clock()
-        if waiting_for_schedule(item, now):
-            return Text(scheduled_for(item, now)[len("scheduled for "):], style="cyan")
-        return delivery_bar(item.report, width) if item.taskid else Text("")
-
-    def _rebuild(self, table: DataTable[Any], items: list[Item], keys: list[str], fresh: dict[str, list[Any]],
-                 widths: list[int]) -> None:
-        keep = None
-        if table.row_count and table.cursor_row is not None and 0 <= table.cursor_row < table.row_count:
-            keep = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
-        table.clear(columns=True)
-        self._shown_cells = {}
-        for label, w in zip(self.COLUMNS, widths, strict=False):
-            table.add_column(label, width=w, key=label.lower())
-        for k, item in zip(keys, items, strict=False):
-            cells = fresh.get(k) or self._cells(item, None)
-            cells[5] = self._bar_for(item, widths[5])
-            table.add_row(*cells, key=k)
-            self._shown_cells[k] = cells
-        if keep is not None and keep in self._by_key:
-            try:
-                table.move_cursor(row=table.get_row_index(keep), animate=False)
-            except Exception:
-                pass
-
     def _update_status(self) -> None:
-        parts = []
-        if self._last_refresh is not None:
-            at = datetime.fromtimestamp(self._last_refresh, baku.BAKU).strftime("%H:%M:%S")
-            parts.append(f"Updated {at} Baku")
-        now = self.atl.clock()
-        live = sum(1 for s in self._subs if needs_poll(s) and not waiting_for_schedule(s, now))
-        if live:
-            parts.append(f"{live} task(s) live, every {self.atl.preferences.refresh_interval:g}s")
-        waiting = sum(1 for s in self._subs if waiting_for_schedule(s, now))
-        if waiting:
-            parts.append(f"{waiting} scheduled")
-        text = Text(" · ".join(parts), style="dim")
-        errors = self._errors()
-        if errors:
-            text.append("  ✖ " + visible(errors[0]), style="red")
-            if len(errors) > 1:
-                text.append(f" (+{len(errors) - 1} more)", style="red")
+        text = refresh_status(self._subs, self.atl.clock(), self._last_refresh,
+                              self.atl.preferences.refresh_interval, self._errors())
         self.query_one("#dash-status", Static).update(text)
 
     def selected_item(self) -> Item | None:
-        table = self._table()
-        if not table.row_count or not table.display:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
-        except Exception:
-            return None
-        return self._by_key.get(key) if key is not None else None
+        return self._table().selected_item()
 
     def selected(self) -> Submission | None:
         item = self.selected_item()
@@ -538,7 +364,9 @@ class DashboardScreen(Screen[None]):
         except AtlSmsError as exc:
             self.notify(f"Not settled: {exc}", severity="error", timeout=10)
             return
-        show_result(app, result)
+        from .confirm import SubmitResultScreen
+
+        app.push_screen(SubmitResultScreen(result))
         app.submission_finished(result)
 
     # -------------------------------------------------------- messages
@@ -556,9 +384,3 @@ class DashboardScreen(Screen[None]):
             self._arm()
         self._update_status()
 
-
-def show_result(app: Any, result: SubmitResult) -> None:
-    """The submit result modal of the compose screens."""
-    from .confirm import SubmitResultScreen
-
-    app.push_screen(SubmitResultScreen(result))

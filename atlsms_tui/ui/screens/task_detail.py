@@ -11,34 +11,23 @@ its matches. Every read runs in a worker thread."""
 from __future__ import annotations
 
 import asyncio
-import re
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
-from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import Footer, Static
 
 from ...api.errors import AtlSmsError, TransportError
-from ...api.models import DeliveryStatus, DetailRow, State, Submission
+from ...api.models import DetailRow, State, Submission
 from ...api.reports import DetailQuery, DetailView, Poller, ReadClock, TaskView, needs_poll, report_sig
-from ..format import (
-    counts_text,
-    delivery_bar,
-    rejection_text,
-    scheduled_for,
-    scheduled_text,
-    short_time,
-    state_text,
-    waiting_for_schedule,
-)
-from ..literal import literal, visible
+from ..format import scheduled_for, task_summary, waiting_for_schedule
+from ..literal import literal
+from ..widgets.detail_table import FILTERS, DetailControls, PagedTable, PagerLine
+from ..widgets.export_bar import ExportBar
 from ..widgets.fields import Input
 from ..widgets.header import BalanceHeader
 
@@ -46,52 +35,12 @@ if TYPE_CHECKING:
     from ...api import Core
     from ..app import AtlSmsApp
 
-# Key -> status filter (None: all). Shown in the filter line.
-FILTERS: dict[str, DeliveryStatus | None] = {
-    "0": None,
-    "1": DeliveryStatus.QUEUED,
-    "2": DeliveryStatus.DELIVERED,
-    "3": DeliveryStatus.FAILED,
-    "4": DeliveryStatus.REMOVED,
-    "5": DeliveryStatus.ERROR,
-}
-STATUS_STYLE = {1: "yellow", 2: "green", 3: "red", 4: "grey50", 5: "magenta"}
-STATUS_LABEL = {1: "pending", 2: "delivered", 3: "failed", 4: "removed", 5: "error"}
 # Rows of the screen that are not table body (header, summary 3, controls,
 # pager, footer, the table's own header row): the first page is read for the
 # height the table will have, before it is laid out.
 CHROME_ROWS = 8
 # Seconds the screen's first paint may wait for the first page (on_mount).
 FIRST_PAGE_WAIT = 0.05
-
-
-class PagedTable(DataTable[Any]):
-    """A DataTable whose paging keys move through the store, not the widget."""
-
-    @property
-    def detail(self) -> TaskDetailScreen:
-        return cast("TaskDetailScreen", self.screen)
-
-    def action_page_down(self) -> None:
-        self.detail.action_page("next")
-
-    def action_page_up(self) -> None:
-        self.detail.action_page("prev")
-
-    def action_scroll_home(self) -> None:
-        self.detail.action_page("first")
-
-    def action_scroll_end(self) -> None:
-        self.detail.action_page("last")
-
-    def action_scroll_top(self) -> None:
-        self.detail.action_page("first")
-
-    def action_scroll_bottom(self) -> None:
-        self.detail.action_page("last")
-
-    def on_resize(self) -> None:
-        self.detail.table_resized()
 
 
 class TaskDetailScreen(Screen[None]):
@@ -130,13 +79,11 @@ class TaskDetailScreen(Screen[None]):
         super().__init__()
         self.controlid = controlid
         self.sub: Submission | None = None
-        self.status_filter: DeliveryStatus | None = None
-        self.search_text = ""
+        self.controls = DetailControls()
         self.row_offset = 0
         self.page_size = 15  # until compose knows the terminal's height
         self.row_total = 0
-        self._fetch_note = ""
-        self._fetch_error = False
+        self.pager = PagerLine()
         self._view: DetailView | None = None  # the page shown; None: totals to count again
         self._busy = ""  # "counting…" / "searching…" while a new total is on its way
         self._first: asyncio.Future[TaskView] | None = None  # the read of the first page (compose, refresh)
@@ -148,7 +95,7 @@ class TaskDetailScreen(Screen[None]):
 
     @property
     def detail_query(self) -> DetailQuery:
-        return DetailQuery(self.status_filter, self.search_text)
+        return self.controls.detail_query
 
     def compose(self) -> ComposeResult:
         # Opening is what an operator waits for most: read the submission and
@@ -162,23 +109,14 @@ class TaskDetailScreen(Screen[None]):
         self._first = self._start_first_read()
         yield BalanceHeader()
         yield Static("", id="detail-summary")
-        with Horizontal(id="detail-controls"):
-            yield Input(placeholder="search number (/)", id="detail-search", compact=True)
-            yield Label("", id="detail-filter")
-        table = PagedTable(id="detail-table", cursor_type="row")
-        table.add_column("#", key="n", width=7)
-        table.add_column("Number", key="msisdn", width=13)
-        table.add_column("Status", key="status", width=9)
-        table.add_column("Date", key="date", width=16)
-        table.add_column("Message", key="message")
-        yield table
-        yield Static("", id="detail-pager")
+        yield self.controls
+        yield PagedTable(id="detail-table")
+        yield self.pager
         # The export bar (#detail-export) is mounted by the first "e": one
         # container, label and input fewer to build when the screen opens.
         yield Footer()
 
     async def on_mount(self) -> None:
-        self._update_filter()
         first = self._first
         assert first is not None
         if not first.done():
@@ -333,43 +271,19 @@ class TaskDetailScreen(Screen[None]):
         self.load_page()
 
     def _note(self, text: str, error: bool = False) -> None:
-        self._fetch_note = text
-        self._fetch_error = error
+        self.pager.note, self.pager.note_is_error = text, error
         self._update_pager()
 
     def _show_summary(self) -> None:
-        sub = self.sub
-        if sub is None:
-            return
-        now = self.atl.clock()
-        line1 = Text()
-        line1.append(f"Task {visible(sub.taskid or '—')}", style="bold")
-        line1.append(f" · {visible(sub.title)} · ")
-        line1.append_text(state_text(sub, now))
-        line1.append(f" · created {short_time(sub.created)} · sched {scheduled_text(sub)}", style="dim")
-        rep = sub.report
-        line2 = Text(f"{sub.recipients:,} rcpt")
-        if waiting_for_schedule(sub, now):
-            line2.append(f" · {scheduled_for(sub, now)}", style="cyan")
-        elif rep is not None and rep.ready:
-            line2.append_text(counts_text(rep))
-        elif sub.state is State.ACCEPTED_WITHOUT_TASKID:
-            line2.append(" · no task id from ATL: no report can be fetched", style="cyan")
-        elif sub.state is State.REJECTED:
-            line2.append(" · ")
-            line2.append_text(rejection_text(sub))
-        elif sub.state is not State.ACCEPTED:
-            line2.append(f" · {visible(sub.detail)}" if sub.detail else "", style="dim")
-        width = max(10, (self.size.width or 80) - 2)
-        line3 = delivery_bar(rep, width) if rep is not None else Text("")
-        text = Text("\n").join([line1, line2, line3])
-        self.query_one("#detail-summary", Static).update(text)
+        if self.sub is not None:
+            width = max(10, (self.size.width or 80) - 2)
+            self.query_one("#detail-summary", Static).update(task_summary(self.sub, self.atl.clock(), width))
 
     # ----------------------------------------------------------- pages
 
+    @on(PagedTable.Resized)
     def table_resized(self) -> None:
-        table = self.query_one("#detail-table", DataTable)
-        size = max(1, table.size.height - 1 - (1 if table.show_horizontal_scrollbar else 0))
+        size = self.query_one(PagedTable).body_height
         if size != self.page_size:
             # Keep the first visible row on screen when the size changes.
             self.page_size = size
@@ -383,7 +297,7 @@ class TaskDetailScreen(Screen[None]):
             self._fill([], 0)
             return
         if self._view is None or self._view.query != self.detail_query:
-            self._busy = "searching…" if self.search_text else "counting…"
+            self._busy = "searching…" if self.controls.search else "counting…"
             self._update_pager()
         self._page_worker(self.row_offset, self.page_size, self.detail_query)
 
@@ -403,51 +317,17 @@ class TaskDetailScreen(Screen[None]):
 
     def _fill(self, rows: list[DetailRow], total: int) -> None:
         self.row_total = total
-        table = self.query_one("#detail-table", DataTable)
-        table.clear()
-        for i, r in enumerate(rows):
-            code = r.status_code
-            table.add_row(
-                str(self.row_offset + i + 1),
-                literal(r.msisdn),
-                Text(STATUS_LABEL.get(code, f"status {code}"), style=STATUS_STYLE.get(code, "magenta")),
-                literal((r.date or "")[:16]),
-                literal(r.message or ""),
-            )
+        self.query_one(PagedTable).fill(rows, self.row_offset + 1)
         self._update_pager()
 
     def _update_pager(self) -> None:
-        try:
-            pager = self.query_one("#detail-pager", Static)
-        except NoMatches:  # not composed yet
-            return
-        text = Text()
-        m = self._view.matches if self.search_text and self._view is not None else None
-        if self._busy:
-            text.append(self._busy, style="dim")
-        elif self.row_total:
-            last = min(self.row_total, self.row_offset + self.page_size)
-            page = self.row_offset // self.page_size + 1
-            pages = (self.row_total - 1) // self.page_size + 1
-            text.append(f"rows {self.row_offset + 1:,}-{last:,} of {self.row_total:,} · page {page:,}/{pages:,}")
-            if m is not None and m.capped:
-                text.append(" · first matches only: type more digits", style="yellow")
-            elif m is not None and m.scanned:
-                text.append(f" · in the first {m.scanned:,} rows: type 5+ digits to search all", style="yellow")
-        elif self.sub is not None and (self.status_filter is not None or self.search_text):
-            text.append("no rows match", style="dim")
-            if m is not None and m.scanned:
-                text.append(f" in the first {m.scanned:,} rows: type 5+ digits to search all", style="yellow")
-        elif self.sub is not None and self.sub.state is State.REJECTED:
-            text.append("refused by ATL: no task, no report", style="dim")
-        elif self.sub is not None and not self.sub.taskid:
-            text.append("no task id: no report", style="dim")
-        else:
-            text.append("no detailed report stored", style="dim")
-        if self._fetch_note:
-            text.append("  ")
-            text.append(visible(self._fetch_note), style="red" if self._fetch_error else "dim")
-        pager.update(text)
+        self.pager.show(self.sub, self._view, busy=self._busy, total=self.row_total, offset=self.row_offset,
+                        size=self.page_size, filtered=self.controls.status is not None,
+                        searching=bool(self.controls.search))
+
+    @on(PagedTable.PageRequested)
+    def _page_requested(self, event: PagedTable.PageRequested) -> None:
+        self.action_page(event.where)
 
     def action_page(self, where: str) -> None:
         size = self.page_size
@@ -464,33 +344,20 @@ class TaskDetailScreen(Screen[None]):
 
     # --------------------------------------------------- filter/search
 
-    def _update_filter(self) -> None:
-        label = "all" if self.status_filter is None else STATUS_LABEL[int(self.status_filter)]
-        text = Text(" status: ")
-        text.append(label, style="bold")
-        text.append("   0-5: all pend deliv fail rem err", style="dim")
-        self.query_one("#detail-filter", Label).update(text)
-
     def action_filter(self, key: str) -> None:
-        self.status_filter = FILTERS[key]
-        self.row_offset = 0
-        self._update_filter()
-        self.load_page()
+        self.controls.set_status(FILTERS[key])
+        self.on_detail_controls_query_changed()
 
     def action_search(self) -> None:
-        self.query_one("#detail-search", Input).focus()
+        self.controls.focus_search()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "detail-search":
-            self.search_text = event.value.strip()
-            self.row_offset = 0
-            self.load_page()
+    def on_detail_controls_query_changed(self, _message: DetailControls.QueryChanged | None = None) -> None:
+        self.row_offset = 0
+        self.load_page()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "detail-search":
             self.query_one("#detail-table").focus()
-        elif event.input.id == "detail-export-path":
-            self._export(event.value.strip())
 
     # ---------------------------------------------------------- export
 
@@ -499,68 +366,14 @@ class TaskDetailScreen(Screen[None]):
             self.notify("This submission has no task id: there is no report to export.", severity="warning")
             return
         try:
-            box = self.query_one("#detail-export")
+            bar = self.query_one(ExportBar)
         except NoMatches:  # the first export: build the bar now (see compose)
-            box = Horizontal(Label("CSV file:", id="detail-export-label"),
-                             Input(id="detail-export-path", compact=True), id="detail-export")
-            await self.mount(box, before="#detail-pager")
-        box.display = True
-        path_input = self.query_one("#detail-export-path", Input)
-        if not path_input.value:
-            name = "task-" + re.sub(r"[^A-Za-z0-9_-]", "_", self.sub.taskid) + ".csv"
-            try:
-                path_input.value = str(await self.core.reports.exports_dir() / name)
-            except OSError as exc:  # the operator can still type where it goes
-                self.notify(f"No exports folder: {exc.filename or ''}: {exc.strerror or exc}", severity="warning")
-        path_input.focus()
+            bar = ExportBar(self.sub.taskid, lambda: self.detail_query)
+            await self.mount(bar, before="#detail-pager")
+        await bar.open()
 
-    @work(exclusive=True, group="detail-export-path", exit_on_error=False)
-    async def _export(self, path_text: str) -> None:
-        if not path_text:
-            self.notify("Enter a file path for the CSV.", severity="warning")
-            return
-        try:
-            path, exists = await self.core.reports.export_path(path_text)
-        except OSError as exc:
-            self.notify(f"CSV not written: {exc.filename or ''}: {exc.strerror or exc}", severity="error",
-                        timeout=10)
-            return
-        if exists:
-            self._ask_overwrite(path)
-        else:
-            self._write_export(path, replace=False)
-
-    def _ask_overwrite(self, path: Path) -> None:
-        from .confirm import AskScreen
-
-        def answer(ok: bool | None) -> None:
-            if ok:
-                self._write_export(path, replace=True)
-            else:
-                self.query_one("#detail-export-path", Input).focus()
-
-        self.app.push_screen(
-            AskScreen(f"Overwrite {path}?", "A file of that name exists; the export would replace it.",
-                      danger=True, default=False),
-            answer,
-        )
-
-    @work(exclusive=True, group="detail-export", exit_on_error=False)
-    async def _write_export(self, path: Path, replace: bool) -> None:
-        sub, query = self.sub, self.detail_query
-        if sub is None or not sub.taskid:
-            return
-        try:
-            count = await self.core.reports.export_csv(sub.taskid, path, query, replace)
-        except FileExistsError:  # created meanwhile: the operator decides, as for any existing file
-            self._ask_overwrite(path)
-            return
-        except OSError as exc:
-            self.notify(f"CSV not written: {path}: {exc.strerror or exc}", severity="error", timeout=10)
-            return
-        what = "" if query.status is None and not query.search else " (filtered)"
-        self.notify(f"Exported {count:,} rows{what} to {path}", timeout=8)
-        self._hide_export()
+    def on_export_bar_closed(self, _message: ExportBar.Closed) -> None:
+        self.query_one("#detail-table").focus()
 
     # --------------------------------------------------------- actions
 
@@ -569,13 +382,9 @@ class TaskDetailScreen(Screen[None]):
 
     def _hide_export(self) -> bool:
         """Hide the export bar; False if it was not showing."""
-        try:
-            bar = self.query_one("#detail-export")
-        except NoMatches:
+        bars = self.query(ExportBar)
+        if not bars or not bars.first().close():
             return False
-        if not bar.display:
-            return False
-        bar.display = False
         self.query_one("#detail-table").focus()
         return True
 
