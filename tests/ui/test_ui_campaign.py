@@ -1,4 +1,4 @@
-"""Campaign tooling in the compose screen (issues 4 and 5), driven with Pilot
+"""Campaign tooling in the compose screen, driven with Pilot
 against the embedded simulator: file imports with their report, mail merge,
 groups and templates from compose, opt-outs, and campaigns split into
 several tasks with progress, stop and resume."""
