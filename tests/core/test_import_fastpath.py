@@ -40,24 +40,24 @@ def reference(text: str) -> dict:
     for lineno, line in enumerate(lines, 1):
         if line.endswith("\r"):
             line = line[:-1]
-        if not m._HAS_SEPARATOR.search(line):
+        if not m.HAS_SEPARATOR.search(line):
             s = line.strip()
             if not s:
                 continue
-            wire = m._try_normalize(s)
+            wire = m.normalize_or_none(s)
             if wire is not None:
                 out["read"] += 1
                 take(wire, s, lineno, len(line) - len(line.lstrip()) + 1)
                 continue
             pieces = [(0, line)]
         else:
-            pieces = [(mm.start(), mm.group()) for mm in m._SEPARATORS.finditer(line)]
+            pieces = [(mm.start(), mm.group()) for mm in m.SEPARATORS.finditer(line)]
         for col0, p in pieces:
-            s = m._clean(p)
+            s = m.clean_entry(p)
             if not s:
                 continue
             col0 += p.find(s)
-            wire = m._try_normalize(s)
+            wire = m.normalize_or_none(s)
             if wire is not None:
                 found = [(col0, s, wire)]
             else:
@@ -67,18 +67,18 @@ def reference(text: str) -> dict:
                     if error is not None:
                         out["invalid"].append(ImportIssue(lineno, col0 + 1, s, error))
                         continue
-                    w = m._try_normalize(digits)
+                    w = m.normalize_or_none(digits)
                     if w is None:
                         out["invalid"].append(
-                            ImportIssue(lineno, col0 + 1, s, f"{m._reason(digits)} (read as {digits})"))
+                            ImportIssue(lineno, col0 + 1, s, f"{m.reason_invalid(digits)} (read as {digits})"))
                         continue
                     take(w, s, lineno, col0 + 1, note)
                     continue
-                found = m._split_piece(s, col0)
+                found = m.split_piece(s, col0)
             for c0, raw, w in found:
                 out["read"] += 1
                 if w is None:
-                    out["invalid"].append(ImportIssue(lineno, c0 + 1, raw, m._reason(raw)))
+                    out["invalid"].append(ImportIssue(lineno, c0 + 1, raw, m.reason_invalid(raw)))
                 else:
                     take(w, raw, lineno, c0 + 1)
     return out
@@ -312,7 +312,7 @@ def test_table_bulk_numbers_agree_with_the_per_row_rules(text):
 def test_transliteration_of_a_joined_batch_is_the_per_message_one(text):
     from atlsms_tui.core import smstext, textcost
 
-    assert textcost._transliterate_text(text) == smstext.transliterate(text)
+    assert textcost.transliterate_long(text) == smstext.transliterate(text)
 
 
 def test_individual_messages_share_the_imports_buffer():

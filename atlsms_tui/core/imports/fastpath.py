@@ -22,6 +22,7 @@ from itertools import compress, repeat
 from operator import add, mod, ne, not_
 
 from .. import msisdn as _m
+from .. import numbering_plan as _plan
 from .cells import _recover_text
 from .numbers import NumberRecords, count_operators
 from .report import ImportIssue, ImportReport
@@ -51,10 +52,10 @@ _LINE_CR = re.compile(
 # that can only refuse a block, which then goes line by line.
 _PREFIXES_POSSESSIVE = rb"(?:\+994|00994|994)?+0?+"
 _ALL_VALID = re.compile(
-    rb"(?:" + _PREFIXES_POSSESSIVE + rb"(?=[0-9]{9}\n)(?=(?:" + _m._GENERAL.pattern.encode() + rb")\n)"
-    + b"".join(rb"(?!(?:" + p.pattern.encode() + rb")\n)" for p in _m._EARLIER)
-    + rb"(?:" + _m._MOBILE.pattern.encode() + rb")\n)*+"
-) if _m._GENERAL is not None and _m._MOBILE is not None else None
+    rb"(?:" + _PREFIXES_POSSESSIVE + rb"(?=[0-9]{9}\n)(?=(?:" + _plan.GENERAL.pattern.encode() + rb")\n)"
+    + b"".join(rb"(?!(?:" + p.pattern.encode() + rb")\n)" for p in _plan.EARLIER)
+    + rb"(?:" + _plan.MOBILE.pattern.encode() + rb")\n)*+"
+) if _plan.GENERAL is not None and _plan.MOBILE is not None else None
 _ALL_WIRE = re.compile(rb"(?:994[0-9]{9}\n)*+")
 # One match per line: b"994" when the line is a number already written as
 # the wire form (so not "normalised").
@@ -73,8 +74,8 @@ def line_entries(line: str) -> list[tuple[int, str, str | None, str | None]]:
     undone, if any."""
     if line.endswith("\r"):
         line = line[:-1]
-    try_norm = _m._try_normalize
-    if not _m._HAS_SEPARATOR.search(line):
+    try_norm = _m.normalize_or_none
+    if not _m.HAS_SEPARATOR.search(line):
         s = line.strip()
         if not s:
             return []
@@ -83,10 +84,10 @@ def line_entries(line: str) -> list[tuple[int, str, str | None, str | None]]:
             return [(len(line) - len(line.lstrip()) + 1, s, wire, None)]
         pieces = [(0, line)]
     else:
-        pieces = [(m.start(), m.group()) for m in _m._SEPARATORS.finditer(line)]
+        pieces = [(m.start(), m.group()) for m in _m.SEPARATORS.finditer(line)]
     out: list[tuple[int, str, str | None, str | None]] = []
     for col0, p in pieces:
-        s = _m._clean(p)
+        s = _m.clean_entry(p)
         if not s:
             continue
         col0 += p.find(s)
@@ -101,12 +102,12 @@ def line_entries(line: str) -> list[tuple[int, str, str | None, str | None]]:
         if digits is not None:
             wire = try_norm(digits)
             if wire is None:
-                out.append((col0 + 1, s, None, f"{_m._reason(digits)} (read as {digits})"))
+                out.append((col0 + 1, s, None, f"{_m.reason_invalid(digits)} (read as {digits})"))
             else:
                 out.append((col0 + 1, s, wire, f"{note}: {wire}"))
             continue
-        for c0, raw, w in _m._split_piece(s, col0):
-            out.append((c0 + 1, raw, w, None if w is not None else _m._reason(raw)))
+        for c0, raw, w in _m.split_piece(s, col0):
+            out.append((c0 + 1, raw, w, None if w is not None else _m.reason_invalid(raw)))
     return out
 
 

@@ -42,11 +42,11 @@ TableRow = tuple[int, Sequence[object]]
 def _take_recovered(rep: ImportReport, sink: TableSink, raw: str, digits: str | None, note: str | None,
                     error: str | None, row: int, column: str, cells: Sequence[object]) -> None:
     if error is not None or digits is None:
-        rep.invalid.append(ImportIssue(row, column, raw, error or _m._reason(raw)))
+        rep.invalid.append(ImportIssue(row, column, raw, error or _m.reason_invalid(raw)))
         return
-    wire = _m._try_normalize(digits)
+    wire = _m.normalize_or_none(digits)
     if wire is None:
-        rep.invalid.append(ImportIssue(row, column, raw, f"{_m._reason(digits)} (read as {digits})"))
+        rep.invalid.append(ImportIssue(row, column, raw, f"{_m.reason_invalid(digits)} (read as {digits})"))
         return
     if sink.take(wire, raw, row, cells, column, "row"):
         rep.recovered.append(ImportIssue(row, column, raw, f"{note}: {wire}"))
@@ -132,10 +132,10 @@ def _number_score(rows: list[TableRow], i: int) -> int:
         v = cells[i]
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             digits, _ = _numeric_cell(v)
-            n += digits is not None and _m._try_normalize(digits) is not None
+            n += digits is not None and _m.normalize_or_none(digits) is not None
         elif isinstance(v, str) and v.strip():
             s = v.strip()
-            n += _m._try_normalize(_m._clean(s)) is not None or _recover_text(s) != (None, None, None)
+            n += _m.normalize_or_none(_m.clean_entry(s)) is not None or _recover_text(s) != (None, None, None)
     return n
 
 
@@ -180,7 +180,7 @@ def _table_import(rows: Iterator[TableRow], rep: ImportReport,
     idx = _number_column(columns, sample, column, has_header, source)
     rep.number_column = columns[idx]
     sink = TableSink(rep, columns, keep)
-    clean = _m._clean
+    clean = _m.clean_entry
     colname = columns[idx]
     ncols = len(columns)
 
@@ -270,7 +270,7 @@ def _judge_row(rep: ImportReport, sink: TableSink, rowno: int, cells: Sequence[o
                                        f"{len(cells)} cells where the header has {ncols} "
                                        "(a delimiter inside an unquoted field?)"))
         return
-    if value is None or (isinstance(value, str) and not _m._clean(value)):
+    if value is None or (isinstance(value, str) and not _m.clean_entry(value)):
         rep.invalid.append(ImportIssue(rowno, colname, _row_text(cells), "missing number"))
         return
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
@@ -279,17 +279,17 @@ def _judge_row(rep: ImportReport, sink: TableSink, rowno: int, cells: Sequence[o
         if digits is None:
             rep.invalid.append(ImportIssue(rowno, colname, raw, error or "not a number"))
             return
-        wire = _m._try_normalize(digits)
+        wire = _m.normalize_or_none(digits)
         if wire is None:
-            rep.invalid.append(ImportIssue(rowno, colname, raw, _m._reason(digits)))
+            rep.invalid.append(ImportIssue(rowno, colname, raw, _m.reason_invalid(digits)))
             return
         take(wire, raw, rowno, cells, colname, "row")
         return
     if not isinstance(value, str):
         rep.invalid.append(ImportIssue(rowno, colname, cell_text(value), "not a phone number"))
         return
-    raw = _m._clean(value)
-    wire = _m._try_normalize(raw)
+    raw = _m.clean_entry(value)
+    wire = _m.normalize_or_none(raw)
     if wire is not None:
         take(wire, raw, rowno, cells, colname, "row")
         return
@@ -297,7 +297,7 @@ def _judge_row(rep: ImportReport, sink: TableSink, rowno: int, cells: Sequence[o
     if digits is not None or error is not None:
         _take_recovered(rep, sink, raw, digits, note, error, rowno, colname, cells)
         return
-    rep.invalid.append(ImportIssue(rowno, colname, raw, _m._reason(raw)))
+    rep.invalid.append(ImportIssue(rowno, colname, raw, _m.reason_invalid(raw)))
 
 
 def _row_text(cells: Sequence[object]) -> str:
