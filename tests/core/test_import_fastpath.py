@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from atlsms_tui.core import msisdn as m
 from atlsms_tui.core.imports import ImportIssue, fastpath, parse_text_list, read_recipients
-from atlsms_tui.core.imports.cells import _recover_text
-from atlsms_tui.core.imports.tables import NUMBER_HEADERS, _norm_header
+from atlsms_tui.core.imports.cells import recover_text
+from atlsms_tui.core.imports.tables import NUMBER_HEADERS, norm_header
 
 
 def reference(text: str) -> dict:
@@ -35,7 +35,7 @@ def reference(text: str) -> dict:
             out["recovered"].append(ImportIssue(row, col, raw, f"{note}: {wire}"))
 
     lines = text.split("\n")
-    if lines and _norm_header(lines[0].strip().strip('"')) in NUMBER_HEADERS:
+    if lines and norm_header(lines[0].strip().strip('"')) in NUMBER_HEADERS:
         lines[0] = ""
     for lineno, line in enumerate(lines, 1):
         if line.endswith("\r"):
@@ -61,7 +61,7 @@ def reference(text: str) -> dict:
             if wire is not None:
                 found = [(col0, s, wire)]
             else:
-                digits, note, error = _recover_text(s)
+                digits, note, error = recover_text(s)
                 if digits is not None or error is not None:
                     out["read"] += 1
                     if error is not None:
@@ -325,7 +325,7 @@ def test_individual_messages_share_the_imports_buffer():
     template = mailmerge.parse_template("{message}")
     fast = mailmerge.merge(template, rep.records, rep.columns)
     slow = mailmerge.merge(template, list(rep.records), rep.columns)
-    assert fast.recipients._c.blob is rep.records.buffer("message")[0]  # shared, not copied
+    assert fast.recipients.message_buffer is rep.records.buffer("message")[0]  # shared, not copied
     assert list(fast.recipients) == slow.recipients and list(fast.rows[:5]) == slow.rows[:5]
     assert (fast.units, fast.longest, fast.encodings) == (slow.units, slow.longest, slow.encodings)
     # one empty message: every row judged, the empty one left out

@@ -23,7 +23,7 @@ from operator import add, mod, ne, not_
 
 from .. import msisdn as _m
 from .. import numbering_plan as _plan
-from .cells import _recover_text
+from .cells import recover_text
 from .numbers import NumberRecords, count_operators
 from .report import ImportIssue, ImportReport
 
@@ -95,7 +95,7 @@ def line_entries(line: str) -> list[tuple[int, str, str | None, str | None]]:
         if wire is not None:
             out.append((col0 + 1, s, wire, None))
             continue
-        digits, note, error = _recover_text(s)
+        digits, note, error = recover_text(s)
         if error is not None:
             out.append((col0 + 1, s, None, error))
             continue
@@ -395,7 +395,7 @@ def parse_text_list(text: str, source: str = "", report: ImportReport | None = N
 
 
 def _header_word(text: str) -> bool:
-    from .tables import NUMBER_HEADERS, _norm_header
+    from .tables import NUMBER_HEADERS, norm_header
 
     first = text.split("\n", 1)[0]
-    return _norm_header(first.strip().strip('"')) in NUMBER_HEADERS
+    return norm_header(first.strip().strip('"')) in NUMBER_HEADERS

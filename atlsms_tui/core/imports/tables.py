@@ -15,7 +15,7 @@ from operator import itemgetter
 
 from .. import msisdn as _m
 from ..errors import InputError
-from .cells import _SCI, _numeric_cell, _recover_text, cell_text
+from .cells import _SCI, _numeric_cell, cell_text, recover_text
 from .csvblocks import Block, CsvBlocks
 from .fastpath import classify_cells
 from .records import TableSink
@@ -52,7 +52,9 @@ def _take_recovered(rep: ImportReport, sink: TableSink, raw: str, digits: str | 
         rep.recovered.append(ImportIssue(row, column, raw, f"{note}: {wire}"))
 
 
-def _norm_header(name: str) -> str:
+def norm_header(name: str) -> str:
+    """A column header as compared with the known names: lower case, without
+    spaces, dots, underscores or hyphens."""
     return re.sub(r"[\s._\-]+", "", name.strip().lower())
 
 
@@ -109,7 +111,7 @@ def find_column(columns: list[str], wanted: str, source: str) -> int:
         if c.strip().lower() == w.lower():
             return i
     for i, c in enumerate(columns):
-        if _norm_header(c) == _norm_header(w):
+        if norm_header(c) == norm_header(w):
             return i
     if w.isdigit():
         i = int(w) - 1
@@ -135,7 +137,7 @@ def _number_score(rows: list[TableRow], i: int) -> int:
             n += digits is not None and _m.normalize_or_none(digits) is not None
         elif isinstance(v, str) and v.strip():
             s = v.strip()
-            n += _m.normalize_or_none(_m.clean_entry(s)) is not None or _recover_text(s) != (None, None, None)
+            n += _m.normalize_or_none(_m.clean_entry(s)) is not None or recover_text(s) != (None, None, None)
     return n
 
 
@@ -242,7 +244,7 @@ def _number_column(columns: list[str], sample: list[TableRow], column: str | Non
         return find_column(columns, column, source)
     if has_header:
         for i, c in enumerate(columns):
-            if _norm_header(c) in NUMBER_HEADERS:
+            if norm_header(c) in NUMBER_HEADERS:
                 return i
     if len(columns) == 1:
         return 0
@@ -293,7 +295,7 @@ def _judge_row(rep: ImportReport, sink: TableSink, rowno: int, cells: Sequence[o
     if wire is not None:
         take(wire, raw, rowno, cells, colname, "row")
         return
-    digits, note, error = _recover_text(raw)
+    digits, note, error = recover_text(raw)
     if digits is not None or error is not None:
         _take_recovered(rep, sink, raw, digits, note, error, rowno, colname, cells)
         return
