@@ -161,12 +161,12 @@ def test_bulk_path_agrees_with_the_per_line_rules(text):
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document())
 def test_agrees_across_block_boundaries(text):
-    saved = fastpath._BLOCK
-    fastpath._BLOCK = 16  # many blocks, cut between every few lines
+    saved = fastpath.BLOCK_BYTES
+    fastpath.BLOCK_BYTES = 16  # many blocks, cut between every few lines
     try:
         assert_agrees(text)
     finally:
-        fastpath._BLOCK = saved
+        fastpath.BLOCK_BYTES = saved
 
 
 def test_a_clean_list_is_kept_as_integer_columns(tmp_path):

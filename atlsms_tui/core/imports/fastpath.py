@@ -31,8 +31,9 @@ __all__ = ["NumberRecords", "line_entries", "parse_text_list", "scan_list"]
 
 _WIRE_BASE = 994 * 10**9
 # Bytes of lines per block: big enough for C speed, small enough to keep
-# the per-block lists cheap and progress frequent.
-_BLOCK = 1 << 20
+# the per-block lists cheap and progress frequent. Public so that a test can
+# make blocks tiny and cut between every few lines.
+BLOCK_BYTES = 1 << 20
 
 # Punctuation an operator writes inside one number (ASCII part of msisdn's
 # set, less the tab, which separates numbers).
@@ -138,7 +139,7 @@ def _blocks(data: bytes, first_row: int) -> Iterator[tuple[int, int, int]]:
     newline that closes the block's last line)."""
     start, row, n = 0, first_row, len(data)
     while True:
-        end = data.find(b"\n", min(start + _BLOCK, n)) if start + _BLOCK < n else -1
+        end = data.find(b"\n", min(start + BLOCK_BYTES, n)) if start + BLOCK_BYTES < n else -1
         if end < 0:
             yield row, start, n
             return
