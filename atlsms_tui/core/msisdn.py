@@ -5,10 +5,10 @@ sign. Validity comes from Google's numbering-plan metadata (the ``phonenumbers``
 package, region ``AZ``): only numbers whose type is MOBILE or
 FIXED_LINE_OR_MOBILE can receive SMS.
 
-``phonenumbers.parse`` costs tens of microseconds per call, too slow for a
-million-number paste. The patterns it would apply are therefore compiled once
-from its metadata and applied directly to the 9 national digits; the test suite
-checks the fast path against ``phonenumbers`` itself.
+The patterns come from :mod:`numbering_plan`. The per-entry rules
+(:func:`normalize_or_none`, :func:`reason_invalid`, :func:`split_piece`,
+:data:`SEPARATORS`) are public because the bulk import path must give the
+report they give, and the tests check it does.
 """
 
 from __future__ import annotations
@@ -17,20 +17,35 @@ import re
 from dataclasses import dataclass, field
 
 import phonenumbers
-from phonenumbers import PhoneMetadata, PhoneNumberDesc
+
+from .numbering_plan import (
+    COUNTRY_CODE,
+    FIXED,
+    MOBILE_OK,
+    NATIONAL_LENGTH,
+    REGION,
+    is_mobile_national,
+    national_pattern,
+)
 
 __all__ = [
+    "COUNTRY_CODE",
+    "HAS_SEPARATOR",
+    "REGION",
+    "SEPARATORS",
     "NumberError",
     "NumberIssue",
     "ParsedNumbers",
+    "clean_entry",
+    "is_mobile_national",
+    "national_pattern",
     "normalize",
+    "normalize_or_none",
     "operator_of",
     "parse_numbers",
-    "is_mobile_national",
+    "reason_invalid",
+    "split_piece",
 ]
-
-COUNTRY_CODE = "994"
-REGION = "AZ"
 
 
 class NumberError(ValueError):
@@ -41,87 +56,6 @@ class NumberError(ValueError):
         self.reason = reason
         shown = raw if len(raw) <= 40 else raw[:37] + "..."
         super().__init__(f"{shown!r}: {reason}")
-
-
-# --------------------------------------------------------------------------
-# Metadata, compiled once.
-
-
-def _region_metadata(region: str) -> PhoneMetadata:
-    meta = PhoneMetadata.metadata_for_region(region)
-    if meta is None:  # a phonenumbers build without the region: no number could be checked
-        raise RuntimeError(f"phonenumbers has no numbering plan for {region}")
-    return meta
-
-
-_META = _region_metadata(REGION)
-
-
-def _pattern(desc: PhoneNumberDesc | None) -> re.Pattern[str] | None:
-    if desc is None or not desc.national_number_pattern:
-        return None
-    return re.compile(desc.national_number_pattern)
-
-
-_GENERAL = _pattern(_META.general_desc)
-_MOBILE = _pattern(_META.mobile)
-_FIXED = _pattern(_META.fixed_line)
-# phonenumbers classifies these before it looks at fixed line / mobile.
-_EARLIER = tuple(
-    p
-    for p in (
-        _pattern(getattr(_META, name, None))
-        for name in (
-            "premium_rate",
-            "toll_free",
-            "shared_cost",
-            "voip",
-            "personal_number",
-            "pager",
-            "uan",
-            "voicemail",
-        )
-    )
-    if p is not None
-)
-_NATIONAL_LENGTH = 9
-
-
-def _combined() -> re.Pattern[str] | None:
-    if _GENERAL is None or _MOBILE is None:
-        return None
-    parts = [f"(?=(?:{_GENERAL.pattern})$)"]
-    parts += [f"(?!(?:{p.pattern})$)" for p in _EARLIER]
-    parts.append(f"(?:{_MOBILE.pattern})")
-    return re.compile("".join(parts))
-
-
-def national_pattern(tail: str = "$") -> str:
-    """Regex source matching the 9 national digits of a number that can
-    receive SMS (as :func:`is_mobile_national`), when what follows them
-    matches ``tail``; for embedding in a larger pattern."""
-    if _GENERAL is None or _MOBILE is None:
-        return "(?!)"
-    parts = [f"(?=[0-9]{{{_NATIONAL_LENGTH}}}{tail})", f"(?=(?:{_GENERAL.pattern}){tail})"]
-    parts += [f"(?!(?:{p.pattern}){tail})" for p in _EARLIER]
-    parts.append(f"(?:{_MOBILE.pattern})(?={tail})")
-    return "".join(parts)
-
-
-# One pattern doing what phonenumbers.number_type does for MOBILE /
-# FIXED_LINE_OR_MOBILE: matches the general pattern, none of the types
-# phonenumbers tests first (premium rate, toll free, ...), and the mobile one.
-_MOBILE_OK = _combined()
-
-
-def is_mobile_national(national: str) -> bool:
-    """True if the 9 national digits form a number that can receive SMS.
-
-    Mirrors ``phonenumbers.number_type`` in (MOBILE, FIXED_LINE_OR_MOBILE).
-    """
-    if len(national) != _NATIONAL_LENGTH or _MOBILE_OK is None:
-        return False
-    return _MOBILE_OK.fullmatch(national) is not None
 
 
 # --------------------------------------------------------------------------
@@ -152,24 +86,27 @@ def _national(raw: str) -> str | None:
     if m is None:
         return None
     nat = m.group(1)
-    if _MOBILE_OK is not None and _MOBILE_OK.fullmatch(nat) is not None:
+    if MOBILE_OK is not None and MOBILE_OK.fullmatch(nat) is not None:
         return nat
     return None
 
 
-def _try_normalize(raw: str) -> str | None:
+def normalize_or_none(raw: str) -> str | None:
+    """Wire form of ``raw`` if it is exactly one valid mobile number (its
+    surroundings already cleaned, see :func:`clean_entry`), else None: the
+    test :func:`normalize` applies, without building an exception."""
     nat = _national(raw)
     return None if nat is None else COUNTRY_CODE + nat
 
 
-def _clean(s: str) -> str:
+def clean_entry(s: str) -> str:
     """``s`` without surrounding whitespace and invisible characters."""
     return s.strip().strip(_INVISIBLE).strip()
 
 
-def _reason(raw: str) -> str:
+def reason_invalid(raw: str) -> str:
     """Why ``raw`` is not a valid mobile number (it is known to be invalid)."""
-    s = _clean(raw)
+    s = clean_entry(raw)
     if not s:
         return "empty"
     if _SCIENTIFIC.fullmatch(s.replace(" ", "")):
@@ -188,21 +125,21 @@ def _reason(raw: str) -> str:
         if not digits.startswith(COUNTRY_CODE):
             return "not an Azerbaijani number"
         national = digits[len(COUNTRY_CODE):]
-        if national.startswith("0") and len(national) == _NATIONAL_LENGTH + 1:
+        if national.startswith("0") and len(national) == NATIONAL_LENGTH + 1:
             national = national[1:]
-    elif body.startswith(COUNTRY_CODE) and len(body) > _NATIONAL_LENGTH + 1:
+    elif body.startswith(COUNTRY_CODE) and len(body) > NATIONAL_LENGTH + 1:
         national = body[len(COUNTRY_CODE):]
-        if national.startswith("0") and len(national) == _NATIONAL_LENGTH + 1:
+        if national.startswith("0") and len(national) == NATIONAL_LENGTH + 1:
             national = national[1:]
     elif body.startswith("0"):
         national = body[1:]
     else:
         national = body
-    if len(national) < _NATIONAL_LENGTH:
+    if len(national) < NATIONAL_LENGTH:
         return "too few digits"
-    if len(national) > _NATIONAL_LENGTH:
+    if len(national) > NATIONAL_LENGTH:
         return "too many digits"
-    if _FIXED is not None and _FIXED.fullmatch(national):
+    if FIXED is not None and FIXED.fullmatch(national):
         return "landline number, cannot receive SMS"
     return "not an Azerbaijani mobile number"
 
@@ -216,10 +153,10 @@ def normalize(raw: str) -> str:
     """
     if not isinstance(raw, str):
         raise TypeError("normalize() takes a str")
-    s = _clean(raw)
-    out = _try_normalize(s)
+    s = clean_entry(raw)
+    out = normalize_or_none(s)
     if out is None:
-        raise NumberError(raw, _reason(s))
+        raise NumberError(raw, reason_invalid(s))
     return out
 
 
@@ -294,13 +231,15 @@ class ParsedNumbers:
     entries: int = 0  # entries read (valid + duplicates + invalid)
 
 
-_SEPARATORS = re.compile(r"[^,;\t|]+")
-_HAS_SEPARATOR = re.compile(r"[,;\t|]")
+# Entries on a line are separated by commas, semicolons, tabs or pipes:
+# SEPARATORS finds the pieces between them.
+SEPARATORS = re.compile(r"[^,;\t|]+")
+HAS_SEPARATOR = re.compile(r"[,;\t|]")
 _TOKEN = re.compile(r"\S+")
 _MAX_GROUP = 8  # "+994 (0) 50 123 45 67" is 7 tokens
 
 
-def _split_piece(piece: str, start: int) -> list[tuple[int, str, str | None]]:
+def split_piece(piece: str, start: int) -> list[tuple[int, str, str | None]]:
     """Entries in a piece that is not one number as a whole.
 
     Returns (column0, raw, wire-or-None). Consecutive whitespace-separated
@@ -309,7 +248,7 @@ def _split_piece(piece: str, start: int) -> list[tuple[int, str, str | None]]:
     belong to no number are reported as one invalid entry each.
     """
     tokens = [
-        (m.start() + start, m.group()) for m in _TOKEN.finditer(piece) if _clean(m.group())
+        (m.start() + start, m.group()) for m in _TOKEN.finditer(piece) if clean_entry(m.group())
     ]
     out: list[tuple[int, str, str | None]] = []
     pending: list[tuple[int, str]] = []  # tokens not part of a valid number
@@ -327,7 +266,7 @@ def _split_piece(piece: str, start: int) -> list[tuple[int, str, str | None]]:
         joined = ""
         for j in range(i, min(n, i + _MAX_GROUP)):
             joined += tokens[j][1]
-            wire = _try_normalize(joined)
+            wire = normalize_or_none(joined)
             if wire is not None:
                 found = (j, wire)
                 break
@@ -358,8 +297,8 @@ def parse_numbers(text: str) -> ParsedNumbers:
     entries = 0
     if text.startswith("\ufeff"):
         text = text[1:]
-    try_norm = _try_normalize
-    has_sep = _HAS_SEPARATOR.search
+    try_norm = normalize_or_none
+    has_sep = HAS_SEPARATOR.search
 
     for lineno, line in enumerate(text.split("\n"), 1):
         if line.endswith("\r"):
@@ -384,9 +323,9 @@ def parse_numbers(text: str) -> ParsedNumbers:
                 continue
             pieces = [(0, line)]
         else:
-            pieces = [(m.start(), m.group()) for m in _SEPARATORS.finditer(line)]
+            pieces = [(m.start(), m.group()) for m in SEPARATORS.finditer(line)]
         for i, (col0, p) in enumerate(pieces):
-            s = _clean(p)
+            s = clean_entry(p)
             pieces[i] = (col0 + p.find(s), s) if s else (col0, s)
         for col0, s in pieces:
             if not s:
@@ -395,11 +334,11 @@ def parse_numbers(text: str) -> ParsedNumbers:
             if wire is not None:
                 found: list[tuple[int, str, str | None]] = [(col0, s, wire)]
             else:
-                found = _split_piece(s, col0)
+                found = split_piece(s, col0)
             for c0, raw, w in found:
                 entries += 1
                 if w is None:
-                    result.invalid.append(NumberIssue(lineno, c0 + 1, raw, _reason(raw)))
+                    result.invalid.append(NumberIssue(lineno, c0 + 1, raw, reason_invalid(raw)))
                     continue
                 first = seen.get(w)
                 if first is None:

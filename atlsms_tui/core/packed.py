@@ -123,6 +123,13 @@ class PackedRecipients(Sequence[Recipient]):
             c.starts.append(len(c.blob))
         self._stop += 1
 
+    @property
+    def message_buffer(self) -> bytearray:
+        """The buffer of the messages, each followed by a NUL (a slice shares
+        its list's): the very buffer :meth:`from_buffers` was given, never a
+        copy."""
+        return self._c.blob
+
     def __len__(self) -> int:
         return self._stop - self._start
 

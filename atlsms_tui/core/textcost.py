@@ -15,7 +15,7 @@ from .packed import PackedRecipients
 if TYPE_CHECKING:  # the service imports this module: its types only, for the checker
     from .service import Draft, Estimate
 
-__all__ = ["CostComparison", "compare_costs", "format_cost", "transliterate_draft"]
+__all__ = ["CostComparison", "compare_costs", "format_cost", "transliterate_draft", "transliterate_long"]
 
 
 def _transliterated_batches(recipients: PackedRecipients,
@@ -26,14 +26,14 @@ def _transliterated_batches(recipients: PackedRecipients,
     for a in range(0, len(recipients), step):
         b = min(a + step, len(recipients))
         texts = recipients.messages(a, b) or []
-        yield a, b, texts, _transliterate_text("\x00".join(texts)).split("\x00") if texts else []
+        yield a, b, texts, transliterate_long("\x00".join(texts)).split("\x00") if texts else []
 
 
-def _transliterate_text(text: str) -> str:
-    """smstext.transliterate of a long text. It works character by
-    character, so the few distinct characters it changes are replaced one
-    after the other (each a C pass), instead of a dictionary lookup per
-    character of the text."""
+def transliterate_long(text: str) -> str:
+    """``smstext.transliterate(text)``, faster on a long text. That works
+    character by character, so the few distinct characters it changes are
+    replaced one after the other (each a C pass), instead of a dictionary
+    lookup per character of the text."""
     changed = {c: t for c in set(text) if (t := smstext.transliterate(c)) != c}
     if any(k in v for v in changed.values() for k in changed):
         # a stand-in holding a character replaced too: one pass, exactly

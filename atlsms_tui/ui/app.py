@@ -27,8 +27,7 @@ from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.worker import Worker, WorkerCancelled, WorkerFailed, get_current_worker
-from textual.worker_manager import WorkerManager
+from textual.worker import Worker, get_current_worker
 
 from ..api import Core, open_core, open_core_async
 from ..api.errors import ApiError, AtlSmsError, TransportError
@@ -40,32 +39,10 @@ from .errors import error_line as _error_line
 from .literal import short, visible
 from .messages import PreferencesChanged, ProfileChanged, SubmissionFinished
 from .widgets.header import BalanceState
+from .workers import ReportingWorkers
 
 # How many past notifications ``AtlSmsApp.notices`` keeps.
 NOTICES_KEPT = 50
-
-
-class _ReportingWorkers(WorkerManager):
-    """The app's worker manager: a worker started with
-    ``exit_on_error=False`` whose error nobody caught is shown to the
-    operator (``AtlSmsApp.worker_failed``) instead of vanishing."""
-
-    def __init__(self, app: AtlSmsApp) -> None:
-        super().__init__(app)
-        self.atl_app = app
-
-    def add_worker(self, worker: Worker[Any], start: bool = True, exclusive: bool = True) -> None:
-        super().add_worker(worker, start=start, exclusive=exclusive)
-        if start and not worker.exit_on_error:
-            asyncio.get_running_loop().create_task(self._watch(worker))
-
-    async def _watch(self, worker: Worker[Any]) -> None:
-        try:
-            await worker.wait()
-        except WorkerCancelled:
-            pass
-        except WorkerFailed as failed:
-            self.atl_app.worker_failed(worker, failed.error)
 
 
 class AtlSmsApp(App[int]):
@@ -89,7 +66,7 @@ class AtlSmsApp(App[int]):
         setup: bool = False,
     ) -> None:
         super().__init__()
-        self._workers = _ReportingWorkers(self)
+        self._workers = ReportingWorkers(self)
         self.core: Core | None = session if isinstance(session, Core) or session is None else Core(session)
         # The settings run() loaded before any profile was opened (first run).
         self.loaded_settings = settings

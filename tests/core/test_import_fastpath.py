@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from atlsms_tui.core import msisdn as m
 from atlsms_tui.core.imports import ImportIssue, fastpath, parse_text_list, read_recipients
-from atlsms_tui.core.imports.cells import _recover_text
-from atlsms_tui.core.imports.tables import NUMBER_HEADERS, _norm_header
+from atlsms_tui.core.imports.cells import recover_text
+from atlsms_tui.core.imports.tables import NUMBER_HEADERS, norm_header
 
 
 def reference(text: str) -> dict:
@@ -35,50 +35,50 @@ def reference(text: str) -> dict:
             out["recovered"].append(ImportIssue(row, col, raw, f"{note}: {wire}"))
 
     lines = text.split("\n")
-    if lines and _norm_header(lines[0].strip().strip('"')) in NUMBER_HEADERS:
+    if lines and norm_header(lines[0].strip().strip('"')) in NUMBER_HEADERS:
         lines[0] = ""
     for lineno, line in enumerate(lines, 1):
         if line.endswith("\r"):
             line = line[:-1]
-        if not m._HAS_SEPARATOR.search(line):
+        if not m.HAS_SEPARATOR.search(line):
             s = line.strip()
             if not s:
                 continue
-            wire = m._try_normalize(s)
+            wire = m.normalize_or_none(s)
             if wire is not None:
                 out["read"] += 1
                 take(wire, s, lineno, len(line) - len(line.lstrip()) + 1)
                 continue
             pieces = [(0, line)]
         else:
-            pieces = [(mm.start(), mm.group()) for mm in m._SEPARATORS.finditer(line)]
+            pieces = [(mm.start(), mm.group()) for mm in m.SEPARATORS.finditer(line)]
         for col0, p in pieces:
-            s = m._clean(p)
+            s = m.clean_entry(p)
             if not s:
                 continue
             col0 += p.find(s)
-            wire = m._try_normalize(s)
+            wire = m.normalize_or_none(s)
             if wire is not None:
                 found = [(col0, s, wire)]
             else:
-                digits, note, error = _recover_text(s)
+                digits, note, error = recover_text(s)
                 if digits is not None or error is not None:
                     out["read"] += 1
                     if error is not None:
                         out["invalid"].append(ImportIssue(lineno, col0 + 1, s, error))
                         continue
-                    w = m._try_normalize(digits)
+                    w = m.normalize_or_none(digits)
                     if w is None:
                         out["invalid"].append(
-                            ImportIssue(lineno, col0 + 1, s, f"{m._reason(digits)} (read as {digits})"))
+                            ImportIssue(lineno, col0 + 1, s, f"{m.reason_invalid(digits)} (read as {digits})"))
                         continue
                     take(w, s, lineno, col0 + 1, note)
                     continue
-                found = m._split_piece(s, col0)
+                found = m.split_piece(s, col0)
             for c0, raw, w in found:
                 out["read"] += 1
                 if w is None:
-                    out["invalid"].append(ImportIssue(lineno, c0 + 1, raw, m._reason(raw)))
+                    out["invalid"].append(ImportIssue(lineno, c0 + 1, raw, m.reason_invalid(raw)))
                 else:
                     take(w, raw, lineno, c0 + 1)
     return out
@@ -161,12 +161,12 @@ def test_bulk_path_agrees_with_the_per_line_rules(text):
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document())
 def test_agrees_across_block_boundaries(text):
-    saved = fastpath._BLOCK
-    fastpath._BLOCK = 16  # many blocks, cut between every few lines
+    saved = fastpath.BLOCK_BYTES
+    fastpath.BLOCK_BYTES = 16  # many blocks, cut between every few lines
     try:
         assert_agrees(text)
     finally:
-        fastpath._BLOCK = saved
+        fastpath.BLOCK_BYTES = saved
 
 
 def test_a_clean_list_is_kept_as_integer_columns(tmp_path):
@@ -312,7 +312,7 @@ def test_table_bulk_numbers_agree_with_the_per_row_rules(text):
 def test_transliteration_of_a_joined_batch_is_the_per_message_one(text):
     from atlsms_tui.core import smstext, textcost
 
-    assert textcost._transliterate_text(text) == smstext.transliterate(text)
+    assert textcost.transliterate_long(text) == smstext.transliterate(text)
 
 
 def test_individual_messages_share_the_imports_buffer():
@@ -325,7 +325,7 @@ def test_individual_messages_share_the_imports_buffer():
     template = mailmerge.parse_template("{message}")
     fast = mailmerge.merge(template, rep.records, rep.columns)
     slow = mailmerge.merge(template, list(rep.records), rep.columns)
-    assert fast.recipients._c.blob is rep.records.buffer("message")[0]  # shared, not copied
+    assert fast.recipients.message_buffer is rep.records.buffer("message")[0]  # shared, not copied
     assert list(fast.recipients) == slow.recipients and list(fast.rows[:5]) == slow.rows[:5]
     assert (fast.units, fast.longest, fast.encodings) == (slow.units, slow.longest, slow.encodings)
     # one empty message: every row judged, the empty one left out

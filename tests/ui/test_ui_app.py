@@ -13,7 +13,7 @@ from atlsms_tui.ui.app import AtlSmsApp, run
 from atlsms_tui.ui.screens.dashboard import DashboardScreen
 from atlsms_tui.ui.screens.help import HelpScreen, NoticeScreen
 from atlsms_tui.ui.screens.settings import SettingsScreen
-from atlsms_tui.ui.widgets.header import format_age
+from atlsms_tui.ui.widgets.header import BalanceHeader, format_age
 
 from ui_helpers import screen_text, settle
 
@@ -38,7 +38,7 @@ async def test_demo_starts_on_dashboard_with_demo_badge_and_balance(ui_env):
         assert "50,000 units · just now" in text
         assert "● online" in text
         ui_env.advance(150)
-        app.screen.query_one("BalanceHeader")._tick()
+        app.screen.query_one(BalanceHeader).refresh_age()
         await pilot.pause()
         assert "50,000 units · 2m ago" in screen_text(app)
         # DEMO stays visible on the other screens too.

@@ -55,7 +55,7 @@ async def test_escape_cancels_a_load_in_progress(ui_env, tmp_path):
         await settle(pilot)
         assert app.screen is screen  # Esc stopped the load, not the screen
         assert screen.bulk.source is None and not screen.bulk.reading
-        assert "loading cancelled" in " ".join(str(n.message) for n in app._notifications)
+        assert "loading cancelled" in " ".join(app.notices)
         assert "0 numbers to send" in screen_text(app)
         # a second Esc closes compose as usual (nothing to discard)
         await pilot.press("escape")

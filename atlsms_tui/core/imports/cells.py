@@ -11,7 +11,7 @@ _TRAILING_ZERO_FRACTION = re.compile(r"\+?([0-9]+)[.,]0+")
 _SCI = re.compile(r"([0-9])(?:[.,]([0-9]*))?[eE]\+?([0-9]{1,3})")
 
 
-def _recover_text(s: str) -> tuple[str | None, str | None, str | None]:
+def recover_text(s: str) -> tuple[str | None, str | None, str | None]:
     """For a number string Excel may have damaged: (digits, note, error).
 
     ``digits`` is the recovered digit string (then ``note`` says what was

@@ -22,7 +22,8 @@ from itertools import compress, repeat
 from operator import add, mod, ne, not_
 
 from .. import msisdn as _m
-from .cells import _recover_text
+from .. import numbering_plan as _plan
+from .cells import recover_text
 from .numbers import NumberRecords, count_operators
 from .report import ImportIssue, ImportReport
 
@@ -30,8 +31,9 @@ __all__ = ["NumberRecords", "line_entries", "parse_text_list", "scan_list"]
 
 _WIRE_BASE = 994 * 10**9
 # Bytes of lines per block: big enough for C speed, small enough to keep
-# the per-block lists cheap and progress frequent.
-_BLOCK = 1 << 20
+# the per-block lists cheap and progress frequent. Public so that a test can
+# make blocks tiny and cut between every few lines.
+BLOCK_BYTES = 1 << 20
 
 # Punctuation an operator writes inside one number (ASCII part of msisdn's
 # set, less the tab, which separates numbers).
@@ -51,10 +53,10 @@ _LINE_CR = re.compile(
 # that can only refuse a block, which then goes line by line.
 _PREFIXES_POSSESSIVE = rb"(?:\+994|00994|994)?+0?+"
 _ALL_VALID = re.compile(
-    rb"(?:" + _PREFIXES_POSSESSIVE + rb"(?=[0-9]{9}\n)(?=(?:" + _m._GENERAL.pattern.encode() + rb")\n)"
-    + b"".join(rb"(?!(?:" + p.pattern.encode() + rb")\n)" for p in _m._EARLIER)
-    + rb"(?:" + _m._MOBILE.pattern.encode() + rb")\n)*+"
-) if _m._GENERAL is not None and _m._MOBILE is not None else None
+    rb"(?:" + _PREFIXES_POSSESSIVE + rb"(?=[0-9]{9}\n)(?=(?:" + _plan.GENERAL.pattern.encode() + rb")\n)"
+    + b"".join(rb"(?!(?:" + p.pattern.encode() + rb")\n)" for p in _plan.EARLIER)
+    + rb"(?:" + _plan.MOBILE.pattern.encode() + rb")\n)*+"
+) if _plan.GENERAL is not None and _plan.MOBILE is not None else None
 _ALL_WIRE = re.compile(rb"(?:994[0-9]{9}\n)*+")
 # One match per line: b"994" when the line is a number already written as
 # the wire form (so not "normalised").
@@ -73,8 +75,8 @@ def line_entries(line: str) -> list[tuple[int, str, str | None, str | None]]:
     undone, if any."""
     if line.endswith("\r"):
         line = line[:-1]
-    try_norm = _m._try_normalize
-    if not _m._HAS_SEPARATOR.search(line):
+    try_norm = _m.normalize_or_none
+    if not _m.HAS_SEPARATOR.search(line):
         s = line.strip()
         if not s:
             return []
@@ -83,10 +85,10 @@ def line_entries(line: str) -> list[tuple[int, str, str | None, str | None]]:
             return [(len(line) - len(line.lstrip()) + 1, s, wire, None)]
         pieces = [(0, line)]
     else:
-        pieces = [(m.start(), m.group()) for m in _m._SEPARATORS.finditer(line)]
+        pieces = [(m.start(), m.group()) for m in _m.SEPARATORS.finditer(line)]
     out: list[tuple[int, str, str | None, str | None]] = []
     for col0, p in pieces:
-        s = _m._clean(p)
+        s = _m.clean_entry(p)
         if not s:
             continue
         col0 += p.find(s)
@@ -94,19 +96,19 @@ def line_entries(line: str) -> list[tuple[int, str, str | None, str | None]]:
         if wire is not None:
             out.append((col0 + 1, s, wire, None))
             continue
-        digits, note, error = _recover_text(s)
+        digits, note, error = recover_text(s)
         if error is not None:
             out.append((col0 + 1, s, None, error))
             continue
         if digits is not None:
             wire = try_norm(digits)
             if wire is None:
-                out.append((col0 + 1, s, None, f"{_m._reason(digits)} (read as {digits})"))
+                out.append((col0 + 1, s, None, f"{_m.reason_invalid(digits)} (read as {digits})"))
             else:
                 out.append((col0 + 1, s, wire, f"{note}: {wire}"))
             continue
-        for c0, raw, w in _m._split_piece(s, col0):
-            out.append((c0 + 1, raw, w, None if w is not None else _m._reason(raw)))
+        for c0, raw, w in _m.split_piece(s, col0):
+            out.append((c0 + 1, raw, w, None if w is not None else _m.reason_invalid(raw)))
     return out
 
 
@@ -137,7 +139,7 @@ def _blocks(data: bytes, first_row: int) -> Iterator[tuple[int, int, int]]:
     newline that closes the block's last line)."""
     start, row, n = 0, first_row, len(data)
     while True:
-        end = data.find(b"\n", min(start + _BLOCK, n)) if start + _BLOCK < n else -1
+        end = data.find(b"\n", min(start + BLOCK_BYTES, n)) if start + BLOCK_BYTES < n else -1
         if end < 0:
             yield row, start, n
             return
@@ -394,7 +396,7 @@ def parse_text_list(text: str, source: str = "", report: ImportReport | None = N
 
 
 def _header_word(text: str) -> bool:
-    from .tables import NUMBER_HEADERS, _norm_header
+    from .tables import NUMBER_HEADERS, norm_header
 
     first = text.split("\n", 1)[0]
-    return _norm_header(first.strip().strip('"')) in NUMBER_HEADERS
+    return norm_header(first.strip().strip('"')) in NUMBER_HEADERS

@@ -15,7 +15,7 @@ from operator import itemgetter
 
 from .. import msisdn as _m
 from ..errors import InputError
-from .cells import _SCI, _numeric_cell, _recover_text, cell_text
+from .cells import _SCI, _numeric_cell, cell_text, recover_text
 from .csvblocks import Block, CsvBlocks
 from .fastpath import classify_cells
 from .records import TableSink
@@ -42,17 +42,19 @@ TableRow = tuple[int, Sequence[object]]
 def _take_recovered(rep: ImportReport, sink: TableSink, raw: str, digits: str | None, note: str | None,
                     error: str | None, row: int, column: str, cells: Sequence[object]) -> None:
     if error is not None or digits is None:
-        rep.invalid.append(ImportIssue(row, column, raw, error or _m._reason(raw)))
+        rep.invalid.append(ImportIssue(row, column, raw, error or _m.reason_invalid(raw)))
         return
-    wire = _m._try_normalize(digits)
+    wire = _m.normalize_or_none(digits)
     if wire is None:
-        rep.invalid.append(ImportIssue(row, column, raw, f"{_m._reason(digits)} (read as {digits})"))
+        rep.invalid.append(ImportIssue(row, column, raw, f"{_m.reason_invalid(digits)} (read as {digits})"))
         return
     if sink.take(wire, raw, row, cells, column, "row"):
         rep.recovered.append(ImportIssue(row, column, raw, f"{note}: {wire}"))
 
 
-def _norm_header(name: str) -> str:
+def norm_header(name: str) -> str:
+    """A column header as compared with the known names: lower case, without
+    spaces, dots, underscores or hyphens."""
     return re.sub(r"[\s._\-]+", "", name.strip().lower())
 
 
@@ -109,7 +111,7 @@ def find_column(columns: list[str], wanted: str, source: str) -> int:
         if c.strip().lower() == w.lower():
             return i
     for i, c in enumerate(columns):
-        if _norm_header(c) == _norm_header(w):
+        if norm_header(c) == norm_header(w):
             return i
     if w.isdigit():
         i = int(w) - 1
@@ -132,10 +134,10 @@ def _number_score(rows: list[TableRow], i: int) -> int:
         v = cells[i]
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             digits, _ = _numeric_cell(v)
-            n += digits is not None and _m._try_normalize(digits) is not None
+            n += digits is not None and _m.normalize_or_none(digits) is not None
         elif isinstance(v, str) and v.strip():
             s = v.strip()
-            n += _m._try_normalize(_m._clean(s)) is not None or _recover_text(s) != (None, None, None)
+            n += _m.normalize_or_none(_m.clean_entry(s)) is not None or recover_text(s) != (None, None, None)
     return n
 
 
@@ -180,7 +182,7 @@ def _table_import(rows: Iterator[TableRow], rep: ImportReport,
     idx = _number_column(columns, sample, column, has_header, source)
     rep.number_column = columns[idx]
     sink = TableSink(rep, columns, keep)
-    clean = _m._clean
+    clean = _m.clean_entry
     colname = columns[idx]
     ncols = len(columns)
 
@@ -242,7 +244,7 @@ def _number_column(columns: list[str], sample: list[TableRow], column: str | Non
         return find_column(columns, column, source)
     if has_header:
         for i, c in enumerate(columns):
-            if _norm_header(c) in NUMBER_HEADERS:
+            if norm_header(c) in NUMBER_HEADERS:
                 return i
     if len(columns) == 1:
         return 0
@@ -270,7 +272,7 @@ def _judge_row(rep: ImportReport, sink: TableSink, rowno: int, cells: Sequence[o
                                        f"{len(cells)} cells where the header has {ncols} "
                                        "(a delimiter inside an unquoted field?)"))
         return
-    if value is None or (isinstance(value, str) and not _m._clean(value)):
+    if value is None or (isinstance(value, str) and not _m.clean_entry(value)):
         rep.invalid.append(ImportIssue(rowno, colname, _row_text(cells), "missing number"))
         return
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
@@ -279,25 +281,25 @@ def _judge_row(rep: ImportReport, sink: TableSink, rowno: int, cells: Sequence[o
         if digits is None:
             rep.invalid.append(ImportIssue(rowno, colname, raw, error or "not a number"))
             return
-        wire = _m._try_normalize(digits)
+        wire = _m.normalize_or_none(digits)
         if wire is None:
-            rep.invalid.append(ImportIssue(rowno, colname, raw, _m._reason(digits)))
+            rep.invalid.append(ImportIssue(rowno, colname, raw, _m.reason_invalid(digits)))
             return
         take(wire, raw, rowno, cells, colname, "row")
         return
     if not isinstance(value, str):
         rep.invalid.append(ImportIssue(rowno, colname, cell_text(value), "not a phone number"))
         return
-    raw = _m._clean(value)
-    wire = _m._try_normalize(raw)
+    raw = _m.clean_entry(value)
+    wire = _m.normalize_or_none(raw)
     if wire is not None:
         take(wire, raw, rowno, cells, colname, "row")
         return
-    digits, note, error = _recover_text(raw)
+    digits, note, error = recover_text(raw)
     if digits is not None or error is not None:
         _take_recovered(rep, sink, raw, digits, note, error, rowno, colname, cells)
         return
-    rep.invalid.append(ImportIssue(rowno, colname, raw, _m._reason(raw)))
+    rep.invalid.append(ImportIssue(rowno, colname, raw, _m.reason_invalid(raw)))
 
 
 def _row_text(cells: Sequence[object]) -> str:

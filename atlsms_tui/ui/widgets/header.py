@@ -75,9 +75,10 @@ class BalanceHeader(Horizontal):
     def on_mount(self) -> None:
         self.watch(self.app, "balance", self._render_state, init=True)
         # The age of the figure moves on even when nothing else happens.
-        self.set_interval(5, self._tick)
+        self.set_interval(5, self.refresh_age)
 
-    def _tick(self) -> None:
+    def refresh_age(self) -> None:
+        """Redraw from the app's balance, so the shown age ("2m ago") follows the clock."""
         self._render_state(self.app.balance)  # type: ignore[attr-defined]
 
     def _now(self) -> float:
