@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 
 import pytest
 import textual.constants
@@ -34,3 +35,25 @@ def ui_env_sync(tmp_path, monkeypatch):
             asyncio.run(env.close())
         except Exception:
             env.sim.stop()
+
+
+@pytest.fixture
+def snap_compare(snap_compare):
+    """Snapshots with every text cursor still and drawn: a focused field
+    blinks on a wall-clock timer, so which phase a picture caught was a race
+    on a loaded machine. The app itself still blinks for operators."""
+
+    def compare(app, *args, run_before=None, **kw):
+        async def before(pilot):
+            if run_before is not None:
+                result = run_before(pilot)
+                if inspect.isawaitable(result):
+                    await result
+            for screen in pilot.app.screen_stack:
+                for widget in screen.query("Input, TextArea"):
+                    widget.cursor_blink = False
+            await pilot.pause()
+
+        return snap_compare(app, *args, run_before=before, **kw)
+
+    return compare
