@@ -4,7 +4,6 @@ on the embedded simulator (FakeClock, fixed seed, tmp config/data dirs).
 
     /work/venv/bin/python scripts/screenshots.py [--out screenshots] [--text]
 
-A screen whose class is missing (not written yet) is skipped with a message.
 --text also prints each screen as plain text.
 """
 
@@ -14,6 +13,7 @@ import argparse
 import asyncio
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,20 +23,20 @@ sys.path.insert(0, str(ROOT / "tests" / "ui"))
 
 import pytest  # noqa: E402  (MonkeyPatch: the same frozen clock the tests use)
 
+from atlsms_tui.core import baku, quiet_hours  # noqa: E402
+from atlsms_tui.core.service import SubmitResult  # noqa: E402
 from atlsms_tui.simulator import Fault  # noqa: E402
+from atlsms_tui.ui.modals.campaign_result import CampaignResultScreen  # noqa: E402
+from atlsms_tui.ui.modals.confirm_send import ConfirmSendScreen, SendSummary  # noqa: E402
+from atlsms_tui.ui.modals.submit_result import SubmitResultScreen  # noqa: E402
+from atlsms_tui.ui.screens.campaign_detail import CampaignDetailScreen  # noqa: E402
+from atlsms_tui.ui.screens.compose import ComposeScreen  # noqa: E402
+from atlsms_tui.ui.screens.lists import ListsScreen  # noqa: E402
+from atlsms_tui.ui.screens.profiles import ProfilesScreen, SetupScreen  # noqa: E402
 
 from ui_helpers import UiEnv, screen_text, settle  # noqa: E402
 
 SIZE = (80, 24)
-
-
-def _screen(module: str, name: str):
-    try:
-        mod = __import__(f"atlsms_tui.ui.screens.{module}", fromlist=[name])
-        return getattr(mod, name)
-    except (ImportError, AttributeError) as exc:
-        print(f"skip: {module}.{name} not available ({exc})", file=sys.stderr)
-        return None
 
 
 async def _seed_tasks(env, session) -> None:
@@ -57,7 +57,6 @@ async def _seed_tasks(env, session) -> None:
 
 
 async def shoot(out: Path, text: bool) -> int:
-    out.mkdir(parents=True, exist_ok=True)
     mp = pytest.MonkeyPatch()
     env = UiEnv(Path(tempfile.mkdtemp(prefix="atlsms-shots-")), mp)
     written = 0
@@ -94,86 +93,59 @@ async def shoot(out: Path, text: bool) -> int:
             await snap("task_detail")
             await back()
 
-            compose = _screen("compose", "ComposeScreen")
-            if compose is not None:
-                app.push_screen(compose("bulk"))
-                await snap("compose_bulk")
-                await back()
-                app.push_screen(compose("individual"))
-                await snap("compose_individual")
-                await back()
+            app.push_screen(ComposeScreen("bulk"))
+            await snap("compose_bulk")
+            await back()
+            app.push_screen(ComposeScreen("individual"))
+            await snap("compose_individual")
+            await back()
 
-            confirm = _screen("confirm", "ConfirmSendScreen")
-            summary_cls = _screen("confirm", "SendSummary")
-            if confirm is not None and summary_cls is not None:
-                try:
-                    summary = summary_cls(title="ATL", recipients=1234, individual=False, encoding="GSM-7",
-                                          segments=2, units=2468, balance=49_830, schedule="now",
-                                          demo=True, profile="demo")
-                    app.push_screen(confirm(summary))
-                    await snap("confirm")
-                    await back()
-                    # inside quiet hours, with the proof state: w / i instead of y
-                    from datetime import datetime
+            summary = SendSummary(title="ATL", recipients=1234, individual=False, encoding="GSM-7",
+                                  segments=2, units=2468, balance=49_830, schedule="now",
+                                  demo=True, profile="demo", message="Endirim 20%: bu hefte butun magazalarda")
+            app.push_screen(ConfirmSendScreen(summary))
+            await snap("confirm")
+            await back()
+            # inside quiet hours, with the proof state: w / i instead of y
+            night = datetime(2026, 9, 21, 22, 30, tzinfo=baku.BAKU)
+            summary.quiet = quiet_hours.refusal(quiet_hours.parse("21:00-09:00"), None, night)
+            summary.proof = "proof: accepted at 2026-09-21 18:02 Baku time"
+            app.push_screen(ConfirmSendScreen(summary))
+            await snap("confirm_quiet")
+            await back()
 
-                    from atlsms_tui.core import baku, quiet_hours
+            app.push_screen(SetupScreen(first_run=True))
+            await snap("setup")
+            await back()
 
-                    night = datetime(2026, 9, 21, 22, 30, tzinfo=baku.BAKU)
-                    summary.quiet = quiet_hours.refusal(quiet_hours.parse("21:00-09:00"), None, night)
-                    summary.proof = "proof: accepted at 2026-09-21 18:02 Baku time"
-                    app.push_screen(confirm(summary))
-                    await snap("confirm_quiet")
-                except TypeError as exc:
-                    print(f"skip: confirm ({exc})", file=sys.stderr)
-                await back()
-
-            setup = _screen("profiles", "SetupScreen")
-            if setup is not None:
-                try:
-                    app.push_screen(setup(first_run=True))
-                except TypeError:
-                    app.push_screen(setup())
-                await snap("setup")
-                await back()
-
-            profiles = _screen("profiles", "ProfilesScreen")
-            if profiles is not None:
-                app.push_screen(profiles())
-                await snap("profiles")
-                await back()
+            app.push_screen(ProfilesScreen())
+            await snap("profiles")
+            await back()
 
             await pilot.press("o")
             await snap("settings")
             await back()
 
-            lists = _screen("lists", "ListsScreen")
-            if lists is not None:
-                app.push_screen(lists())
-                await snap("lists")
-                await back()
+            app.push_screen(ListsScreen())
+            await snap("lists")
+            await back()
 
-            detail = _screen("campaign_detail", "CampaignDetailScreen")
-            if detail is not None and multi is not None and multi.campaign:
-                app.push_screen(detail(multi.campaign))
+            if multi.campaign:
+                app.push_screen(CampaignDetailScreen(multi.campaign))
                 await snap("campaign_detail")
                 await back()
 
-            result = _screen("confirm", "SubmitResultScreen")
             uncertain = [t for t in session.service.tasks() if t.state.value == "uncertain"]
-            if result is not None and uncertain:
-                from atlsms_tui.core.service import SubmitResult
-
+            if uncertain:
                 u = uncertain[0]
-                app.push_screen(result(SubmitResult(u.state, u.controlid, u.recipients, u.segments,
-                                                    u.units_estimate, detail=u.detail)))
+                app.push_screen(SubmitResultScreen(SubmitResult(u.state, u.controlid, u.recipients, u.segments,
+                                                                u.units_estimate, detail=u.detail)))
                 await snap("result_uncertain")
                 await back()
 
-            cresult = _screen("confirm", "CampaignResultScreen")
-            if cresult is not None and multi is not None:
-                app.push_screen(cresult(multi))
-                await snap("campaign_result")
-                await back()
+            app.push_screen(CampaignResultScreen(multi))
+            await snap("campaign_result")
+            await back()
 
             await pilot.press("f1")
             await snap("help")
@@ -189,6 +161,7 @@ def main() -> int:
     p.add_argument("--out", type=Path, default=ROOT / "screenshots")
     p.add_argument("--text", action="store_true", help="also print each screen as text")
     args = p.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
     n = asyncio.run(shoot(args.out, args.text))
     print(f"{n} screenshot(s) in {args.out}", file=sys.stderr)
     return 0
