@@ -39,6 +39,11 @@ class Clock(Protocol):
         """Epoch seconds."""
         ...
 
+    def monotonic(self) -> float:
+        """Seconds on the time base ``sleep`` waits in: the rate ceiling
+        measures gaps between polls with it."""
+        ...
+
     async def sleep(self, seconds: float) -> None: ...
 
 
@@ -47,6 +52,9 @@ class SystemClock:
 
     def now(self) -> float:
         return time.time()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
@@ -60,6 +68,11 @@ class ReadClock:
 
     def now(self) -> float:
         return self.read()
+
+    def monotonic(self) -> float:
+        # the sleep is real even when the time read is not (a test's frozen
+        # clock): gaps between polls are real ones
+        return time.monotonic()
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
@@ -197,10 +210,10 @@ class Poller:
         async with self._pace:
             gap = 1.0 / self.max_per_second
             if self._last_start is not None:
-                wait = self._last_start + gap - self.clock.now()
+                wait = self._last_start + gap - self.clock.monotonic()
                 if wait > 0:
                     await self.clock.sleep(wait)
-            self._last_start = self.clock.now()
+            self._last_start = self.clock.monotonic()
 
     # --------------------------------------------------------------- asking
 

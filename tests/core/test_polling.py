@@ -27,6 +27,9 @@ class SleepingClock:
     def now(self) -> float:
         return self.fake()
 
+    def monotonic(self) -> float:
+        return self.fake()
+
     async def sleep(self, seconds: float) -> None:
         self.fake.advance(seconds)
 

@@ -470,13 +470,12 @@ def test_snapshot_multi_part_result(ui_env_sync, snap_compare):
             if not pilot.app.balance.refreshing and not pilot.app.workers:
                 break
             await pilot.pause(0.05)
-        # Bindings refreshes after the send (the modal's, the toasts') redraw
-        # the footer behind the modal for a while: trigger the last one now
-        # and let the redraws run out before the picture.
+        # The toasts of the send would expire at a wall-clock moment, each
+        # redrawing the footer behind the modal: the picture is taken without
+        # them, after the last bindings refresh.
+        pilot.app.clear_notifications()
         pilot.app.screen.refresh_bindings()
-        for _ in range(200):
-            await pilot.pause(0.05)
-        await settle(pilot)
+        await settle(pilot, rounds=8)
 
     assert snap_compare(env.app(session), terminal_size=(80, 24), run_before=run_before)
 
