@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from . import msisdn
 from .errors import InputError, NotFoundError
-from .imports import ImportRecord
+from .imports import ImportRecord, ImportReport
 from .models import DeliveryStatus, DetailRow, Recipient, State, Submission
 from .service import Service
 
@@ -103,6 +103,16 @@ class Followup:
             return [ImportRecord(r.msisdn, {MESSAGE_COLUMN: r.message or ""}, i)
                     for i, r in enumerate(self.recipients, 1)]
         return [ImportRecord(r.msisdn, {}, i) for i, r in enumerate(self.recipients, 1)]
+
+    def import_report(self) -> ImportReport:
+        """The numbers seen as an import (as a saved group is), so the
+        compose form loads them as it loads a group."""
+        records = self.records()
+        rep = ImportReport(source=self.what, kind="group", columns=self.columns, rows_read=len(records),
+                           valid=len(records), records=records)
+        for r in records:
+            rep.operators[msisdn.operator_of(r.msisdn)] += 1
+        return rep
 
     def lines(self) -> list[str]:
         """What the operator is told about it, before anything is done."""

@@ -44,7 +44,8 @@ def screen_keys(screen: Screen) -> list[tuple[str, str, str]]:
         else:
             section = "In the focused widget"
         slot = (id(node), b.action)
-        _, keys, _ = merged.setdefault(slot, (section, [], b.description))
+        # A footer word with a tooltip ("Resend") reads better in full here.
+        _, keys, _ = merged.setdefault(slot, (section, [], b.tooltip or b.description))
         shown = app.get_key_display(b)
         if shown not in keys:
             keys.append(shown)
