@@ -67,7 +67,8 @@ async def test_task_detail_resend_and_group_take_the_filtered_numbers(ui_env):
         keys = {keys: desc for _section, keys, desc in screen_keys(screen)}
         assert keys["f"].startswith("Send again to the numbers of the status filter")
         assert keys["g"].startswith("Save the numbers of the status filter as a group")
-        assert "f Resend  g Group" in screen_text(app)  # in the footer, at 80 columns
+        footer = screen_text(app).splitlines()[-1]
+        assert "f Resend  g Group" in footer and "f1 Help" in footer, footer  # 80 columns hold them
 
         await pilot.press("3")  # the failed filter
         await pilot.press("f")
@@ -108,6 +109,10 @@ async def test_campaign_detail_asks_the_statuses_then_resends_or_saves_a_group(u
         screen = CampaignDetailScreen(result.campaign)
         await app.push_screen(screen)
         await settle(pilot)
+        assert "f Resend" in screen_text(app).splitlines()[-1]
+        keys = {keys: desc for _section, keys, desc in screen_keys(screen)}
+        assert keys["f"].startswith("Send again to the campaign's numbers")
+        assert keys["g"].startswith("Save the campaign's numbers")
         await pilot.press("f")
         form = await _wait_for(pilot, FormScreen)
         field = form.query_one("#f-statuses", Input)

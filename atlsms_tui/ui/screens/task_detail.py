@@ -64,7 +64,7 @@ class TaskDetailScreen(Screen[None]):
         Binding("escape", "back", "Back", id="back"),
         Binding("r", "refresh", "Refresh", id="detail_refresh"),
         Binding("slash", "search", "Search", id="search"),
-        Binding("e", "export", "Export CSV", id="export"),
+        Binding("e", "export", "Export", id="export", tooltip="Export CSV: the rows of the filter and search"),
         # Short words for the footer at 80 columns; help and the palette show the tooltips.
         Binding("f", "followup_send", "Resend", id="followup_send",
                 tooltip="Send again to the numbers of the status filter: compose opens with them and the earlier text"),
