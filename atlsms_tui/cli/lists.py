@@ -87,14 +87,14 @@ async def _group_from_report(args: argparse.Namespace) -> int:
     name = check_name(args.name, "group")
     core = open_cli_core(args)
     try:
+        if not args.replace and any(g.name == name for g in await core.lists.groups()):
+            raise InputError(f"group {name!r} already exists: pass --replace to overwrite it")
         fu = await core.reports.followup(args.from_report, args.status)
         for line in fu.lines():
             err(line)
         if not fu.recipients:
             err(f"no number to save ({fu.what}): group not saved")
             return EXIT_INPUT
-        if not args.replace and any(g.name == name for g in await core.lists.groups()):
-            raise InputError(f"group {name!r} already exists: pass --replace to overwrite it")
         info = await core.lists.save_group(name, fu.records(), columns=fu.columns, source=fu.what,
                                            replace=args.replace)
         if args.json:
