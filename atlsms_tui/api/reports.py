@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..core import baku, export
+from ..core import baku, export, followup
+from ..core.errors import InputError
+from ..core.followup import Followup
 from ..core.models import DeliveryStatus, DetailRow, Report, Submission
 from ..core.polling import Clock, Poller, PollRound, ReadClock, needs_poll, report_sig, scheduled_epoch
 from ..core.service import DetailFetch, Service
@@ -26,6 +28,11 @@ __all__ = [
     "Clock", "DetailFetch", "DetailMatches", "DetailQuery", "DetailView", "PollRound", "Poller", "ReadClock",
     "Reports", "TaskView", "needs_poll", "own_report", "report_sig", "scheduled_epoch",
 ]
+# Follow-ups from a report (Reports.followup): what they hold, the status names.
+__all__ += ["Followup", "STATUS_CHOICES", "parse_statuses", "status_names"]
+STATUS_CHOICES = followup.CHOICES
+parse_statuses = followup.parse_statuses
+status_names = followup.status_names
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,3 +284,27 @@ class Reports:
 
         header = ["msisdn", "status", "status_code", "date", "message"]
         return await asyncio.to_thread(export.write_csv, path, header, rows(), replace=replace)
+
+    # ---------------------------------------------------------- follow-ups
+
+    async def followup(self, source: str | Submission,
+                       statuses: str | Iterable[str | DeliveryStatus]) -> Followup:
+        """The numbers of a task (its id, or its submission) or a campaign
+        (its id) in ``statuses`` ("failed,error"), less the opt-out list,
+        with the earlier text (or each number's message); a detailed report
+        not stored yet is fetched from ATL first. InputError for a bad
+        status, NotFoundError for an unknown task or campaign."""
+        wanted = followup.parse_statuses(statuses)
+        label, parts = await asyncio.to_thread(followup.resolve, self._service, source)
+        tasks = followup.reported(label, parts)
+        fetched: list[str] = []
+        for sub in tasks:
+            if await self.detail_info(sub) is not None:
+                continue
+            assert sub.taskid is not None
+            got = await self.detailed_report(sub.taskid)
+            if not got.ready:
+                raise InputError(f"task {sub.taskid}: ATL has no detailed report yet (001); try again later")
+            fetched.append(sub.taskid)
+        return await asyncio.to_thread(followup.collect, self._service, label, tasks, wanted, fetched,
+                                       len(parts) - len(tasks))

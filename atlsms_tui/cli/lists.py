@@ -7,7 +7,8 @@ import argparse
 from ..api.errors import InputError
 from ..api.lists import check_name, open_lists
 from ..api.rules import baku, mailmerge, smstext
-from .common import EXIT_INPUT, EXIT_OK, UsageError, err, out, out_json, read_text_file
+from .common import EXIT_INPUT, EXIT_OK, UsageError, err, open_cli_core, out, out_json, read_text_file
+from .send import check_followup_flags
 
 
 def _baku_time(iso: str) -> str:
@@ -18,6 +19,12 @@ def _baku_time(iso: str) -> str:
 
 
 async def cmd_group(args: argparse.Namespace) -> int:
+    if args.action == "create":
+        check_followup_flags(args)
+        if args.from_report is not None:
+            if args.column or args.sheet or args.encoding:
+                raise UsageError("--column, --sheet and --encoding apply to --from FILE")
+            return await _group_from_report(args)
     lists = await open_lists()
     try:
         if args.action == "create":
@@ -73,6 +80,31 @@ async def cmd_group(args: argparse.Namespace) -> int:
     finally:
         await lists.aclose()
     raise UsageError(f"unknown action {args.action}")  # pragma: no cover
+
+
+async def _group_from_report(args: argparse.Namespace) -> int:
+    """``group create NAME --from-report TASKID|CAMPAIGN --status ...``."""
+    name = check_name(args.name, "group")
+    core = open_cli_core(args)
+    try:
+        if not args.replace and any(g.name == name for g in await core.lists.groups()):
+            raise InputError(f"group {name!r} already exists: pass --replace to overwrite it")
+        fu = await core.reports.followup(args.from_report, args.status)
+        for line in fu.lines():
+            err(line)
+        if not fu.recipients:
+            err(f"no number to save ({fu.what}): group not saved")
+            return EXIT_INPUT
+        info = await core.lists.save_group(name, fu.records(), columns=fu.columns, source=fu.what,
+                                           replace=args.replace)
+        if args.json:
+            out_json({"name": info.name, "members": info.members, "columns": info.columns,
+                      "followup": fu.as_json()})
+        else:
+            out(f"group {info.name!r} saved: {info.members:,} member(s)")
+        return EXIT_OK
+    finally:
+        await core.aclose()
 
 
 async def cmd_template(args: argparse.Namespace) -> int:

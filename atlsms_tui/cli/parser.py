@@ -27,6 +27,9 @@ def _positive_int(text: str) -> int:
     return n
 
 
+FOLLOWUP_STATUSES = "delivery statuses, comma-separated: pending, delivered, failed, removed, error"
+
+
 def build_parser() -> argparse.ArgumentParser:
     # SUPPRESS: given before or after the command, a subparser's default
     # must not reset them (parse() fills in what was given nowhere).
@@ -59,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("send", parents=[common], help="submit a campaign")
     s.add_argument("--title", help="title (sender name) registered for the account "
-                                   "(default: the profile's default title)")
+                                   "(default: the earlier one with --from-report, else the profile's default title)")
     m = s.add_mutually_exclusive_group()
     m.add_argument("--message", help="the message for every recipient")
     m.add_argument("--message-file", type=Path, help="a UTF-8 file holding the message")
@@ -75,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--individual", type=Path, metavar="FILE",
                    help="CSV/XLSX, one row per recipient: with --template its columns fill the "
                         "placeholders, else its 'message' column is the message")
+    s.add_argument("--from-report", metavar="TASKID|CAMPAIGN",
+                   help="send again to the numbers of a task or campaign that ended in the --status "
+                        "statuses (from its detailed report, fetched if not stored yet; opted-out numbers "
+                        "left out); title and text default to the earlier ones (each number's own message "
+                        "for an individual send)")
+    s.add_argument("--status", metavar="S[,S]", help=f"with --from-report: {FOLLOWUP_STATUSES}")
     s.add_argument("--column", metavar="C", help="the number column of --to-file/--individual (name, index or letter)")
     s.add_argument("--sheet", metavar="S", help="the .xlsx sheet to read (default: the first)")
     s.add_argument("--encoding", metavar="E", help="text encoding of the files (default: detected)")
@@ -110,9 +119,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("group", parents=[common], help="saved recipient groups")
     gs = s.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    g = gs.add_parser("create", help="save the numbers (and columns) of a file as a group")
+    g = gs.add_parser("create", parents=[common],
+                      help="save the numbers (and columns) of a file, or of a report, as a group")
     g.add_argument("name")
-    g.add_argument("--from", dest="source", type=Path, required=True, metavar="FILE")
+    gf = g.add_mutually_exclusive_group(required=True)
+    gf.add_argument("--from", dest="source", type=Path, metavar="FILE",
+                    help="numbers: .txt (one a line or separated), .csv/.tsv or .xlsx")
+    gf.add_argument("--from-report", metavar="TASKID|CAMPAIGN",
+                    help="the numbers of a task or campaign in the --status statuses (with each one's "
+                         "message when the send was individual)")
+    g.add_argument("--status", metavar="S[,S]", help=f"with --from-report: {FOLLOWUP_STATUSES}")
     g.add_argument("--column", metavar="C")
     g.add_argument("--sheet", metavar="S")
     g.add_argument("--encoding", metavar="E")

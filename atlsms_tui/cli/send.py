@@ -10,6 +10,7 @@ from typing import Any, cast
 from ..api import Core
 from ..api.errors import InputError
 from ..api.models import Draft, PackedRecipients, Recipient
+from ..api.reports import Followup, parse_statuses
 from ..api.rules import baku, mailmerge, pacing, quiet_hours, smstext
 from ..api.sending import EveryoneOptedOut, OptOutFilter, SendPlan
 from .common import (
@@ -33,6 +34,7 @@ class _Gathered:
         self.duplicates = 0
         self._seen: set[str] | None = None
         self._kept: list[Any] = []  # ``records`` once a second source is merged in
+        self.followup: Followup | None = None  # --from-report's numbers and earlier text
 
     def add(self, records: Sequence[Any], columns: list[str], source: str, *, unique: bool = False) -> None:
         """``unique``: ``records`` hold each number once (an import's): the
@@ -77,9 +79,27 @@ def _fields_needed(args: Namespace, template_text: str | None) -> set[str] | Non
         return None
 
 
+def check_followup_flags(args: Namespace) -> None:
+    """--from-report goes with --status, and --status only with it; the
+    statuses are checked before anything is opened."""
+    if args.from_report is None:
+        if args.status is not None:
+            raise UsageError("--status applies to --from-report")
+        return
+    if not args.status:
+        raise UsageError("--from-report needs --status (e.g. --status failed,error)")
+    try:
+        args.status = parse_statuses(args.status)
+    except InputError as exc:
+        raise UsageError(f"--status: {exc}") from None
+
+
 def _check_recipient_flags(args: Namespace) -> None:
-    if not (args.to or args.to_file or args.individual or args.group):
-        raise UsageError("no recipients: give --to, --to-file, --group or --individual")
+    check_followup_flags(args)
+    if args.from_report is not None and (args.to or args.to_file or args.individual or args.group):
+        raise UsageError("--from-report cannot be combined with --to, --to-file, --group or --individual")
+    if not (args.to or args.to_file or args.individual or args.group or args.from_report):
+        raise UsageError("no recipients: give --to, --to-file, --group, --individual or --from-report")
     if args.individual and (args.to or args.to_file or args.group):
         raise UsageError("--individual cannot be combined with --to, --to-file or --group")
     if (args.column or args.sheet) and not (args.to_file or args.individual):
@@ -92,6 +112,12 @@ async def _gather_recipients(opened: _OnDemand, args: Namespace, keep: set[str] 
     from ..api import recipients as imports
 
     got = _Gathered()
+    if args.from_report is not None:
+        fu = await opened.get().reports.followup(args.from_report, args.status)
+        for line in fu.lines():
+            err(line)
+        got.followup = fu
+        got.add(fu.records(), fu.columns, fu.what, unique=True)
     if args.to:
         rep = imports.parse_text_list("\n".join(args.to), "--to argument")
         print_import_report(rep, always=False)
@@ -133,10 +159,12 @@ async def _template_body(opened: _OnDemand, args: Namespace) -> tuple[str | None
     return None, ""
 
 
-def _title(opened: _OnDemand, args: Namespace) -> str:
-    """--title, else the profile's default title."""
+def _title(opened: _OnDemand, args: Namespace, followup: Followup | None = None) -> str:
+    """--title, else the earlier send's (--from-report), else the profile's default title."""
     if args.title:
         return str(args.title)
+    if followup is not None and followup.title:
+        return followup.title
     profile = opened.get().profile
     if not profile.default_title:
         raise UsageError(f"no title: give --title, or set a default title for profile {profile.name!r} "
@@ -197,6 +225,13 @@ async def _send(opened: _OnDemand, args: Namespace) -> int:
         if "message" not in {c.lower() for c in got.columns}:
             raise UsageError(f"{args.individual}: no 'message' column; give --template "
                              "(placeholders from its columns) or add a 'message' column")
+    elif message is None and got.followup is not None:
+        if got.followup.individual:  # each number gets its earlier message again
+            template = mailmerge.parse_template("{message}")
+            err("text: each number's earlier message (give --message for another)")
+        else:
+            message = got.followup.message
+            err("text: the earlier message (give --message for another)")
     elif message is None:
         raise UsageError("no message: give --message, --message-file, --template, --template-file "
                          "or --template-name")
@@ -228,7 +263,10 @@ async def _send(opened: _OnDemand, args: Namespace) -> int:
         err("--strict: nothing sent")
         return EXIT_INPUT
     if not recips:
-        err("no valid recipient: nothing sent")
+        if got.followup is not None:
+            err(f"no number to send to ({got.followup.what}): nothing sent")
+        else:
+            err("no valid recipient: nothing sent")
         return EXIT_INPUT
     scheduled = baku.parse_schedule(args.at) if args.at else None
     pace = pacing.parse_pace(args.pace) if args.pace else None
@@ -236,7 +274,7 @@ async def _send(opened: _OnDemand, args: Namespace) -> int:
              else quiet_hours.IGNORE if args.ignore_quiet_hours else quiet_hours.REFUSE)
     if args.proof and (pace or args.at or args.next_window):
         raise UsageError("--proof sends to the staff numbers now: drop --pace, --at and --next-window")
-    draft = Draft(title=_title(opened, args), recipients=recips, message=message, scheduled=scheduled,
+    draft = Draft(title=_title(opened, args, got.followup), recipients=recips, message=message, scheduled=scheduled,
                   template=template_text if template is not None else None)
 
     # Cheaper text: shown both ways, applied only with --transliterate.

@@ -57,6 +57,11 @@ class CampaignDetailScreen(Screen[None]):
         Binding("s", "resume", "Settle/resume", id="campaign_resume_parts"),
         Binding("x", "cancel_queued", "Cancel queued", id="campaign_cancel"),
         Binding("d", "part", "Part detail", id="part_detail", show=False),
+        # Short words for the footer at 80 columns; help and the palette show the tooltips.
+        Binding("f", "followup_send", "Resend", id="followup_send",
+                tooltip="Send again to the campaign's numbers in the statuses asked: compose opens with them and the earlier text"),
+        Binding("g", "followup_group", "Group", id="followup_group",
+                tooltip="Save the campaign's numbers in the statuses asked as a group"),
     ]
 
     def __init__(self, campaign: str) -> None:
@@ -213,6 +218,18 @@ class CampaignDetailScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_followup_send(self) -> None:
+        from .followup_actions import ask_statuses, send_again
+
+        ask_statuses(self, "Send again to the campaign's numbers in",
+                     lambda statuses: send_again(self, self.campaign_id, statuses))
+
+    def action_followup_group(self) -> None:
+        from .followup_actions import ask_statuses, save_as_group
+
+        ask_statuses(self, "Save as a group the campaign's numbers in",
+                     lambda statuses: save_as_group(self, self.campaign_id, statuses))
 
     def on_submission_finished(self, _message: SubmissionFinished) -> None:
         self.reload()

@@ -44,7 +44,9 @@ def screen_keys(screen: Screen) -> list[tuple[str, str, str]]:
         else:
             section = "In the focused widget"
         slot = (id(node), b.action)
-        _, keys, _ = merged.setdefault(slot, (section, [], b.description))
+        # A screen's short footer word with a tooltip ("Resend") reads better in full here.
+        desc = b.tooltip if section == "This screen" and b.tooltip else b.description
+        _, keys, _ = merged.setdefault(slot, (section, [], desc))
         shown = app.get_key_display(b)
         if shown not in keys:
             keys.append(shown)

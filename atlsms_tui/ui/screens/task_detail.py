@@ -11,6 +11,7 @@ its matches. Every read runs in a worker thread."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from textual import on, work
@@ -22,7 +23,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from ...api.errors import AtlSmsError, TransportError
-from ...api.models import DetailRow, State, Submission
+from ...api.models import DeliveryStatus, DetailRow, State, Submission
 from ...api.reports import DetailQuery, DetailView, Poller, ReadClock, TaskView, needs_poll, report_sig
 from ..format import scheduled_for, task_summary, waiting_for_schedule
 from ..literal import literal
@@ -30,6 +31,7 @@ from ..widgets.detail_table import FILTERS, DetailControls, PagedTable, PagerLin
 from ..widgets.export_bar import ExportBar
 from ..widgets.fields import Input
 from ..widgets.header import BalanceHeader
+from .followup_actions import save_as_group, send_again
 
 if TYPE_CHECKING:
     from ...api import Core
@@ -62,7 +64,12 @@ class TaskDetailScreen(Screen[None]):
         Binding("escape", "back", "Back", id="back"),
         Binding("r", "refresh", "Refresh", id="detail_refresh"),
         Binding("slash", "search", "Search", id="search"),
-        Binding("e", "export", "Export CSV", id="export"),
+        Binding("e", "export", "Export", id="export", tooltip="Export CSV: the rows of the filter and search"),
+        # Short words for the footer at 80 columns; help and the palette show the tooltips.
+        Binding("f", "followup_send", "Resend", id="followup_send",
+                tooltip="Send again to the numbers of the status filter: compose opens with them and the earlier text"),
+        Binding("g", "followup_group", "Group", id="followup_group",
+                tooltip="Save the numbers of the status filter as a group"),
         Binding("0", "filter('0')", "All", id="filter_all", show=False),
         Binding("1", "filter('1')", "Pending", id="filter_pending", show=False),
         Binding("2", "filter('2')", "Delivered", id="filter_delivered", show=False),
@@ -374,6 +381,23 @@ class TaskDetailScreen(Screen[None]):
 
     def on_export_bar_closed(self, _message: ExportBar.Closed) -> None:
         self.query_one("#detail-table").focus()
+
+    # ------------------------------------------------------- follow-ups
+
+    def action_followup_send(self) -> None:
+        self._follow_up(send_again)
+
+    def action_followup_group(self) -> None:
+        self._follow_up(save_as_group)
+
+    def _follow_up(self, act: Callable[[Screen[None], Submission, list[DeliveryStatus]], None]) -> None:
+        """The numbers in the filter's status (every status without one): a
+        number search narrows what is shown, not what is followed up."""
+        if self.sub is None or not self.sub.taskid:
+            self.notify("This submission has no task id: there is no report to follow up.", severity="warning")
+            return
+        status = self.controls.status
+        act(self, self.sub, list(DeliveryStatus) if status is None else [status])
 
     # --------------------------------------------------------- actions
 

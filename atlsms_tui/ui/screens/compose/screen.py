@@ -17,6 +17,7 @@ from ....api import Core
 from ....api.errors import InputError
 from ....api.models import Draft, Recipient
 from ....api.recipients import estimate_of
+from ....api.reports import Followup
 from ...literal import literal
 from ...modals.import_report import ImportReportScreen
 from ...modals.wording import plural
@@ -25,6 +26,7 @@ from ..confirm import AskScreen, app_header
 from .bulk import BulkRecipients
 from .estimate import ErrorLine, EstimateBar
 from .events import FieldError, RecipientsChanged
+from .followup import load_followup
 from .individual import IndividualSource
 from .limits import OPTOUT_DEBOUNCE
 from .menus import ListMenus
@@ -60,8 +62,13 @@ class ComposeScreen(Screen[None]):
         Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
     ]
 
-    def __init__(self, mode: str = BULK) -> None:
+    def __init__(self, mode: str = BULK, followup: Followup | None = None) -> None:
+        """``followup``: a draft opened on a report's numbers and the earlier
+        text (or each number's earlier message, in Individual mode)."""
         super().__init__()
+        self.followup = followup
+        if followup is not None:
+            mode = INDIVIDUAL if followup.individual else BULK
         self.mode = mode if mode in (BULK, INDIVIDUAL) else BULK
         self.balance: int | None = None
         self._optout_timer: Timer | None = None
@@ -128,6 +135,8 @@ class ComposeScreen(Screen[None]):
         self.watch(self.app, "balance", self._balance_changed, init=True)
         self._render_mode()
         self._focus_mode()
+        if self.followup is not None:
+            load_followup(self, self.followup)
 
     def on_screen_resume(self) -> None:
         # back from the lists screen: the opt-out list may have changed
