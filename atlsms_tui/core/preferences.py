@@ -169,8 +169,8 @@ PREFERENCES: tuple[Spec, ...] = (
          "approval (0: never)", "", 0, _MANY),
     Spec("notify_command", "argv", "a command run (without a shell) when a campaign finishes, fails or becomes "
          "uncertain, or the balance falls under low_balance_threshold; the event is in ATLSMS_* variables"),
-    Spec("desktop_notify", "str", "desktop notifications from the TUI (OSC 9 and 777 escapes): auto (when the "
-         "terminal is known to show them), on or off", choices=("auto", "on", "off")),
+    Spec("desktop_notify", "str", "desktop notifications from the TUI: auto (the escape the terminal is known to "
+         "show, none for an unknown one), osc9, osc777 or off", choices=("auto", "osc9", "osc777", "off")),
 )
 
 SPECS: dict[str, Spec] = {s.name: s for s in PREFERENCES}

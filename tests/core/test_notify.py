@@ -141,9 +141,9 @@ def test_notify_command_setting_is_a_json_list(private_dirs, monkeypatch):
         load_settings()
     assert "notify_command" in str(e.value)
     (cfg / "settings.json").write_text(json.dumps({"preferences": {"notify_command": ["logger", "-t", "sms"],
-                                                                   "desktop_notify": "on"}}))
+                                                                   "desktop_notify": "osc9"}}))
     prefs = load_settings().preferences
-    assert prefs.notify_command == ["logger", "-t", "sms"] and prefs.desktop_notify == "on"
+    assert prefs.notify_command == ["logger", "-t", "sms"] and prefs.desktop_notify == "osc9"
     monkeypatch.setenv("ATLSMS_DESKTOP_NOTIFY", "maybe")
-    with pytest.raises(ConfigError, match="one of auto, on, off"):
+    with pytest.raises(ConfigError, match="one of auto, osc9, osc777, off"):
         load_settings()
