@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from atlsms_tui.core import send_plan
+from atlsms_tui.core.imports import ImportRecord
 from atlsms_tui.core.models import Recipient
 from atlsms_tui.core.service import Draft
 from atlsms_tui.simulator import DEMO_LOGIN
@@ -14,10 +15,22 @@ from atlsms_tui.ui.screens.lists import ListsScreen
 from atlsms_tui.ui.widgets.filter_bar import matches
 from atlsms_tui.ui.widgets.tasks_table import filter_fields
 
-from test_ui_lists import open_lists, rows, seed
 from ui_helpers import screen_text, settle
 
 SIZE = (80, 24)
+
+
+def seed(store) -> None:
+    store.lists.save_group("vip", [ImportRecord("994501234567", {"name": "Ali"}, 2)], columns=["msisdn", "name"])
+    store.lists.save_group("staff", [ImportRecord("994701234567", {}, 1)], source="typed")
+    store.lists.save_template("welcome", "Salam {name}, xoş gəlmisiniz!")
+    store.lists.add_optouts(["0771234567"], reason="complained", source="call centre")
+
+
+def rows(screen, which: str) -> list[str]:
+    """The first cell of each row of a list's table."""
+    table = screen.query_one(f"#{which}-table", DataTable)
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
 
 
 def dash_keys(app) -> list[str]:
@@ -62,24 +75,27 @@ async def test_lists_filter_and_copy(ui_env):
     seed(session.store)
     app = ui_env.app(session)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_lists(pilot)
-        assert [r[0] for r in rows(screen, "groups")] == ["staff", "vip"]
+        await settle(pilot)
+        app.push_screen(ListsScreen())
+        await settle(pilot)
+        screen = app.screen
+        assert rows(screen, "groups") == ["staff", "vip"]
         await pilot.press("slash", *"VI")
         await settle(pilot)
-        assert [r[0] for r in rows(screen, "groups")] == ["vip"]
+        assert rows(screen, "groups") == ["vip"]
         await pilot.press("enter", "y")
         await settle(pilot)
         assert app.clipboard == "vip" and app.notices[-1] == "Copied group name vip"
         await pilot.press("escape")  # clears the filter, the screen stays
         await settle(pilot)
         assert isinstance(app.screen, ListsScreen)
-        assert [r[0] for r in rows(screen, "groups")] == ["staff", "vip"]
+        assert rows(screen, "groups") == ["staff", "vip"]
         await pilot.press("t", "y")
         await settle(pilot)
         assert app.clipboard == "Salam {name}, xoş gəlmisiniz!"
         await pilot.press("o", "slash", *"centre")  # the opt-out's source
         await settle(pilot)
-        assert [r[0] for r in rows(screen, "optouts")] == ["994771234567"]
+        assert rows(screen, "optouts") == ["994771234567"]
         await pilot.press("backspace", "x")
         await settle(pilot)
         assert rows(screen, "optouts") == []
@@ -125,3 +141,31 @@ def test_desktop_protocol_from_the_terminal():
     assert desktop_protocol("auto", {"TERM": "xterm-256color"}) is None
     assert desktop_protocol("off", {"TERM_PROGRAM": "iTerm.app"}) is None
     assert desktop_protocol("osc777", {}) == "osc777"
+
+
+async def test_copy_in_campaign_and_task_detail(ui_env):
+    from atlsms_tui.ui.screens.campaign_detail import CampaignDetailScreen
+    from atlsms_tui.ui.screens.task_detail import TaskDetailScreen
+
+    session = ui_env.demo_session()
+    draft = Draft("ATL", [Recipient(f"99450{1000000 + i:07d}") for i in range(4)], "Salam")
+    result = await send_plan.submit_campaign(session.service, draft, max_per_task=2)
+    first, second = result.results
+    app = ui_env.app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(CampaignDetailScreen(result.campaign))
+        await settle(pilot)
+        await pilot.press("down", "y")
+        await settle(pilot)
+        assert app.clipboard == second.taskid and app.notices[-1] == f"Copied task id {second.taskid}"
+        app.push_screen(TaskDetailScreen(first.controlid))
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TaskDetailScreen)
+        shown = screen.copy_target()
+        # the focused row's number once the detailed report is in, else the task id
+        assert shown in (("task id", first.taskid), ("number", "994501000000"))
+        assert app.clipboard == shown[1]
