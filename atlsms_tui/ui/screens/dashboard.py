@@ -87,7 +87,7 @@ class DashboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield BalanceHeader()
         yield Static("", id="dash-empty")
-        yield FilterBar("filter: title, task id, author, state (Esc clears)", id="dash-filter")
+        yield FilterBar("title, task id, author, state · Esc clears", id="dash-filter")
         yield DashboardTable(id="dash-table")
         yield Static("", id="dash-about")
         yield Static("", id="dash-status")

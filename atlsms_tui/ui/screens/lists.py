@@ -82,7 +82,7 @@ class ListsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield app_header()
-        yield FilterBar("filter the lists (Esc clears)", id="lists-filter")
+        yield FilterBar("names, numbers, text · Esc clears", id="lists-filter")
         with TabbedContent(initial=self.initial, id="lists-tabs"):
             with TabPane("Groups", id="groups"):
                 yield DataTable(id="groups-table", cursor_type="row", zebra_stripes=True)

@@ -13,7 +13,9 @@ from collections.abc import Iterable
 
 from textual import on
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
+from textual.widgets import Label
 
 from .fields import Input
 
@@ -29,9 +31,17 @@ def matches(needle: str, fields: Iterable[object]) -> bool:
     return any(folded in str(f).casefold() for f in fields if f is not None)
 
 
-class FilterBar(Input):
+class _Field(Input):
+    def allow_focus(self) -> bool:
+        # hidden, it must not take the keys (a screen's first focus, Tab)
+        return self.parent is not None and self.parent.display and super().allow_focus()
+
+
+class FilterBar(Horizontal):
     DEFAULT_CSS = """
     FilterBar { height: 1; margin: 0 1; display: none; }
+    FilterBar > Label { width: auto; padding: 0 1 0 0; color: $text-accent; }
+    FilterBar > Input { width: 1fr; }
     """
     BINDINGS = [Binding("escape", "clear_filter", "Clear filter", id="filter_clear", show=False)]
 
@@ -58,17 +68,17 @@ class FilterBar(Input):
         def control(self) -> FilterBar:
             return self.bar
 
-    def __init__(self, placeholder: str = "filter (Esc clears)", *, id: str | None = None) -> None:  # noqa: A002
-        super().__init__(placeholder=placeholder, id=id, compact=True)
+    def __init__(self, placeholder: str = "Esc clears", *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(Label("/ filter:"), _Field(placeholder=placeholder, compact=True), id=id)
 
-    def allow_focus(self) -> bool:
-        # hidden, it must not take the keys (a screen's first focus, Tab)
-        return self.display and super().allow_focus()
+    @property
+    def field(self) -> Input:
+        return self.query_one(_Field)
 
     @property
     def text(self) -> str:
         """The filter in force ("" when none)."""
-        return self.value.strip()
+        return self.field.value.strip()
 
     @property
     def active(self) -> bool:
@@ -77,14 +87,15 @@ class FilterBar(Input):
     def open(self) -> None:
         """Show the field and give it the keys."""
         self.display = True
-        self.focus()
+        self.field.focus()
 
     def clear_filter(self) -> bool:
         """Empty and hide the field; False when there was nothing to clear."""
-        had = self.display or bool(self.value)
+        field = self.field
+        had = self.display or bool(field.value)
         self.display = False
-        if self.value:
-            self.value = ""  # Input.Changed follows: the screen hears FilterChanged("")
+        if field.value:
+            field.value = ""  # Input.Changed follows: the screen hears FilterChanged("")
         return had
 
     def action_clear_filter(self) -> None:
@@ -99,6 +110,6 @@ class FilterBar(Input):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if not self.value.strip():
+        if not event.value.strip():
             self.display = False
         self.post_message(self.FilterDone(self))
