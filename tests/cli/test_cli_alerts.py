@@ -4,6 +4,7 @@ errors keep their codes."""
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -47,3 +48,32 @@ def test_units_min_keeps_the_other_codes(env_login, monkeypatch, capsys):
     with pytest.raises(SystemExit) as e:
         cli_main.main(["units", "--min", "-1"])
     assert e.value.code == 2
+
+
+RECORDER = (
+    "import json, os, sys\n"
+    "with open(sys.argv[1], 'a', encoding='utf-8') as f:\n"
+    "    f.write(json.dumps({'argv': sys.argv[1:], 'env': dict(os.environ)}) + '\\n')\n"
+)
+
+
+def test_send_runs_notify_command_from_the_environment(env_login, monkeypatch, capsys, tmp_path):
+    script, out = tmp_path / "record.py", tmp_path / "calls.jsonl"
+    script.write_text(RECORDER, encoding="utf-8")
+    monkeypatch.setenv("ATLSMS_NOTIFY_COMMAND", json.dumps([sys.executable, str(script), str(out)]))
+    code, stdout, _err = run(["send", "--title", "ATL", "--message", "Salam", "--to", "0501234567", "--yes",
+                              "--json"], capsys)
+    assert code == 0
+    doc = json.loads(stdout)
+    # the command has finished by the time the command returns (the session waits for it)
+    [call] = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    env = call["env"]
+    assert env["ATLSMS_EVENT"] == "campaign_finished" and env["ATLSMS_TASKID"] == doc["taskid"]
+    assert env["ATLSMS_RECIPIENTS"] == "1" and "ATLSMS_PASSWORD" not in env and SENTINEL not in json.dumps(call)
+
+
+def test_bad_notify_command_setting_is_one_line(env_login, monkeypatch, capsys):
+    monkeypatch.setenv("ATLSMS_NOTIFY_COMMAND", "notify-send hello")
+    code, _out, err = run(["units"], capsys)
+    assert code == 2
+    assert "ATLSMS_NOTIFY_COMMAND" in err and "JSON list of strings" in err and len(err.strip().splitlines()) == 1
