@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("units", parents=[common], help="remaining units of the account",
                        epilog="exit codes: 0 the balance (at least --min); 7 below --min; "
-                              "1 ATL refused; 3 transport failure; 6 a local problem")
+                              "1 ATL refused; 2 bad usage or settings; 3 transport failure; 6 a local problem")
     s.add_argument("--json", action="store_true")
     s.add_argument("--min", type=_non_negative_int, metavar="N",
                    help="exit with code 7 when the balance is below N units (for cron)")
