@@ -96,6 +96,9 @@ async def test_lists_filter_and_copy(ui_env):
         await pilot.press("o", "slash", *"centre")  # the opt-out's source
         await settle(pilot)
         assert rows(screen, "optouts") == ["994771234567"]
+        await pilot.press(*["backspace"] * 6, *"077123")  # the national form finds it too
+        await settle(pilot)
+        assert rows(screen, "optouts") == ["994771234567"]
         await pilot.press("backspace", "x")
         await settle(pilot)
         assert rows(screen, "optouts") == []

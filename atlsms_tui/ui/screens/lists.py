@@ -167,7 +167,8 @@ class ListsScreen(Screen[None]):
         o = self.query_one("#optouts-table", DataTable)
         o.clear()
         for opt in self._optouts:
-            if not matches(needle, [opt.msisdn, opt.reason, opt.source]):
+            # found as written at home too: 0771234567 for 994771234567
+            if not matches(needle, [opt.msisdn, "0" + opt.msisdn[3:], opt.reason, opt.source]):
                 continue
             o.add_row(literal(opt.msisdn), literal(opt.added[:10]), literal(opt.reason or ""),
                       literal((opt.source or "")[:20]), key=opt.msisdn)
