@@ -7,6 +7,7 @@ from typing import Any
 
 from ..core import paths
 from ..core.models import Units
+from ..core.notify import Notifier
 from ..core.session import Session, open_session
 from ..core.settings import ResolvedProfile, Settings
 from ..core.store import Store
@@ -34,6 +35,12 @@ class Core:
     @property
     def settings(self) -> Settings:
         return self._session.settings
+
+    @property
+    def alerts(self) -> Notifier:
+        """Campaigns settled and a low balance: ``listen`` to show them
+        (the session runs the notify_command itself)."""
+        return self._session.service.notifier
 
     @property
     def demo(self) -> bool:

@@ -3,11 +3,12 @@
 from ..core.campaign import Campaign
 from ..core.imports.report import count_of
 from ..core.models import DeliveryStatus, DetailRow, Recipient, Report, State, Submission, Units
+from ..core.notify import Alert
 from ..core.outcomes import CampaignProgress, CampaignResult
 from ..core.packed import PackedRecipients
 from ..core.service import Draft, Estimate, SubmitResult
 
 __all__ = [
-    "Campaign", "CampaignProgress", "CampaignResult", "DeliveryStatus", "DetailRow", "Draft", "Estimate",
+    "Alert", "Campaign", "CampaignProgress", "CampaignResult", "DeliveryStatus", "DetailRow", "Draft", "Estimate",
     "PackedRecipients", "Recipient", "Report", "State", "Submission", "SubmitResult", "Units", "count_of",
 ]

@@ -4,8 +4,8 @@ Exit codes: 0 done; 1 the API answered with an error code (for a campaign:
 and no part was accepted); 2 bad input or usage, nothing sent; 3 transport
 failure, nothing sent; 4 a submission whose outcome is uncertain; 5 a
 campaign left incomplete (finish it with `campaign resume`); 6 a local
-problem (store, disk, permissions, proxy or URL settings), nothing sent; 70
-an internal error. Commands other than the TUI never import Textual.
+problem (store, disk, permissions, proxy or URL settings), nothing sent; 7
+`units --min N` found the balance below N; 70 an internal error. Commands other than the TUI never import Textual.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import os
 import sys
 
 from ..api import profiles
-from .common import EXIT_OK, UsageError, err, open_cli_session, out, out_json
+from .common import EXIT_LOW_BALANCE, EXIT_OK, UsageError, err, open_cli_session, out, out_json
 
 
 def cmd_login(args) -> int:
@@ -62,10 +62,15 @@ async def cmd_units(args) -> int:
         units = await s.service.units()
     finally:
         await s.aclose()
+    low = args.min is not None and units.units < args.min
     if args.json:
-        out_json({"units": units.units})
+        out_json({"units": units.units} | ({"min": args.min, "below_min": low} if args.min is not None else {}))
     else:
         out(f"{units.units:,} units")
+    if low:
+        # for cron: the balance itself is on stdout, the reason on stderr
+        err(f"balance {units.units:,} units is below --min {args.min:,}")
+        return EXIT_LOW_BALANCE
     return EXIT_OK
 
 

@@ -20,6 +20,8 @@ EXIT_OK, EXIT_API, EXIT_INPUT, EXIT_TRANSPORT, EXIT_UNCERTAIN = 0, 1, 2, 3, 4
 EXIT_INCOMPLETE = 5
 # A local problem (store, disk, permissions, settings); nothing was sent.
 EXIT_LOCAL = 6
+# `units --min N` found the balance below N (for cron); nothing else uses it.
+EXIT_LOW_BALANCE = 7
 
 STATE_EXIT = {
     State.ACCEPTED: EXIT_OK,
@@ -93,6 +95,7 @@ def open_cli_core(args, need_password: bool = True):
     core = open_core(args.profile, args.api_url, need_password=need_password,
                      allow_insecure_http=getattr(args, "allow_insecure_http", False))
     _tell_opened(core.profile, core.recovered)
+    core.alerts.on_warning(lambda text: err(f"warning: {text}"))
     return core
 
 

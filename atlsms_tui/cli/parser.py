@@ -30,6 +30,16 @@ def _positive_int(text: str) -> int:
 FOLLOWUP_STATUSES = "delivery statuses, comma-separated: pending, delivered, failed, removed, error"
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of units, 0 or more: {text!r}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     # SUPPRESS: given before or after the command, a subparser's default
     # must not reset them (parse() fills in what was given nowhere).
@@ -57,8 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a registered title (sender name) of the account; repeatable")
     s.add_argument("--no-verify", action="store_true", help="save without checking the login with the API")
 
-    s = sub.add_parser("units", parents=[common], help="remaining units of the account")
+    s = sub.add_parser("units", parents=[common], help="remaining units of the account",
+                       epilog="exit codes: 0 the balance (at least --min); 7 below --min; "
+                              "1 ATL refused; 2 bad usage or settings; 3 transport failure; 6 a local problem")
     s.add_argument("--json", action="store_true")
+    s.add_argument("--min", type=_non_negative_int, metavar="N",
+                   help="exit with code 7 when the balance is below N units (for cron)")
 
     s = sub.add_parser("send", parents=[common], help="submit a campaign")
     s.add_argument("--title", help="title (sender name) registered for the account "

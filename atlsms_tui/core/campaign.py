@@ -162,6 +162,7 @@ async def run_campaign(
     if gate.paused_until is not None and any(r.state is State.QUEUED for r in result.results):
         result.paused_until = gate.paused_until
         result.quiet = str(gate.window)
+    service.notifier.campaign_settled(result, c.title, service.profile.name)
     return result
 
 

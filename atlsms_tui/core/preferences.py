@@ -8,11 +8,14 @@ it; nobody clamps at the point of use.
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
-Kind = Literal["int", "float", "str"]
+# "argv": a command and its arguments, a JSON list of strings (never a shell line)
+Kind = Literal["int", "float", "str", "argv"]
+Value = int | float | str | list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +29,7 @@ class Spec:
     low: float | None = None
     high: float | None = None
     low_open: bool = False  # the range excludes ``low`` ("more than 0")
+    choices: tuple[str, ...] = ()  # a "str" limited to these words
 
     @property
     def variable(self) -> str:
@@ -33,6 +37,10 @@ class Spec:
 
     def allowed(self) -> str:
         """The range in words: "a number from 2 to 3600"."""
+        if self.kind == "argv":
+            return 'a JSON list of strings, the command and its arguments (e.g. ["notify-send", "SMS"]); [] for none'
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
         noun = {"int": "a whole number", "float": "a number", "str": "text"}[self.kind]
         low, high = _number(self.low), _number(self.high)
         if self.low is not None and self.high is not None:
@@ -43,11 +51,13 @@ class Spec:
             return f"{noun} more than {low}" if self.low_open else f"{noun} of at least {low}"
         return noun
 
-    def check(self, value: object) -> int | float | str:
+    def check(self, value: object) -> Value:
         """``value`` if it has the type and is in range, else ValueError
         saying what is allowed (the caller names where it came from)."""
+        if self.kind == "argv":
+            return _argv(value, self.allowed())
         if self.kind == "str":
-            if not isinstance(value, str):
+            if not isinstance(value, str) or (self.choices and value not in self.choices):
                 raise ValueError(f"expected {self.allowed()}")
             return value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -67,8 +77,14 @@ class Spec:
             raise ValueError(f"expected {self.allowed()}")
         return value
 
-    def parse(self, text: str) -> int | float | str:
+    def parse(self, text: str) -> Value:
         """``text`` as typed in the environment or a form, checked."""
+        if self.kind == "argv":
+            try:
+                doc = json.loads(text) if text.strip() else []
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not JSON ({exc.msg} at character {exc.pos}): expected {self.allowed()}") from None
+            return self.check(doc)
         text = text.strip() if self.kind != "str" else text
         if self.kind == "str":
             return self.check(text)
@@ -77,6 +93,16 @@ class Spec:
         except ValueError:
             raise ValueError(f"expected {self.allowed()}") from None
         return self.check(number)
+
+
+def _argv(value: object, allowed: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+        raise ValueError(f"expected {allowed}")
+    if value and not value[0].strip():
+        raise ValueError(f"the command (first item) is empty: expected {allowed}")
+    if any("\0" in a for a in value):
+        raise ValueError(f"an argument holds a NUL character: expected {allowed}")
+    return list(value)
 
 
 def _number(x: float | None) -> str:
@@ -104,6 +130,8 @@ class Preferences:
     proof_numbers: str = ""
     require_proof_above: int = 0
     approval_above: int = 0
+    notify_command: list[str] = field(default_factory=list)
+    desktop_notify: str = "auto"
 
 
 _DAY = 86_400.0
@@ -139,6 +167,10 @@ PREFERENCES: tuple[Spec, ...] = (
          "exact text first (0: never)", "", 0, _MANY),
     Spec("approval_above", "int", "a campaign over this many recipients waits for a second operator's "
          "approval (0: never)", "", 0, _MANY),
+    Spec("notify_command", "argv", "a command run (without a shell) when a campaign finishes, fails or becomes "
+         "uncertain, or the balance falls under low_balance_threshold; the event is in ATLSMS_* variables"),
+    Spec("desktop_notify", "str", "desktop notifications from the TUI: auto (the escape the terminal is known to "
+         "show, none for an unknown one), osc9, osc777 or off", choices=("auto", "osc9", "osc777", "off")),
 )
 
 SPECS: dict[str, Spec] = {s.name: s for s in PREFERENCES}

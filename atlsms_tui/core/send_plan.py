@@ -239,8 +239,10 @@ async def submit_plan(service: Service, plan: SendPlan, *, progress: ProgressFn 
             abort=abort)
         result.optouts_removed = late.removed
         say(CampaignProgress(1, 1, "done", total, total, result.state.value))
-        return CampaignResult(None, [result], optouts_removed=late.removed,
-                              interrupted=bool(cancel and cancel.is_set()), journalled=total, plan=plan.shown_plan)
+        single = CampaignResult(None, [result], optouts_removed=late.removed,
+                                interrupted=bool(cancel and cancel.is_set()), journalled=total, plan=plan.shown_plan)
+        service.notifier.campaign_settled(single, late.parts[0].title, service.profile.name)
+        return single
 
     def journalling(i: int, n: int) -> None:
         say(CampaignProgress(i, n, "journalling", 0, total, f"journalling part {i} of {n}"))

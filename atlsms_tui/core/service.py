@@ -21,6 +21,7 @@ from .drafts import Draft, Estimate, check_draft, estimate
 from .errors import InputError
 from .journal_payload import numbers_blob
 from .models import DetailRow, Report, Submission, Units
+from .notify import Notifier
 from .outcomes import SubmitResult
 from .settings import Preferences, ResolvedProfile
 from .store import DetailPage, Store, new_controlid
@@ -56,6 +57,7 @@ class Service:
         self.clock: Clock = clock or _utc_now
         ids = new_controlid or _default_controlid
         self.client = AtlClient.for_profile(profile, timeouts=timeouts, retry=retry, transport=transport)
+        self.notifier = Notifier(lambda: self.preferences.notify_command)
         # through self.clock, so that a clock given later reaches the journal too
         self.sender = Submitter(profile, store, self.client, clock=lambda: self.clock(), new_controlid=ids,
                                 new_campaign_id=new_campaign_id or (lambda: "C" + ids()))
@@ -69,6 +71,8 @@ class Service:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+        # a notify_command still running gets its time to finish (bounded)
+        await asyncio.to_thread(self.notifier.drain, self.notifier.timeout)
 
     # ------------------------------------------------------------ units
 
@@ -76,8 +80,18 @@ class Service:
         value = await self.client.units()
         units = Units(value, self.clock().astimezone(UTC))
         # The journal may be busy (another instance, a big report): off the loop.
-        await asyncio.to_thread(self.store.units.save_units, self.profile.name, units)
+        previous = await asyncio.to_thread(self._keep_units, units)
+        # judged against the journal's last figure, so that a cron job run
+        # every hour alerts once when the balance falls, not every hour
+        self.notifier.balance_seen(previous, units.units, self.preferences.low_balance_threshold,
+                                   self.profile.name)
         return units
+
+    def _keep_units(self, units: Units) -> int | None:
+        """Save ``units``; the figure it replaces, if any."""
+        old = self.store.units.get_units(self.profile.name)
+        self.store.units.save_units(self.profile.name, units)
+        return None if old is None else old.units
 
     def cached_units(self) -> Units | None:
         return self.store.units.get_units(self.profile.name)

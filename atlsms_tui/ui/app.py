@@ -32,6 +32,7 @@ from textual.worker import Worker, get_current_worker
 from ..api import Core, open_core, open_core_async
 from ..api.errors import ApiError, AtlSmsError, TransportError
 from ..api.profiles import Preferences, Settings, load_settings, set_current
+from .alerts import desktop_escape, desktop_protocol, watch_alerts
 from .bindings import apply_keymap
 from .commands import AtlSmsCommands
 from .errors import describe
@@ -52,6 +53,7 @@ class AtlSmsApp(App[int]):
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", id="help"),
         Binding("u", "refresh_units", "Refresh balance", id="units", show=False),
+        Binding("y", "copy_row", "Copy id / number", id="copy", show=False),
         Binding("ctrl+q", "quit", "Quit", id="quit_app", show=False, priority=True),
     ]
 
@@ -75,6 +77,8 @@ class AtlSmsApp(App[int]):
         self.setup = setup
         # What the operator was told, newest last (each notification's text).
         self.notices: deque[str] = deque(maxlen=NOTICES_KEPT)
+        # The desktop notification escapes written to the terminal, newest last.
+        self.desktop_notices: deque[str] = deque(maxlen=NOTICES_KEPT)
         self._units_timer: Timer | None = None
         self._closed_cores: set[int] = set()
 
@@ -147,6 +151,7 @@ class AtlSmsApp(App[int]):
             self.notify(problem, severity="warning", timeout=10)
         self._reset_balance()
         if self.core is not None:
+            self._watch_alerts(self.core)
             self._announce_recovered(self.core)
             self.refresh_units()
         if self.setup:
@@ -233,6 +238,7 @@ class AtlSmsApp(App[int]):
                         timeout=10)
             return
         old, self.core = self.core, new
+        self._watch_alerts(new)
         if old is not None:
             await self.close_core(old)
         try:
@@ -262,6 +268,36 @@ class AtlSmsApp(App[int]):
     def _broadcast(self, message: SubmissionFinished | ProfileChanged | PreferencesChanged) -> None:
         for screen in self.screen_stack:
             screen.post_message(_copy(message))
+
+    # ------------------------------------------------------------ alerts
+
+    def _watch_alerts(self, core: Core) -> None:
+        watch_alerts(self, core)
+
+    def desktop_notify(self, title: str, body: str) -> bool:
+        """Write a desktop notification escape (OSC 9 or 777) to the
+        terminal, through the driver like every byte of the screen (so over
+        SSH too); False when the setting or the terminal says none."""
+        protocol = desktop_protocol(self.preferences.desktop_notify, os.environ)
+        if protocol is None:
+            return False
+        seq = desktop_escape(protocol, title, body, tmux=bool(os.environ.get("TMUX")))
+        self.desktop_notices.append(seq)
+        if self._driver is not None and not self.is_headless:
+            self._driver.write(seq)
+        return True
+
+    def action_copy_row(self) -> None:
+        """``y``: the focused row's id, number or text to the clipboard, with
+        OSC 52 (it reaches the operator's own clipboard over SSH)."""
+        target = getattr(self.screen, "copy_target", None)
+        found = target() if callable(target) else None
+        if not found:
+            self.notify("Nothing to copy here.", timeout=3)
+            return
+        what, text = found
+        self.copy_to_clipboard(text)
+        self.notify(f"Copied {what} {text}", timeout=4)
 
     # ----------------------------------------------------------- balance
 

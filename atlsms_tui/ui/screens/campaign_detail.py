@@ -171,6 +171,14 @@ class CampaignDetailScreen(Screen[None]):
         i = table.cursor_row
         return self.campaign.parts[i] if 0 <= i < len(self.campaign.parts) else None
 
+    def copy_target(self) -> tuple[str, str] | None:
+        """What ``y`` copies: the part's task id (its control id before it
+        has one), or the campaign's id."""
+        p = self.selected_part()
+        if p is None:
+            return "campaign id", self.campaign_id
+        return ("task id", p.taskid) if p.taskid else ("control id", p.controlid)
+
     def _update_about(self) -> None:
         p = self.selected_part()
         about = self.query_one("#camp-about", Static)

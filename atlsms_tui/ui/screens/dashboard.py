@@ -31,8 +31,9 @@ from ...api.reports import Poller, ReadClock
 from ...api.rules import operator
 from ..format import describe, describe_campaign, refresh_status
 from ..messages import PreferencesChanged, ProfileChanged, SubmissionFinished
+from ..widgets.filter_bar import FilterBar, matches
 from ..widgets.header import BalanceHeader
-from ..widgets.tasks_table import DashboardTable, Item, group_campaigns
+from ..widgets.tasks_table import DashboardTable, Item, copy_of, filter_fields, group_campaigns
 from .campaign_actions import ask_approve, ask_cancel, ask_reject, ask_resume
 from .campaign_detail import CampaignDetailScreen
 from .task_detail import TaskDetailScreen
@@ -67,6 +68,8 @@ class DashboardScreen(Screen[None]):
         Binding("d", "detail", "Detail", id="detail", show=False),
         Binding("l", "app.lists", "Groups/opt-outs", id="lists", show=False),
         Binding("o", "app.settings", "Settings", id="settings", show=False),
+        Binding("slash", "filter", "Filter rows", id="dash_filter", show=False),
+        Binding("escape", "clear_filter", "Clear filter", id="dash_filter_clear", show=False),
         Binding("q", "app.quit", "Quit", id="quit"),
     ]
 
@@ -84,6 +87,7 @@ class DashboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield BalanceHeader()
         yield Static("", id="dash-empty")
+        yield FilterBar("title, task id, author, state · Esc clears", id="dash-filter")
         yield DashboardTable(id="dash-table")
         yield Static("", id="dash-about")
         yield Static("", id="dash-status")
@@ -212,8 +216,15 @@ class DashboardScreen(Screen[None]):
         empty.display = False
         if self.focused is None:  # it was hidden while empty, so nothing took the focus
             table.focus()
-        table.show(group_campaigns(subs, self._awaiting), self.atl.clock(), self.size.width)
+        items = group_campaigns(subs, self._awaiting)
+        needle = self._filter().text
+        if needle:
+            items = [i for i in items if matches(needle, filter_fields(i))]
+        table.show(items, self.atl.clock(), self.size.width)
         self._update_about()
+        if needle and not items:
+            self.query_one("#dash-about", Static).update(
+                Text(f"Nothing matches the filter {needle!r}. Esc clears it.", style="dim"))
 
     def _update_status(self) -> None:
         text = refresh_status(self._subs, self.atl.clock(), self._last_refresh,
@@ -241,6 +252,29 @@ class DashboardScreen(Screen[None]):
         text.append("\n")
         text.append_text(body)
         about.update(text)
+
+    # ---------------------------------------------------------- filter
+
+    def _filter(self) -> FilterBar:
+        return self.query_one("#dash-filter", FilterBar)
+
+    def action_filter(self) -> None:
+        self._filter().open()
+
+    def action_clear_filter(self) -> None:
+        self._filter().clear_filter()
+        self._table().focus()
+
+    def on_filter_bar_filter_changed(self, _message: FilterBar.FilterChanged) -> None:
+        self._show(self._subs)
+
+    def on_filter_bar_filter_done(self, _message: FilterBar.FilterDone) -> None:
+        self._table().focus()
+
+    def copy_target(self) -> tuple[str, str] | None:
+        """What ``y`` copies (see tasks_table.copy_of)."""
+        item = self.selected_item()
+        return None if item is None else copy_of(item)
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._update_about()
@@ -337,6 +371,8 @@ class DashboardScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("approve", "reject"):
             return self._approvable() is not None
+        if action == "clear_filter":
+            return self._filter().display or self._filter().active
         return True
 
     def action_approve(self) -> None:

@@ -28,6 +28,7 @@ from ...api.errors import InputError
 from ...api.lists import DEFAULT_OPTOUT_REASON, GroupInfo, Lists, OptOut, SavedTemplate
 from ...api.rules import mailmerge, msisdn, smstext
 from ..literal import literal, markup, visible
+from ..widgets.filter_bar import FilterBar, matches
 from .confirm import AskScreen, ImportReportScreen, app_header, error_text, plural
 from .lists_forms import CSS_FILE, Field, FormScreen, PickScreen, group_choice_text, template_choice_text
 
@@ -60,6 +61,7 @@ class ListsScreen(Screen[None]):
         Binding("i", "import_optouts", "Import", id="optout_import"),
         Binding("delete,d", "delete", "Delete", id="lists_delete"),
         Binding("r", "reload", "Reload", id="lists_reload", show=False),
+        Binding("slash", "filter", "Filter rows", id="lists_filter", show=False),
         Binding("escape", "close", "Back", id="lists_back"),
     ]
 
@@ -80,6 +82,7 @@ class ListsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield app_header()
+        yield FilterBar("names, numbers, text · Esc clears", id="lists-filter")
         with TabbedContent(initial=self.initial, id="lists-tabs"):
             with TabPane("Groups", id="groups"):
                 yield DataTable(id="groups-table", cursor_type="row", zebra_stripes=True)
@@ -146,19 +149,27 @@ class ListsScreen(Screen[None]):
         self._fill()
 
     def _fill(self) -> None:
+        needle = self.query_one(FilterBar).text
         g = self.query_one("#groups-table", DataTable)
         g.clear()
         for group in self._groups:
+            if not matches(needle, [group.name, *group.columns, group.source]):
+                continue
             cols = ", ".join(group.columns)
             g.add_row(literal(group.name), f"{group.members:,}", literal(cols[:24]), literal(group.updated[:10]),
                       key=group.name)
         t = self.query_one("#templates-table", DataTable)
         t.clear()
         for tpl in self._templates:
+            if not matches(needle, [tpl.name, tpl.body]):
+                continue
             t.add_row(literal(tpl.name), str(smstext.segments(tpl.body)), literal(tpl.body[:40]), key=tpl.name)
         o = self.query_one("#optouts-table", DataTable)
         o.clear()
         for opt in self._optouts:
+            # found as written at home too: 0771234567 for 994771234567
+            if not matches(needle, [opt.msisdn, "0" + opt.msisdn[3:], opt.reason, opt.source]):
+                continue
             o.add_row(literal(opt.msisdn), literal(opt.added[:10]), literal(opt.reason or ""),
                       literal((opt.source or "")[:20]), key=opt.msisdn)
         tabs = self.query_one("#lists-tabs", TabbedContent)
@@ -384,5 +395,29 @@ class ListsScreen(Screen[None]):
             Field("sheet", "Sheet", "xlsx sheet (optional)"),
         ]), done)
 
+    # ------------------------------------------------------------ filter, copy
+
+    def action_filter(self) -> None:
+        self.query_one(FilterBar).open()
+
+    def on_filter_bar_filter_changed(self, _message: FilterBar.FilterChanged) -> None:
+        self._fill()
+
+    def on_filter_bar_filter_done(self, _message: FilterBar.FilterDone) -> None:
+        self._focus_table()
+
+    def copy_target(self) -> tuple[str, str] | None:
+        """What ``y`` copies: a group's name, a template's text, a number."""
+        key = self._selected()
+        if key is None:
+            return None
+        if self.tab == "templates":
+            body = next((t.body for t in self._templates if t.name == key), None)
+            return None if body is None else ("template text", body)
+        return ("group name", key) if self.tab == "groups" else ("number", key)
+
     def action_close(self) -> None:
+        if self.query_one(FilterBar).clear_filter():  # Esc clears a filter first
+            self._focus_table()
+            return
         self.dismiss(None)

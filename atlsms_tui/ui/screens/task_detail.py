@@ -99,6 +99,7 @@ class TaskDetailScreen(Screen[None]):
         self._timer: Timer | None = None
         self._suspended = False
         self._loading = False  # a summary load is running: it arms the next tick when done
+        self._rows: list[DetailRow] = []  # the rows the table shows
 
     @property
     def detail_query(self) -> DetailQuery:
@@ -324,8 +325,18 @@ class TaskDetailScreen(Screen[None]):
 
     def _fill(self, rows: list[DetailRow], total: int) -> None:
         self.row_total = total
+        self._rows = rows
         self.query_one(PagedTable).fill(rows, self.row_offset + 1)
         self._update_pager()
+
+    def copy_target(self) -> tuple[str, str] | None:
+        """What ``y`` copies: the focused row's number, else the task id."""
+        row = self.query_one(PagedTable).cursor_row
+        if self.query_one(PagedTable).row_count and 0 <= row < len(self._rows):
+            return "number", self._rows[row].msisdn
+        if self.sub is not None and self.sub.taskid:
+            return "task id", self.sub.taskid
+        return "control id", self.controlid
 
     def _update_pager(self) -> None:
         self.pager.show(self.sub, self._view, busy=self._busy, total=self.row_total, offset=self.row_offset,

@@ -184,3 +184,26 @@ class DashboardTable(DataTable[Any]):
         except Exception:
             return None
         return self._by_key.get(key) if key is not None else None
+
+
+def filter_fields(item: Item) -> list[object]:
+    """What the dashboard's ``/`` filter looks in: title, ids (task, control,
+    campaign), state, and the author where the journal has one."""
+    if isinstance(item, Campaign):
+        fields: list[object] = [item.campaign, item.title, item.state, item.submitted_by]
+        for p in item.parts:
+            fields += [p.taskid, p.controlid]
+    else:
+        fields = [item.taskid, item.controlid, item.title, item.state.value, item.phase]
+    # the attribution (``by``: user, host) where this version of the journal keeps it
+    by = getattr(item, "by", None)
+    fields += [getattr(by, "user", None), getattr(by, "host", None)]
+    return fields
+
+
+def copy_of(item: Item) -> tuple[str, str]:
+    """(what, text) ``y`` copies from a row: its task id (its control id
+    before it has one), or a campaign's id."""
+    if isinstance(item, Campaign):
+        return "campaign id", item.campaign
+    return ("task id", item.taskid) if item.taskid else ("control id", item.controlid)
