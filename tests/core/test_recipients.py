@@ -279,15 +279,14 @@ def test_individual_unclosed_quote_is_an_error_not_a_swallowed_file():
     assert "line 3" in str(ei.value) and "quote" in str(ei.value)
 
 
-def test_individual_large_file_is_quick(tmp_path):
-    import time
-
-    rows = [f"0{p}{i:07d},Hello customer {i}" for i in range(10000) for p in ("50",)]
+def test_individual_large_file_keeps_every_row_in_order(tmp_path):
+    # its speed is benchmarks/bench_import.py's to measure, not a test's
+    rows = [f"050{i:07d},Hello customer {i}" for i in range(10000)]
     p = write(tmp_path, "big.csv", "msisdn,message\n" + "\n".join(rows) + "\n")
-    t0 = time.perf_counter()
     r = read_individual_csv(p)
     assert len(r.recipients) == 10000
-    assert time.perf_counter() - t0 < 2.0
+    assert r.recipients[0].msisdn == "994500000000" and r.recipients[-1].msisdn == "994500009999"
+    assert r.recipients[-1].message == "Hello customer 9999"
 
 
 def test_numbers_file_header_word_skipped(tmp_path):
