@@ -23,7 +23,7 @@ from atlsms_tui.ui.screens.confirm import (
 )
 from atlsms_tui.ui.screens.lists import FormScreen, PickScreen
 
-from ui_helpers import screen_text, settle
+from ui_helpers import screen_text, settle, wait_until
 
 DAMAGED_CSV = (
     "msisdn,name,amount\n"
@@ -378,7 +378,8 @@ async def test_multi_part_send_with_progress_and_per_part_results(ui_env, monkey
 async def test_multi_part_stop_between_parts_then_resume(ui_env):
     session = ui_env.demo_session()
     session.settings.preferences.max_recipients_per_task = 2
-    ui_env.sim.inject(Fault("delay", operation="submit", seconds=0.6, times=1))
+    # the first part is held long enough for the stop to come while it is in flight
+    ui_env.sim.inject(Fault("delay", operation="submit", seconds=3, times=1))
     app = ui_env.app(session)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_compose(pilot)
@@ -388,9 +389,8 @@ async def test_multi_part_stop_between_parts_then_resume(ui_env):
         await pilot.press("f5")
         await settle(pilot)
         await pilot.press("y")
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: "part 1 of 3" in flat(screen_text(app)))
         assert isinstance(app.screen, CampaignProgressScreen)
-        assert "part 1 of 3" in flat(screen_text(app))
         await pilot.press("c")  # stop between parts: the part in flight finishes
         await settle(pilot, rounds=8)
         assert isinstance(app.screen, CampaignResultScreen), screen_text(app)

@@ -4,6 +4,7 @@ frozen core clock, predictable control ids)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from textual.widgets import DataTable, Input, TextArea
@@ -384,7 +385,19 @@ async def test_numbers_file_is_loaded_in_a_worker(ui_env, tmp_path):
         assert "file 4:1 nope: contains letters" in widget_text(screen, "#rcp-summary")
 
 
-async def test_big_paste_is_parsed_in_a_worker(ui_env):
+async def test_big_paste_is_parsed_in_a_worker(ui_env, monkeypatch):
+    from atlsms_tui.ui.screens.compose import bulk as bulk_module
+
+    # the parse is held until the test has seen the form waiting for it, so a
+    # slow machine cannot finish it before the first look
+    release = asyncio.Event()
+    parse = bulk_module.parse_typed
+
+    async def held_parse(text):
+        await release.wait()
+        return await parse(text)
+
+    monkeypatch.setattr(bulk_module, "parse_typed", held_parse)
     app = ui_env.app(ui_env.demo_session())
     numbers = "\n".join(f"99450{1000000 + i:07d}" for i in range(3000))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -392,7 +405,9 @@ async def test_big_paste_is_parsed_in_a_worker(ui_env):
         screen.query_one("#numbers", TextArea).insert(numbers)
         await pilot.pause()
         assert screen.bulk.parsing
-        await pilot.pause(0.5)
+        await pilot.press("x")  # the form still takes keys while the numbers wait
+        assert screen.bulk.parsing
+        release.set()
         await settle(pilot)
         assert not screen.bulk.parsing
         assert len(screen.bulk.numbers()) == 3000

@@ -8,6 +8,7 @@ from textual.widgets import Input, TextArea
 
 from atlsms_tui.core.packed import PackedRecipients
 from atlsms_tui.ui.screens.compose import ComposeScreen
+from atlsms_tui.ui.screens.compose.estimate import ErrorLine
 
 from ui_helpers import screen_text, settle
 
@@ -69,7 +70,10 @@ async def test_a_bad_file_read_in_the_child_is_a_message(ui_env, tmp_path):
         screen = await open_compose(pilot)
         await start_load(pilot, screen, tmp_path / "missing.txt")
         await settle(pilot)
-        assert f"file not found: {tmp_path / 'missing.txt'}" in screen_text(app)
+        # the line wraps where the test's own temporary path is long: read it whole
+        errors = screen.query_one(ErrorLine)
+        assert errors.display and errors.get("file") == f"file not found: {tmp_path / 'missing.txt'}"
+        assert "file not found" in screen_text(app)
 
 
 async def test_child_import_gives_the_report_and_progress(tmp_path):

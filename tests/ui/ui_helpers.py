@@ -143,6 +143,16 @@ async def settle(pilot, app=None, rounds: int = 3) -> None:
     await asyncio.sleep(0)
 
 
+async def wait_until(pilot, condition, within: float = 10.0) -> None:
+    """Pause until ``condition()`` holds (a loaded machine paints late);
+    fails with what the screen shows when it never does."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still not so after {within} s:\n{screen_text(pilot.app)}")
+        await pilot.pause(0.05)
+
+
 def screen_text(app) -> str:
     """The visible screen as plain text (what an operator reads)."""
     import io
