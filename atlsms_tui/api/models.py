@@ -1,5 +1,6 @@
 """Value types the faces build (``Draft``) and show (submissions, reports)."""
 
+from ..core.attribution import Attribution
 from ..core.campaign import Campaign
 from ..core.imports.report import count_of
 from ..core.models import DeliveryStatus, DetailRow, Recipient, Report, State, Submission, Units
@@ -8,6 +9,6 @@ from ..core.packed import PackedRecipients
 from ..core.service import Draft, Estimate, SubmitResult
 
 __all__ = [
-    "Campaign", "CampaignProgress", "CampaignResult", "DeliveryStatus", "DetailRow", "Draft", "Estimate",
+    "Attribution", "Campaign", "CampaignProgress", "CampaignResult", "DeliveryStatus", "DetailRow", "Draft", "Estimate",
     "PackedRecipients", "Recipient", "Report", "State", "Submission", "SubmitResult", "Units", "count_of",
 ]
