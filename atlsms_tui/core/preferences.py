@@ -104,6 +104,7 @@ class Preferences:
     proof_numbers: str = ""
     require_proof_above: int = 0
     approval_above: int = 0
+    team_dir: str = ""
 
 
 _DAY = 86_400.0
@@ -139,6 +140,9 @@ PREFERENCES: tuple[Spec, ...] = (
          "exact text first (0: never)", "", 0, _MANY),
     Spec("approval_above", "int", "a campaign over this many recipients waits for a second operator's "
          "approval (0: never)", "", 0, _MANY),
+    # config and credentials stay each operator's own, whatever this says
+    Spec("team_dir", "str", "a directory the team's operators share for the journal (mode 2770, owned by "
+         "their group); empty: the journal is yours alone"),
 )
 
 SPECS: dict[str, Spec] = {s.name: s for s in PREFERENCES}

@@ -161,7 +161,7 @@ def describe(sub: Submission, now: float | None = None) -> tuple[str, Text]:
     head = (
         f"controlid {visible(sub.controlid)} · {sub.recipients:,} recipient(s) · "
         f"{sub.segments} segment(s) · about {sub.units_estimate:,} units"
-    )
+    ) + (f" · by {visible(sub.by.label)}" if sub.by is not None else "")
     s = sub.state
     if s is State.UNCERTAIN:
         body = Text(
@@ -201,7 +201,7 @@ def describe(sub: Submission, now: float | None = None) -> tuple[str, Text]:
 def describe_campaign(c: Campaign, operator: str | None = None) -> tuple[str, Text]:
     units = sum(p.units_estimate for p in c.parts)
     head = (f"campaign {visible(c.campaign)} · {len(c.parts)} parts · {c.recipients:,} recipient(s) · "
-            f"about {units:,} units")
+            f"about {units:,} units") + (f" · by {visible(c.by.label)}" if c.by is not None else "")
     counts = []
     for st in (State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID, State.UNCERTAIN, State.SENDING,
                State.QUEUED, State.REJECTED, State.FAILED, State.CANCELLED):

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Footer, Static
 from ...api.errors import AtlSmsError
 from ...api.models import Campaign, State, Submission
 from ...api.reports import ReadClock, needs_poll
+from ..bindings import allowed
 from ..format import campaign_state_text, counts_text, delivery_bar, describe, short_time, state_text
 from ..literal import literal, visible
 from ..messages import ProfileChanged, SubmissionFinished
@@ -129,6 +130,8 @@ class CampaignDetailScreen(Screen[None]):
         line1.append(f" · {visible(c.title)} · {len(c.parts)} parts · {c.recipients:,} rcpt · ")
         line1.append_text(campaign_state_text(c))
         line2 = Text(f"created {short_time(c.created)}", style="dim")  # line 1 must fit 80 columns
+        if c.by is not None:
+            line2.append(f" by {visible(c.by.label)}", style="dim")
         if rep.ready:
             line2.append_text(counts_text(rep))
         else:
@@ -193,6 +196,9 @@ class CampaignDetailScreen(Screen[None]):
         self.action_part()
 
     # ------------------------------------------------------- actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return allowed(self.app, action)
 
     def action_part(self) -> None:
         p = self.selected_part()
