@@ -71,7 +71,10 @@ class AtlSmsApp(App[int]):
         super().__init__()
         self.monitor = monitor
         self._workers = ReportingWorkers(self)
-        self.core: Core | None = session if isinstance(session, Core) or session is None else Core(session)
+        if isinstance(session, Core):
+            session = session.session if monitor and not session.read_only else session
+        self.core: Core | None = (session if isinstance(session, Core) or session is None
+                                  else Core(session, read_only=monitor))
         # The settings run() loaded before any profile was opened (first run).
         self.loaded_settings = settings
         # Every time on screen comes from this clock, so tests can fix it.

@@ -198,7 +198,8 @@ def describe(sub: Submission, now: float | None = None) -> tuple[str, Text]:
     return head, body
 
 
-def describe_campaign(c: Campaign, operator: str | None = None) -> tuple[str, Text]:
+def describe_campaign(c: Campaign, operator: str | None = None, read_only: bool = False) -> tuple[str, Text]:
+    """Two lines on a campaign; ``read_only`` (monitor mode): no key is offered."""
     units = sum(p.units_estimate for p in c.parts)
     head = (f"campaign {visible(c.campaign)} · {len(c.parts)} parts · {c.recipients:,} recipient(s) · "
             f"about {units:,} units") + (f" · by {visible(c.by.label)}" if c.by is not None else "")
@@ -212,6 +213,8 @@ def describe_campaign(c: Campaign, operator: str | None = None) -> tuple[str, Te
     state = c.state
     if state == "awaiting_approval":
         by = visible(c.submitted_by or "?")
+        if read_only:
+            return head, Text(f"Awaiting approval, submitted by {by}.", style="cyan")
         if c.submitted_by == operator:
             return head, Text(f"Awaiting approval: submitted by you ({by}); another operator must approve it.",
                               style="cyan")

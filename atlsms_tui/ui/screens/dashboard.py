@@ -237,7 +237,7 @@ class DashboardScreen(Screen[None]):
             about.update("")
             return
         if isinstance(item, Campaign):
-            head, body = describe_campaign(item, self.operator())
+            head, body = describe_campaign(item, self.operator(), self.atl.read_only)
         else:
             head, body = describe(item, self.atl.clock())
         text = Text(head, style="dim")
