@@ -22,7 +22,7 @@ from ...api.errors import AtlSmsError
 from ...api.models import Campaign, State, Submission
 from ...api.reports import ReadClock, needs_poll
 from ..bindings import allowed
-from ..format import campaign_state_text, counts_text, delivery_bar, describe, short_time, state_text
+from ..format import by_text, campaign_state_text, counts_text, delivery_bar, describe, short_time, state_text
 from ..literal import literal, visible
 from ..messages import ProfileChanged, SubmissionFinished
 from ..widgets.header import BalanceHeader
@@ -176,7 +176,7 @@ class CampaignDetailScreen(Screen[None]):
             about.update("")
             return
         if p.state is State.QUEUED:
-            head = f"controlid {visible(p.controlid)} · {p.recipients:,} recipient(s) · about {p.units_estimate:,} units"
+            head = f"controlid {visible(p.controlid)} · {p.recipients:,} rcpt · ~{p.units_estimate:,} units{by_text(p)}"
             body = Text("Never sent (queued). s resumes the campaign (sends it); x cancels the queued parts.",
                         style="yellow")
         elif p.state is State.CANCELLED:
