@@ -4,6 +4,7 @@ byte, every row's author, and a schema-5 journal migrated."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import stat
@@ -15,10 +16,10 @@ from atlsms_tui.core import ownership, paths
 from atlsms_tui.core.attribution import Attribution
 from atlsms_tui.core.campaign import load_campaign
 from atlsms_tui.core.drafts import Draft
-from atlsms_tui.core.errors import LocalError
+from atlsms_tui.core.errors import ConfigError, LocalError
 from atlsms_tui.core.models import Recipient
 from atlsms_tui.core.service import Service
-from atlsms_tui.core.settings import load_settings, store_location
+from atlsms_tui.core.settings import load_settings, profile_read_only, resolve_profile, store_location
 from atlsms_tui.core.store import MIGRATIONS, SCHEMA_VERSION, Store
 
 from support import FAST_RETRY, FAST_TIMEOUTS, make_profile
@@ -204,3 +205,17 @@ def test_a_schema_5_journal_migrates_and_its_rows_have_no_author(private_dirs):
         assert store.campaigns.campaign_author("C1") is None
     finally:
         store.close()
+
+
+def test_a_read_only_profile_is_read_from_the_settings(private_dirs):
+    paths.private_dir(private_dirs[0])
+    doc = {"current": "wall", "profiles": {"wall": {"login": "l", "read_only": True}, "desk": {"login": "l"}}}
+    paths.settings_file().write_text(json.dumps(doc))
+    settings = load_settings()
+    assert resolve_profile(settings, need_password=False).read_only
+    assert not resolve_profile(settings, "desk", need_password=False).read_only
+    assert profile_read_only() and not profile_read_only("desk")
+    doc["profiles"]["wall"]["read_only"] = "yes"
+    paths.settings_file().write_text(json.dumps(doc))
+    with pytest.raises(ConfigError, match="read_only must be true or false"):
+        load_settings()
