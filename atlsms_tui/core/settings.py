@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import paths
-from .errors import ConfigError
+from .errors import AtlSmsError, ConfigError
 from .preferences import PREFERENCES, RAIL_SETTINGS, SPECS, Preferences, Spec
 from .secret import Secret
 
@@ -293,7 +293,7 @@ def profile_read_only(name: str | None = None) -> bool:
     one) is read-only; for commands that open no profile."""
     try:
         settings = load_settings()
-    except ConfigError:
+    except AtlSmsError:
         return False
     name = name or os.environ.get("ATLSMS_PROFILE") or settings.current
     profile = settings.profiles.get(name) if name else None
@@ -309,7 +309,7 @@ def store_location(settings: Settings | None = None, demo: bool = False) -> tupl
     if settings is None:
         try:
             settings = load_settings()
-        except ConfigError:
+        except AtlSmsError:  # said by whatever needs the settings themselves
             settings = None
     team = settings.preferences.team_dir if settings is not None else os.environ.get("ATLSMS_TEAM_DIR", "")
     team = "" if demo else team.strip()
