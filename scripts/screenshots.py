@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
 import sys
 import tempfile
 from datetime import datetime
@@ -24,7 +25,8 @@ sys.path.insert(0, str(ROOT / "tests" / "ui"))
 import pytest  # noqa: E402  (MonkeyPatch: the same frozen clock the tests use)
 
 from atlsms_tui.core import baku, quiet_hours  # noqa: E402
-from atlsms_tui.core.service import SubmitResult  # noqa: E402
+from atlsms_tui.core.models import Recipient  # noqa: E402
+from atlsms_tui.core.service import Draft, SubmitResult  # noqa: E402
 from atlsms_tui.simulator import Fault  # noqa: E402
 from atlsms_tui.ui.modals.campaign_result import CampaignResultScreen  # noqa: E402
 from atlsms_tui.ui.modals.confirm_send import ConfirmSendScreen, SendSummary  # noqa: E402
@@ -49,8 +51,6 @@ async def _seed_tasks(env, session) -> None:
     await env.submit(session, n=30, title="ATL", message="Later")
     # a campaign over the per-task cap: three parts, one grouped row
     from atlsms_tui.core import send_plan
-    from atlsms_tui.core.models import Recipient
-    from atlsms_tui.core.service import Draft
 
     rs = [Recipient(f"99455{2000000 + i:07d}") for i in range(9)]
     return await send_plan.submit_campaign(session.service, Draft("ATL", rs, "Endirim 20%"), max_per_task=4)
@@ -59,6 +59,11 @@ async def _seed_tasks(env, session) -> None:
 async def shoot(out: Path, text: bool) -> int:
     mp = pytest.MonkeyPatch()
     env = UiEnv(Path(tempfile.mkdtemp(prefix="atlsms-shots-")), mp)
+    # the author every row records: an operator on a jump host, not whoever runs this
+    for var in ("LOGNAME", "USER"):
+        mp.setenv(var, "aysel")
+    mp.delenv("SSH_CLIENT", raising=False)
+    mp.setattr(socket, "gethostname", lambda: "jump1")
     written = 0
     try:
         env.add_profile("main", current=True)
@@ -150,10 +155,34 @@ async def shoot(out: Path, text: bool) -> int:
             await pilot.press("f1")
             await snap("help")
             await back()
+
+        written += await _shoot_monitor(env, out, text)
     finally:
         await env.close()
         mp.undo()
     return written
+
+
+async def _shoot_monitor(env, out: Path, text: bool) -> int:
+    """The dashboard of a wall screen (--monitor): a campaign of another
+    operator awaiting approval, and no key that would act on it."""
+    writer = env.demo_session()
+    rs = [Recipient(f"99455{3000000 + i:07d}") for i in range(6)]
+    await writer.service.journal_campaign(
+        Draft("ATL", rs, "Endirim"), [Draft("ATL", rs[:3], "Endirim"), Draft("ATL", rs[3:], "Endirim")],
+        awaiting_approval_by="aysel")
+    app = env.app(env.demo_session(), monitor=True)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.action_refresh()
+        await settle(pilot)
+        app.screen.query_one("#dash-table").move_cursor(row=0)
+        app.clear_notifications()
+        await settle(pilot)
+        (out / "monitor.svg").write_text(app.export_screenshot(title="atlsms-tui monitor"), encoding="utf-8")
+        print(f"wrote {out / 'monitor.svg'}", file=sys.stderr)
+        if text:
+            print(f"----- monitor\n{screen_text(app)}")
+    return 1
 
 
 def main() -> int:

@@ -6,6 +6,7 @@ The layers add their own in ``core/``, ``cli/`` and ``ui/conftest.py``."""
 from __future__ import annotations
 
 import os
+import socket
 
 import pytest
 
@@ -25,6 +26,12 @@ def private_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("ATLSMS_DATA_DIR", str(data))
     # Tests run at any hour: quiet hours are off unless a test turns them on.
     monkeypatch.setenv("ATLSMS_QUIET_HOURS", "off")
+    # Every row records its author: the same one on any machine, so that
+    # pictures of the screens do not depend on who runs the tests where.
+    monkeypatch.setenv("LOGNAME", "operator")
+    monkeypatch.setenv("USER", "operator")
+    monkeypatch.delenv("SSH_CLIENT", raising=False)
+    monkeypatch.setattr(socket, "gethostname", lambda: "jump1")
     return cfg, data
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ..core import paths
 from ..core.models import Units
 from ..core.notify import Notifier
 from ..core.session import Session, open_session
-from ..core.settings import ResolvedProfile, Settings
+from ..core.settings import ResolvedProfile, Settings, store_location
 from ..core.store import Store
 from .lists import Lists
 from .profiles import Profiles
@@ -18,11 +17,15 @@ from .sending import Sending
 
 
 class Core:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, read_only: bool = False) -> None:
+        """``read_only``: monitor mode (--monitor) whatever the profile says;
+        every action that sends or changes the journal raises ReadOnly."""
         self._session = session
+        if read_only:
+            session.profile.read_only = True
         self.sending = Sending(session)
         self.reports = Reports(session)
-        self.lists = Lists(session.store)
+        self.lists = Lists(session.store, read_only=session.profile.read_only)
         self.profiles = Profiles(session)
 
     def __repr__(self) -> str:
@@ -45,6 +48,11 @@ class Core:
     @property
     def demo(self) -> bool:
         return self._session.demo
+
+    @property
+    def read_only(self) -> bool:
+        """Monitor mode: look, never act."""
+        return self._session.profile.read_only
 
     @property
     def recovered(self) -> list[str]:
@@ -71,14 +79,19 @@ class Core:
 
 
 def open_journal() -> Store:
-    """The operator's journal on its own (look-ups that need no profile)."""
-    return Store(paths.store_file())
+    """The operator's journal (or the team's) on its own (look-ups that need
+    no profile)."""
+    path, team = store_location()
+    return Store(path, team=team)
 
 
-def open_core(profile: str | None = None, api_url: str | None = None, **kw: Any) -> Core:
-    """Open a profile's session (see ``core.session.open_session``): blocking."""
-    return Core(open_session(profile, api_url, **kw))
+def open_core(profile: str | None = None, api_url: str | None = None, *, read_only: bool = False,
+              **kw: Any) -> Core:
+    """Open a profile's session (see ``core.session.open_session``): blocking.
+    ``read_only``: monitor mode."""
+    return Core(open_session(profile, api_url, **kw), read_only=read_only)
 
 
-async def open_core_async(profile: str | None = None, api_url: str | None = None, **kw: Any) -> Core:
-    return Core(await asyncio.to_thread(open_session, profile, api_url, **kw))
+async def open_core_async(profile: str | None = None, api_url: str | None = None, *, read_only: bool = False,
+                          **kw: Any) -> Core:
+    return Core(await asyncio.to_thread(open_session, profile, api_url, **kw), read_only=read_only)

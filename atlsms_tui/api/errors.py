@@ -8,6 +8,7 @@ from ..core.errors import (
     LocalError,
     NotFoundError,
     ProtocolError,
+    ReadOnly,
     TransportError,
     proves_nothing_sent,
 )
@@ -20,6 +21,6 @@ from ..core.store import journal_problem
 
 __all__ = [
     "ApiError", "AtlSmsError", "ConfigError", "EveryoneOptedOut", "InputError", "LocalError", "NotFoundError",
-    "NotQueued", "ProofRequired", "ProtocolError", "QuietHoursError", "RepeatError", "SenderBusy", "TransportError",
+    "NotQueued", "ProofRequired", "ProtocolError", "QuietHoursError", "ReadOnly", "RepeatError", "SenderBusy", "TransportError",
     "WrongAccount", "journal_problem", "proves_nothing_sent",
 ]

@@ -7,10 +7,12 @@ command that needs no account opens them alone with :func:`open_lists`.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from ..core import imports, paths
+from ..core import imports
+from ..core.errors import ReadOnly
 from ..core.imports import ImportRecord, ImportReport
 from ..core.lists import (
     DEFAULT_OPTOUT_REASON,
@@ -23,6 +25,7 @@ from ..core.lists import (
     check_name,
 )
 from ..core.models import Recipient
+from ..core.settings import profile_read_only, store_location
 from ..core.store import Store
 
 __all__ = [
@@ -32,9 +35,15 @@ __all__ = [
 
 
 class Lists:
-    def __init__(self, store: Store, *, owns_store: bool = False) -> None:
+    def __init__(self, store: Store, *, owns_store: bool = False, read_only: bool = False) -> None:
+        """``read_only``: monitor mode, where every change is refused (ReadOnly)."""
         self._store = store.lists
         self._owned = store if owns_store else None
+        self._read_only = read_only
+
+    def _writable(self, what: str) -> None:
+        if self._read_only:
+            raise ReadOnly(what)
 
     async def aclose(self) -> None:
         """Close the journal if :func:`open_lists` opened it for these lists."""
@@ -60,10 +69,12 @@ class Lists:
     async def save_group(self, name: str, records: Iterable[ImportRecord] | ImportReport, *,
                          columns: list[str] | None = None, source: str | None = None,
                          replace: bool = False) -> GroupInfo:
+        self._writable("saving a group")
         return await asyncio.to_thread(lambda: self._store.save_group(
             name, records, columns=columns, source=source, replace=replace))
 
     async def delete_group(self, name: str) -> None:
+        self._writable("deleting a group")
         await asyncio.to_thread(self._store.delete_group, name)
 
     # ------------------------------------------------------------ templates
@@ -76,9 +87,11 @@ class Lists:
 
     async def save_template(self, name: str, body: str) -> tuple[SavedTemplate, bool]:
         """(template, created)."""
+        self._writable("saving a template")
         return await asyncio.to_thread(self._store.save_template, name, body)
 
     async def delete_template(self, name: str) -> None:
+        self._writable("deleting a template")
         await asyncio.to_thread(self._store.delete_template, name)
 
     # ------------------------------------------------------------ opt-outs
@@ -89,11 +102,13 @@ class Lists:
     async def add_optouts(self, numbers: Iterable[str], *, reason: str | None = None,
                           source: str | None = None) -> tuple[list[str], list[str]]:
         """(added, already listed), wire form; every number checked first."""
+        self._writable("changing the opt-out list")
         wanted = list(numbers)
         return await asyncio.to_thread(lambda: self._store.add_optouts(wanted, reason=reason, source=source))
 
     async def remove_optouts(self, numbers: Iterable[str]) -> tuple[list[str], list[str]]:
         """(removed, not on the list), wire form."""
+        self._writable("changing the opt-out list")
         return await asyncio.to_thread(self._store.remove_optouts, list(numbers))
 
     async def filter_optouts(self, recipients: Sequence[Recipient]) -> OptOutFilter:
@@ -101,7 +116,9 @@ class Lists:
 
 
 async def open_lists() -> Lists:
-    """The lists of the data directory's journal, opened without a profile;
-    ``aclose`` closes it. LocalError when the journal cannot be opened."""
-    store = await asyncio.to_thread(Store, paths.store_file())
-    return Lists(store, owns_store=True)
+    """The lists of the journal (the user's or the team's), opened without a
+    profile; ``aclose`` closes it. LocalError when the journal cannot be
+    opened. Read-only when the profile in use is (setting read_only)."""
+    path, team = await asyncio.to_thread(store_location)
+    store = await asyncio.to_thread(functools.partial(Store, path, team=team))
+    return Lists(store, owns_store=True, read_only=await asyncio.to_thread(profile_read_only))

@@ -1,5 +1,6 @@
 """Value types the faces build (``Draft``) and show (submissions, reports)."""
 
+from ..core.attribution import Attribution
 from ..core.campaign import Campaign
 from ..core.imports.report import count_of
 from ..core.models import DeliveryStatus, DetailRow, Recipient, Report, State, Submission, Units
@@ -9,6 +10,7 @@ from ..core.packed import PackedRecipients
 from ..core.service import Draft, Estimate, SubmitResult
 
 __all__ = [
-    "Alert", "Campaign", "CampaignProgress", "CampaignResult", "DeliveryStatus", "DetailRow", "Draft", "Estimate",
+    "Alert", "Attribution", "Campaign", "CampaignProgress", "CampaignResult", "DeliveryStatus", "DetailRow", "Draft",
+    "Estimate",
     "PackedRecipients", "Recipient", "Report", "State", "Submission", "SubmitResult", "Units", "count_of",
 ]

@@ -24,7 +24,15 @@ from ..core.errors import ConfigError, InputError
 from ..core.preferences import PREFERENCES, SPECS, Preferences, Spec
 from ..core.secret import Secret
 from ..core.session import Session
-from ..core.settings import DEFAULT_API_URL, Profile, ResolvedProfile, Settings, deadlines_of, load_settings
+from ..core.settings import (
+    DEFAULT_API_URL,
+    Profile,
+    ResolvedProfile,
+    Settings,
+    deadlines_of,
+    load_settings,
+    store_location,
+)
 from ..core.titles import MAX_TITLE, title_problem
 
 __all__ = [
@@ -90,7 +98,7 @@ def credentials_advice(profile: str | None = None) -> str:
 def locations() -> dict[str, Path]:
     """Where this user's files are."""
     return {"settings": paths.settings_file(), "credentials": paths.credentials_file(),
-            "journal": paths.store_file(), "demo data": paths.demo_dir()}
+            "journal": store_location()[0], "demo data": paths.demo_dir()}
 
 
 async def load_settings_async() -> Settings:

@@ -60,6 +60,7 @@ class Sending:
         """Every check before a question is asked: raises InputError (bad
         draft), EveryoneOptedOut (with the opt-out filter), QuietHoursError,
         ProofRequired. ``max_segments`` overrides the preference."""
+        self._service.writable("sending")
         if fetch_balance:
             balance, balance_error = await self.balance()
         else:
@@ -74,6 +75,7 @@ class Sending:
         """Send ``plan``. A repeat the plan found refuses (RepeatError) unless
         ``allow_repeat``; the opt-out list, the repeat guard and quiet hours
         are applied again at the last moment."""
+        self._service.writable("sending")
         return await submit_plan(
             self._service, plan, progress=progress, cancel=cancel, abort=abort, allow_repeat=allow_repeat,
             operator=approval.operator() if plan.needs_approval else None,
@@ -84,9 +86,11 @@ class Sending:
     async def retry(self, controlid: str) -> SubmitResult:
         """Settle an uncertain submission under its own controlid, or resend a
         failed one; never a second copy of an accepted one."""
+        self._service.writable("settling")
         return await self._service.retry(controlid)
 
     async def abandon(self, controlid: str, reason: str) -> Submission:
+        self._service.writable("abandoning")
         return await self._service.abandon(controlid, reason)
 
     async def campaigns(self) -> list[Campaign]:
@@ -98,15 +102,18 @@ class Sending:
     async def resume(self, campaign_id: str, *, progress: ProgressFn | None = None,
                      cancel: asyncio.Event | None = None, abort: asyncio.Event | None = None,
                      quiet: str = quiet_hours.REFUSE) -> CampaignResult:
+        self._service.writable("resuming")
         return await campaign.resume_campaign(self._service, campaign_id, progress=progress,
                                               cancel=cancel, abort=abort, quiet=quiet)
 
     async def cancel(self, campaign_id: str) -> int:
         """Drop a campaign's unsent parts; how many were dropped."""
+        self._service.writable("cancelling")
         return await asyncio.to_thread(campaign.cancel_campaign, self._service, campaign_id)
 
     async def reschedule(self, campaign_id: str, when: datetime,
                          quiet: str = quiet_hours.REFUSE) -> list[tuple[int, str]]:
+        self._service.writable("rescheduling")
         return await asyncio.to_thread(campaign.reschedule_campaign, self._service, campaign_id,
                                        when, quiet)
 
@@ -114,9 +121,11 @@ class Sending:
 
     async def proof_draft(self, draft: Draft, messages: int = proof.DEFAULT_MESSAGES) -> Draft:
         """What ``send_proof`` sends: to the staff numbers, now."""
+        self._service.writable("a proof")
         return await asyncio.to_thread(proof.proof_draft, self._service, draft, messages)
 
     async def send_proof(self, draft: Draft, messages: int = proof.DEFAULT_MESSAGES) -> SubmitResult:
+        self._service.writable("a proof")
         return await proof.send_proof(self._service, draft, messages)
 
     async def pending_approvals(self) -> list[Campaign]:
@@ -125,10 +134,12 @@ class Sending:
     async def approve(self, campaign_id: str, *, progress: ProgressFn | None = None,
                       cancel: asyncio.Event | None = None, abort: asyncio.Event | None = None,
                       quiet: str = quiet_hours.REFUSE) -> CampaignResult:
+        self._service.writable("approving")
         return await approval.approve(self._service, campaign_id, approval.operator(),
                                       progress=progress, cancel=cancel, abort=abort, quiet=quiet)
 
     async def reject(self, campaign_id: str, reason: str) -> int:
+        self._service.writable("rejecting")
         return await asyncio.to_thread(approval.reject, self._service, campaign_id,
                                        approval.operator(), reason)
 

@@ -33,7 +33,7 @@ def run_tui(args) -> int:
     from ..ui.app import run
 
     return run(profile=args.profile, api_url=args.api_url, demo=args.demo,
-               allow_insecure_http=args.allow_insecure_http)
+               allow_insecure_http=args.allow_insecure_http, monitor=args.monitor)
 
 
 ASYNC_COMMANDS = {

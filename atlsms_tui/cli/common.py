@@ -93,7 +93,8 @@ def open_cli_core(args, need_password: bool = True):
     """The core API on the profile the arguments name; warns of plain HTTP
     and of submissions a previous run left uncertain."""
     core = open_core(args.profile, args.api_url, need_password=need_password,
-                     allow_insecure_http=getattr(args, "allow_insecure_http", False))
+                     allow_insecure_http=getattr(args, "allow_insecure_http", False),
+                     read_only=getattr(args, "monitor", False))
     _tell_opened(core.profile, core.recovered)
     core.alerts.on_warning(lambda text: err(f"warning: {text}"))
     return core

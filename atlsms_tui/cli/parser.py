@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--allow-insecure-http", action="store_true", default=argparse.SUPPRESS,
                         help="allow a plain http:// API URL to another machine (the password "
                              "travels unencrypted; a warning is printed on every use)")
+    common.add_argument("--monitor", action="store_true", default=argparse.SUPPRESS,
+                        help="read-only: look at the journal and reports; nothing is sent, settled, "
+                             "approved or changed (as the profile setting read_only)")
 
     p = _Parser(
         prog="atlsms-tui",
@@ -255,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-GLOBAL_DEFAULTS = {"profile": None, "api_url": None, "allow_insecure_http": False}
+GLOBAL_DEFAULTS = {"profile": None, "api_url": None, "allow_insecure_http": False, "monitor": False}
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

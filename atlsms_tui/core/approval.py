@@ -1,16 +1,17 @@
 """Two-person approval: a campaign over ``approval_above`` recipients is
 journalled whole and waits until an operator other than the one who
 submitted it approves it (then it goes like ``campaign resume``) or rejects
-it (its parts are dropped, never sent). The operator is the Unix login name.
+it (its parts are dropped, never sent). The operator is the Unix login name
+(``attribution.operator``, the name every row's author is recorded under).
 """
 
 from __future__ import annotations
 
 import asyncio
-import getpass
 from typing import Any
 
 from . import baku
+from .attribution import operator
 from .campaign import Campaign, cancel_campaign, list_campaigns, load_campaign, run_campaign
 from .drafts import Draft
 from .errors import InputError
@@ -20,14 +21,7 @@ from .outcomes import CampaignResult, SubmitResult
 from .packed import messages_of
 from .service import Service
 
-
-def operator() -> str:
-    """Who is at the keyboard: LOGNAME/USER first, as the team store's
-    attribution reads it."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        raise InputError("cannot tell who you are: set LOGNAME or USER") from None
+__all__ = ["approve", "hold", "needed", "operator", "pending", "reject", "rendered"]
 
 
 def needed(service: Service, recipients: int) -> bool:

@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from . import baku, ownership, pacing, protocol, quiet_hours
+from .attribution import Attribution
 from .client import SpooledBody
 from .errors import AtlSmsError, InputError, NotFoundError
 from .models import Report, State, Submission
@@ -50,6 +51,7 @@ class Campaign:
     submitted_by: str | None = None
     decided_by: str | None = None
     decision: str = ""
+    by: Attribution | None = None  # who journalled it (None: before this was kept)
 
     def count(self, *states: State) -> int:
         return sum(1 for p in self.parts if p.state in states)
@@ -95,6 +97,7 @@ class Campaign:
             "profile": self.profile,
             "login": self.login,
             "api_url": self.api_url,
+            "by": self.by.as_json() if self.by is not None else None,
             **({"approval": self.approval, "submitted_by": self.submitted_by, "decided_by": self.decided_by,
                 "decision": self.decision} if self.approval else {}),
             "parts": [
@@ -268,7 +271,8 @@ def load_campaign(service: Service, campaign: str) -> Campaign:
         target = service.store.journal.submission_target(parts[0].controlid)
         if target:
             api_url, login = target
-    c = Campaign(row[0], row[2], row[3], row[4], parts, row[1], login, api_url)
+    c = Campaign(row[0], row[2], row[3], row[4], parts, row[1], login, api_url,
+                 by=service.store.campaigns.campaign_author(campaign))
     approval = service.store.campaigns.campaign_approval(campaign)
     if approval is not None:
         c.approval, c.submitted_by, c.decided_by, c.decision = approval[0], approval[1], approval[2], approval[3] or ""

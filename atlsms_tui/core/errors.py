@@ -17,6 +17,15 @@ class InputError(AtlSmsError):
     exit_code = 2
 
 
+class ReadOnly(InputError):
+    """Monitor mode (``--monitor`` or the profile's ``read_only``): nothing
+    may be sent, settled or changed."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} refused: monitor mode is read-only (--monitor, or the profile's "
+                         "read_only setting); use a profile without read_only to act")
+
+
 class ConfigError(AtlSmsError):
     """Settings, profile or credentials are missing or unsafe."""
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
+from .attribution import Attribution
+
 
 class State(str, enum.Enum):  # noqa: UP042 -- StrEnum would change how a member prints (str(), f-strings)
     QUEUED = "queued"  # journalled, never sent (a later part of a campaign)
@@ -143,6 +145,7 @@ class Submission:
     campaign: str | None = None
     part: int | None = None  # 1-based part of its campaign
     proof: bool = False  # the campaign's text sent to staff numbers first
+    by: Attribution | None = None  # who journalled it (None: before this was kept)
 
     @property
     def phase(self) -> str:
@@ -176,4 +179,5 @@ class Submission:
             out["part"] = self.part
         if self.proof:
             out["proof"] = True
+        out["by"] = self.by.as_json() if self.by is not None else None
         return out

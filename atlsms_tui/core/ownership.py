@@ -52,7 +52,14 @@ class Lock:
 def _open(path: Path) -> int:
     paths.private_dir(path.parent)
     flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    return os.open(path, flags, 0o600)
+    fd = os.open(path, flags, paths.file_mode(path.parent))
+    try:
+        # a team's lock file must be lockable by every operator of the team
+        paths.settle_mode(fd, path.parent)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def try_lock(path: Path) -> Lock | None:

@@ -132,6 +132,7 @@ class Preferences:
     approval_above: int = 0
     notify_command: list[str] = field(default_factory=list)
     desktop_notify: str = "auto"
+    team_dir: str = ""
 
 
 _DAY = 86_400.0
@@ -171,6 +172,9 @@ PREFERENCES: tuple[Spec, ...] = (
          "uncertain, or the balance falls under low_balance_threshold; the event is in ATLSMS_* variables"),
     Spec("desktop_notify", "str", "desktop notifications from the TUI: auto (the escape the terminal is known to "
          "show, none for an unknown one), osc9, osc777 or off", choices=("auto", "osc9", "osc777", "off")),
+    # config and credentials stay each operator's own, whatever this says
+    Spec("team_dir", "str", "a directory the team's operators share for the journal (mode 2770, owned by "
+         "their group); empty: the journal is yours alone"),
 )
 
 SPECS: dict[str, Spec] = {s.name: s for s in PREFERENCES}

@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from . import journal_payload, protocol
+from . import journal_payload, paths, protocol
 from .client import SpooledBody
 from .drafts import Draft, as_list, estimate
 from .errors import InputError, LocalError, NotFoundError
@@ -257,7 +257,7 @@ def _linked_copy(spool: SpooledBody, path: Path) -> SpooledBody:
         os.link(spool.path, path)
     except OSError:
         shutil.copyfile(spool.path, path)
-        os.chmod(path, 0o600)
+        os.chmod(path, paths.file_mode(path.parent))
     return SpooledBody.open_existing(path)
 
 

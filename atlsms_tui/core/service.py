@@ -18,7 +18,7 @@ from . import baku, lists, quiet_hours, repeat_guard, resend
 from .client import AtlClient, RetryPolicy, Timeouts
 from .detail_fetch import DetailFetch, fetch_detailed
 from .drafts import Draft, Estimate, check_draft, estimate
-from .errors import InputError
+from .errors import InputError, ReadOnly
 from .journal_payload import numbers_blob
 from .models import DetailRow, Report, Submission, Units
 from .notify import Notifier
@@ -68,6 +68,16 @@ class Service:
     def now(self) -> datetime:
         """Baku time now, by this service's clock."""
         return self.clock().astimezone(baku.BAKU)
+
+    @property
+    def read_only(self) -> bool:
+        return self.profile.read_only
+
+    def writable(self, what: str) -> None:
+        """Refuse ``what`` (an action that sends or changes the journal) in
+        monitor mode."""
+        if self.profile.read_only:
+            raise ReadOnly(what)
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -173,19 +183,23 @@ class Service:
 
     async def send_queued(self, controlid: str, progress: Progress | None = None, *,
                           abort: asyncio.Event | None = None) -> SubmitResult:
+        self.writable("sending")
         return await resend.send_queued(self.sender, controlid, progress, abort=abort)
 
     async def resend_part(self, controlid: str, progress: Progress | None = None, *,
                           abort: asyncio.Event | None = None) -> SubmitResult:
+        self.writable("sending")
         return await resend.resend_part(self.sender, controlid, progress, abort=abort)
 
     async def retry(self, controlid: str, progress: Progress | None = None, *,
                     abort: asyncio.Event | None = None) -> SubmitResult:
         """Settle an uncertain submission: resend it, same controlid, same payload."""
+        self.writable("settling")
         return await resend.retry(self.sender, controlid, progress, abort=abort)
 
     async def abandon(self, controlid: str, reason: str) -> Submission:
         """Close an uncertain submission that cannot be settled."""
+        self.writable("abandoning")
         return await resend.abandon(self.sender, controlid, reason)
 
     # ------------------------------------------------------ tasks/reports

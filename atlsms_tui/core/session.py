@@ -11,7 +11,15 @@ from . import paths
 from .endpoint import check_api_url
 from .secret import Secret
 from .service import Service
-from .settings import ResolvedProfile, Settings, deadlines_of, load_settings, rails_of, resolve_profile
+from .settings import (
+    ResolvedProfile,
+    Settings,
+    deadlines_of,
+    load_settings,
+    rails_of,
+    resolve_profile,
+    store_location,
+)
 from .store import Store
 
 if TYPE_CHECKING:
@@ -96,7 +104,8 @@ def open_session(
         resolved.allow_insecure_http = resolved.allow_insecure_http or allow_insecure_http
         # Before the journal is opened: a refused URL leaves nothing behind.
         check_api_url(resolved.api_url, allow_insecure_http=resolved.allow_insecure_http)
-        store = Store(paths.store_file(), busy_timeout_ms=busy_ms, clock=clock)
+        journal, team = store_location(settings)
+        store = Store(journal, busy_timeout_ms=busy_ms, clock=clock, team=team)
     try:
         service = Service(resolved, store, preferences=settings.preferences, clock=clock,
                           new_controlid=new_controlid)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import paths
-from .errors import ConfigError
+from .errors import AtlSmsError, ConfigError
 from .preferences import PREFERENCES, RAIL_SETTINGS, SPECS, Preferences, Spec
 from .secret import Secret
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_API_URL", "PREFERENCES", "RAIL_SETTINGS", "SPECS", "Preferences", "Profile", "ResolvedProfile",
-    "Settings", "Spec", "load_settings", "resolve_profile",
+    "Settings", "Spec", "load_settings", "profile_read_only", "resolve_profile", "store_location",
 ]
 
 DEFAULT_API_URL = "https://click.atlsms.az/bulksms/api"
@@ -44,6 +44,8 @@ class Profile:
     proof_numbers: list[str] | None = None
     require_proof_above: int | None = None
     approval_above: int | None = None
+    # Monitor mode for good: nothing is sent, settled or changed under it.
+    read_only: bool = False
 
 
 @dataclass
@@ -108,6 +110,7 @@ def load_settings(path: Path | None = None) -> Settings:
                 default_title=p.get("default_title"),
                 allow_insecure_http=_flag(p, "allow_insecure_http", name, target),
                 tls_legacy=_flag(p, "tls_legacy", name, target),
+                read_only=_flag(p, "read_only", name, target),
                 **_profile_rails(p, name, target),
             )
         prefs = _file_preferences(doc.get("preferences") or {}, target)
@@ -207,6 +210,9 @@ class ResolvedProfile:
     proof_numbers: list[str] = field(default_factory=list)
     require_proof_above: int = 0
     approval_above: int = 0
+    # monitor mode (the profile's read_only, or --monitor): every action that
+    # sends or changes the journal is refused (errors.ReadOnly)
+    read_only: bool = False
 
     @property
     def insecure_http_warning(self) -> str | None:
@@ -276,9 +282,38 @@ def resolve_profile(
         default_title=profile.default_title if profile else None,
         allow_insecure_http=profile.allow_insecure_http if profile else False,
         tls_legacy=profile.tls_legacy if profile else False,
+        read_only=profile.read_only if profile else False,
         deadlines=deadlines_of(settings.preferences),
         **rails_of(settings, profile),
     )
+
+
+def profile_read_only(name: str | None = None) -> bool:
+    """Whether the profile in use (``name``, ATLSMS_PROFILE or the current
+    one) is read-only; for commands that open no profile."""
+    try:
+        settings = load_settings()
+    except AtlSmsError:
+        return False
+    name = name or os.environ.get("ATLSMS_PROFILE") or settings.current
+    profile = settings.profiles.get(name) if name else None
+    if profile is None and not name and len(settings.profiles) == 1:
+        profile = next(iter(settings.profiles.values()))
+    return bool(profile is not None and profile.read_only)
+
+
+def store_location(settings: Settings | None = None, demo: bool = False) -> tuple[Path, bool]:
+    """The journal's file, and whether it is the team's (setting team_dir,
+    or ATLSMS_TEAM_DIR). Settings that cannot be read leave the environment
+    to say."""
+    if settings is None:
+        try:
+            settings = load_settings()
+        except AtlSmsError:  # said by whatever needs the settings themselves
+            settings = None
+    team = settings.preferences.team_dir if settings is not None else os.environ.get("ATLSMS_TEAM_DIR", "")
+    team = "" if demo else team.strip()
+    return paths.store_file(demo, team), bool(team)
 
 
 def rails_of(settings: Settings, profile: Profile | None) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 from . import baku, codes, journal_payload, ownership, protocol
 from .client import AtlClient, SpooledBody, SubmitAnswer, SubmitUncertain
 from .drafts import Draft, estimate
-from .errors import ApiError, InputError, LocalError, TransportError
+from .errors import ApiError, InputError, LocalError, ReadOnly, TransportError
 from .models import Recipient, State, Submission
 from .outcomes import SubmitResult
 from .settings import ResolvedProfile
@@ -73,6 +73,11 @@ class Submitter:
         self.new_controlid = new_controlid
         self.new_campaign_id = new_campaign_id
 
+    def writable(self) -> None:
+        """Whatever path led here, monitor mode journals and sends nothing."""
+        if self.profile.read_only:
+            raise ReadOnly("sending")
+
     def now_iso(self) -> str:
         """The journal's time: UTC, to the second."""
         return self.clock().astimezone(UTC).isoformat(timespec="seconds")
@@ -110,6 +115,7 @@ class Submitter:
     ) -> tuple[protocol.SubmitContent, SpooledBody, Submission, ownership.Lock]:
         """Write the payload and its journal row (under ``key``, the
         content key; a proof is marked as one)."""
+        self.writable()
         est = estimate(draft)
         content = protocol.SubmitContent(
             title=draft.title.strip(),
@@ -201,6 +207,7 @@ class Submitter:
         finish. Each part keeps its own ``scheduled`` (a paced campaign).
         With ``awaiting_approval_by`` nothing is sent until another operator
         approves it."""
+        self.writable()
         title = draft.title.strip()
         created = self.now_iso()
         spools: list[SpooledBody] = []

@@ -33,7 +33,7 @@ from ..api import Core, open_core, open_core_async
 from ..api.errors import ApiError, AtlSmsError, TransportError
 from ..api.profiles import Preferences, Settings, load_settings, set_current
 from .alerts import desktop_escape, desktop_protocol, watch_alerts
-from .bindings import apply_keymap
+from .bindings import allowed, apply_keymap
 from .commands import AtlSmsCommands
 from .errors import describe
 from .errors import error_line as _error_line
@@ -66,10 +66,17 @@ class AtlSmsApp(App[int]):
         settings: Settings | None = None,
         clock: Callable[[], float] | None = None,
         setup: bool = False,
+        monitor: bool = False,
     ) -> None:
+        """``monitor``: read-only (--monitor); a profile's read_only setting
+        makes its core read-only as well."""
         super().__init__()
+        self.monitor = monitor
         self._workers = ReportingWorkers(self)
-        self.core: Core | None = session if isinstance(session, Core) or session is None else Core(session)
+        if isinstance(session, Core):
+            session = session.session if monitor and not session.read_only else session
+        self.core: Core | None = (session if isinstance(session, Core) or session is None
+                                  else Core(session, read_only=monitor))
         # The settings run() loaded before any profile was opened (first run).
         self.loaded_settings = settings
         # Every time on screen comes from this clock, so tests can fix it.
@@ -122,6 +129,14 @@ class AtlSmsApp(App[int]):
     @property
     def service(self) -> Any:
         return self.core.session.service if self.core is not None else None
+
+    @property
+    def read_only(self) -> bool:
+        """Monitor mode: no action that sends or changes anything is offered."""
+        return self.monitor or (self.core is not None and self.core.read_only)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return allowed(self, action)
 
     @property
     def settings(self) -> Settings:
@@ -232,7 +247,7 @@ class AtlSmsApp(App[int]):
 
     async def _switch(self, name: str) -> None:
         try:
-            new = await open_core_async(name)
+            new = await open_core_async(name, read_only=self.monitor)
         except AtlSmsError as exc:
             self.notify(f"Cannot switch to profile {name!r}: {describe(exc).line()}", severity="error",
                         timeout=10)
@@ -309,6 +324,7 @@ class AtlSmsApp(App[int]):
             demo=bool(core is not None and core.demo),
             threshold=self.preferences.low_balance_threshold,
             insecure=warning is not None,
+            monitor=self.read_only,
         )
         if warning:
             self.notify(warning, severity="warning", timeout=15)
@@ -392,15 +408,16 @@ def _first_run(profile: str | None, settings: Settings) -> bool:
 
 
 def run(profile: str | None = None, api_url: str | None = None, demo: bool = False,
-        allow_insecure_http: bool = False) -> int:
+        allow_insecure_http: bool = False, monitor: bool = False) -> int:
     """Open the core, run the TUI, close the core; the exit code."""
     try:
         settings = load_settings()
         if not demo and _first_run(profile, settings):
-            app = AtlSmsApp(None, settings=settings, setup=True)
+            app = AtlSmsApp(None, settings=settings, setup=True, monitor=monitor)
         else:
             app = AtlSmsApp(open_core(profile, api_url, demo=demo, settings=settings,
-                                      allow_insecure_http=allow_insecure_http))
+                                      allow_insecure_http=allow_insecure_http, read_only=monitor),
+                            monitor=monitor)
     except AtlSmsError as exc:
         print(f"atlsms-tui: {exc}", file=sys.stderr)
         return exc.exit_code

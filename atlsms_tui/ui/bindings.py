@@ -9,6 +9,18 @@ import re
 
 from textual.app import App
 
+# Actions that send, settle, approve or change something: in monitor mode
+# (--monitor, or a read_only profile) none is bound, shown or offered.
+READ_ONLY_HIDDEN = frozenset({
+    "compose", "lists", "send", "settle", "resume", "retry", "cancel_queued", "abandon", "reschedule",
+    "approve", "reject", "proof", "followup_send", "followup_group",
+})
+
+
+def allowed(app: App, action: str) -> bool:
+    """Whether ``action`` may run: not one of READ_ONLY_HIDDEN in monitor mode."""
+    return not (getattr(app, "read_only", False) and action in READ_ONLY_HIDDEN)
+
 # A key list as Textual writes it: "f5", "ctrl+s", "f5,ctrl+n".
 _KEYS_RE = re.compile(r"^[a-z0-9_+\-]+(,[a-z0-9_+\-]+)*$")
 

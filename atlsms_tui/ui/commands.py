@@ -40,7 +40,7 @@ class AtlSmsCommands(Provider):
             name = f"{b.description} ({app.get_key_display(b)})"
             out.append((name, partial(app.run_action, b.action, active.node), b.tooltip or ""))
         for name, action, help_text in APP_COMMANDS:
-            if action in seen_actions:
+            if action in seen_actions or not app.check_action(action, ()):
                 continue
             out.append((name, partial(app.run_action, action, app), help_text))
         return out

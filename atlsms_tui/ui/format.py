@@ -10,7 +10,10 @@ from rich.text import Text
 from ..api.models import Campaign, Report, State, Submission
 from ..api.reports import needs_poll, scheduled_epoch
 from ..api.rules import baku, codes
-from .literal import literal, visible
+from .literal import literal, short, visible
+
+# the author's part of a detail line, kept short so the line fits 80 columns
+AUTHOR_CHARS = 24
 
 # Delivery bar: (report field, cell character, style). Characters differ as
 # well as colours so the bar reads on a monochrome terminal too.
@@ -156,12 +159,17 @@ def rejection_text(sub: Submission) -> Text:
     return literal(f"Error {code}: {codes.describe(code)}. {advice}".strip(), style="red")
 
 
+def by_text(item: Submission | Campaign) -> str:
+    """" · by user@host", or nothing for a row journalled before authors were kept."""
+    return f" · by {short(visible(item.by.label), AUTHOR_CHARS)}" if item.by is not None else ""
+
+
 def describe(sub: Submission, now: float | None = None) -> tuple[str, Text]:
     """Two lines on a submission, with the API's wording."""
     head = (
-        f"controlid {visible(sub.controlid)} · {sub.recipients:,} recipient(s) · "
-        f"{sub.segments} segment(s) · about {sub.units_estimate:,} units"
-    )
+        f"controlid {visible(sub.controlid)} · {sub.recipients:,} rcpt · "
+        f"{sub.segments} seg · ~{sub.units_estimate:,} units"
+    ) + by_text(sub)
     s = sub.state
     if s is State.UNCERTAIN:
         body = Text(
@@ -198,10 +206,11 @@ def describe(sub: Submission, now: float | None = None) -> tuple[str, Text]:
     return head, body
 
 
-def describe_campaign(c: Campaign, operator: str | None = None) -> tuple[str, Text]:
+def describe_campaign(c: Campaign, operator: str | None = None, read_only: bool = False) -> tuple[str, Text]:
+    """Two lines on a campaign; ``read_only`` (monitor mode): no key is offered."""
     units = sum(p.units_estimate for p in c.parts)
-    head = (f"campaign {visible(c.campaign)} · {len(c.parts)} parts · {c.recipients:,} recipient(s) · "
-            f"about {units:,} units")
+    head = (f"campaign {visible(c.campaign)} · {len(c.parts)} parts · {c.recipients:,} rcpt · "
+            f"~{units:,} units") + by_text(c)
     counts = []
     for st in (State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID, State.UNCERTAIN, State.SENDING,
                State.QUEUED, State.REJECTED, State.FAILED, State.CANCELLED):
@@ -212,6 +221,8 @@ def describe_campaign(c: Campaign, operator: str | None = None) -> tuple[str, Te
     state = c.state
     if state == "awaiting_approval":
         by = visible(c.submitted_by or "?")
+        if read_only:
+            return head, Text(f"Awaiting approval, submitted by {by}.", style="cyan")
         if c.submitted_by == operator:
             return head, Text(f"Awaiting approval: submitted by you ({by}); another operator must approve it.",
                               style="cyan")

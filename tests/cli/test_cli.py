@@ -90,7 +90,7 @@ def test_send_bulk_json(logged_in, sim):
     assert sim.task(doc["taskid"]).controlid == doc["controlid"]
     tasks = json.loads(logged_in("tasks", "--json").stdout)
     assert tasks[0]["taskid"] == doc["taskid"]
-    assert set(tasks[0]) == {"controlid", "taskid", "state", "phase", "title", "created", "scheduled",
+    assert set(tasks[0]) == {"controlid", "taskid", "state", "phase", "title", "created", "scheduled", "by",
                              "recipients", "campaign"}
 
 

@@ -34,8 +34,9 @@ __all__ = [
 
 class Store:
     def __init__(self, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS,
-                 clock: Callable[[], datetime] | None = None) -> None:
-        self.db = Db(path, busy_timeout_ms=busy_timeout_ms, clock=clock)
+                 clock: Callable[[], datetime] | None = None, team: bool = False) -> None:
+        """``team``: ``path`` is in the team directory, shared by its group."""
+        self.db = Db(path, busy_timeout_ms=busy_timeout_ms, clock=clock, team=team)
         self.journal = Journal(self.db)
         self.campaigns = Campaigns(self.db)
         self.reports = Reports(self.db)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ..attribution import Attribution, from_row
 from ..models import Submission
 from .db import Db
 from .rows import SELECT_WITH_REPORT, sub_with_report
@@ -66,6 +67,12 @@ class Campaigns:
         rows = self._db.read(
             "SELECT approval, submitted_by, decided_by, decision FROM campaigns WHERE campaign=?", (campaign,))
         return ApprovalRow(*rows[0]) if rows else None
+
+    def campaign_author(self, campaign: str) -> Attribution | None:
+        """Who journalled the campaign (None: before authors were kept)."""
+        rows = self._db.read(
+            "SELECT by_user, by_host, by_ssh, profile, login FROM campaigns WHERE campaign=?", (campaign,))
+        return from_row(*rows[0]) if rows else None
 
     def campaign_pace(self, campaign: str) -> str | None:
         rows = self._db.read("SELECT pace FROM campaigns WHERE campaign=?", (campaign,))

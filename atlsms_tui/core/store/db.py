@@ -83,19 +83,26 @@ class Db:
     threads of one process from interleaving on it."""
 
     def __init__(self, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS,
-                 clock: Callable[[], datetime] | None = None) -> None:
-        """``clock``: the wall clock (an aware datetime) of the rows' times."""
+                 clock: Callable[[], datetime] | None = None, team: bool = False) -> None:
+        """``clock``: the wall clock (an aware datetime) of the rows' times.
+        ``team``: the journal of a team directory (see paths.check_team_dir),
+        shared by its group's operators."""
         self.path = path
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
-        paths.private_dir(path.parent)
+        if team:
+            paths.check_team_dir(path.parent)
+        else:
+            paths.private_dir(path.parent)
         self._lock = threading.RLock()
         try:
             try:
-                # Created 0600 before SQLite opens it; SQLite gives its -wal
-                # and -shm files the database file's mode.
+                # Created 0600 (0660 to the team) before SQLite opens it;
+                # SQLite gives its -wal and -shm files the database file's mode.
                 paths.create_private(path).close()
             except FileExistsError:
-                pass
+                if team:
+                    for suffix in ("", "-wal", "-shm"):
+                        paths.check_team_file(path.with_name(path.name + suffix))
             self._conn = sqlite3.connect(
                 path, timeout=busy_timeout_ms / 1000, check_same_thread=False, isolation_level=None
             )

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
-from .. import ownership, paths
+from .. import attribution, ownership, paths
 from ..models import State, Submission
 from .db import Db, fsync_dir
 from .rows import SELECT_WITH_REPORT, SUB_COLS, sub_from_row, sub_with_report
@@ -146,17 +146,20 @@ class Journal:
                 payload: str | None, numbers: bytes | None, content_key: str | None) -> None:
         if db.execute("SELECT 1 FROM submissions WHERE controlid=?", (sub.controlid,)).fetchone():
             raise ControlIdClash(sub.controlid)
+        # Whoever journals a row is its author: an attempt made again by
+        # another operator is that operator's.
+        by = sub.by = attribution.current(sub.profile, login)
         db.execute(
             "INSERT INTO submissions(controlid, profile, api_url, login, title, individual, message, "
             "scheduled, created, recipients, segments, units_estimate, payload_hash, state, attempts, "
-            "updated, owner, campaign, part, payload, content_key, proof) "
-            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?)",
+            "updated, owner, campaign, part, payload, content_key, proof, by_user, by_host, by_ssh) "
+            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?,?)",
             (
                 sub.controlid, sub.profile, api_url, login, sub.title, int(sub.individual),
                 sub.message, sub.scheduled, sub.created, sub.recipients, sub.segments,
                 sub.units_estimate, sub.payload_hash, sub.state.value, sub.updated,
                 OWNER if sub.state is State.SENDING else None, sub.campaign, sub.part, payload,
-                content_key, int(sub.proof),
+                content_key, int(sub.proof), by.user, by.host, by.ssh_from,
             ),
         )
         if numbers is not None:
@@ -193,12 +196,14 @@ class Journal:
         kill at any instant leaves either no campaign or a complete one."""
         fsync_dir(self.payload_dir)
         at = self._db.now()
+        by = attribution.current(profile, login)
         with self._db.transaction() as db:
             db.execute(
                 "INSERT INTO campaigns(campaign, profile, title, created, recipients, parts, login, api_url, "
-                "content_key, approval, submitted_by, pace) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                "content_key, approval, submitted_by, pace, by_user, by_host, by_ssh) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (campaign, profile, title, at, recipients, len(parts), login, api_url, content_key,
-                 "awaiting" if submitted_by else None, submitted_by, pace),
+                 "awaiting" if submitted_by else None, submitted_by, pace, by.user, by.host, by.ssh_from),
             )
             for sub, payload, numbers in parts:
                 sub.updated = at

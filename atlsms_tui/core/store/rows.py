@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ..attribution import from_row
 from ..models import Report, State, Submission
 from .db import Row
 
 SUB_COLUMNS = (
     "controlid", "profile", "title", "individual", "scheduled", "created", "recipients", "segments",
     "units_estimate", "payload_hash", "state", "message", "taskid", "code", "detail", "attempts", "updated",
-    "campaign", "part", "proof",
+    "campaign", "part", "proof", "login", "by_user", "by_host", "by_ssh",
 )
 SUB_COLS = ", ".join(SUB_COLUMNS)
 _N = len(SUB_COLUMNS)
@@ -46,6 +47,7 @@ def sub_from_row(row: Row) -> Submission:
         campaign=row[17],
         part=row[18],
         proof=bool(row[19]),
+        by=from_row(row[21], row[22], row[23], row[1], row[20]),
     )
 
 

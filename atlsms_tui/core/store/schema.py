@@ -157,6 +157,17 @@ MIGRATIONS: list[str] = [
     ALTER TABLE campaigns ADD COLUMN pace TEXT;
     CREATE INDEX submissions_proofs ON submissions(content_key, proof, state);
     """,
+    # 6: who journalled each submission and campaign, and from where (the
+    # Unix login, the host, the SSH client's address), so that a journal a
+    # team shares says whose work each row is. Older rows stay NULL.
+    """
+    ALTER TABLE submissions ADD COLUMN by_user TEXT;
+    ALTER TABLE submissions ADD COLUMN by_host TEXT;
+    ALTER TABLE submissions ADD COLUMN by_ssh TEXT;
+    ALTER TABLE campaigns ADD COLUMN by_user TEXT;
+    ALTER TABLE campaigns ADD COLUMN by_host TEXT;
+    ALTER TABLE campaigns ADD COLUMN by_ssh TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -21,7 +21,8 @@ from textual.widgets import DataTable, Footer, Static
 from ...api.errors import AtlSmsError
 from ...api.models import Campaign, State, Submission
 from ...api.reports import ReadClock, needs_poll
-from ..format import campaign_state_text, counts_text, delivery_bar, describe, short_time, state_text
+from ..bindings import allowed
+from ..format import by_text, campaign_state_text, counts_text, delivery_bar, describe, short_time, state_text
 from ..literal import literal, visible
 from ..messages import ProfileChanged, SubmissionFinished
 from ..widgets.header import BalanceHeader
@@ -134,6 +135,8 @@ class CampaignDetailScreen(Screen[None]):
         line1.append(f" · {visible(c.title)} · {len(c.parts)} parts · {c.recipients:,} rcpt · ")
         line1.append_text(campaign_state_text(c))
         line2 = Text(f"created {short_time(c.created)}", style="dim")  # line 1 must fit 80 columns
+        if c.by is not None:
+            line2.append(f" by {visible(c.by.label)}", style="dim")
         if rep.ready:
             line2.append_text(counts_text(rep))
         else:
@@ -186,7 +189,7 @@ class CampaignDetailScreen(Screen[None]):
             about.update("")
             return
         if p.state is State.QUEUED:
-            head = f"controlid {visible(p.controlid)} · {p.recipients:,} recipient(s) · about {p.units_estimate:,} units"
+            head = f"controlid {visible(p.controlid)} · {p.recipients:,} rcpt · ~{p.units_estimate:,} units{by_text(p)}"
             body = Text("Never sent (queued). s resumes the campaign (sends it); x cancels the queued parts.",
                         style="yellow")
         elif p.state is State.CANCELLED:
@@ -206,6 +209,9 @@ class CampaignDetailScreen(Screen[None]):
         self.action_part()
 
     # ------------------------------------------------------- actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return allowed(self.app, action)
 
     def action_part(self) -> None:
         p = self.selected_part()

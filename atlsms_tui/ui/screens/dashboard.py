@@ -29,6 +29,7 @@ from ...api.errors import AtlSmsError
 from ...api.models import Campaign, Submission
 from ...api.reports import Poller, ReadClock
 from ...api.rules import operator
+from ..bindings import allowed
 from ..format import describe, describe_campaign, refresh_status
 from ..messages import PreferencesChanged, ProfileChanged, SubmissionFinished
 from ..widgets.filter_bar import FilterBar, matches
@@ -207,6 +208,8 @@ class DashboardScreen(Screen[None]):
             empty.display = True
             if self.atl.core is None:
                 empty.update("No profile yet. Press p to set one up.")
+            elif self.atl.read_only:
+                empty.update("No campaigns yet.")
             else:
                 empty.update("No campaigns yet.\n\nPress c (or F2) to compose one.")
             self.query_one("#dash-about", Static).update("")
@@ -245,7 +248,7 @@ class DashboardScreen(Screen[None]):
             about.update("")
             return
         if isinstance(item, Campaign):
-            head, body = describe_campaign(item, self.operator())
+            head, body = describe_campaign(item, self.operator(), self.atl.read_only)
         else:
             head, body = describe(item, self.atl.clock())
         text = Text(head, style="dim")
@@ -369,6 +372,8 @@ class DashboardScreen(Screen[None]):
         return None if me is None or item.submitted_by == me else item
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not allowed(self.app, action):
+            return False
         if action in ("approve", "reject"):
             return self._approvable() is not None
         if action == "clear_filter":

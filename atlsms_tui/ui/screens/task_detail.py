@@ -25,6 +25,7 @@ from textual.widgets import Footer, Static
 from ...api.errors import AtlSmsError, TransportError
 from ...api.models import DeliveryStatus, DetailRow, State, Submission
 from ...api.reports import DetailQuery, DetailView, Poller, ReadClock, TaskView, needs_poll, report_sig
+from ..bindings import allowed
 from ..format import scheduled_for, task_summary, waiting_for_schedule
 from ..literal import literal
 from ..widgets.detail_table import FILTERS, DetailControls, PagedTable, PagerLine
@@ -394,6 +395,9 @@ class TaskDetailScreen(Screen[None]):
         self.query_one("#detail-table").focus()
 
     # ------------------------------------------------------- follow-ups
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return allowed(self.app, action)
 
     def action_followup_send(self) -> None:
         self._follow_up(send_again)

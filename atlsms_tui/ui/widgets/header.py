@@ -1,7 +1,8 @@
 """BalanceHeader: the one-line header every screen yields.
 
 It shows the screen, the DEMO badge (always, in demo mode: an operator must
-never mistake the simulator for the live account), the profile, the balance
+never mistake the simulator for the live account), the MONITOR badge in
+monitor mode (a wall screen says it only looks), the profile, the balance
 with the age of the figure, a refreshing indicator and the connection state.
 It renders the app's ``balance`` reactive, so every screen's header agrees."""
 
@@ -29,6 +30,7 @@ class BalanceState:
     connected: bool | None = None  # None: not asked yet this run
     threshold: int = 0
     insecure: bool = False  # plain http to another machine: the password travels unencrypted
+    monitor: bool = False  # read-only: nothing can be sent or changed from here
 
 
 def format_age(seconds: float) -> str:
@@ -58,6 +60,7 @@ class BalanceHeader(Horizontal):
     BalanceHeader #hdr-title { text-style: bold; color: $accent; }
     BalanceHeader #hdr-insecure { background: $error; color: $text; text-style: bold; }
     BalanceHeader #hdr-demo { background: $warning; color: $background; text-style: bold; padding: 0 0; }
+    BalanceHeader #hdr-monitor { background: $primary; color: $text; text-style: bold; padding: 0 0; }
     BalanceHeader #hdr-profile { color: $text-muted; }
     BalanceHeader #hdr-units.-low { background: $error; color: $foreground; text-style: bold; }
     BalanceHeader #hdr-conn { width: 1fr; color: $success; text-overflow: ellipsis; text-wrap: nowrap; }
@@ -67,6 +70,7 @@ class BalanceHeader(Horizontal):
     def compose(self) -> ComposeResult:
         yield Static("", id="hdr-title")
         yield Static(" DEMO ", id="hdr-demo")
+        yield Static(" MONITOR ", id="hdr-monitor")
         yield Static(" ⚠ PLAIN HTTP ", id="hdr-insecure")
         yield Static("", id="hdr-profile")
         yield Static("", id="hdr-units")
@@ -88,6 +92,7 @@ class BalanceHeader(Horizontal):
         title = getattr(self.screen, "TITLE", None) or self.app.title
         self.query_one("#hdr-title", Static).update(literal(title))
         self.query_one("#hdr-demo").display = state.demo
+        self.query_one("#hdr-monitor").display = state.monitor
         self.query_one("#hdr-insecure").display = state.insecure
         self.query_one("#hdr-profile", Static).update(literal(f"profile {state.profile}" if state.profile else "no profile"))
         units = self.query_one("#hdr-units", Static)

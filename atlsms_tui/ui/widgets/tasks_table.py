@@ -51,6 +51,8 @@ def group_campaigns(subs: list[Submission], awaiting: dict[str, Campaign] | None
             c.approval, c.submitted_by = held.approval, held.submitted_by
         c.parts.reverse()  # subs come newest first
         c.parts.sort(key=lambda p: p.part or 0)  # a part sent again is newer than the next one
+        # its author journalled every part at once: the earliest rows are theirs
+        c.by = min(c.parts, key=lambda p: p.created).by
     return out
 
 
