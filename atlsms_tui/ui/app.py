@@ -33,7 +33,7 @@ from ..api import Core, open_core, open_core_async
 from ..api.errors import ApiError, AtlSmsError, TransportError
 from ..api.profiles import Preferences, Settings, load_settings, set_current
 from .bindings import apply_keymap
-from .commands import AtlSmsCommands
+from .commands import AtlSmsCommands, TextualCommands
 from .errors import describe
 from .errors import error_line as _error_line
 from .literal import short, visible
@@ -48,7 +48,7 @@ NOTICES_KEPT = 50
 class AtlSmsApp(App[int]):
     CSS_PATH = ["app.tcss", "profiles.tcss", "lists.tcss", "compose.tcss"]
     TITLE = "atlsms-tui"
-    COMMANDS = App.COMMANDS | {AtlSmsCommands}
+    COMMANDS = {AtlSmsCommands, TextualCommands}
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", id="help"),
         Binding("u", "refresh_units", "Refresh balance", id="units", show=False),

@@ -43,15 +43,20 @@ class ComposeScreen(Screen[None]):
     # the mode bar instead (and all are in F1 help and the command palette).
     BINDINGS = [
         Binding("f5,ctrl+s", "send", "Send", id="send"),
-        Binding("f3", "toggle_mode", "Mode", id="compose_mode", show=False),
-        Binding("f4", "transliterate", "GSM-7", id="transliterate", show=False),
-        Binding("f2", "load_file", "Load", id="load_file", show=False),
+        Binding("f3", "toggle_mode", "Mode", id="compose_mode", show=False,
+                tooltip="switch bulk / individual"),
+        Binding("f4", "transliterate", "GSM-7", id="transliterate", show=False,
+                tooltip="replace letters GSM-7 lacks, for cheaper segments"),
+        Binding("f2", "load_file", "Load", id="load_file", show=False, tooltip="read the file named in File"),
         Binding("f6", "groups", "Group", id="compose_group"),
         Binding("f7", "templates", "Template", id="compose_template"),
-        Binding("f10,ctrl+r", "import_report", "Import report", id="import_report", show=False),
+        Binding("f10,ctrl+r", "import_report", "Import report", id="import_report", show=False,
+                tooltip="the loaded file's rows left out, and why"),
         Binding("f9", "lists", "Lists", id="open_lists", show=False),
-        Binding("delete", "drop_row", "Drop", id="drop_row"),
-        Binding("f8", "drop_invalid", "Drop bad", id="drop_invalid"),
+        Binding("delete", "drop_row", "Drop", id="drop_row",
+                tooltip="individual mode: leave out the selected preview row"),
+        Binding("f8", "drop_invalid", "Drop bad", id="drop_invalid",
+                tooltip="individual mode: leave out every row with a bad number"),
         Binding("escape", "close", "Back", id="compose_back"),
         # Focus moves when the key arrives, before the keys typed after it
         # are handed to a widget: a Tab in a burst of typing (a paste, SSH)
