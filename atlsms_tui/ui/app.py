@@ -27,7 +27,7 @@ from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.worker import Worker, get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..api import Core, open_core, open_core_async
 from ..api.errors import ApiError, AtlSmsError, TransportError
@@ -43,6 +43,13 @@ from .workers import ReportingWorkers
 
 # How many past notifications ``AtlSmsApp.notices`` keeps.
 NOTICES_KEPT = 50
+# Worker groups that talk to ATL on the operator's behalf: a send, a resume,
+# a settle, a campaign's approval or resume (campaign-<id>).
+SENDING_GROUPS = ("submit", "settle")
+QUIT_MID_SEND = (
+    "Quitting now leaves what is being sent uncertain: it may or may not have reached ATL. "
+    "Next time, select it on the dashboard and press s to settle it."
+)
 
 
 class AtlSmsApp(App[int]):
@@ -213,6 +220,32 @@ class AtlSmsApp(App[int]):
 
     def action_refresh_units(self) -> None:
         self.refresh_units()
+
+    def sending(self) -> bool:
+        """A submission is on its way to ATL now."""
+        live = (WorkerState.PENDING, WorkerState.RUNNING)
+        return any(
+            w.state in live and (w.group in SENDING_GROUPS
+                                 or (w.group.startswith("campaign-") and w.group != "campaign-load"))
+            for w in self.workers
+        )
+
+    async def action_quit(self) -> None:
+        """Quit (q, ctrl+q, the palette), asking first while a send is in flight."""
+        if not self.sending():
+            self.exit()
+            return
+        from .modals import AskScreen
+
+        if isinstance(self.screen, AskScreen) and self.screen.question.startswith("A send is in flight"):
+            return  # already asked
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(AskScreen("A send is in flight. Quit anyway?", QUIT_MID_SEND,
+                                   danger=True, default=False), answered)
 
     def submission_finished(self, result: object) -> None:
         """After every submit or retry: the dashboard reloads, the balance too."""

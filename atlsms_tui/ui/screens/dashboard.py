@@ -68,6 +68,9 @@ class DashboardScreen(Screen[None]):
         Binding("l", "app.lists", "Groups/opt-outs", id="lists", show=False),
         Binding("o", "app.settings", "Settings", id="settings", show=False),
         Binding("q", "app.quit", "Quit", id="quit"),
+        # The table's own Home/End scroll sideways; here they mean the rows.
+        Binding("home", "first_row", "First row", id="dash_first", show=False, priority=True),
+        Binding("end", "last_row", "Last row", id="dash_last", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -80,6 +83,7 @@ class DashboardScreen(Screen[None]):
         self._awaiting: dict[str, Campaign] = {}  # campaigns waiting for approval, by id
         self._operator: str | None = None  # who is at the keyboard (approvals)
         self._failure: str | None = None  # the last round's unexpected error, notified once
+        self._goto: str | None = None  # the controlid just sent: the cursor goes to it once shown
 
     def compose(self) -> ComposeResult:
         yield BalanceHeader()
@@ -212,8 +216,19 @@ class DashboardScreen(Screen[None]):
         empty.display = False
         if self.focused is None:  # it was hidden while empty, so nothing took the focus
             table.focus()
-        table.show(group_campaigns(subs, self._awaiting), self.atl.clock(), self.size.width)
+        items = group_campaigns(subs, self._awaiting)
+        table.show(items, self.atl.clock(), self.size.width)
+        if self._goto is not None:
+            self._go_to_sent(items, self._goto)
         self._update_about()
+
+    def _go_to_sent(self, items: list[Item], controlid: str) -> None:
+        for row, item in enumerate(items):
+            parts = item.parts if isinstance(item, Campaign) else [item]
+            if any(p.controlid == controlid for p in parts):
+                self._goto = None
+                self._table().move_cursor(row=row, animate=False)
+                return
 
     def _update_status(self) -> None:
         text = refresh_status(self._subs, self.atl.clock(), self._last_refresh,
@@ -337,7 +352,16 @@ class DashboardScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("approve", "reject"):
             return self._approvable() is not None
+        if action in ("first_row", "last_row"):  # elsewhere (a filter field) the key is the field's
+            return self.focused is self._table()
         return True
+
+    def action_first_row(self) -> None:
+        self._table().move_cursor(row=0, animate=False)
+
+    def action_last_row(self) -> None:
+        table = self._table()
+        table.move_cursor(row=table.row_count - 1, animate=False)
 
     def action_approve(self) -> None:
         c = self._approvable()
@@ -371,7 +395,9 @@ class DashboardScreen(Screen[None]):
 
     # -------------------------------------------------------- messages
 
-    def on_submission_finished(self, _message: SubmissionFinished) -> None:
+    def on_submission_finished(self, message: SubmissionFinished) -> None:
+        # the operator looks next at what was just sent: so does the cursor
+        self._goto = getattr(message.result, "controlid", None)
         self.refresh_now()
 
     def on_profile_changed(self, _message: ProfileChanged) -> None:
