@@ -62,6 +62,10 @@ class AtlSmsApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", id="quit_app", show=False, priority=True),
     ]
 
+    # Narrow terminals get a compact footer (app.tcss): its last keys, Quit
+    # and Help, are the ones a new operator needs.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]
+
     balance: reactive[BalanceState] = reactive(BalanceState, always_update=False)
 
     def __init__(
@@ -153,6 +157,7 @@ class AtlSmsApp(App[int]):
         for problem in apply_keymap(self, self.settings.bindings):
             self.notify(problem, severity="warning", timeout=10)
         self._reset_balance()
+        self._check_size()
         if self.core is not None:
             self._announce_recovered(self.core)
             self.refresh_units()
@@ -160,6 +165,15 @@ class AtlSmsApp(App[int]):
             from .screens.profiles import SetupScreen
 
             self.push_screen(SetupScreen(first_run=True), self._setup_done)
+
+    def on_resize(self) -> None:
+        self._check_size()
+
+    def _check_size(self) -> None:
+        from .modals.too_small import TooSmallScreen, too_small
+
+        if too_small(*self.size) and not any(isinstance(s, TooSmallScreen) for s in self.screen_stack):
+            self.push_screen(TooSmallScreen())
 
     def apply_preferences(self, notify: bool = True) -> None:
         prefs = self.preferences
