@@ -32,6 +32,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ..api import Core, open_core, open_core_async
 from ..api.errors import ApiError, AtlSmsError, TransportError
 from ..api.profiles import Preferences, Settings, load_settings, set_current
+from ..api.rules import plural
 from .bindings import apply_keymap
 from .commands import AtlSmsCommands, TextualCommands
 from .errors import describe
@@ -187,8 +188,8 @@ class AtlSmsApp(App[int]):
     def _announce_recovered(self, core: Core) -> None:
         if core.recovered:
             self.notify(
-                f"{len(core.recovered)} submission(s) were interrupted by a previous run; their outcome "
-                "is uncertain. Select them on the dashboard and press s to settle.",
+                f"{plural(len(core.recovered), 'submission was', 'submissions were')} interrupted by a previous "
+                "run; the outcome is uncertain. Select it on the dashboard and press s to settle.",
                 severity="warning",
                 timeout=15,
             )

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from ..api.models import Campaign, Report, State, Submission
 from ..api.reports import needs_poll, scheduled_epoch
-from ..api.rules import baku, codes
+from ..api.rules import baku, codes, plural
 from .literal import literal, visible
 
 # Delivery bar: (report field, cell character, style). Characters differ as
@@ -159,8 +159,8 @@ def rejection_text(sub: Submission) -> Text:
 def describe(sub: Submission, now: float | None = None) -> tuple[str, Text]:
     """Two lines on a submission, with the API's wording."""
     head = (
-        f"controlid {visible(sub.controlid)} · {sub.recipients:,} recipient(s) · "
-        f"{sub.segments} segment(s) · about {sub.units_estimate:,} units"
+        f"controlid {visible(sub.controlid)} · {plural(sub.recipients, 'recipient')} · "
+        f"{plural(sub.segments, 'segment')} · about {plural(sub.units_estimate, 'unit')}"
     )
     s = sub.state
     if s is State.UNCERTAIN:
@@ -200,8 +200,8 @@ def describe(sub: Submission, now: float | None = None) -> tuple[str, Text]:
 
 def describe_campaign(c: Campaign, operator: str | None = None) -> tuple[str, Text]:
     units = sum(p.units_estimate for p in c.parts)
-    head = (f"campaign {visible(c.campaign)} · {len(c.parts)} parts · {c.recipients:,} recipient(s) · "
-            f"about {units:,} units")
+    head = (f"campaign {visible(c.campaign)} · {plural(len(c.parts), 'part')} · {plural(c.recipients, 'recipient')} · "
+            f"about {plural(units, 'unit')}")
     counts = []
     for st in (State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID, State.UNCERTAIN, State.SENDING,
                State.QUEUED, State.REJECTED, State.FAILED, State.CANCELLED):
@@ -265,7 +265,7 @@ def refresh_status(subs: list[Submission], now: float, last_refresh: float | Non
         parts.append(f"Updated {at} Baku")
     live = sum(1 for s in subs if needs_poll(s) and not waiting_for_schedule(s, now))
     if live:
-        parts.append(f"{live} task(s) live, every {interval:g}s")
+        parts.append(f"{plural(live, 'task')} live, every {interval:g}s")
     waiting = sum(1 for s in subs if waiting_for_schedule(s, now))
     if waiting:
         parts.append(f"{waiting} scheduled")

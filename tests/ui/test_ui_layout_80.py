@@ -68,3 +68,16 @@ async def test_at_60x20_the_length_panel_is_no_wider_than_the_message(ui_env):
         await pilot.press("f1")  # the footer's help key is there and works
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_one_row_fetched_is_singular(ui_env):
+    session = ui_env.demo_session()
+    await ui_env.submit(session, n=1)
+    ui_env.advance(60)
+    app = ui_env.app(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "1 recipient ·" in screen_text(app) and "recipient(s)" not in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot, rounds=5)
+        assert "detailed report: 1 row fetched" in screen_text(app)
