@@ -71,6 +71,12 @@ def short_time(when: str | datetime | None) -> str:
     return "" if at is None else at.astimezone(baku.BAKU).strftime("%m-%d %H:%M")
 
 
+def baku_stamp(iso: str | None) -> str:
+    """A stored UTC timestamp as every screen shows time: Baku, to the minute."""
+    when = baku.from_iso(iso)
+    return "—" if when is None else f"{baku.format_baku(when)} Baku"
+
+
 def scheduled_text(sub: Submission) -> str:
     when = baku.from_wire(sub.scheduled)
     return "now" if when is None else when.strftime("%m-%d %H:%M")
