@@ -109,6 +109,15 @@ def scheduled_for(sub: Submission, now: float) -> str:
 
 
 def state_text(sub: Submission, now: float | None = None) -> Text:
+    """A submission's state as its row shows it; a proof send says so
+    first, so nobody reads it as the campaign."""
+    text = _state_text(sub, now)
+    if sub.proof:
+        return Text.assemble(("proof ", "bold magenta"), text)
+    return text
+
+
+def _state_text(sub: Submission, now: float | None = None) -> Text:
     s = sub.state
     if s is State.UNCERTAIN:
         return Text("⚠ UNCERTAIN", style="bold black on yellow")
