@@ -18,7 +18,7 @@ class ScheduleField(Input):
     when the draft is built: time passes."""
 
     def __init__(self) -> None:
-        super().__init__(placeholder="now, or YYYY-MM-DD HH:MM", compact=True, id="schedule")
+        super().__init__(placeholder="now / YYYY-MM-DD HH:MM", compact=True, id="schedule")
 
     @property
     def when(self) -> datetime | None:
@@ -46,7 +46,7 @@ class PaceField(Input):
     plan as the CLI's ``--pace``, its parts each given a later scheduled time."""
 
     def __init__(self) -> None:
-        super().__init__(placeholder="all at once", compact=True, id="pace")
+        super().__init__(placeholder="at once", compact=True, id="pace")
 
     @property
     def pace(self) -> pacing.Pace | None:

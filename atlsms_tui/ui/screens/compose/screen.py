@@ -116,7 +116,7 @@ class ComposeScreen(Screen[None]):
                              id="title")
             else:
                 yield Input(placeholder="sender name", max_length=11, compact=True, id="title")
-            yield Label("Schedule, Baku time", classes="field-label")
+            yield Label("Schedule (Baku)", classes="field-label")
             yield ScheduleField()
             yield Label("Pace", classes="field-label")
             yield PaceField()
