@@ -40,6 +40,17 @@ SIZE = (80, 24)
 
 
 async def _seed_tasks(env, session) -> None:
+    from atlsms_tui.core import send_plan
+    from atlsms_tui.core.models import Recipient
+    from atlsms_tui.core.service import Draft
+
+    # a campaign over approval_above, held for a second operator (the
+    # oldest row: the last one)
+    session.profile.approval_above = 2
+    held = [Recipient(f"99450{3000000 + i:07d}") for i in range(3)]
+    await send_plan.submit_campaign(session.service, Draft("INFO", held, "Yeni filial açıldı"), max_per_task=2,
+                                    operator="aysel")
+    session.profile.approval_above = None
     await env.submit(session, n=120, title="ATL")
     env.sim.inject(Fault("code", operation="submit", code="235"))
     await env.submit(session, n=5, title="INFO")
@@ -48,10 +59,6 @@ async def _seed_tasks(env, session) -> None:
     env.advance(8)
     await env.submit(session, n=30, title="ATL", message="Later")
     # a campaign over the per-task cap: three parts, one grouped row
-    from atlsms_tui.core import send_plan
-    from atlsms_tui.core.models import Recipient
-    from atlsms_tui.core.service import Draft
-
     rs = [Recipient(f"99455{2000000 + i:07d}") for i in range(9)]
     return await send_plan.submit_campaign(session.service, Draft("ATL", rs, "Endirim 20%"), max_per_task=4)
 
@@ -59,6 +66,9 @@ async def _seed_tasks(env, session) -> None:
 async def shoot(out: Path, text: bool) -> int:
     mp = pytest.MonkeyPatch()
     env = UiEnv(Path(tempfile.mkdtemp(prefix="atlsms-shots-")), mp)
+    # the operator at the keyboard (approvals): not the one who held the campaign
+    mp.setenv("LOGNAME", "ramin")
+    mp.setenv("USER", "ramin")
     written = 0
     try:
         env.add_profile("main", current=True)
@@ -87,6 +97,8 @@ async def shoot(out: Path, text: bool) -> int:
             await settle(pilot)
             app.screen.query_one("#dash-table").move_cursor(row=0)
             await snap("dashboard")
+            await pilot.press("end")  # the campaign awaiting approval: a / n offered
+            await snap("dashboard_approval")
 
             app.screen.query_one("#dash-table").move_cursor(row=3)  # the 120-recipient task, delivering
             await pilot.press("enter")

@@ -41,6 +41,7 @@ class AtlSmsCommands(Provider):
         app = self.app
         seen_actions: set[str] = set()
         tiers: tuple[list[Command], list[Command], list[Command]] = ([], [], [])
+        hidden: list[Command] = []
         screen = self.screen
         for _key, active in screen.active_bindings.items():
             b = active.binding
@@ -53,11 +54,13 @@ class AtlSmsCommands(Provider):
             name = f"{b.description} ({app.get_key_display(b)})"
             own = active.node is screen and b.action not in _BASE_SCREEN_ACTIONS
             tier = 0 if own else 1 if isinstance(active.node, App) else 2
-            tiers[tier].append((name, partial(app.run_action, b.action, active.node), b.tooltip or ""))
+            entry = (name, partial(app.run_action, b.action, active.node), b.tooltip or "")
+            # the footer's keys first, in its order: the screen's main actions
+            (tiers[tier] if b.show or tier else hidden).append(entry)
         for name, action, help_text in APP_COMMANDS:
             if action not in seen_actions:
                 tiers[1].append((name, partial(app.run_action, action, app), help_text))
-        return [*tiers[0], *tiers[1], *tiers[2]]
+        return [*tiers[0], *hidden, *tiers[1], *tiers[2]]
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands():

@@ -120,11 +120,11 @@ async def test_tab_order_skips_the_numbers_panel(ui_env):
         screen.query_one("#title").focus()
         await settle(pilot)
         seen = [app.focused.id]
-        for _ in range(4):
+        for _ in range(5):
             await pilot.press("tab")
             await settle(pilot)
             seen.append(app.focused.id)
-        assert seen == ["title", "schedule", "message", "numbers", "numbers-file"]
+        assert seen == ["title", "schedule", "pace", "message", "numbers", "numbers-file"]
 
 
 async def test_a_tab_in_a_burst_of_typing_moves_the_following_text(ui_env):

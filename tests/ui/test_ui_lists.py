@@ -212,6 +212,7 @@ async def test_group_and_optout_details_show_baku_time(ui_env):
         screen = await open_lists(pilot)
         detail = flat(str(screen.query_one("#groups-text", Static).render()))
         assert "saved 2026-09-22 03:30 Baku" in detail and "UTC" not in detail
+        assert rows(screen, "groups")[0][3] == "2026-09-22"
         await pilot.press("o")
         await settle(pilot)
         assert rows(screen, "optouts")[0][1] == "2026-09-22"

@@ -151,7 +151,7 @@ class ListsScreen(Screen[None]):
         g.clear()
         for group in self._groups:
             cols = ", ".join(group.columns)
-            g.add_row(literal(group.name), f"{group.members:,}", literal(cols[:24]), literal(group.updated[:10]),
+            g.add_row(literal(group.name), f"{group.members:,}", literal(cols[:24]), literal(baku_stamp(group.updated)[:10]),
                       key=group.name)
         t = self.query_one("#templates-table", DataTable)
         t.clear()
