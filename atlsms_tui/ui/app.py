@@ -27,12 +27,13 @@ from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from ..api import Core, open_core, open_core_async
 from ..api.errors import ApiError, AtlSmsError, TransportError
 from ..api.profiles import Preferences, Settings, load_settings, set_current
 from ..api.rules import plural
+from . import guards
 from .bindings import apply_keymap
 from .commands import AtlSmsCommands, TextualCommands
 from .errors import describe
@@ -44,13 +45,6 @@ from .workers import ReportingWorkers
 
 # How many past notifications ``AtlSmsApp.notices`` keeps.
 NOTICES_KEPT = 50
-# Worker groups that talk to ATL on the operator's behalf: a send, a resume,
-# a settle, a campaign's approval or resume (campaign-<id>).
-SENDING_GROUPS = ("submit", "settle")
-QUIT_MID_SEND = (
-    "Quitting now leaves what is being sent uncertain: it may or may not have reached ATL. "
-    "Next time, select it on the dashboard and press s to settle it."
-)
 
 
 class AtlSmsApp(App[int]):
@@ -158,7 +152,6 @@ class AtlSmsApp(App[int]):
         for problem in apply_keymap(self, self.settings.bindings):
             self.notify(problem, severity="warning", timeout=10)
         self._reset_balance()
-        self._check_size()
         if self.core is not None:
             self._announce_recovered(self.core)
             self.refresh_units()
@@ -166,15 +159,13 @@ class AtlSmsApp(App[int]):
             from .screens.profiles import SetupScreen
 
             self.push_screen(SetupScreen(first_run=True), self._setup_done)
+        self._check_size()  # over everything, the first-run form too
 
     def on_resize(self) -> None:
         self._check_size()
 
     def _check_size(self) -> None:
-        from .modals.too_small import TooSmallScreen, too_small
-
-        if too_small(*self.size) and not any(isinstance(s, TooSmallScreen) for s in self.screen_stack):
-            self.push_screen(TooSmallScreen())
+        guards.check_size(self)
 
     def apply_preferences(self, notify: bool = True) -> None:
         prefs = self.preferences
@@ -238,29 +229,11 @@ class AtlSmsApp(App[int]):
 
     def sending(self) -> bool:
         """A submission is on its way to ATL now."""
-        live = (WorkerState.PENDING, WorkerState.RUNNING)
-        return any(
-            w.state in live and (w.group in SENDING_GROUPS
-                                 or (w.group.startswith("campaign-") and w.group != "campaign-load"))
-            for w in self.workers
-        )
+        return guards.sending(self)
 
     async def action_quit(self) -> None:
         """Quit (q, ctrl+q, the palette), asking first while a send is in flight."""
-        if not self.sending():
-            self.exit()
-            return
-        from .modals import AskScreen
-
-        if isinstance(self.screen, AskScreen) and self.screen.question.startswith("A send is in flight"):
-            return  # already asked
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.exit()
-
-        self.push_screen(AskScreen("A send is in flight. Quit anyway?", QUIT_MID_SEND,
-                                   danger=True, default=False), answered)
+        guards.quit_or_ask(self)
 
     def submission_finished(self, result: object) -> None:
         """After every submit or retry: the dashboard reloads, the balance too."""
