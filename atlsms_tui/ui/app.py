@@ -57,9 +57,9 @@ class AtlSmsApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", id="quit_app", show=False, priority=True),
     ]
 
-    # Narrow terminals get a compact footer (app.tcss): its last keys, Quit
-    # and Help, are the ones a new operator needs.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]
+    # Below 100 columns the footer is compact (app.tcss): its last keys, Quit
+    # and Help, are the ones a new operator needs; below 80 the panels shrink.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-medium"), (100, "-wide")]
 
     balance: reactive[BalanceState] = reactive(BalanceState, always_update=False)
 

@@ -75,3 +75,21 @@ async def test_ctrl_q_mid_send_asks_and_says_what_is_left_uncertain(ui_env):
         await pilot.press("ctrl+q")  # nothing in flight: quits at once
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_at_80_columns_the_footer_keeps_quit_and_help_beside_the_approval_keys(ui_env, monkeypatch):
+    from atlsms_tui.core.models import Recipient
+    from atlsms_tui.core.send_plan import submit_campaign
+    from atlsms_tui.core.service import Draft
+
+    session = ui_env.demo_session()
+    session.profile.approval_above = 2
+    draft = Draft("ATL", [Recipient(f"99450{1000000 + i:07d}") for i in range(3)], "Approve me")
+    await submit_campaign(session.service, draft, max_per_task=2, operator="alice")
+    monkeypatch.setenv("LOGNAME", "bob")
+    app = ui_env.app(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        footer = screen_text(app).splitlines()[-1]
+        for key in ("a Approve", "n Reject", "q Quit", "f1 Help"):
+            assert key in footer, footer
