@@ -20,9 +20,10 @@ from dataclasses import replace
 from typing import Any
 
 from rich.console import RenderableType
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -161,11 +162,11 @@ class AtlSmsApp(App[int]):
             self.push_screen(SetupScreen(first_run=True), self._setup_done)
         self._check_size()  # over everything, the first-run form too
 
-    def on_resize(self) -> None:
-        self._check_size()
+    def on_resize(self, event: events.Resize) -> None:
+        self._check_size(event.size)  # the app's own size follows this event
 
-    def _check_size(self) -> None:
-        guards.check_size(self)
+    def _check_size(self, size: Size | None = None) -> None:
+        guards.check_size(self, size or self.size)
 
     def apply_preferences(self, notify: bool = True) -> None:
         prefs = self.preferences

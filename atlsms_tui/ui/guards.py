@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import App
+from textual.geometry import Size
 from textual.worker import WorkerState
 
 from .modals import AskScreen
@@ -46,8 +47,8 @@ def quit_or_ask(app: App[Any]) -> None:
     app.push_screen(AskScreen(QUIT_QUESTION, QUIT_MID_SEND, danger=True, default=False), answered)
 
 
-def check_size(app: App[Any]) -> None:
-    """Cover the screens with the too-small notice while the terminal is
-    below the minimum (it leaves by itself)."""
-    if too_small(*app.size) and not any(isinstance(s, TooSmallScreen) for s in app.screen_stack):
+def check_size(app: App[Any], size: Size) -> None:
+    """Cover the screens with the too-small notice while the terminal
+    (``size``) is below the minimum (it leaves by itself)."""
+    if too_small(*size) and not any(isinstance(s, TooSmallScreen) for s in app.screen_stack):
         app.push_screen(TooSmallScreen())

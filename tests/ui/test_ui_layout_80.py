@@ -44,6 +44,9 @@ async def test_below_the_minimum_a_notice_and_back_to_the_screen(ui_env):
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
         assert "too small" not in screen_text(app)
+        await pilot.resize_terminal(50, 18)  # shrunk while running
+        await settle(pilot)
+        assert "Terminal too small: 50x18" in " ".join(screen_text(app).split())
 
 
 async def test_at_60x20_the_footer_keeps_quit_and_help_and_the_state_is_whole(ui_env):
