@@ -42,6 +42,17 @@ SIZE = (80, 24)
 
 
 async def _seed_tasks(env, session) -> None:
+    from atlsms_tui.core import send_plan
+    from atlsms_tui.core.models import Recipient
+    from atlsms_tui.core.service import Draft
+
+    # a campaign over approval_above, held for a second operator (the
+    # oldest row: the last one)
+    session.profile.approval_above = 2
+    held = [Recipient(f"99450{3000000 + i:07d}") for i in range(3)]
+    await send_plan.submit_campaign(session.service, Draft("INFO", held, "Yeni filial açıldı"), max_per_task=2,
+                                    operator="aysel")
+    session.profile.approval_above = None
     await env.submit(session, n=120, title="ATL")
     env.sim.inject(Fault("code", operation="submit", code="235"))
     await env.submit(session, n=5, title="INFO")
@@ -59,9 +70,10 @@ async def _seed_tasks(env, session) -> None:
 async def shoot(out: Path, text: bool) -> int:
     mp = pytest.MonkeyPatch()
     env = UiEnv(Path(tempfile.mkdtemp(prefix="atlsms-shots-")), mp)
-    # the author every row records: an operator on a jump host, not whoever runs this
+    # the operator at the keyboard, whom every row records as its author on a
+    # jump host (not whoever runs this); the held campaign is a colleague's
     for var in ("LOGNAME", "USER"):
-        mp.setenv(var, "aysel")
+        mp.setenv(var, "ramin")
     mp.delenv("SSH_CLIENT", raising=False)
     mp.setattr(socket, "gethostname", lambda: "jump1")
     written = 0
@@ -92,6 +104,8 @@ async def shoot(out: Path, text: bool) -> int:
             await settle(pilot)
             app.screen.query_one("#dash-table").move_cursor(row=0)
             await snap("dashboard")
+            await pilot.press("end")  # the campaign awaiting approval: a / n offered
+            await snap("dashboard_approval")
 
             app.screen.query_one("#dash-table").move_cursor(row=3)  # the 120-recipient task, delivering
             await pilot.press("enter")

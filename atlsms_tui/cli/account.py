@@ -8,6 +8,7 @@ import os
 import sys
 
 from ..api import profiles
+from ..api.rules import plural
 from .common import EXIT_LOW_BALANCE, EXIT_OK, UsageError, err, open_cli_session, out, out_json
 
 
@@ -46,7 +47,7 @@ def cmd_login(args) -> int:
     saved = asyncio.run(profiles.save_profile(name, login, password, api_url, titles, verify=not args.no_verify,
                                               settings=settings, allow_insecure_http=allow_insecure))
     if saved.units is not None:
-        err(f"login ok: {saved.units:,} units remaining")
+        err(f"login ok: {plural(saved.units, 'unit')} remaining")
     err(f"profile {name!r} saved ({profiles.locations()['settings']})")
     return EXIT_OK
 
@@ -66,10 +67,10 @@ async def cmd_units(args) -> int:
     if args.json:
         out_json({"units": units.units} | ({"min": args.min, "below_min": low} if args.min is not None else {}))
     else:
-        out(f"{units.units:,} units")
+        out(plural(units.units, "unit"))
     if low:
         # for cron: the balance itself is on stdout, the reason on stderr
-        err(f"balance {units.units:,} units is below --min {args.min:,}")
+        err(f"balance {plural(units.units, 'unit')} is below --min {args.min:,}")
         return EXIT_LOW_BALANCE
     return EXIT_OK
 
@@ -112,7 +113,7 @@ def cmd_count(args) -> int:
         return EXIT_OK
     if args.transliterate:
         out(f"transliterated: {text}")
-    out(f"{info.characters} characters, {info.encoding}, {info.segments} segment(s), "
+    out(f"{info.characters} characters, {info.encoding}, {plural(info.segments, 'segment')}, "
           f"{info.remaining} left in the last")
     if info.ucs2_chars:
         chars = " ".join(f"{c!r}@{i + 1}" for i, c in info.ucs2_chars[:20])
@@ -120,7 +121,7 @@ def cmd_count(args) -> int:
         out(f"forcing UCS-2: {chars}{more}")
     if tr is not None:
         out(f"transliterated (--transliterate): {tr.characters} characters, {tr.encoding}, "
-              f"{tr.segments} segment(s)")
+              f"{plural(tr.segments, 'segment')}")
     return EXIT_OK
 
 

@@ -6,7 +6,7 @@ from argparse import Namespace
 from datetime import datetime
 
 from ..api.errors import ApiError
-from ..api.rules import baku, quiet_hours
+from ..api.rules import baku, plural, quiet_hours
 from .common import EXIT_OK, err, open_cli_core, out, out_json
 from .outcome import progress_printer, report_campaign, report_submit, with_cancel
 
@@ -27,7 +27,7 @@ async def cmd_campaign(args: Namespace) -> int:
                 out("no campaigns in the journal")
             for c in cs if not args.json else []:
                 rep = c.report()
-                out(f"{c.campaign}  {c.state:<10} {c.title:<11} {c.recipients:>9,} rcpt  {len(c.parts)} part(s)  "
+                out(f"{c.campaign}  {c.state:<10} {c.title:<11} {c.recipients:>9,} rcpt  {plural(len(c.parts), 'part'):>8}  "
                     f"{rep.delivered:,} delivered {rep.failed:,} failed {rep.pending:,} pending")
             return EXIT_OK
         if cc == "show":
@@ -44,7 +44,7 @@ async def cmd_campaign(args: Namespace) -> int:
                 out_json(c.as_json())
                 return EXIT_OK
             rep = c.report()
-            out(f"campaign {c.campaign}: {c.state}, {c.title!r}, {c.recipients:,} recipient(s) in {len(c.parts)} part(s)")
+            out(f"campaign {c.campaign}: {c.state}, {c.title!r}, {plural(c.recipients, 'recipient')} in {plural(len(c.parts), 'part')}")
             out(f"delivery (parts with a report): {rep.delivered:,} delivered, {rep.failed:,} failed, "
                 f"{rep.pending:,} pending, {rep.removed:,} removed, {rep.error:,} error")
             out(f"journalled for login {c.login} at {c.api_url} (profile {c.profile})")
@@ -64,7 +64,7 @@ async def cmd_campaign(args: Namespace) -> int:
             return EXIT_OK
         if cc == "cancel":
             n = await sending.cancel(args.campaign)
-            err(f"{n} part(s) dropped; they were never sent")
+            err(f"{plural(n, 'part')} dropped; they were never sent")
             return EXIT_OK
         result = await with_cancel(
             lambda cancel, abort: sending.resume(args.campaign, progress=progress_printer(), cancel=cancel,
@@ -124,7 +124,7 @@ async def cmd_reject(args: Namespace) -> int:
         n = await core.sending.reject(args.campaign, args.reason)
     finally:
         await core.aclose()
-    err(f"campaign {args.campaign} rejected: {n} part(s) dropped, never sent")
+    err(f"campaign {args.campaign} rejected: {plural(n, 'part')} dropped, never sent")
     return EXIT_OK
 
 

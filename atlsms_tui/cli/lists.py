@@ -6,7 +6,7 @@ import argparse
 
 from ..api.errors import InputError
 from ..api.lists import check_name, open_lists
-from ..api.rules import baku, mailmerge, smstext
+from ..api.rules import baku, mailmerge, plural, smstext
 from .common import EXIT_INPUT, EXIT_OK, UsageError, err, open_cli_core, out, out_json, read_text_file
 from .send import check_followup_flags
 
@@ -43,7 +43,7 @@ async def cmd_group(args: argparse.Namespace) -> int:
                 out_json({"name": info.name, "members": info.members, "columns": info.columns,
                           "import": rep.as_json()})
             else:
-                out(f"group {info.name!r} saved: {info.members:,} member(s)")
+                out(f"group {info.name!r} saved: {plural(info.members, 'member')}")
             return EXIT_OK
         if args.action == "list":
             groups = await lists.groups()
@@ -64,7 +64,7 @@ async def cmd_group(args: argparse.Namespace) -> int:
                           "source": g.info.source, "created": g.info.created, "updated": g.info.updated,
                           "recipients": [{"msisdn": r.msisdn, "fields": r.fields} for r in g.records]})
                 return EXIT_OK
-            out(f"group {g.info.name!r}: {g.info.members:,} member(s), from {g.info.source or '-'}, "
+            out(f"group {g.info.name!r}: {plural(g.info.members, 'member')}, from {g.info.source or '-'}, "
                   f"updated {_baku_time(g.info.updated)} Baku time")
             cols = [c for c in g.info.columns]
             if cols:
@@ -75,7 +75,7 @@ async def cmd_group(args: argparse.Namespace) -> int:
         if args.action == "delete":
             g = await lists.group(args.name)
             await lists.delete_group(g.info.name)
-            out(f"group {g.info.name!r} deleted ({g.info.members:,} member(s))")
+            out(f"group {g.info.name!r} deleted ({plural(g.info.members, 'member')})")
             return EXIT_OK
     finally:
         await lists.aclose()
@@ -143,7 +143,7 @@ async def cmd_template(args: argparse.Namespace) -> int:
                 return EXIT_OK
             out(t.body, keep_lines=True)
             err(f"template {t.name!r}: placeholders {', '.join(tpl.fields) or 'none'}; "
-                f"as written {info.encoding}, {info.segments} segment(s) before merging")
+                f"as written {info.encoding}, {plural(info.segments, 'segment')} before merging")
             return EXIT_OK
         if args.action == "delete":
             t = await lists.template(args.name)
@@ -160,12 +160,12 @@ async def cmd_optout(args: argparse.Namespace) -> int:
     try:
         if args.action == "add":
             added, already = await lists.add_optouts(args.numbers, reason=args.reason, source="cli")
-            out(f"{len(added)} number(s) added to the opt-out list"
+            out(f"{plural(len(added), 'number')} added to the opt-out list"
                   + (f", {len(already)} already on it" if already else ""))
             return EXIT_OK
         if args.action == "remove":
             removed, absent = await lists.remove_optouts(args.numbers)
-            out(f"{len(removed)} number(s) removed from the opt-out list")
+            out(f"{plural(len(removed), 'number')} removed from the opt-out list")
             for w in absent:
                 err(f"note: {w} was not on the opt-out list")
             return EXIT_OK
@@ -178,7 +178,7 @@ async def cmd_optout(args: argparse.Namespace) -> int:
                 return EXIT_INPUT
             added, already = await lists.add_optouts([r.msisdn for r in rep.records],
                                                      reason=args.reason, source=str(args.file))
-            out(f"{len(added)} number(s) added to the opt-out list"
+            out(f"{plural(len(added), 'number')} added to the opt-out list"
                   + (f", {len(already)} already on it" if already else ""))
             return EXIT_OK
         if args.action == "list":

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from ..api.models import State, SubmitResult
+from ..api.rules import plural
 from ..api.sending import CampaignProgress, CampaignResult
 from .common import OUTCOME_EXIT, STATE_EXIT, err, out, out_json
 
@@ -79,8 +80,8 @@ def report_campaign(result: CampaignResult, as_json: bool) -> int:
         if as_json:
             out_json(result.as_json())
         t = result.totals()
-        err(f"campaign {result.campaign}: awaiting approval: {t['recipients']:,} recipient(s) in "
-            f"{len(result.results)} part(s) journalled, nothing sent. Another operator releases it with "
+        err(f"campaign {result.campaign}: awaiting approval: {plural(t['recipients'], 'recipient')} in "
+            f"{plural(len(result.results), 'part')} journalled, nothing sent. Another operator releases it with "
             f"`atlsms-tui approve {result.campaign}` or drops it with "
             f"`atlsms-tui reject {result.campaign} --reason TEXT`")
         return OUTCOME_EXIT[result.state]
@@ -94,14 +95,14 @@ def report_campaign(result: CampaignResult, as_json: bool) -> int:
     t = result.totals()
     err(f"campaign {result.campaign}: {result.state}"
         + (" (stopped)" if result.interrupted else "")
-        + f": {t['accepted']:,} of {t['recipients']:,} recipient(s) accepted"
+        + f": {t['accepted']:,} of {plural(t['recipients'], 'recipient')} accepted"
         + (f", {t['uncertain']:,} uncertain" if t["uncertain"] else "")
         + (f", {t['not_sent']:,} not sent" if t["not_sent"] else ""))
     for r in result.results:
         who = "" if r.controlid in result.mine else "  [not sent by this run]"
-        err(f"  part {r.part}: {r.recipients:,} recipient(s): {r.headline()} (controlid {r.controlid}){who}")
+        err(f"  part {r.part}: {plural(r.recipients, 'recipient')}: {r.headline()} (controlid {r.controlid}){who}")
         if r.optouts_removed:
-            err(f"    {r.optouts_removed:,} number(s) on the opt-out list left out")
+            err(f"    {plural(r.optouts_removed, 'number')} on the opt-out list left out")
     states = {r.state for r in result.results}
     if result.paused_until is not None:
         err(f"stopped at the edge of quiet hours {result.quiet} Baku time: the rest goes on at "

@@ -11,7 +11,7 @@ from ..api import Core
 from ..api.errors import InputError
 from ..api.models import Draft, PackedRecipients, Recipient
 from ..api.reports import Followup, parse_statuses
-from ..api.rules import baku, mailmerge, pacing, quiet_hours, smstext
+from ..api.rules import baku, mailmerge, pacing, plural, quiet_hours, smstext
 from ..api.sending import EveryoneOptedOut, OptOutFilter, SendPlan
 from .common import (
     EXIT_INPUT,
@@ -133,16 +133,16 @@ async def _gather_recipients(opened: _OnDemand, args: Namespace, keep: set[str] 
         before = got.duplicates
         got.add(rep.records, rep.columns if rep.kind != "list" else [], rep.source, unique=True)
         if got.duplicates > before:
-            err(f"  {got.duplicates - before} number(s) also given elsewhere, kept once")
+            err(f"  {plural(got.duplicates - before, 'number')} also given elsewhere, kept once")
     if args.group:
         for name in args.group:
             g = await opened.get().lists.group(name)
-            err(f"group {g.info.name!r}: {g.info.members:,} member(s)"
+            err(f"group {g.info.name!r}: {plural(g.info.members, 'member')}"
                 + (f", columns {', '.join(g.info.columns)}" if g.info.columns else ""))
             before = got.duplicates
             got.add(g.records, g.info.columns, f"group {g.info.name!r}")
             if got.duplicates > before:
-                err(f"  {got.duplicates - before} number(s) also given elsewhere, kept once")
+                err(f"  {plural(got.duplicates - before, 'number')} also given elsewhere, kept once")
     return got
 
 
@@ -250,7 +250,7 @@ async def _send(opened: _OnDemand, args: Namespace) -> int:
         got.records = []  # the rows' fields are not needed past the merge
         if res.problems:
             merge_problems = count_of(res.problems)
-            err(f"{merge_problems} row(s) left out of the mail merge:")
+            err(f"{plural(merge_problems, 'row')} left out of the mail merge:")
             for p in res.problems[:50]:
                 err(f"  {mailmerge.problem_line(p)}")
             if merge_problems > 50:
@@ -291,7 +291,7 @@ async def _send(opened: _OnDemand, args: Namespace) -> int:
     if draft.individual:
         err("preview:")
         for r in draft.recipients[:3]:
-            err(f"  {r.msisdn} ({smstext.segments(r.message or '')} segment(s)): {r.message}")
+            err(f"  {r.msisdn} ({plural(smstext.segments(r.message or ''), 'segment')}): {r.message}")
         if len(draft.recipients) > 3:
             err(f"  ... {len(draft.recipients) - 3:,} more")
     if not args.yes and not sys.stdin.isatty():
@@ -313,7 +313,7 @@ async def _send(opened: _OnDemand, args: Namespace) -> int:
         err(f"warning: balance unknown ({plan.balance_error})")
     _print_plan(plan)
     if not args.yes:
-        answer = _ask(f"Send to {plan.estimate.recipients} recipient(s)? [y/N] ")
+        answer = _ask(f"Send to {plural(plan.estimate.recipients, 'recipient')}? [y/N] ")
         if answer not in ("y", "yes"):
             err("not sent")
             return EXIT_INPUT
@@ -352,10 +352,10 @@ def _print_plan(plan: SendPlan) -> None:
     when = "now" if start is None else f"{baku.format_baku(start)} Baku time"
     err(
         f"{'DEMO ' if plan.demo else ''}profile {plan.profile}: title {draft.title!r}, "
-        f"{est.recipients} recipient(s), {'individual messages' if draft.individual else 'one message'}, "
-        f"{est.encoding}, {est.segments} segment(s){' (longest)' if draft.individual else ''}, "
-        f"about {est.units} units"
-        + (f" of {balance.units} (after: {est.balance_after})" if balance else "")
+        f"{plural(est.recipients, 'recipient')}, {'individual messages' if draft.individual else 'one message'}, "
+        f"{est.encoding}, {plural(est.segments, 'segment')}{' (longest)' if draft.individual else ''}, "
+        f"about {plural(est.units, 'unit')}"
+        + (f" of {balance.units:,} (after: {est.balance_after:,})" if balance else "")
         + f", schedule: {when}"
     )
     if balance is not None and est.affordable is False:
@@ -375,7 +375,7 @@ async def _send_proof(core: Core, draft: Draft, args: Namespace) -> int:
     """``send --proof``: what the campaign would send, to the staff numbers."""
     proof_draft = await core.sending.proof_draft(draft, args.proof_messages)
     staff = len(core.profile.proof_numbers or [])
-    err(f"proof: {len(proof_draft.recipients)} message(s) to the staff numbers "
+    err(f"proof: {plural(len(proof_draft.recipients), 'message')} to the staff numbers "
         f"{', '.join(r.msisdn for r in proof_draft.recipients[:staff])}, sent now")
     if not args.yes:
         answer = _ask("Send the proof? [y/N] ")

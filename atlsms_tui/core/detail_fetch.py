@@ -12,6 +12,7 @@ from .client import AtlClient
 from .errors import NotFoundError, ProtocolError
 from .models import DeliveryStatus, DetailRow, Report
 from .store import Store
+from .wording import plural
 
 # Detailed-report rows per store write while a report downloads.
 DETAIL_WRITE_BATCH = 20_000
@@ -65,7 +66,7 @@ async def fetch_detailed(
     async def on_rows(rows: list[DetailRow]) -> None:
         if seq + len(batch) + len(rows) > limit:
             raise ProtocolError(
-                f"detailed report of task {taskid} has more rows than the {limit:,} recipient(s) "
+                f"detailed report of task {taskid} has more rows than the {plural(limit, 'recipient')} "
                 "it was sent to; nothing of it was stored"
             )
         batch.extend(rows)

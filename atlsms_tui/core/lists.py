@@ -17,6 +17,7 @@ from .mailmerge import parse_template
 from .models import Recipient
 from .msisdn import NumberError, normalize
 from .packed import PackedRecipients
+from .wording import plural
 
 __all__ = [
     "DEFAULT_OPTOUT_REASON", "MAX_NAME", "Group", "GroupInfo", "OptOut", "OptOutFilter", "OptOutHit",
@@ -128,7 +129,7 @@ class OptOutFilter:
         if not self.removed:
             return "no recipient is on the opt-out list"
         why = ", ".join(f"{reason}: {n:,}" for reason, n in self.reasons().items())
-        return f"{len(self.removed):,} recipient(s) removed: on the opt-out list ({why})"
+        return f"{plural(len(self.removed), 'recipient')} removed: on the opt-out list ({why})"
 
     def __iter__(self) -> Iterator[Sequence[Recipient] | list[OptOutHit]]:  # kept, removed = filter_optouts(...)
         return iter((self.kept, self.removed))

@@ -143,7 +143,7 @@ def _resolve(fields: Iterable[str], columns: list[str], source: str) -> dict[str
         names = ", ".join("{" + f + "}" for f in missing)
         cols = ", ".join(repr(c) for c in columns) or "none"
         src = f" of {source}" if source else ""
-        raise InputError(f"template placeholder(s) {names} name no column{src} (columns: {cols})")
+        raise InputError(f"template {'placeholder' if len(missing) == 1 else 'placeholders'} {names} name no column{src} (columns: {cols})")
     return out
 
 

@@ -29,6 +29,7 @@ from .outcomes import CampaignProgress, CampaignResult
 from .packed import PackedRecipients
 from .repeat_guard import RepeatError, RepeatHit
 from .service import Service
+from .wording import plural
 
 DEFAULT_MAX_PER_TASK = 50_000
 
@@ -60,8 +61,8 @@ class Plan:
         if len(set(map(str, self.times))) <= 1 and not self.moved:
             return []
         first, last = self.times[0], self.times[-1]
-        out = [f"plan: {len(self.sizes)} part(s), first {_when(first)}, last {_when(last)} Baku time"]
-        out += [f"  part {i}: {n:,} recipient(s) at {_when(t)}"
+        out = [f"plan: {plural(len(self.sizes), 'part')}, first {_when(first)}, last {_when(last)} Baku time"]
+        out += [f"  part {i}: {plural(n, 'recipient')} at {_when(t)}"
                 for i, (n, t) in enumerate(zip(self.sizes, self.times, strict=True), start=1)][:24]
         return out
 

@@ -20,9 +20,10 @@ from dataclasses import replace
 from typing import Any
 
 from rich.console import RenderableType
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -32,9 +33,11 @@ from textual.worker import Worker, get_current_worker
 from ..api import Core, open_core, open_core_async
 from ..api.errors import ApiError, AtlSmsError, TransportError
 from ..api.profiles import Preferences, Settings, load_settings, set_current
+from ..api.rules import plural
+from . import guards
 from .alerts import desktop_escape, desktop_protocol, watch_alerts
 from .bindings import allowed, apply_keymap
-from .commands import AtlSmsCommands
+from .commands import AtlSmsCommands, TextualCommands
 from .errors import describe
 from .errors import error_line as _error_line
 from .literal import short, visible
@@ -49,13 +52,17 @@ NOTICES_KEPT = 50
 class AtlSmsApp(App[int]):
     CSS_PATH = ["app.tcss", "profiles.tcss", "lists.tcss", "compose.tcss"]
     TITLE = "atlsms-tui"
-    COMMANDS = App.COMMANDS | {AtlSmsCommands}
+    COMMANDS = {AtlSmsCommands, TextualCommands}
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", id="help"),
         Binding("u", "refresh_units", "Refresh balance", id="units", show=False),
         Binding("y", "copy_row", "Copy id / number", id="copy", show=False),
         Binding("ctrl+q", "quit", "Quit", id="quit_app", show=False, priority=True),
     ]
+
+    # Below 100 columns the footer is compact (app.tcss): its last keys, Quit
+    # and Help, are the ones a new operator needs; below 80 the panels shrink.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-medium"), (100, "-wide")]
 
     balance: reactive[BalanceState] = reactive(BalanceState, always_update=False)
 
@@ -173,6 +180,13 @@ class AtlSmsApp(App[int]):
             from .screens.profiles import SetupScreen
 
             self.push_screen(SetupScreen(first_run=True), self._setup_done)
+        self._check_size()  # over everything, the first-run form too
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._check_size(event.size)  # the app's own size follows this event
+
+    def _check_size(self, size: Size | None = None) -> None:
+        guards.check_size(self, size or self.size)
 
     def apply_preferences(self, notify: bool = True) -> None:
         prefs = self.preferences
@@ -186,8 +200,8 @@ class AtlSmsApp(App[int]):
     def _announce_recovered(self, core: Core) -> None:
         if core.recovered:
             self.notify(
-                f"{len(core.recovered)} submission(s) were interrupted by a previous run; their outcome "
-                "is uncertain. Select them on the dashboard and press s to settle.",
+                f"{plural(len(core.recovered), 'submission was', 'submissions were')} interrupted by a previous "
+                "run; the outcome is uncertain. Select it on the dashboard and press s to settle.",
                 severity="warning",
                 timeout=15,
             )
@@ -233,6 +247,14 @@ class AtlSmsApp(App[int]):
 
     def action_refresh_units(self) -> None:
         self.refresh_units()
+
+    def sending(self) -> bool:
+        """A submission is on its way to ATL now."""
+        return guards.sending(self)
+
+    async def action_quit(self) -> None:
+        """Quit (q, ctrl+q, the palette), asking first while a send is in flight."""
+        guards.quit_or_ask(self)
 
     def submission_finished(self, result: object) -> None:
         """After every submit or retry: the dashboard reloads, the balance too."""

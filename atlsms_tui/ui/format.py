@@ -9,7 +9,7 @@ from rich.text import Text
 
 from ..api.models import Campaign, Report, State, Submission
 from ..api.reports import needs_poll, scheduled_epoch
-from ..api.rules import baku, codes
+from ..api.rules import baku, codes, plural
 from .literal import literal, short, visible
 
 # the author's part of a detail line, kept short so the line fits 80 columns
@@ -74,6 +74,12 @@ def short_time(when: str | datetime | None) -> str:
     return "" if at is None else at.astimezone(baku.BAKU).strftime("%m-%d %H:%M")
 
 
+def baku_stamp(iso: str | None) -> str:
+    """A stored UTC timestamp as every screen shows time: Baku, to the minute."""
+    when = baku.from_iso(iso)
+    return "—" if when is None else f"{baku.format_baku(when)} Baku"
+
+
 def scheduled_text(sub: Submission) -> str:
     when = baku.from_wire(sub.scheduled)
     return "now" if when is None else when.strftime("%m-%d %H:%M")
@@ -106,6 +112,15 @@ def scheduled_for(sub: Submission, now: float) -> str:
 
 
 def state_text(sub: Submission, now: float | None = None) -> Text:
+    """A submission's state as its row shows it; a proof send says so
+    first, so nobody reads it as the campaign."""
+    text = _state_text(sub, now)
+    if sub.proof:
+        return Text.assemble(("proof ", "bold magenta"), text)
+    return text
+
+
+def _state_text(sub: Submission, now: float | None = None) -> Text:
     s = sub.state
     if s is State.UNCERTAIN:
         return Text("⚠ UNCERTAIN", style="bold black on yellow")
@@ -168,7 +183,7 @@ def describe(sub: Submission, now: float | None = None) -> tuple[str, Text]:
     """Two lines on a submission, with the API's wording."""
     head = (
         f"controlid {visible(sub.controlid)} · {sub.recipients:,} rcpt · "
-        f"{sub.segments} seg · ~{sub.units_estimate:,} units"
+        f"{sub.segments} seg · ~{plural(sub.units_estimate, 'unit')}"
     ) + by_text(sub)
     s = sub.state
     if s is State.UNCERTAIN:
@@ -209,8 +224,8 @@ def describe(sub: Submission, now: float | None = None) -> tuple[str, Text]:
 def describe_campaign(c: Campaign, operator: str | None = None, read_only: bool = False) -> tuple[str, Text]:
     """Two lines on a campaign; ``read_only`` (monitor mode): no key is offered."""
     units = sum(p.units_estimate for p in c.parts)
-    head = (f"campaign {visible(c.campaign)} · {len(c.parts)} parts · {c.recipients:,} rcpt · "
-            f"~{units:,} units") + by_text(c)
+    head = (f"campaign {visible(c.campaign)} · {plural(len(c.parts), 'part')} · {c.recipients:,} rcpt · "
+            f"~{plural(units, 'unit')}") + by_text(c)
     counts = []
     for st in (State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID, State.UNCERTAIN, State.SENDING,
                State.QUEUED, State.REJECTED, State.FAILED, State.CANCELLED):
@@ -276,7 +291,7 @@ def refresh_status(subs: list[Submission], now: float, last_refresh: float | Non
         parts.append(f"Updated {at} Baku")
     live = sum(1 for s in subs if needs_poll(s) and not waiting_for_schedule(s, now))
     if live:
-        parts.append(f"{live} task(s) live, every {interval:g}s")
+        parts.append(f"{plural(live, 'task')} live, every {interval:g}s")
     waiting = sum(1 for s in subs if waiting_for_schedule(s, now))
     if waiting:
         parts.append(f"{waiting} scheduled")

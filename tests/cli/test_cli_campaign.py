@@ -49,7 +49,7 @@ def test_to_file_csv_report_then_bulk(logged_in, sim, people):
         "  operators: Azercell 1, Bakcell 1, Nar 1, Naxtel 1, other 0",
     ]
     assert ("    row 3, column 'Telefon': '9.94501E+11': number in scientific notation lost its last 6 "
-            "digit(s) (only 6 of 12 survive); format the column as text in the source and export again") in err
+            "digits (only 6 of 12 survive); format the column as text in the source and export again") in err
     assert ("    row 4, column 'Telefon': '994551234567.0': written as a decimal number (trailing .0); "
             "recovered exactly: 994551234567") in err
     assert "    row 5, column 'Telefon': '+994 50 123 45 67': duplicate of row 2" in err
@@ -67,12 +67,12 @@ def test_individual_mail_merge(logged_in, sim, people):
         (D, "Hörmətli Kamal, borcunuz 9 AZN."),
     ]
     assert doc["recipients"] == 3 and doc["units_estimate"] == 3
-    assert "1 row(s) left out of the mail merge:" in p.stderr
+    assert "1 row left out of the mail merge:" in p.stderr
     assert f"  row 6, column 'Borc' ({C}): no value for {{Borc}}: not sent" in p.stderr
-    assert f"  {A} (1 segment(s)): Hörmətli Aysel, borcunuz 12.50 AZN." in p.stderr  # the preview
+    assert f"  {A} (1 segment): Hörmətli Aysel, borcunuz 12.50 AZN." in p.stderr  # the preview
     p, _ = send(logged_in, "--individual", people, "--template", "Salam {name}")
     assert p.returncode == 2
-    assert "error: template placeholder(s) {name} name no column of" in p.stderr
+    assert "error: template placeholder {name} name no column of" in p.stderr
     assert "(columns: 'Ad', 'Telefon', 'Borc')" in p.stderr
     p, _ = send(logged_in, "--individual", people, "--template", "Salam {ad")
     assert p.returncode == 2 and "--template: '{' at character 7 has no closing '}'" in p.stderr
@@ -133,7 +133,7 @@ def test_groups_end_to_end(logged_in, sim, people):
     assert (doc["members"], doc["columns"]) == (4, ["Ad", "Telefon", "Borc"])
     assert doc["import"]["invalid"] == [{
         "row": 3, "column": "Telefon", "raw": "9.94501E+11",
-        "reason": "number in scientific notation lost its last 6 digit(s) (only 6 of 12 survive); "
+        "reason": "number in scientific notation lost its last 6 digits (only 6 of 12 survive); "
                   "format the column as text in the source and export again",
     }]
     p = logged_in("group", "create", "Müştərilər", "--from", people)
@@ -176,13 +176,13 @@ def test_templates_end_to_end(logged_in, sim):
 
 def test_optouts_end_to_end(logged_in, sim, tmp_path, people):
     p = logged_in("optout", "add", "+994 55 123 45 67", "0701234567", "--reason", "asked to stop by SMS")
-    assert p.returncode == 0 and "2 number(s) added to the opt-out list" in p.stdout
+    assert p.returncode == 0 and "2 numbers added to the opt-out list" in p.stdout
     assert logged_in("optout", "add", "12345").returncode == 2
     p, doc = send(logged_in, "--to-file", people, "--message", "Salam")
     assert p.returncode == 0, p.stderr
     assert sim.recipients_of(doc["taskid"]) == [(A, "Salam"), (D, "Salam")]
     assert doc["recipients"] == 2 and doc["optouts_removed"] == 2
-    assert "2 recipient(s) removed: on the opt-out list (asked to stop by SMS: 2)" in p.stderr
+    assert "2 recipients removed: on the opt-out list (asked to stop by SMS: 2)" in p.stderr
     assert f"  {B}: on the opt-out list since" in p.stderr
     # the mail merge path too
     p, doc = send(logged_in, "--individual", people, "--template", "Salam {ad}")
@@ -193,12 +193,12 @@ def test_optouts_end_to_end(logged_in, sim, tmp_path, people):
     f = tmp_path / "stop.txt"
     f.write_text("0501234567\nabc\n")
     p = logged_in("optout", "import", f, "--reason", "STOP reply")
-    assert p.returncode == 0 and "1 number(s) added" in p.stdout and "line 2, column 1: 'abc'" in p.stderr
+    assert p.returncode == 0 and "1 number added" in p.stdout and "line 2, column 1: 'abc'" in p.stderr
     listed = json.loads(logged_in("optout", "list", "--json").stdout)
     assert [(o["msisdn"], o["reason"]) for o in listed] == [
         (B, "asked to stop by SMS"), (C, "asked to stop by SMS"), (A, "STOP reply")]
     p = logged_in("optout", "remove", B, C, A)
-    assert p.returncode == 0 and "3 number(s) removed" in p.stdout
+    assert p.returncode == 0 and "3 numbers removed" in p.stdout
     p, doc = send(logged_in, "--to", B, "--message", "Salam")
     assert p.returncode == 0 and "optouts_removed" not in doc
     assert len(sim.tasks) == 3
@@ -222,9 +222,9 @@ def test_count_meets_the_issue(cli):
     p = cli("count", "Hörmətli müştəri — “endirim”")
     assert p.returncode == 0
     assert p.stdout.splitlines() == [
-        "28 characters, UCS-2, 1 segment(s), 42 left in the last",
+        "28 characters, UCS-2, 1 segment, 42 left in the last",
         "forcing UCS-2: 'ə'@5 'ş'@12 'ə'@14 '—'@18 '“'@20 '”'@28",
-        "transliterated (--transliterate): 28 characters, GSM-7, 1 segment(s)",
+        "transliterated (--transliterate): 28 characters, GSM-7, 1 segment",
     ]
     doc = json.loads(cli("count", "--json", "Salam ə").stdout)
     assert doc["ucs2_chars"] == ["ə"] and doc["transliterated"] == {"encoding": "GSM-7", "segments": 1, "characters": 7}

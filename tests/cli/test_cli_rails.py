@@ -77,7 +77,7 @@ def test_paced_campaign_plan_and_times(logged_in, sim):
     assert plan["last_part"] == plan["schedule"][2]["scheduled"]
     tasks = sorted(sim.tasks, key=lambda t: int(t.taskid))
     assert [t.scheduled for t in tasks] == [s["scheduled"] for s in plan["schedule"]]
-    assert "plan: 3 part(s)" in p.stderr
+    assert "plan: 3 parts" in p.stderr
 
 
 def test_bad_pace_is_refused(logged_in, sim):

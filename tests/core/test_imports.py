@@ -53,7 +53,7 @@ def test_txt_every_separator_damage_and_report_exact(tmp_path):
     assert (rep.rows_read, rep.valid, rep.normalised, rep.duplicates) == (10, 5, 5, 1)
     assert rep.invalid == [
         ImportIssue(4, 20, "9.94501E+11",
-                    "number in scientific notation lost its last 6 digit(s) (only 6 of 12 survive); "
+                    "number in scientific notation lost its last 6 digits (only 6 of 12 survive); "
                     "format the column as text in the source and export again"),
         ImportIssue(5, 1, "abc", "contains letters"),
         ImportIssue(7, 1, "0121234567", "landline number, cannot receive SMS"),
@@ -110,7 +110,7 @@ def test_csv_semicolon_header_named_column_damage_exact(tmp_path):
     assert (rep.rows_read, rep.valid, rep.normalised, rep.duplicates) == (7, 3, 3, 1)
     assert rep.invalid == [
         ImportIssue(3, "Telefon", "9.94501E+11",
-                    "number in scientific notation lost its last 6 digit(s) (only 6 of 12 survive); "
+                    "number in scientific notation lost its last 6 digits (only 6 of 12 survive); "
                     "format the column as text in the source and export again"),
         ImportIssue(6, "Telefon", "Nigar,,Sumqayıt", "missing number"),
         ImportIssue(9, "Telefon", "012 123 45 67", "landline number, cannot receive SMS"),
@@ -278,7 +278,7 @@ def test_xlsx_named_sheet_damage_and_report_exact(tmp_path):
                     "994701000000 ends in 6 zeros: most likely digits lost to scientific notation "
                     "(9.94501E+11) in an earlier save; check the number"),
         ImportIssue(6, "Mobil", "9.94501E+11",
-                    "number in scientific notation lost its last 6 digit(s) (only 6 of 12 survive); "
+                    "number in scientific notation lost its last 6 digits (only 6 of 12 survive); "
                     "format the column as text in the source and export again"),
         ImportIssue(9, "Mobil", "994501234567.5", "decimal number 994501234567.5, not a phone number"),
     ]

@@ -95,7 +95,7 @@ def test_optouts_add_remove_list_filter(store):
     assert kept == [Recipient(C)]
     assert [(h.msisdn, h.reason) for h in removed] == [(A, "asked by SMS"), (B, "asked by SMS")]
     f = store.lists.filter_optouts([Recipient(A), Recipient(C)])
-    assert f.summary() == "1 recipient(s) removed: on the opt-out list (asked by SMS: 1)"
+    assert f.summary() == "1 recipient removed: on the opt-out list (asked by SMS: 1)"
     assert store.lists.remove_optouts([A, "0701234567"]) == ([A], [C])
     big = [Recipient(C)] * 3
     assert store.lists.filter_optouts(big).kept is big  # nothing to remove: no copy

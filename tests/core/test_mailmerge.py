@@ -67,7 +67,7 @@ def test_merge_unknown_placeholder_is_an_error_before_anything():
     with pytest.raises(InputError) as ei:
         merge(t, [rec(A, 2, Ad="Aysel")], COLUMNS, source="people.csv")
     assert str(ei.value) == (
-        "template placeholder(s) {name} name no column of people.csv (columns: 'Ad', 'Telefon', 'Borc')"
+        "template placeholder {name} name no column of people.csv (columns: 'Ad', 'Telefon', 'Borc')"
     )
 
 

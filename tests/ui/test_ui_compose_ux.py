@@ -120,11 +120,11 @@ async def test_tab_order_skips_the_numbers_panel(ui_env):
         screen.query_one("#title").focus()
         await settle(pilot)
         seen = [app.focused.id]
-        for _ in range(4):
+        for _ in range(5):
             await pilot.press("tab")
             await settle(pilot)
             seen.append(app.focused.id)
-        assert seen == ["title", "schedule", "message", "numbers", "numbers-file"]
+        assert seen == ["title", "schedule", "pace", "message", "numbers", "numbers-file"]
 
 
 async def test_a_tab_in_a_burst_of_typing_moves_the_following_text(ui_env):
@@ -150,3 +150,17 @@ async def test_the_individual_file_hint_fits_at_80_columns(ui_env):
         await pilot.press("f3")
         await settle(pilot)
         assert "File msisdn,message CSV, or CSV/XLSX + Template " in screen_text(app)
+
+
+
+async def test_a_malformed_row_says_what_is_wrong_with_the_row(ui_env, tmp_path):
+    path = tmp_path / "cells.csv"
+    path.write_text("number,name\n0501234567,Ali\n0551234567,Aygun,extra,more\n", encoding="utf-8")
+    app = ui_env.app(ui_env.demo_session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_compose(pilot)
+        screen.query_one("#template", Input).value = "Salam {name}"
+        table = await load_csv(pilot, screen, path)
+        status = str(table.get_row_at(0)[3])
+        assert status.startswith("4 cells where the header has 2"), status
+        assert "invalid number" not in status

@@ -3,6 +3,8 @@ opt-out added here is left out of the next send (asserted on the simulator)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from textual.widgets import DataTable, Static, TextArea
 
 from atlsms_tui.core.imports import ImportRecord
@@ -198,3 +200,21 @@ def test_snapshot_lists(ui_env_sync, snap_compare):
         await settle(pilot)
 
     assert snap_compare(env.app(session), terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_group_and_optout_details_show_baku_time(ui_env):
+    session = ui_env.demo_session()
+    # 23:30 UTC is already the next day in Baku (UTC+4): a date that differs
+    ui_env.clock.set(datetime(2026, 9, 21, 23, 30, tzinfo=UTC).timestamp())
+    seed(session.store)
+    app = ui_env.app(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lists(pilot)
+        detail = flat(str(screen.query_one("#groups-text", Static).render()))
+        assert "saved 2026-09-22 03:30 Baku" in detail and "UTC" not in detail
+        assert rows(screen, "groups")[0][3] == "2026-09-22"
+        await pilot.press("o")
+        await settle(pilot)
+        assert rows(screen, "optouts")[0][1] == "2026-09-22"
+        text = flat(str(screen.query_one("#optouts-text", Static).render()))
+        assert "on the list since 2026-09-22 03:30 Baku" in text and "UTC" not in text

@@ -115,7 +115,7 @@ async def test_resume_settles_uncertain_part_without_resending_accepted(ui_env):
         await settle(pilot)
         assert isinstance(app.screen, AskScreen)
         shown = flat(screen_text(app))
-        assert "1 uncertain part(s)" in shown and "2 accepted part(s): never resent" in shown
+        assert "1 uncertain part" in shown and "2 accepted parts: never resent" in shown
         await pilot.press("y")
         await settle(pilot, rounds=6)
         if app.screen is not screen:  # the campaign result modal of the compose screens
@@ -146,7 +146,7 @@ async def test_queued_parts_resume_from_dashboard_and_cancel(ui_env):
         await pilot.press("x")
         await settle(pilot)
         assert isinstance(app.screen, AskScreen)
-        assert "2 part(s), 3 recipients, were never sent" in flat(screen_text(app))
+        assert "2 parts, 3 recipients, were never sent" in flat(screen_text(app))
         await pilot.press("n")
         await settle(pilot)
         assert dash_cells(app, second.campaign)[6] == "⏸ 2 queued"
@@ -163,7 +163,7 @@ async def test_queued_parts_resume_from_dashboard_and_cancel(ui_env):
         table.move_cursor(row=table.get_row_index(first.campaign))
         await pilot.press("s")
         await settle(pilot)
-        assert "2 queued part(s), 3 recipients" in flat(screen_text(app))
+        assert "2 queued parts, 3 recipients" in flat(screen_text(app))
         await pilot.press("enter")
         await settle(pilot, rounds=6)
         if not isinstance(app.screen, DashboardScreen):

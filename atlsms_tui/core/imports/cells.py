@@ -7,6 +7,8 @@ import re
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from ..wording import plural
+
 _TRAILING_ZERO_FRACTION = re.compile(r"\+?([0-9]+)[.,]0+")
 _SCI = re.compile(r"([0-9])(?:[.,]([0-9]*))?[eE]\+?([0-9]{1,3})")
 
@@ -31,7 +33,7 @@ def recover_text(s: str) -> tuple[str | None, str | None, str | None]:
                 return None, None, "number in scientific notation is not a whole number"
             return digits, "written in scientific notation with every digit; recovered exactly", None
         return None, None, (
-            f"number in scientific notation lost its last {exp - len(frac)} digit(s) "
+            f"number in scientific notation lost its last {plural(exp - len(frac), 'digit')} "
             f"(only {1 + len(frac)} of {1 + exp} survive); format the column as text in the "
             "source and export again"
         )

@@ -15,6 +15,7 @@ from operator import itemgetter
 
 from .. import msisdn as _m
 from ..errors import InputError
+from ..wording import plural
 from .cells import _SCI, _numeric_cell, cell_text, recover_text
 from .csvblocks import Block, CsvBlocks
 from .fastpath import classify_cells
@@ -117,7 +118,7 @@ def find_column(columns: list[str], wanted: str, source: str) -> int:
         i = int(w) - 1
         if 0 <= i < len(columns):
             return i
-        raise InputError(f"{source}: there is no column {w} (the file has {len(columns)} column(s))")
+        raise InputError(f"{source}: there is no column {w} (the file has {plural(len(columns), 'column')})")
     if re.fullmatch(r"[A-Za-z]{1,2}", w):
         for i in range(len(columns)):
             if _column_letter(i) == w.upper():

@@ -49,6 +49,7 @@ class SendSummary:
     repeat: str = ""  # the repeat guard's finding: the same text already accepted for these people
     quiet: str = ""  # why it would start inside quiet hours (quiet_hours.refusal)
     proof: str = ""  # whether a proof of this exact text was accepted, and when
+    plan: str = ""  # a paced (or moved) campaign's parts and their first and last times
     message: str = ""  # the bulk message, or the first personal one: what people read
 
     @classmethod
@@ -71,6 +72,7 @@ class SendSummary:
             per_task=plan.max_per_task, optouts=plan.optouts.summary(),
             optout_lines=lines, repeat=plan.repeat.describe() if plan.repeat else "", quiet=quiet,
             proof=plan.proof, message=message,
+            plan=next(iter(plan.parts.lines()), "").removeprefix("plan: "),
         )
 
     @property
@@ -127,6 +129,8 @@ class ConfirmSendScreen(ModalScreen[bool | str]):
                     markup(f"[b]{s.parts:,} tasks[/] of at most {s.per_task:,} recipients, sent one "
                            "after the other (c stops between tasks)"),
                 ))
+            if s.plan:
+                rows.append(("Plan", literal(s.plan)))
             if s.optouts:
                 rows.append(("Opt-outs", literal(s.optouts)))
             if s.proof:

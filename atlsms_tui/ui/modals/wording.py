@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from ...api.rules import plural
+
+__all__ = ["error_text", "fmt_int", "plural"]
+
 
 def fmt_int(n: int | None) -> str:
     return "unknown" if n is None else f"{n:,}"
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (words or word + 's')}"
 
 
 def error_text(error: BaseException | str | None) -> str:

@@ -13,6 +13,7 @@ from textual.screen import Screen
 
 from ...api.errors import AtlSmsError
 from ...api.models import Campaign, CampaignResult, State
+from ...api.rules import plural
 from .confirm import AskScreen, CampaignProgressScreen, CampaignResultScreen
 
 if TYPE_CHECKING:
@@ -29,15 +30,15 @@ def ask_resume(screen: Screen[Any], c: Campaign) -> None:
     lines = []
     if queued:
         lines.append(
-            f"{len(queued)} queued part(s), {sum(p.recipients for p in queued):,} recipients, about "
-            f"{sum(p.units_estimate for p in queued):,} units: sent for the first time."
+            f"{plural(len(queued), 'queued part')}, {plural(sum(p.recipients for p in queued), 'recipient')}, "
+            f"about {plural(sum(p.units_estimate for p in queued), 'unit')}: sent for the first time."
         )
     if unsure:
         lines.append(
-            f"{len(unsure)} uncertain part(s): resent under their own controlid; ATL answers 002 "
+            f"{plural(len(unsure), 'uncertain part')}: resent under their own controlid; ATL answers 002 "
             "if it already had them, so nothing is sent twice."
         )
-    lines.append(f"{c.count(State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID)} accepted part(s): never resent.")
+    lines.append(f"{plural(c.count(State.ACCEPTED, State.ACCEPTED_WITHOUT_TASKID), 'accepted part')}: never resent.")
     app = screen.app
     app.push_screen(
         AskScreen(f"Resume campaign {c.campaign}?", "\n".join(lines)),
@@ -102,8 +103,8 @@ def ask_approve(screen: Screen[Any], c: Campaign) -> None:
             app.notify(f"Cannot show campaign {c.campaign}: {exc}", severity="error", timeout=10)
             return
         units = sum(p.units_estimate for p in c.parts)
-        lines = [f"Submitted by {c.submitted_by}: {c.recipients:,} recipient(s) in {len(c.parts)} part(s), "
-                 f"about {units:,} units. Approved, it is sent now.", ""]
+        lines = [f"Submitted by {c.submitted_by}: {plural(c.recipients, 'recipient')} in {plural(len(c.parts), 'part')}, "
+                 f"about {plural(units, 'unit')}. Approved, it is sent now.", ""]
         lines += [f"text: {t}" for t in texts]
         app.push_screen(AskScreen(f"Approve campaign {c.campaign}?", "\n".join(lines)),
                         lambda ok: run_resume(app, c.campaign, approve=True) if ok else None)
@@ -122,7 +123,7 @@ def ask_reject(screen: Screen[Any], c: Campaign) -> None:
         except AtlSmsError as exc:
             app.notify(f"Not rejected: {exc}", severity="error", timeout=10)
             return
-        app.notify(f"Campaign {c.campaign} rejected: {n} part(s) dropped, never sent.", timeout=6)
+        app.notify(f"Campaign {c.campaign} rejected: {plural(n, 'part')} dropped, never sent.", timeout=6)
         app.submission_finished(None)
 
     def answered(values: dict[str, str] | None) -> None:
@@ -142,7 +143,7 @@ def ask_cancel(screen: Screen[Any], c: Campaign) -> None:
         return
     app = screen.app
     detail = (
-        f"{len(queued)} part(s), {sum(p.recipients for p in queued):,} recipients, were never sent; "
+        f"{plural(len(queued), 'part')}, {plural(sum(p.recipients for p in queued), 'recipient')}, were never sent; "
         "they will be dropped and can not be resumed. Sent parts are not affected."
     )
     app.push_screen(
@@ -158,7 +159,7 @@ def _run_cancel(app: Any, campaign: str) -> Any:
         except AtlSmsError as exc:
             app.notify(f"Not cancelled: {exc}", severity="error", timeout=10)
             return
-        app.notify(f"Cancelled {n} queued part(s) of {campaign}.", timeout=6)
+        app.notify(f"Cancelled {plural(n, 'queued part')} of {campaign}.", timeout=6)
         app.submission_finished(None)
 
     return app.run_worker(cancel(), group=f"campaign-{campaign}", exclusive=True, exit_on_error=False)

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Footer, Static
 from ...api.errors import AtlSmsError
 from ...api.models import Campaign, State, Submission
 from ...api.reports import ReadClock, needs_poll
+from ...api.rules import plural
 from ..bindings import allowed
 from ..format import by_text, campaign_state_text, counts_text, delivery_bar, describe, short_time, state_text
 from ..literal import literal, visible
@@ -110,7 +111,7 @@ class CampaignDetailScreen(Screen[None]):
         live = [p for p in c.parts if needs_poll(p)]
         if not poll or not live:
             return
-        self._status(f"asking ATL for {len(live)} report(s)…")
+        self._status(f"asking ATL for {plural(len(live), 'report')}…")
         poller = core.reports.poller(ReadClock(self.atl.clock))
         if force:  # asked for: every live task now, whatever its back-off (within the ceiling still)
             poller.forget()
@@ -189,11 +190,12 @@ class CampaignDetailScreen(Screen[None]):
             about.update("")
             return
         if p.state is State.QUEUED:
-            head = f"controlid {visible(p.controlid)} · {p.recipients:,} rcpt · ~{p.units_estimate:,} units{by_text(p)}"
+            head = (f"controlid {visible(p.controlid)} · {p.recipients:,} rcpt · "
+                    f"~{plural(p.units_estimate, 'unit')}{by_text(p)}")
             body = Text("Never sent (queued). s resumes the campaign (sends it); x cancels the queued parts.",
                         style="yellow")
         elif p.state is State.CANCELLED:
-            head = f"controlid {visible(p.controlid)} · {p.recipients:,} recipient(s)"
+            head = f"controlid {visible(p.controlid)} · {plural(p.recipients, 'recipient')}"
             body = Text("Cancelled before sending: never sent.", style="dim")
         else:
             head, body = describe(p, self.atl.clock())

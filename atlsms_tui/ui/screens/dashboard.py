@@ -61,7 +61,8 @@ class DashboardScreen(Screen[None]):
         Binding("c,f2", "app.compose", "Compose", id="compose"),
         Binding("p", "app.profiles", "Profiles", id="profiles"),
         Binding("r", "refresh", "Refresh", id="refresh"),
-        Binding("s", "settle", "Settle/resume", id="settle"),
+        Binding("s", "settle", "Settle", id="settle",
+                tooltip="settle an uncertain task, resume a campaign's parts"),
         Binding("x", "cancel_queued", "Cancel queued parts", id="cancel_queued", show=False),
         Binding("a", "approve", "Approve", id="campaign_approve"),
         Binding("n", "reject", "Reject", id="campaign_reject"),
@@ -72,6 +73,9 @@ class DashboardScreen(Screen[None]):
         Binding("slash", "filter", "Filter rows", id="dash_filter", show=False),
         Binding("escape", "clear_filter", "Clear filter", id="dash_filter_clear", show=False),
         Binding("q", "app.quit", "Quit", id="quit"),
+        # The table's own Home/End scroll sideways; here they mean the rows.
+        Binding("home", "first_row", "First row", id="dash_first", show=False, priority=True),
+        Binding("end", "last_row", "Last row", id="dash_last", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -84,6 +88,7 @@ class DashboardScreen(Screen[None]):
         self._awaiting: dict[str, Campaign] = {}  # campaigns waiting for approval, by id
         self._operator: str | None = None  # who is at the keyboard (approvals)
         self._failure: str | None = None  # the last round's unexpected error, notified once
+        self._goto: str | None = None  # the controlid just sent: the cursor goes to it once shown
 
     def compose(self) -> ComposeResult:
         yield BalanceHeader()
@@ -224,10 +229,20 @@ class DashboardScreen(Screen[None]):
         if needle:
             items = [i for i in items if matches(needle, filter_fields(i))]
         table.show(items, self.atl.clock(), self.size.width)
+        if self._goto is not None:
+            self._go_to_sent(items, self._goto)
         self._update_about()
         if needle and not items:
             self.query_one("#dash-about", Static).update(
                 Text(f"Nothing matches the filter {needle!r}. Esc clears it.", style="dim"))
+
+    def _go_to_sent(self, items: list[Item], controlid: str) -> None:
+        for row, item in enumerate(items):
+            parts = item.parts if isinstance(item, Campaign) else [item]
+            if any(p.controlid == controlid for p in parts):
+                self._goto = None
+                self._table().move_cursor(row=row, animate=False)
+                return
 
     def _update_status(self) -> None:
         text = refresh_status(self._subs, self.atl.clock(), self._last_refresh,
@@ -378,7 +393,16 @@ class DashboardScreen(Screen[None]):
             return self._approvable() is not None
         if action == "clear_filter":
             return self._filter().display or self._filter().active
+        if action in ("first_row", "last_row"):  # elsewhere (a filter field) the key is the field's
+            return self.focused is self._table()
         return True
+
+    def action_first_row(self) -> None:
+        self._table().move_cursor(row=0, animate=False)
+
+    def action_last_row(self) -> None:
+        table = self._table()
+        table.move_cursor(row=table.row_count - 1, animate=False)
 
     def action_approve(self) -> None:
         c = self._approvable()
@@ -412,7 +436,9 @@ class DashboardScreen(Screen[None]):
 
     # -------------------------------------------------------- messages
 
-    def on_submission_finished(self, _message: SubmissionFinished) -> None:
+    def on_submission_finished(self, message: SubmissionFinished) -> None:
+        # the operator looks next at what was just sent: so does the cursor
+        self._goto = getattr(message.result, "controlid", None)
         self.refresh_now()
 
     def on_profile_changed(self, _message: ProfileChanged) -> None:

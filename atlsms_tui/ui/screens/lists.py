@@ -27,6 +27,7 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from ...api.errors import InputError
 from ...api.lists import DEFAULT_OPTOUT_REASON, GroupInfo, Lists, OptOut, SavedTemplate
 from ...api.rules import mailmerge, msisdn, smstext
+from ..format import baku_stamp
 from ..literal import literal, markup, visible
 from ..widgets.filter_bar import FilterBar, matches
 from .confirm import AskScreen, ImportReportScreen, app_header, error_text, plural
@@ -156,7 +157,7 @@ class ListsScreen(Screen[None]):
             if not matches(needle, [group.name, *group.columns, group.source]):
                 continue
             cols = ", ".join(group.columns)
-            g.add_row(literal(group.name), f"{group.members:,}", literal(cols[:24]), literal(group.updated[:10]),
+            g.add_row(literal(group.name), f"{group.members:,}", literal(cols[:24]), literal(baku_stamp(group.updated)[:10]),
                       key=group.name)
         t = self.query_one("#templates-table", DataTable)
         t.clear()
@@ -170,7 +171,7 @@ class ListsScreen(Screen[None]):
             # found as written at home too: 0771234567 for 994771234567
             if not matches(needle, [opt.msisdn, "0" + opt.msisdn[3:], opt.reason, opt.source]):
                 continue
-            o.add_row(literal(opt.msisdn), literal(opt.added[:10]), literal(opt.reason or ""),
+            o.add_row(literal(opt.msisdn), literal(baku_stamp(opt.added)[:10]), literal(opt.reason or ""),
                       literal((opt.source or "")[:20]), key=opt.msisdn)
         tabs = self.query_one("#lists-tabs", TabbedContent)
         # the tab keys (g t o) are shown on the tabs, not in the footer
@@ -220,8 +221,8 @@ class ListsScreen(Screen[None]):
             return
         i = g.info
         lines = [
-            markup("[b]$name[/]: $n, saved $when UTC", name=i.name, n=plural(i.members, "number"),
-                   when=i.updated[:16].replace("T", " ")),
+            markup("[b]$name[/]: $n, saved $when", name=i.name, n=plural(i.members, "number"),
+                   when=baku_stamp(i.updated)),
         ]
         if i.source:
             lines.append(markup("from $source", source=i.source))
@@ -254,8 +255,8 @@ class ListsScreen(Screen[None]):
         o = next((x for x in self._optouts if x.msisdn == number), None)
         if o is None:
             return
-        text = markup("[b]$number[/] ($operator) on the list since $since UTC\nreason: $reason",
-                      number=o.msisdn, operator=msisdn.operator_of(o.msisdn), since=o.added[:16].replace("T", " "),
+        text = markup("[b]$number[/] ($operator) on the list since $since\nreason: $reason",
+                      number=o.msisdn, operator=msisdn.operator_of(o.msisdn), since=baku_stamp(o.added),
                       reason=o.reason or DEFAULT_OPTOUT_REASON)
         if o.source:
             text += markup("\nsource: $source", source=o.source)

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Select, Static
 
 from ...api.profiles import PREFERENCES, Profile, Spec, title_problem
+from ...api.rules import plural
 from ..errors import describe
 from ..literal import literal
 from ..widgets.fields import Input
@@ -129,7 +130,7 @@ class SettingsScreen(Screen[None]):
             err.update(literal(errors.get(fid, "")))
             err.display = fid in errors
         if errors:
-            self.notify(f"{len(errors)} value(s) to fix; nothing saved.", severity="error")
+            self.notify(f"{plural(len(errors), 'value')} to fix; nothing saved.", severity="error")
             return
         self._save(values)
 

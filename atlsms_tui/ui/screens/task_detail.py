@@ -25,6 +25,7 @@ from textual.widgets import Footer, Static
 from ...api.errors import AtlSmsError, TransportError
 from ...api.models import DeliveryStatus, DetailRow, State, Submission
 from ...api.reports import DetailQuery, DetailView, Poller, ReadClock, TaskView, needs_poll, report_sig
+from ...api.rules import plural
 from ..bindings import allowed
 from ..format import scheduled_for, task_summary, waiting_for_schedule
 from ..literal import literal
@@ -275,7 +276,7 @@ class TaskDetailScreen(Screen[None]):
             sub.report = fetch.report
         self._stored = await reports.detail_info(sub)
         self._show_summary()
-        self._note(f"detailed report: {fetch.rows:,} rows fetched")
+        self._note(f"detailed report: {plural(fetch.rows, 'row')} fetched")
         self._view = None  # a new report: new totals
         self.load_page()
 

@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import Label
 
 from ...api.reports import DetailQuery
+from ...api.rules import plural
 from .fields import Input
 
 if TYPE_CHECKING:
@@ -111,6 +112,6 @@ class ExportBar(Horizontal):
             self.notify(f"CSV not written: {path}: {exc.strerror or exc}", severity="error", timeout=10)
             return
         what = "" if query.status is None and not query.search else " (filtered)"
-        self.notify(f"Exported {count:,} rows{what} to {path}", timeout=8)
+        self.notify(f"Exported {plural(count, 'row')}{what} to {path}", timeout=8)
         if self.close():
             self.post_message(self.Closed())

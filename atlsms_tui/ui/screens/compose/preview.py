@@ -17,9 +17,17 @@ from .oneline import one_line
 def left_out(source: ImportReport, merge: MergeResult) -> list[tuple[ImportIssue, str]]:
     """The rows of a mail merge that are not sent, with why: invalid
     numbers, repeated numbers (their message is dropped), missing values."""
-    return ([(i, "invalid number: " + i.reason) for i in source.invalid]
+    return ([(i, invalid_reason(i)) for i in source.invalid]
             + [(i, "duplicate: " + i.reason + ", its message not sent") for i in source.duplicate_rows]
             + [(p, p.reason) for p in merge.problems])
+
+
+def invalid_reason(issue: ImportIssue) -> str:
+    """Why a row is not sent: a number's fault is named as one; a row's own
+    (too many cells, no number at all) is not called an invalid number."""
+    if issue.column is None or issue.reason == "missing number":
+        return issue.reason
+    return "invalid number: " + issue.reason
 
 
 class PreviewTable(DataTable[object]):

@@ -31,7 +31,7 @@ from .individual import IndividualSource
 from .limits import OPTOUT_DEBOUNCE
 from .menus import ListMenus
 from .message import MessageEditor
-from .schedule import ScheduleField
+from .schedule import PaceField, ScheduleField
 from .send import SendFlow
 
 BULK, INDIVIDUAL = "bulk", "individual"
@@ -45,15 +45,22 @@ class ComposeScreen(Screen[None]):
     # the mode bar instead (and all are in F1 help and the command palette).
     BINDINGS = [
         Binding("f5,ctrl+s", "send", "Send", id="send"),
-        Binding("f3", "toggle_mode", "Mode", id="compose_mode", show=False),
-        Binding("f4", "transliterate", "GSM-7", id="transliterate", show=False),
-        Binding("f2", "load_file", "Load", id="load_file", show=False),
+        Binding("f3", "toggle_mode", "Mode", id="compose_mode", show=False,
+                tooltip="switch bulk / individual"),
+        Binding("f4", "transliterate", "GSM-7", id="transliterate", show=False,
+                tooltip="replace letters GSM-7 lacks, for cheaper segments"),
+        Binding("f2", "load_file", "Load", id="load_file", show=False, tooltip="read the file named in File"),
         Binding("f6", "groups", "Group", id="compose_group"),
         Binding("f7", "templates", "Template", id="compose_template"),
-        Binding("f10,ctrl+r", "import_report", "Import report", id="import_report", show=False),
+        Binding("f10,ctrl+r", "import_report", "Import report", id="import_report", show=False,
+                tooltip="the loaded file's rows left out, and why"),
         Binding("f9", "lists", "Lists", id="open_lists", show=False),
-        Binding("delete", "drop_row", "Drop", id="drop_row"),
-        Binding("f8", "drop_invalid", "Drop bad", id="drop_invalid"),
+        Binding("delete", "drop_row", "Drop", id="drop_row",
+                tooltip="individual mode: leave out the selected preview row"),
+        Binding("ctrl+t", "proof", "Proof", id="compose_proof", show=False,
+                tooltip="send the proof of this draft to the staff numbers (proof_numbers) now"),
+        Binding("f8", "drop_invalid", "Drop bad", id="drop_invalid",
+                tooltip="individual mode: leave out every row with a bad number"),
         Binding("escape", "close", "Back", id="compose_back"),
         # Focus moves when the key arrives, before the keys typed after it
         # are handed to a widget: a Tab in a burst of typing (a paste, SSH)
@@ -116,8 +123,10 @@ class ComposeScreen(Screen[None]):
                              id="title")
             else:
                 yield Input(placeholder="sender name", max_length=11, compact=True, id="title")
-            yield Label("Schedule, Baku time", classes="field-label")
+            yield Label("Schedule (Baku)", classes="field-label")
             yield ScheduleField()
+            yield Label("Pace", classes="field-label")
+            yield PaceField()
         with ContentSwitcher(initial=self.mode, id="modes"):
             with Vertical(id=BULK):
                 yield MessageEditor()
@@ -184,15 +193,26 @@ class ComposeScreen(Screen[None]):
             return
         try:
             draft, notes = self.draft()
+            pace = self.query_one(PaceField).pace
         except InputError as exc:
             self._refused(str(exc))
             return
-        self.sender.start(self.core, draft, notes)
+        self.sender.start(self.core, draft, notes, pace)
+
+    def action_proof(self) -> None:
+        """The proof of what F5 would send, as ``send --proof`` makes it."""
+        try:
+            draft, _notes = self.draft()
+        except InputError as exc:
+            self._refused(str(exc))
+            return
+        if not self.sender.proof(self.core, draft):
+            self.notify("A send is already running.", severity="warning")
 
     def _refused(self, error: str) -> None:
         status = self.query_one(ErrorLine)
         # Said once: a field's own error is already on the line.
-        shown = error in {status.get(k) for k in ("schedule", "file", "template")}
+        shown = error in {status.get(k) for k in ("schedule", "pace", "file", "template")}
         status.set("send", "" if shown else error)
         self.notify(error, title="Cannot send yet", severity="error")
 
@@ -218,6 +238,7 @@ class ComposeScreen(Screen[None]):
         self.bulk.clear()
         self.individual.clear()
         self.query_one(ScheduleField).value = ""
+        self.query_one(PaceField).value = ""
         self.query_one(ErrorLine).clear()
 
     # ------------------------------------------------------------ redraws

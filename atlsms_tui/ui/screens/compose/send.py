@@ -15,13 +15,16 @@ from textual.widget import Widget
 from ....api import Core
 from ....api.errors import InputError, QuietHoursError, proves_nothing_sent
 from ....api.models import CampaignResult, Draft, State, SubmitResult
-from ....api.rules import quiet_hours
+from ....api.rules import pacing, quiet_hours
 from ....api.sending import SendPlan
+from ...modals.ask import AskScreen
 from ...modals.campaign_result import CampaignResultScreen
 from ...modals.confirm_send import ConfirmSendScreen, SendSummary
 from ...modals.progress import CampaignProgressScreen
 from ...modals.submit_result import SubmitResultScreen
-from ...modals.wording import error_text
+from ...modals.wording import error_text, plural
+
+Pace = pacing.Pace
 
 # After these outcomes the campaign must not be sent again from this form:
 # it was accepted, or it may have been (uncertain: settle it with retry).
@@ -67,24 +70,24 @@ class SendFlow(Widget):
             self.submitting = submitting
         self.screen.refresh_bindings()
 
-    def start(self, core: Core, draft: Draft, notes: list[str]) -> bool:
+    def start(self, core: Core, draft: Draft, notes: list[str], pace: Pace | None = None) -> bool:
         """Prepare and confirm ``draft``; False when a send is running."""
         if self.busy:
             return False
         self._mark(preparing=True)
-        self._prepare(core, draft, notes)
+        self._prepare(core, draft, notes, pace)
         return True
 
     @work(exclusive=True, exit_on_error=False, group="prepare")
-    async def _prepare(self, core: Core, draft: Draft, notes: list[str]) -> None:
+    async def _prepare(self, core: Core, draft: Draft, notes: list[str], pace: Pace | None) -> None:
         quiet = ""
         try:
             try:
-                plan = await core.sending.prepare(draft)
+                plan = await core.sending.prepare(draft, pace=pace)
             except QuietHoursError as exc:
                 # Asked in the confirmation: w schedules it then, i sends anyway.
                 quiet = exc.short
-                plan = await core.sending.prepare(draft, quiet=quiet_hours.IGNORE)
+                plan = await core.sending.prepare(draft, pace=pace, quiet=quiet_hours.IGNORE)
         except InputError as exc:
             self.post_message(self.Refused(str(exc)))
             return
@@ -150,6 +153,50 @@ class SendFlow(Widget):
                 self._result_closed()
 
         self.app.push_screen(CampaignResultScreen(result), closed)
+
+    # ------------------------------------------------------------ proof
+
+    def proof(self, core: Core, draft: Draft) -> bool:
+        """Ask, then send the proof of ``draft`` (core.sending.send_proof, as
+        ``send --proof``); False when a send is running."""
+        if self.busy:
+            return False
+        self._mark(preparing=True)
+        self._ask_proof(core, draft)
+        return True
+
+    @work(exclusive=True, exit_on_error=False, group="prepare")
+    async def _ask_proof(self, core: Core, draft: Draft) -> None:
+        try:
+            proof = await core.sending.proof_draft(draft)
+        except Exception as exc:  # no proof numbers, a bad one: said on the form
+            self.post_message(self.Refused(error_text(exc)))
+            return
+        finally:
+            self._mark(preparing=False)
+        staff = sorted({r.msisdn for r in proof.recipients})
+        detail = (f"{plural(len(proof.recipients), 'message')} to the staff "
+                  f"{'number' if len(staff) == 1 else 'numbers'} {', '.join(staff)}, sent now, "
+                  "marked proof. The campaign itself is not sent.")
+
+        def answered(yes: bool | None) -> None:
+            if yes and not self.busy:
+                self._mark(submitting=True)
+                self._send_proof(core, draft)
+
+        self.app.push_screen(AskScreen("Send a proof of this draft?", detail), answered)
+
+    @work(exclusive=True, exit_on_error=False, group="submit")
+    async def _send_proof(self, core: Core, draft: Draft) -> None:
+        try:
+            result = await core.sending.send_proof(draft)
+        except Exception as exc:
+            self.app.push_screen(SubmitResultScreen(None, error=exc))
+            return
+        finally:
+            self._mark(submitting=False)
+        self._finished(result)
+        self.app.push_screen(SubmitResultScreen(result))
 
     def _left(self) -> None:
         self._sent = True
