@@ -65,12 +65,18 @@ class CampaignReportPanel(Horizontal):
     """The figures of ``core.reports.campaign_report``; ``show`` fills it."""
 
     DEFAULT_CSS = """
-    CampaignReportPanel { height: 6; padding: 0 1; }
-    CampaignReportPanel #camp-ops { width: 44; }
+    CampaignReportPanel { height: auto; max-height: 6; padding: 0 1; }
+    CampaignReportPanel #camp-ops { width: 44; height: auto; }
+    CampaignReportPanel.-empty #camp-ops { width: 1fr; }
+    CampaignReportPanel.-empty #camp-timing-box { display: none; }
+    CampaignReportPanel #camp-timing-box { height: 6; }
     CampaignReportPanel #camp-timing-box { width: 1fr; padding-left: 1; }
     CampaignReportPanel #camp-timing { height: 3; }
     CampaignReportPanel #camp-spark { height: 3; }
     """
+
+    def on_mount(self) -> None:
+        self.add_class("-empty")
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Report: reading…", style="dim"), id="camp-ops")
@@ -82,9 +88,9 @@ class CampaignReportPanel(Horizontal):
         ops = self.query_one("#camp-ops", Static)
         timing = self.query_one("#camp-timing", Static)
         spark = self.query_one("#camp-spark", Sparkline)
+        self.set_class(not rep.parts_reported, "-empty")
         if not rep.parts_reported:
-            ops.update(Text("Report: no detailed report yet. It is fetched once a part's delivery is final; "
-                            "r fetches it now.", style="dim"))
+            ops.update(Text("Report: no detailed report yet (fetched once a part is final; r: now).", style="dim"))
             timing.update("")
             spark.data = []
             return
