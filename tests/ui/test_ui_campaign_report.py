@@ -74,3 +74,20 @@ async def test_report_panel_shows_the_figures_and_exports(ui_env, tmp_path):
         assert sorted(r[0] for r in rows[1:]) == sorted(NUMBERS)
         assert any(f"Exported {len(NUMBERS)} recipient rows to {out}" in n for n in app.notices)
         assert not screen.query_one("#detail-export").display  # written: the bar hides
+
+
+def test_snapshot_campaign_report(ui_env_sync, snap_compare):
+    env = ui_env_sync
+    env.campaign_id = "C1790000000008888"
+    session = env.demo_session()
+
+    async def run_before(pilot):
+        app = pilot.app
+        campaign = await send_campaign(env, session)
+        env.advance(60)
+        app.push_screen(CampaignDetailScreen(campaign))
+        await settle(pilot, rounds=6)
+        app.clear_notifications()
+        await settle(pilot)
+
+    assert snap_compare(env.app(session), terminal_size=(80, 24), run_before=run_before)
