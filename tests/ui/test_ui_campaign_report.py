@@ -86,6 +86,8 @@ def test_snapshot_campaign_report(ui_env_sync, snap_compare):
         campaign = await send_campaign(env, session)
         env.advance(60)
         app.push_screen(CampaignDetailScreen(campaign))
+        await settle(pilot)
+        app.screen.action_refresh()  # the parts' reports, then their detailed reports
         await settle(pilot, rounds=6)
         app.clear_notifications()
         await settle(pilot)
