@@ -170,6 +170,32 @@ class OperatorCache:
         return op
 
 
+def _date_wall(text: str) -> int | None:
+    """A report date as Baku wall-clock seconds (as if UTC); None if it is
+    not a date."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if when.tzinfo is not None:
+        when = when.astimezone(baku.BAKU)
+    return int(when.replace(tzinfo=UTC).timestamp())
+
+
+def _delay_bucket(d: int) -> int:
+    """Exact to the second under an hour, to the minute under a day, to the
+    hour beyond: the delay histogram stays small whatever the spread."""
+    d = max(0, d)
+    return d if d < 3600 else d // 60 * 60 if d < 86400 else d // 3600 * 3600
+
+
+# The deliveries-per-second histogram of a whole campaign is coarsened (to
+# minutes, then hours, then days) past this many keys: that happens only
+# for a spread of days, whose timeline buckets are that wide anyway.
+_MAX_KEYS = 100_000
+_COARSER = (60, 3600, 86400)
+
+
 def campaign_report(store: Store, profile: str, campaign: Campaign, reported: Iterable[Submission],
                     buckets: int = TIMELINE_BUCKETS) -> CampaignReport:
     """Blocking: the figures of ``campaign`` from the stored detailed
@@ -177,9 +203,10 @@ def campaign_report(store: Store, profile: str, campaign: Campaign, reported: It
     parts = [p for p in reported if p.taskid]
     rep = CampaignReport(campaign.campaign, len(campaign.parts), len(parts))
     figures = {name: OperatorFigures(name) for name in OPERATORS}
-    delays: Counter[int] = Counter()
     operator = OperatorCache()
-    spans: list[tuple[int, int]] = []
+    delays: Counter[int] = Counter()
+    moments: Counter[int] = Counter()  # deliveries per `resolution` seconds
+    resolution = 1
     for p in parts:
         taskid = str(p.taskid)
         for _prefix, number, status, n in store.reports.detail_prefix_counts(profile, taskid):
@@ -192,23 +219,31 @@ def campaign_report(store: Store, profile: str, campaign: Campaign, reported: It
             elif status == DeliveryStatus.QUEUED:
                 f.pending += n
         start = part_start(p)
-        if start is not None:
-            delays.update(dict(store.reports.detail_delays(profile, taskid, start)))
-        span = store.reports.detail_delivered_span(profile, taskid)
-        if span is not None:
-            spans.append(span)
+        for text, n in store.reports.detail_delivered_dates(profile, taskid):
+            at = _date_wall(text)
+            if at is None:
+                continue
+            if start is not None:
+                delays[_delay_bucket(at - start)] += n
+            moments[at - at % resolution] += n
+        for coarser in _COARSER:
+            if len(moments) <= _MAX_KEYS or resolution >= coarser:
+                continue
+            resolution = coarser
+            merged: Counter[int] = Counter()
+            for at, n in moments.items():
+                merged[at - at % resolution] += n
+            moments = merged
     rep.operators = [figures[name] for name in OPERATORS]
     rep.timed = sum(delays.values())
     rep.median_s, rep.p95_s = percentile(delays, 50), percentile(delays, 95)
-    if spans:
-        first, last = min(s[0] for s in spans), max(s[1] for s in spans)
-        width = bucket_width(last - first, buckets)
+    if moments:
+        first, last = min(moments), max(moments)
+        width = max(bucket_width(last - first, buckets), resolution)
         origin = first - first % width if width <= 86400 else first
         counts = [0] * ((last - origin) // width + 1)
-        for p in parts:
-            for b, n in store.reports.detail_delivered_buckets(profile, str(p.taskid), origin, width):
-                if 0 <= b < len(counts):
-                    counts[b] += n
+        for at, n in moments.items():
+            counts[(at - origin) // width] += n
         rep.timeline = Timeline(_wall_text(origin), width, counts)
     return rep
 

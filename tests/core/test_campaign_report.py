@@ -198,3 +198,29 @@ async def test_export_csv_and_xlsx_hold_every_recipient(core, sim, clock, tmp_pa
     with pytest.raises(InputError, match=r"\.csv or \.xlsx"):
         await core.reports.export_campaign(c.campaign, tmp_path / "camp.txt")
     assert not (tmp_path / "camp.txt").exists()
+
+
+def test_delays_count_from_the_scheduled_time_in_baku(store):
+    """A part scheduled for 18:00 Baku time (accepted earlier): delays are
+    counted from 18:00; a date with a zone is read in it; a date before
+    the start counts 0; one that is not a date is not timed."""
+    from atlsms_tui.core.campaign import Campaign
+    from atlsms_tui.core.campaign_report import campaign_report
+    from atlsms_tui.core.models import DetailRow, State, Submission
+
+    dates = ["2026-09-21 18:00:05"] * 3 + ["2026-09-21 18:01:00", "2026-09-21 19:30:00",
+                                           "2026-09-21T14:00:10+00:00", "2026-09-21 17:59:59", "soon"]
+    rows = [DetailRow(f"99450000000{i}", "x", 2, d) for i, d in enumerate(dates)]
+    rows.append(DetailRow("994550000000", "x", 3, "2026-09-21 18:00:01"))
+    gen = store.reports.new_detail_generation()
+    store.reports.add_detail_rows(gen, 0, rows)
+    store.reports.commit_detail("p", "77", gen, len(rows))
+    part = Submission("c1", "p", "ATL", False, "2026-09-21 18:00:00", "2026-09-21T13:00:00+00:00", len(rows),
+                      1, len(rows), "h", State.ACCEPTED, taskid="77", updated="2026-09-21T13:00:02+00:00", part=1)
+    rep = campaign_report(store, "p", Campaign("C1", "ATL", part.created, len(rows), [part]), [part])
+    assert rep.timed == 7  # delays 0, 5, 5, 5, 10, 60, 5400
+    assert (rep.median_s, rep.p95_s) == (5, 5400)
+    assert [(o.operator, o.sent, o.delivered, o.failed) for o in rep.operators[:2]] == [
+        ("Azercell", 8, 8, 0), ("Bakcell", 1, 0, 1)]
+    assert rep.timeline is not None and rep.timeline.bucket_s == 120
+    assert rep.timeline.start == "2026-09-21 17:58:00" and sum(rep.timeline.counts) == 7

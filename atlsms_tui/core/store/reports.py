@@ -280,44 +280,17 @@ class Reports:
             "ELSE '' END AS p, MIN(msisdn), status, COUNT(*) FROM report_rows WHERE gen=? GROUP BY p, status",
             (g.gen,))]
 
-    def detail_delays(self, profile: str, taskid: str, start: int) -> list[tuple[int, int]]:
-        """(seconds from ``start`` to the date, rows) of the delivered rows
-        with a date. ``start`` and the dates are Baku wall-clock seconds
-        (as if UTC). Exact to the second under an hour, to the minute under
-        a day, to the hour beyond: the histogram stays small whatever the
-        spread."""
+    def detail_delivered_dates(self, profile: str, taskid: str) -> list[tuple[str, int]]:
+        """(date as the report gives it, deliveries) of the stored report's
+        delivered rows with a date: one row per distinct second, so at most
+        as many as the task had recipients, usually far fewer."""
         g = self._stored(profile, taskid)
         if g is None:
             return []
-        return [(int(d), int(n)) for d, n in self._db.read(
-            "SELECT CASE WHEN d < 3600 THEN d WHEN d < 86400 THEN d / 60 * 60 ELSE d / 3600 * 3600 END AS b, "
-            "COUNT(*) FROM (SELECT MAX(0, CAST(strftime('%s', date) AS INTEGER) - ?) AS d FROM report_rows "
-            "WHERE gen=? AND status=? AND date IS NOT NULL AND strftime('%s', date) IS NOT NULL) GROUP BY b",
-            (start, g.gen, int(DeliveryStatus.DELIVERED)))]
-
-    def detail_delivered_span(self, profile: str, taskid: str) -> tuple[int, int] | None:
-        """First and last delivery of the stored report (Baku wall-clock
-        seconds, as if UTC), if any row has a date."""
-        g = self._stored(profile, taskid)
-        if g is None:
-            return None
-        rows = self._db.read(
-            "SELECT MIN(e), MAX(e) FROM (SELECT CAST(strftime('%s', date) AS INTEGER) AS e FROM report_rows "
-            "WHERE gen=? AND status=? AND date IS NOT NULL) WHERE e IS NOT NULL",
-            (g.gen, int(DeliveryStatus.DELIVERED)))
-        return None if not rows or rows[0][0] is None else (int(rows[0][0]), int(rows[0][1]))
-
-    def detail_delivered_buckets(self, profile: str, taskid: str, origin: int,
-                                 width: int) -> list[tuple[int, int]]:
-        """(bucket, deliveries) of the stored report: bucket i holds dates in
-        [origin + i*width, origin + (i+1)*width), Baku seconds as if UTC."""
-        g = self._stored(profile, taskid)
-        if g is None:
-            return []
-        return [(int(b), int(n)) for b, n in self._db.read(
-            "SELECT (e - ?) / ? AS b, COUNT(*) FROM (SELECT CAST(strftime('%s', date) AS INTEGER) AS e "
-            "FROM report_rows WHERE gen=? AND status=? AND date IS NOT NULL) WHERE e IS NOT NULL GROUP BY b",
-            (origin, max(1, width), g.gen, int(DeliveryStatus.DELIVERED)))]
+        return [(str(d), int(n)) for d, n in self._db.read(
+            "SELECT date, COUNT(*) FROM report_rows WHERE gen=? AND status=? AND date IS NOT NULL AND date != '' "
+            "GROUP BY date",
+            (g.gen, int(DeliveryStatus.DELIVERED)))]
 
     def sent_numbers(self, controlid: str) -> bytes | None:
         """The numbers a submission went to (packed 64-bit integers)."""
