@@ -259,12 +259,16 @@ def export_rows(store: Store, profile: str, campaign: Campaign,
     accepted)."""
     with_detail = {p.controlid for p in reported if p.taskid}
     operator = OperatorCache()
+    labels: dict[int, str] = {}  # status code -> its name, once each
     for i, p in enumerate(campaign.parts, start=1):
         part, taskid, author = p.part or i, p.taskid or "", author_of(campaign, p)
         if p.controlid in with_detail:
             for batch in store.reports.iter_detail(profile, taskid):
                 for r in batch:
-                    yield (r.msisdn, operator(r.msisdn), r.status, r.date or "", taskid, part, author)
+                    status = labels.get(r.status_code)
+                    if status is None:
+                        status = labels[r.status_code] = r.status
+                    yield (r.msisdn, operator(r.msisdn), status, r.date or "", taskid, part, author)
             continue
         blob = store.reports.sent_numbers(p.controlid)
         if blob is None:
