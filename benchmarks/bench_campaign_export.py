@@ -127,6 +127,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--per-task", type=int, default=50_000)
     ap.add_argument("--trace", action="store_true", help="also measure tracemalloc's peak (slow)")
+    ap.add_argument("--steps", default="figures,csv,xlsx", help="of figures, csv, xlsx")
+    ap.add_argument("--data", type=Path, help="build the journal here once and reuse it (a private dir)")
     ap.add_argument("--child", nargs="+")
     args = ap.parse_args()
     if args.child:
@@ -136,12 +138,18 @@ def main() -> None:
         else:
             print(json.dumps(run(kind, rest[0], rest[1], rest[2] == "trace")))
         return
-    with tempfile.TemporaryDirectory() as data:
+    with tempfile.TemporaryDirectory() as tmp:
+        data = str(args.data or tmp)
         os.environ["ATLSMS_DATA_DIR"] = data
-        built = _child("--child", "build", str(args.n), str(args.per_task), data)
+        made = Path(data) / "campaign.json"
+        if made.exists():  # built by an earlier run with --data
+            built = json.loads(made.read_text())
+        else:
+            built = _child("--child", "build", str(args.n), str(args.per_task), data)
+            made.write_text(json.dumps(built))
         print(f"built: {args.n:,} recipients in {built['parts']} parts, {built['seconds']:.1f} s, "
               f"journal {built['journal_mb']:.0f} MB")
-        for what in ("figures", "csv", "xlsx"):
+        for what in args.steps.split(","):
             r = _child("--child", what, built["campaign"], data, "plain")
             traced = ""
             if args.trace:
