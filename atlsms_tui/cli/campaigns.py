@@ -39,14 +39,7 @@ async def cmd_campaign(args: Namespace) -> int:
         if cc == "show":
             c = await sending.campaign(args.campaign)
             if args.refresh:
-                for p in c.parts:
-                    if p.taskid:
-                        try:
-                            await core.reports.report(p.taskid)
-                        except ApiError as exc:
-                            err(f"part {p.controlid} (task {p.taskid}): {exc}")
-                c = await sending.campaign(args.campaign)
-                await _fetch_details(core, c)
+                c = await _refresh(core, c)
             figures = await core.reports.campaign_report(c.campaign)
             if args.json:
                 out_json(c.as_json() | figures.as_json())
@@ -84,13 +77,22 @@ async def cmd_campaign(args: Namespace) -> int:
     return report_campaign(result, args.json)
 
 
-async def _fetch_details(core: Core, c: Campaign) -> None:
-    """The detailed reports the figures need (missing, or still pending)."""
+async def _refresh(core: Core, c: Campaign) -> Campaign:
+    """Each part's report from ATL, then the detailed reports the figures
+    and the export need (missing, or with recipients still pending)."""
+    for p in c.parts:
+        if p.taskid:
+            try:
+                await core.reports.report(p.taskid)
+            except ApiError as exc:
+                err(f"part {p.controlid} (task {p.taskid}): {exc}")
+    c = await core.sending.campaign(c.campaign)
     for p in await core.reports.details_due(c):
         try:
             await core.reports.detailed_report(str(p.taskid))
         except ApiError as exc:
             err(f"part {p.controlid} (task {p.taskid}), detailed report: {exc}")
+    return c
 
 
 def duration(seconds: int | None) -> str:
@@ -137,8 +139,10 @@ def output_path(text: str) -> Path:
 
 async def _export(args: Namespace) -> int:
     path = output_path(args.output)
-    core = open_cli_core(args, need_password=False)
+    core = open_cli_core(args, need_password=args.refresh)
     try:
+        if args.refresh:
+            await _refresh(core, await core.sending.campaign(args.campaign))
         try:
             n = await core.reports.export_campaign(args.campaign, path, replace=args.force)
         except FileExistsError:

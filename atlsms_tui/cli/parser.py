@@ -173,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--output", "-o", required=True, metavar="FILE.csv|FILE.xlsx",
                    help="the file to write; its name says the format")
     c.add_argument("--force", action="store_true", help="replace the file if it exists")
+    c.add_argument("--refresh", action="store_true",
+                   help="fetch the parts' reports and detailed reports first (else: what the journal holds)")
     c = csub.add_parser("resume", parents=[common],
                         help="send the parts not sent yet and settle uncertain ones; accepted parts are never resent")
     c.add_argument("campaign")

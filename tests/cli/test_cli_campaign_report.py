@@ -67,9 +67,8 @@ def test_show_json_carries_the_report_once_refreshed(campaign, sim, capsys):
 
 
 def test_export_csv_and_xlsx_and_refuses_to_overwrite(campaign, sim, capsys, tmp_path):
-    run(capsys, "campaign", "show", campaign, "--refresh")
     out = tmp_path / "camp.csv"
-    code, _o, e = run(capsys, "campaign", "export", campaign, "--output", out)
+    code, _o, e = run(capsys, "campaign", "export", campaign, "--output", out, "--refresh")
     assert code == 0, e
     assert f"12 row(s) written to {out}" in e
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
