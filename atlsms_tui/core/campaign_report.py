@@ -1,10 +1,10 @@
 """A campaign's delivery report and its recipient export, from the stored
 detailed reports of its parts.
 
-The figures are aggregated by SQLite one part at a time (operator by number
-prefix, delivery delays and delivery times as small histograms), so a
-campaign of a million recipients is never held in memory; the export
-streams its rows the same way.
+The figures are aggregated by SQLite one part at a time (rows per number
+prefix and status; deliveries per distinct second), and merged into small
+histograms, so a campaign of a million recipients is never held in memory;
+the export streams its rows the same way.
 
 Times: a detailed report's dates are Baku wall-clock times. A part's delay
 is counted from when it could start delivering: its scheduled time, or when
@@ -126,8 +126,8 @@ def percentile(histogram: Mapping[int, int], q: float) -> int | None:
 
 
 def _wall(when: datetime) -> int:
-    """Baku wall-clock seconds of an aware time, counted as if UTC (how
-    SQLite reads a report's dates)."""
+    """Baku wall-clock seconds of an aware time, counted as if UTC: the
+    scale the report's dates are read on."""
     return int(when.astimezone(baku.BAKU).replace(tzinfo=UTC).timestamp())
 
 
