@@ -67,6 +67,18 @@ async def _seed_tasks(env, session) -> None:
     return await send_plan.submit_campaign(session.service, Draft("ATL", rs, "Endirim 20%"), max_per_task=4)
 
 
+async def _seed_report_campaign(env, session) -> str:
+    from atlsms_tui.core import send_plan
+    from atlsms_tui.core.models import Recipient
+    from atlsms_tui.core.service import Draft
+
+    prefixes = ("50", "51", "55", "99", "70", "77", "60", "10")
+    rs = [Recipient(f"994{p}{3000000 + i:07d}") for i in range(40) for p in prefixes]
+    result = await send_plan.submit_campaign(session.service, Draft("ATL", rs, "Yeni kolleksiya"), max_per_task=120)
+    assert result.campaign is not None
+    return result.campaign
+
+
 async def shoot(out: Path, text: bool) -> int:
     mp = pytest.MonkeyPatch()
     env = UiEnv(Path(tempfile.mkdtemp(prefix="atlsms-shots-")), mp)
@@ -168,6 +180,17 @@ async def shoot(out: Path, text: bool) -> int:
 
             await pilot.press("f1")
             await snap("help")
+            await back()
+
+            # last: it moves the clock on. A campaign to every operator,
+            # delivered: the report panel with its figures and sparkline.
+            report = await _seed_report_campaign(env, session)
+            env.advance(30)
+            app.push_screen(CampaignDetailScreen(report))
+            await settle(pilot)
+            app.screen.action_refresh()  # every part's report now, and then their detailed reports
+            await settle(pilot, rounds=6)
+            await snap("campaign_report")
             await back()
 
         written += await _shoot_monitor(env, out, text)

@@ -2,6 +2,7 @@
 
 from ..core.attribution import Attribution
 from ..core.campaign import Campaign
+from ..core.campaign_report import CampaignReport, OperatorFigures, Timeline
 from ..core.imports.report import count_of
 from ..core.models import DeliveryStatus, DetailRow, Recipient, Report, State, Submission, Units
 from ..core.notify import Alert
@@ -10,7 +11,7 @@ from ..core.packed import PackedRecipients
 from ..core.service import Draft, Estimate, SubmitResult
 
 __all__ = [
-    "Alert", "Attribution", "Campaign", "CampaignProgress", "CampaignResult", "DeliveryStatus", "DetailRow", "Draft",
-    "Estimate",
-    "PackedRecipients", "Recipient", "Report", "State", "Submission", "SubmitResult", "Units", "count_of",
+    "Alert", "Attribution", "Campaign", "CampaignProgress", "CampaignReport", "CampaignResult", "DeliveryStatus",
+    "DetailRow", "Draft", "Estimate", "OperatorFigures", "PackedRecipients", "Recipient", "Report", "State",
+    "Submission", "SubmitResult", "Timeline", "Units", "count_of",
 ]

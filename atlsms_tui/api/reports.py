@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..core import baku, export, followup
+from ..core import baku, campaign_report, export, followup
+from ..core.campaign import Campaign, load_campaign
+from ..core.campaign_report import CampaignReport
 from ..core.errors import InputError
 from ..core.followup import Followup
 from ..core.models import DeliveryStatus, DetailRow, Report, Submission
@@ -25,7 +27,7 @@ from ..core.session import Session
 from ..core.store import DetailMatches, DetailPage, DetailWindow
 
 __all__ = [
-    "Clock", "DetailFetch", "DetailMatches", "DetailQuery", "DetailView", "PollRound", "Poller", "ReadClock",
+    "CampaignReport", "Clock", "DetailFetch", "DetailMatches", "DetailQuery", "DetailView", "PollRound", "Poller", "ReadClock",
     "Reports", "TaskView", "needs_poll", "own_report", "report_sig", "scheduled_epoch",
 ]
 # Follow-ups from a report (Reports.followup): what they hold, the status names.
@@ -308,3 +310,56 @@ class Reports:
             fetched.append(sub.taskid)
         return await asyncio.to_thread(followup.collect, self._service, label, tasks, wanted, fetched,
                                        len(parts) - len(tasks))
+
+    # ---------------------------------------------------------- campaigns
+
+    def _reported(self, c: Campaign) -> list[Submission]:
+        """Blocking: the parts with a stored detailed report of their own."""
+        return [p for p in c.parts
+                if p.taskid and own_detail(p, self._service.detail_info(p.taskid)) is not None]
+
+    async def campaign_report(self, campaign_id: str, *, buckets: int = campaign_report.TIMELINE_BUCKETS
+                              ) -> CampaignReport:
+        """Delivery by operator, time to delivery and delivery over time,
+        from the parts' stored detailed reports (NotFoundError: no such
+        campaign)."""
+
+        def build() -> CampaignReport:
+            c = load_campaign(self._service, campaign_id)
+            return campaign_report.campaign_report(self._service.store, self._service.profile.name, c,
+                                                   self._reported(c), buckets)
+
+        return await asyncio.to_thread(build)
+
+    async def details_due(self, c: Campaign) -> list[Submission]:
+        """The parts whose detailed report is worth fetching: ATL has a
+        report for them and the journal has none of its own yet, or one
+        with recipients still pending."""
+
+        def due() -> list[Submission]:
+            out = []
+            for p in c.parts:
+                if not p.taskid or p.report is None or not p.report.ready:
+                    continue
+                info = own_detail(p, self._service.detail_info(p.taskid))
+                counts = self._service.detail_counts(p.taskid) if info is not None else None
+                if info is None or (counts or {}).get(int(DeliveryStatus.QUEUED), 0):
+                    out.append(p)
+            return out
+
+        return await asyncio.to_thread(due)
+
+    async def export_campaign(self, campaign_id: str, path: Path, replace: bool = False) -> int:
+        """Every recipient row of the campaign (number, operator, status,
+        date in Baku time, task, part, author) to ``path``, CSV or .xlsx by
+        its name (InputError otherwise), private, formula-safe, never over
+        an existing file unless ``replace`` (FileExistsError); rows written."""
+        campaign_report.export_format(path)
+
+        def write() -> int:
+            c = load_campaign(self._service, campaign_id)
+            rows = campaign_report.export_rows(self._service.store, self._service.profile.name, c,
+                                               self._reported(c))
+            return campaign_report.write_export(path, rows, replace=replace)
+
+        return await asyncio.to_thread(write)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from argparse import Namespace
 from datetime import datetime
+from pathlib import Path
 
-from ..api.errors import ApiError
+from ..api import Core
+from ..api.errors import ApiError, InputError, LocalError
+from ..api.models import Campaign, CampaignReport
 from ..api.rules import baku, plural, quiet_hours
 from .common import EXIT_OK, err, open_cli_core, out, out_json
 from .outcome import progress_printer, report_campaign, report_submit, with_cancel
@@ -15,6 +19,8 @@ async def cmd_campaign(args: Namespace) -> int:
     need_network = args.campaign_command == "resume" or (args.campaign_command == "show" and args.refresh)
     if args.campaign_command == "reschedule":
         return await _reschedule(args)
+    if args.campaign_command == "export":
+        return await _export(args)
     core = open_cli_core(args, need_password=need_network)
     sending = core.sending
     try:
@@ -33,20 +39,16 @@ async def cmd_campaign(args: Namespace) -> int:
         if cc == "show":
             c = await sending.campaign(args.campaign)
             if args.refresh:
-                for p in c.parts:
-                    if p.taskid:
-                        try:
-                            await core.reports.report(p.taskid)
-                        except ApiError as exc:
-                            err(f"part {p.controlid} (task {p.taskid}): {exc}")
-                c = await sending.campaign(args.campaign)
+                c = await _refresh(core, c)
+            figures = await core.reports.campaign_report(c.campaign)
             if args.json:
-                out_json(c.as_json())
+                out_json(c.as_json() | figures.as_json())
                 return EXIT_OK
             rep = c.report()
             out(f"campaign {c.campaign}: {c.state}, {c.title!r}, {plural(c.recipients, 'recipient')} in {plural(len(c.parts), 'part')}")
             out(f"delivery (parts with a report): {rep.delivered:,} delivered, {rep.failed:,} failed, "
                 f"{rep.pending:,} pending, {rep.removed:,} removed, {rep.error:,} error")
+            show_figures(figures)
             out(f"journalled for login {c.login} at {c.api_url} (profile {c.profile})")
             if c.approval:
                 out(f"approval: {c.approval}, submitted by {c.submitted_by}"
@@ -73,6 +75,86 @@ async def cmd_campaign(args: Namespace) -> int:
     finally:
         await core.aclose()
     return report_campaign(result, args.json)
+
+
+async def _refresh(core: Core, c: Campaign) -> Campaign:
+    """Each part's report from ATL, then the detailed reports the figures
+    and the export need (missing, or with recipients still pending)."""
+    for p in c.parts:
+        if p.taskid:
+            try:
+                await core.reports.report(p.taskid)
+            except ApiError as exc:
+                err(f"part {p.controlid} (task {p.taskid}): {exc}")
+    c = await core.sending.campaign(c.campaign)
+    for p in await core.reports.details_due(c):
+        try:
+            await core.reports.detailed_report(str(p.taskid))
+        except ApiError as exc:
+            err(f"part {p.controlid} (task {p.taskid}), detailed report: {exc}")
+    return c
+
+
+def duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+def sparkline(counts: list[int]) -> str:
+    top = max(counts, default=0)
+    if top <= 0:
+        return ""
+    return "".join(BLOCKS[0 if n <= 0 else max(1, round(n / top * (len(BLOCKS) - 1)))] for n in counts)
+
+
+def show_figures(rep: CampaignReport) -> None:
+    """The campaign report as a small table (campaign show)."""
+    if not rep.parts_reported:
+        out("report: no detailed report stored yet (campaign show ID --refresh fetches them)")
+        return
+    out(f"by operator (detailed reports of {rep.parts_reported} of {rep.parts} part(s)):")
+    out(f"  {'operator':<9} {'sent':>9} {'delivered':>10} {'failed':>9} {'pending':>9} {'rate':>7}")
+    for o in rep.operators:
+        rate = "-" if o.rate is None else f"{o.rate:.1%}"
+        out(f"  {o.operator:<9} {o.sent:>9,} {o.delivered:>10,} {o.failed:>9,} {o.pending:>9,} {rate:>7}")
+    out(f"time to delivery: median {duration(rep.median_s)}, 95th percentile {duration(rep.p95_s)} "
+        f"({rep.timed:,} deliveries with a date)")
+    if rep.timeline is not None:
+        t = rep.timeline
+        out(f"deliveries per {duration(t.bucket_s)} from {t.start} Baku time: {sparkline(t.counts)}")
+
+
+def output_path(text: str) -> Path:
+    """The file the operator named, in full (an export says where it went)."""
+    return Path(os.path.abspath(os.path.expanduser(text)))
+
+
+async def _export(args: Namespace) -> int:
+    path = output_path(args.output)
+    core = open_cli_core(args, need_password=args.refresh)
+    try:
+        if args.refresh:
+            await _refresh(core, await core.sending.campaign(args.campaign))
+        try:
+            n = await core.reports.export_campaign(args.campaign, path, replace=args.force)
+        except FileExistsError:
+            raise InputError(f"{path} exists: pass --force to replace it") from None
+        except IsADirectoryError:
+            raise InputError(f"{path} is a directory: name a file ending .csv or .xlsx") from None
+        except OSError as exc:
+            raise LocalError(f"cannot write {path}: {exc.strerror or exc}; nothing was written") from None
+    finally:
+        await core.aclose()
+    err(f"{n:,} row(s) written to {path}")
+    return EXIT_OK
 
 
 def _quiet(args: Namespace) -> str:

@@ -194,10 +194,20 @@ def build_parser() -> argparse.ArgumentParser:
     csub = s.add_subparsers(dest="campaign_command", parser_class=_Parser, required=True)
     c = csub.add_parser("list", parents=[common], help="campaigns in the journal")
     c.add_argument("--json", action="store_true")
-    c = csub.add_parser("show", parents=[common], help="a campaign's parts and summed delivery")
+    c = csub.add_parser("show", parents=[common],
+                        help="a campaign's parts, summed delivery and report (by operator, time to delivery)")
     c.add_argument("campaign")
-    c.add_argument("--refresh", action="store_true", help="fetch each part's report first")
+    c.add_argument("--refresh", action="store_true",
+                   help="fetch each part's report first, and the detailed reports the figures need")
     c.add_argument("--json", action="store_true")
+    c = csub.add_parser("export", parents=[common],
+                        help="every recipient of a campaign (number, operator, status, date, task, part, author)")
+    c.add_argument("campaign")
+    c.add_argument("--output", "-o", required=True, metavar="FILE.csv|FILE.xlsx",
+                   help="the file to write; its name says the format")
+    c.add_argument("--force", action="store_true", help="replace the file if it exists")
+    c.add_argument("--refresh", action="store_true",
+                   help="fetch the parts' reports and detailed reports first (else: what the journal holds)")
     c = csub.add_parser("resume", parents=[common],
                         help="send the parts not sent yet and settle uncertain ones; accepted parts are never resent")
     c.add_argument("campaign")

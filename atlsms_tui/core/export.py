@@ -1,4 +1,4 @@
-"""Files the operator exports (CSV reports of numbers and messages).
+"""Files the operator exports (CSV and .xlsx reports of numbers and messages).
 
 An export holds customers' numbers and what they were sent, so it is private
 from its first byte (0600, created with O_EXCL|O_NOFOLLOW: never a planted
@@ -10,10 +10,16 @@ starts like a formula (``=cmd|' /C calc'!A0``) gets a leading ``'``.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from . import paths
 
@@ -29,22 +35,21 @@ def exports_dir() -> Path:
     return paths.private_dir(paths.data_dir() / "exports")
 
 
+_FORMULA_FIRST = frozenset(FORMULA_START)
+
+
 def neutralise(cell: object) -> object:
     """A text cell a spreadsheet would run as a formula, made plain text."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_START):
+    # Once per cell of a million-row export: one set look-up.
+    if isinstance(cell, str) and cell[:1] in _FORMULA_FIRST:
         return "'" + cell
     return cell
 
 
-def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[object]], *,
-              replace: bool = False) -> int:
-    """Write ``header`` and ``rows`` to ``path`` as CSV; the number of rows.
-
-    Without ``replace`` an existing ``path`` (or a symlink there) raises
-    FileExistsError and nothing is touched. With it, the rows go to a private
-    temporary file beside ``path`` that then takes its place, so a failed
-    export never leaves half a file under either name."""
-    path = Path(path)
+@contextmanager
+def _private_file(path: Path, replace: bool) -> Iterator[BinaryIO]:
+    """A new private file at ``path`` (see ``write_csv``), removed if the
+    writing fails."""
     if replace:
         fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
         target: Path | None = Path(tmp_name)
@@ -52,13 +57,8 @@ def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[object]], *
         fd = os.open(path, _NEW_FILE, 0o600)
         target = path
     try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow([neutralise(c) for c in header])
-            count = 0
-            for row in rows:
-                writer.writerow([neutralise(c) for c in row])
-                count += 1
+        with os.fdopen(fd, "wb") as f:
+            yield f
             f.flush()
             os.fsync(f.fileno())
         if replace:
@@ -71,4 +71,62 @@ def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[object]], *
             except OSError:
                 pass
         raise
+
+
+def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[object]], *,
+              replace: bool = False) -> int:
+    """Write ``header`` and ``rows`` to ``path`` as CSV; the number of rows.
+
+    Without ``replace`` an existing ``path`` (or a symlink there) raises
+    FileExistsError and nothing is touched. With it, the rows go to a private
+    temporary file beside ``path`` that then takes its place, so a failed
+    export never leaves half a file under either name."""
+    count = 0
+    with _private_file(Path(path), replace) as raw:
+        f = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        writer = csv.writer(f)
+        writer.writerow([neutralise(c) for c in header])
+        for row in rows:
+            writer.writerow([neutralise(c) for c in row])
+            count += 1
+        f.flush()
+        f.detach()
+    return count
+
+
+# A worksheet holds 1,048,576 rows: a longer export goes on in another sheet.
+XLSX_SHEET_ROWS = 1_048_575
+
+
+def _xlsx_cell(cell: object) -> object:
+    """A cell openpyxl stores as text or a number, never as a formula, and
+    that it accepts (it refuses control characters: shown as ``\\xNN``)."""
+    cell = neutralise(cell)
+    if isinstance(cell, str) and ILLEGAL_CHARACTERS_RE.search(cell):
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", cell)
+    return cell
+
+
+def write_xlsx(path: Path, header: list[str], rows: Iterable[Iterable[object]], *,
+               replace: bool = False, sheet_rows: int = XLSX_SHEET_ROWS) -> int:
+    """Write ``header`` and ``rows`` to ``path`` as an .xlsx workbook, with
+    the rules of ``write_csv``; the number of rows. openpyxl's write-only
+    mode streams the rows (through its own private temporary file), so a
+    million rows take little memory."""
+    head = [_xlsx_cell(c) for c in header]
+    count = 0
+    with _private_file(Path(path), replace) as f:
+        wb = Workbook(write_only=True)
+        sheet, in_sheet = None, 0
+        for row in rows:
+            if sheet is None or in_sheet >= sheet_rows:
+                sheet = wb.create_sheet(f"rows from {count + 1}" if count else "rows")
+                sheet.append(head)
+                in_sheet = 0
+            sheet.append([_xlsx_cell(c) for c in row])
+            in_sheet += 1
+            count += 1
+        if sheet is None:
+            wb.create_sheet("rows").append(head)
+        wb.save(f)
     return count

@@ -262,3 +262,37 @@ class Reports:
                 return
             last = rows[-1][0]
             yield _detail_rows(rows)
+
+    # ------------------------------------------------------------ campaign report figures
+    # Aggregated in SQL, one stored report at a time: a campaign of a
+    # million rows never has its rows in memory.
+
+    def detail_prefix_counts(self, profile: str, taskid: str) -> list[tuple[str, str, int, int]]:
+        """(number prefix, a number with it, status code, rows) of the stored
+        report: the prefix is the wire form's first 8 digits (the longest
+        prefix the numbering plan's carrier data uses), '' for a number not
+        in wire form."""
+        g = self._stored(profile, taskid)
+        if g is None:
+            return []
+        return [(str(p), str(m), int(s), int(n)) for p, m, s, n in self._db.read(
+            "SELECT CASE WHEN length(msisdn)=12 AND msisdn GLOB '994[0-9]*' THEN substr(msisdn, 1, 8) "
+            "ELSE '' END AS p, MIN(msisdn), status, COUNT(*) FROM report_rows WHERE gen=? GROUP BY p, status",
+            (g.gen,))]
+
+    def detail_delivered_dates(self, profile: str, taskid: str) -> list[tuple[str, int]]:
+        """(date as the report gives it, deliveries) of the stored report's
+        delivered rows with a date: one row per distinct second, so at most
+        as many as the task had recipients, usually far fewer."""
+        g = self._stored(profile, taskid)
+        if g is None:
+            return []
+        return [(str(d), int(n)) for d, n in self._db.read(
+            "SELECT date, COUNT(*) FROM report_rows WHERE gen=? AND status=? AND date IS NOT NULL AND date != '' "
+            "GROUP BY date",
+            (g.gen, int(DeliveryStatus.DELIVERED)))]
+
+    def sent_numbers(self, controlid: str) -> bytes | None:
+        """The numbers a submission went to (packed 64-bit integers)."""
+        rows = self._db.read("SELECT numbers FROM sent_numbers WHERE controlid=?", (controlid,))
+        return bytes(rows[0][0]) if rows else None

@@ -5,7 +5,12 @@ its task detail. Uncertain and queued parts stand out; ``s`` resumes the
 campaign (queued parts get their first send, uncertain ones are resent under
 their own controlid: campaign.resume_campaign never resends an accepted
 part) and ``x`` cancels the queued parts, each after a confirmation
-(campaign_actions)."""
+(campaign_actions).
+
+The report panel (``o`` hides or shows it) gives delivery by operator, time
+to delivery and deliveries over time from the parts' detailed reports, each
+fetched once its delivery is final (``r`` fetches the others); ``e``
+exports every recipient row as CSV or .xlsx."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -26,6 +32,7 @@ from ..bindings import allowed
 from ..format import by_text, campaign_state_text, counts_text, delivery_bar, describe, short_time, state_text
 from ..literal import literal, visible
 from ..messages import ProfileChanged, SubmissionFinished
+from ..widgets.campaign_report import CampaignExportBar, CampaignReportPanel
 from ..widgets.header import BalanceHeader
 from .campaign_actions import ask_cancel, ask_resume
 from .task_detail import TaskDetailScreen
@@ -64,16 +71,22 @@ class CampaignDetailScreen(Screen[None]):
                 tooltip="Send again to the campaign's numbers in the statuses asked: compose opens with them and the earlier text"),
         Binding("g", "followup_group", "Group", id="followup_group",
                 tooltip="Save the campaign's numbers in the statuses asked as a group"),
+        Binding("o", "toggle_report", "Report", id="campaign_report"),
+        Binding("e", "export", "Export", id="campaign_export"),
     ]
 
     def __init__(self, campaign: str) -> None:
         super().__init__()
         self.campaign_id = campaign
         self.campaign: Campaign | None = None
+        # Final parts whose detailed report this screen fetched by itself:
+        # never again on its own, whatever the report then holds.
+        self._fetched: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield BalanceHeader()
         yield Static("", id="camp-summary")
+        yield CampaignReportPanel(id="camp-report")
         table: DataTable[Any] = DataTable(id="camp-parts", cursor_type="row")
         table.add_column("Part", key="part", width=5)
         table.add_column("Task", key="task", width=8)
@@ -110,6 +123,7 @@ class CampaignDetailScreen(Screen[None]):
         self._show(c)
         live = [p for p in c.parts if needs_poll(p)]
         if not poll or not live:
+            self._load_report(c, force)
             return
         self._status(f"asking ATL for {plural(len(live), 'report')}…")
         poller = core.reports.poller(ReadClock(self.atl.clock))
@@ -124,6 +138,34 @@ class CampaignDetailScreen(Screen[None]):
         if result.offline is not None:
             errors.insert(0, str(result.offline))
         self._status(f"✖ {errors[0]}" if errors else "", error=bool(errors))
+        self._load_report(await core.sending.campaign(self.campaign_id), force)
+
+    @work(exclusive=True, group="campaign-report", exit_on_error=False)
+    async def _load_report(self, c: Campaign, fetch_all: bool = False) -> None:
+        """Fetch the detailed reports the figures lack (a final part's once
+        on its own; every due one when asked), then show the figures."""
+        core = self.atl.core
+        if core is None:
+            return
+        for p in await core.reports.details_due(c):
+            taskid = str(p.taskid)
+            final = p.report is not None and p.report.final
+            if not fetch_all and (not final or taskid in self._fetched):
+                continue
+            self._fetched.add(taskid)
+            self._status(f"fetching the detailed report of part {p.part} (task {taskid})…")
+            try:
+                await core.reports.detailed_report(taskid)
+            except AtlSmsError as exc:
+                self._status(f"✖ task {taskid}: {exc}", error=True)
+                break
+            self._status("")
+        try:
+            rep = await core.reports.campaign_report(c.campaign)
+        except AtlSmsError as exc:
+            self._status(f"✖ report: {exc}", error=True)
+            return
+        self.query_one(CampaignReportPanel).show(rep)
 
     def _status(self, text: str, error: bool = False) -> None:
         self.query_one("#camp-status", Static).update(literal(text, style="red" if error else "dim"))
@@ -232,7 +274,26 @@ class CampaignDetailScreen(Screen[None]):
         if self.campaign is not None:
             ask_cancel(self, self.campaign)
 
+    def action_toggle_report(self) -> None:
+        panel = self.query_one(CampaignReportPanel)
+        panel.display = not panel.display
+
+    async def action_export(self) -> None:
+        try:
+            bar = self.query_one(CampaignExportBar)
+        except NoMatches:  # the first export: the bar is built then
+            bar = CampaignExportBar(self.campaign_id)
+            await self.mount(bar, before="#camp-status")
+        await bar.open()
+
+    def on_export_bar_closed(self, _message: CampaignExportBar.Closed) -> None:
+        self.query_one("#camp-parts").focus()
+
     def action_back(self) -> None:
+        bars = self.query(CampaignExportBar)
+        if bars and bars.first().close():
+            self.query_one("#camp-parts").focus()
+            return
         self.app.pop_screen()
 
     def action_followup_send(self) -> None:

@@ -13,6 +13,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Label
 
+from ...api.errors import AtlSmsError
 from ...api.reports import DetailQuery
 from ...api.rules import plural
 from .fields import Input
@@ -29,8 +30,11 @@ class ExportBar(Horizontal):
     class Closed(Message):
         """The bar hid itself (the export was written): the table takes the keys."""
 
-    def __init__(self, taskid: str, query: Callable[[], DetailQuery]) -> None:
-        super().__init__(Label("CSV file:", id="detail-export-label"),
+    # What the notifications call the file.
+    KIND = "CSV"
+
+    def __init__(self, taskid: str, query: Callable[[], DetailQuery], label: str = "CSV file:") -> None:
+        super().__init__(Label(label, id="detail-export-label"),
                          Input(id="detail-export-path", compact=True), id="detail-export")
         self.taskid = taskid
         self._query = query
@@ -50,12 +54,22 @@ class ExportBar(Horizontal):
         self.display = True
         path_input = self.path_input
         if not path_input.value:
-            name = "task-" + re.sub(r"[^A-Za-z0-9_-]", "_", self.taskid) + ".csv"
+            name = self.default_name()
             try:
                 path_input.value = str(await self.core.reports.exports_dir() / name)
             except OSError as exc:  # the operator can still type where it goes
                 self.notify(f"No exports folder: {exc.filename or ''}: {exc.strerror or exc}", severity="warning")
         path_input.focus()
+
+    def default_name(self) -> str:
+        return "task-" + re.sub(r"[^A-Za-z0-9_-]", "_", self.taskid) + ".csv"
+
+    async def write_rows(self, path: Path, replace: bool) -> str:
+        """Write the export (FileExistsError, OSError); what to tell the operator."""
+        query = self._query()
+        count = await self.core.reports.export_csv(self.taskid, path, query, replace)
+        what = "" if query.status is None and not query.search else " (filtered)"
+        return f"Exported {plural(count, 'row')}{what} to {path}"
 
     def close(self) -> bool:
         """Hide the bar; False if it was not showing."""
@@ -72,12 +86,12 @@ class ExportBar(Horizontal):
     @work(exclusive=True, group="detail-export-path", exit_on_error=False)
     async def _export(self, path_text: str) -> None:
         if not path_text:
-            self.notify("Enter a file path for the CSV.", severity="warning")
+            self.notify(f"Enter a file path for the {self.KIND}.", severity="warning")
             return
         try:
             path, exists = await self.core.reports.export_path(path_text)
         except OSError as exc:
-            self.notify(f"CSV not written: {exc.filename or ''}: {exc.strerror or exc}", severity="error",
+            self.notify(f"{self.KIND} not written: {exc.filename or ''}: {exc.strerror or exc}", severity="error",
                         timeout=10)
             return
         if exists:
@@ -102,16 +116,17 @@ class ExportBar(Horizontal):
 
     @work(exclusive=True, group="detail-export", exit_on_error=False)
     async def _write(self, path: Path, replace: bool) -> None:
-        query = self._query()
         try:
-            count = await self.core.reports.export_csv(self.taskid, path, query, replace)
+            done = await self.write_rows(path, replace)
         except FileExistsError:  # created meanwhile: the operator decides, as for any existing file
             self._ask_overwrite(path)
             return
         except OSError as exc:
-            self.notify(f"CSV not written: {path}: {exc.strerror or exc}", severity="error", timeout=10)
+            self.notify(f"{self.KIND} not written: {path}: {exc.strerror or exc}", severity="error", timeout=10)
             return
-        what = "" if query.status is None and not query.search else " (filtered)"
-        self.notify(f"Exported {plural(count, 'row')}{what} to {path}", timeout=8)
+        except AtlSmsError as exc:  # a name the export cannot take, a journal problem
+            self.notify(f"{self.KIND} not written: {exc}", severity="error", timeout=10)
+            return
+        self.notify(done, timeout=8)
         if self.close():
             self.post_message(self.Closed())
