@@ -71,8 +71,8 @@ async def _run(path: str, n: int) -> dict:
 
 
 def bench_tui(path: Path, n: int) -> None:
-    code = ("import asyncio, json, sys; sys.path.insert(0, %r); import bench_import_tui as b; "
-            "print(json.dumps(asyncio.run(b._run(%r, %d))))" % (str(HERE), str(path), n))
+    code = (f"import asyncio, json, sys; sys.path.insert(0, {str(HERE)!r}); import bench_import_tui as b; "
+            f"print(json.dumps(asyncio.run(b._run({str(path)!r}, {n}))))")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     if p.returncode:
