@@ -370,3 +370,25 @@ def test_csv_blocks_agree_with_the_csv_module(lines, block_chars):
                 list(rep.duplicate_rows), list(rep.recovered), +rep.operators, list(rep.records))
 
     assert run(parse_table_stream, block_chars=block_chars) == run(parse_table_lines)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.from_regex(r"\A[0-9]{9}\Z"), max_size=300))
+def test_wire_lines_read_a_digit_column_at_a_time_are_the_numbers(nats):
+    nums, prefixes = fastpath.wire_lines("".join(f"994{n}\n" for n in nats).encode())
+    assert nums.tolist() == [int("994" + n) for n in nats]
+    assert list(prefixes) == [int(n[:2]) for n in nats]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["994" + n for n in NATIONALS]) | number_text() | junk, min_size=1, max_size=80),
+       st.booleans(), st.sampled_from([16, 40, 1 << 20]))
+def test_wire_form_lists_agree_with_the_per_line_rules(lines, header, block):
+    """Lists mostly in the wire form (blocks taken whole, by their prefix
+    counts), with repeats, a header line or an odd line cutting the runs."""
+    saved = fastpath.BLOCK_BYTES
+    fastpath.BLOCK_BYTES = block
+    try:
+        assert_agrees(("phone\n" if header else "") + "".join(f"{x}\n" for x in lines))
+    finally:
+        fastpath.BLOCK_BYTES = saved

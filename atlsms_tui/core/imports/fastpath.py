@@ -17,17 +17,17 @@ import re
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from itertools import compress, repeat
 from operator import add, mod, ne, not_
 
 from .. import msisdn as _m
 from .. import numbering_plan as _plan
 from .cells import recover_text
-from .numbers import NumberRecords, count_operators
+from .numbers import NumberRecords, count_operators, wire_lines
 from .report import ImportIssue, ImportReport
 
-__all__ = ["NumberRecords", "line_entries", "parse_text_list", "scan_list"]
+__all__ = ["NumberRecords", "line_entries", "parse_text_list", "scan_list", "wire_lines"]
 
 _WIRE_BASE = 994 * 10**9
 # Bytes of lines per block: big enough for C speed, small enough to keep
@@ -121,7 +121,10 @@ class _Entries:
 
     def __init__(self) -> None:
         self.nums = array("q")  # wire form as an integer
-        self.rows = array("q")
+        # Each entry's line: a range while each entry is on the line after
+        # the last one's (a plain list), an array once not.
+        self._rows: array[int] | None = None
+        self._first_row = self._next_row = 0
         self.normalised = bytearray()  # 1: written otherwise than the wire form
         self.odd: dict[int, tuple[int, str, str | None]] = {}  # index -> (column, raw, note)
         self.read = 0
@@ -131,7 +134,23 @@ class _Entries:
         self.prefixes: Counter[str] | None = Counter()
         # Every number so far, while none repeats (None once one does).
         self.unique: set[int] | None = set()
-        self.fresh: list[int] | None = None  # the last block's numbers, when they were listed
+
+    def add_rows(self, first: int, k: int) -> None:
+        """The next ``k`` entries are on lines ``first``.. onwards, one a line."""
+        if self._rows is None:
+            if self._next_row == 0:
+                self._first_row = self._next_row = first
+            if first == self._next_row:
+                self._next_row += k
+                return
+            self._rows = array("q", range(self._first_row, self._next_row))
+        self._rows.extend(range(first, first + k))
+
+    @property
+    def rows(self) -> Sequence[int]:
+        if self._rows is None:
+            return range(self._first_row, self._next_row)
+        return self._rows
 
 
 def _blocks(data: bytes, first_row: int) -> Iterator[tuple[int, int, int]]:
@@ -161,12 +180,13 @@ def scan_list(data: bytes, rep: ImportReport, *, skip_first: bool = False,
         if cancelled is not None and cancelled():
             return rep
         blocks.append((row, start, end))
-        taken, e.fresh = len(e.nums), None
+        taken = len(e.nums)
         _scan_block(data[start:end], row, e, rep, skip_first and row == 1)
         if e.unique is not None:
             before = len(e.unique)
-            # the block's numbers as int objects already made, if any
-            e.unique.update(e.fresh if e.fresh is not None else e.nums[taken:])
+            # (ints made by tolist() in one go are inserted faster than
+            # ints made one by one while iterating the array)
+            e.unique.update(e.nums[taken:].tolist())
             if len(e.unique) - before != len(e.nums) - taken:
                 e.unique = None
         if progress is not None:
@@ -188,18 +208,16 @@ def _take_wire_block(body: bytes, row0: int, e: _Entries) -> bool:
     seven digits, so no pattern judges it line by line."""
     if _ALL_WIRE.fullmatch(body) is None:
         return False
-    k = body.count(b"\n")
-    counts = Counter({pp: body.count(b"\n994" + pp.encode()) + body.startswith(b"994" + pp.encode())
-                      for pp in _m._PREFIX_OPERATOR})
+    nums, prefixes = wire_lines(body)
+    k = len(nums)
+    counts = Counter({pp: prefixes.count(int(pp)) for pp in _m._PREFIX_OPERATOR})
     if counts.total() != k:
         return False
-    ints = list(map(int, body[:-1].split(b"\n")))
-    e.nums.extend(ints)
-    e.fresh = ints
+    e.nums.extend(nums)
     e.normalised.extend(bytes(k))
     if e.prefixes is not None:
         e.prefixes.update(counts)
-    e.rows.extend(range(row0, row0 + k))
+    e.add_rows(row0, k)
     e.read += k
     return True
 
@@ -217,7 +235,7 @@ def _take_clean_block(squeezed: bytes, row0: int, e: _Entries, as_written: bool)
     else:
         e.normalised.extend(b"\x01" * k)  # filled in by the caller
     e.nums.extend(map(add, map(mod, map(int, toks), repeat(_NATIONAL)), repeat(_WIRE_BASE)))
-    e.rows.extend(range(row0, row0 + k))
+    e.add_rows(row0, k)
     e.read += k
 
 
@@ -248,7 +266,7 @@ def _scan_block(block: bytes, row0: int, e: _Entries, rep: ImportReport, skip_fi
         lines = block.split(b"\n")
         if skip_first:
             toks[0] = lines[0] = b""
-    nums, rows, norm = e.nums, e.rows, e.normalised
+    nums, norm = e.nums, e.normalised
     pos = 0  # toks[pos:] not yet taken
 
     def take_fast(a: int, b: int) -> None:
@@ -264,7 +282,7 @@ def _scan_block(block: bytes, row0: int, e: _Entries, rep: ImportReport, skip_fi
             nums.extend(map(int, seg))  # every one written as the wire form
         else:
             nums.extend(map(add, map(mod, map(int, seg), repeat(_NATIONAL)), repeat(_WIRE_BASE)))
-        rows.extend(range(row0 + a, row0 + b))
+        e.add_rows(row0 + a, b - a)
         e.prefixes = None
         e.read += b - a
 
@@ -283,7 +301,7 @@ def _scan_block(block: bytes, row0: int, e: _Entries, rep: ImportReport, skip_fi
                 e.prefixes = None
                 e.odd[len(nums)] = (col, raw, note)
                 nums.append(int(wire))
-                rows.append(row0 + i)
+                e.add_rows(row0 + i, 1)
                 norm.append(raw != wire)
     take_fast(pos, len(toks))
 
