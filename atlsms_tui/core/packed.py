@@ -21,10 +21,8 @@ from .smstext import Messages
 
 SEP = b"\x00"
 _COUNT_STEP = 65536  # messages counted together
-# What str.strip() strips: the ASCII bytes, and the UTF-8 of the other
-# whitespace characters (by their first bytes: b"\xe2\x80" covers more).
-_ASCII_SPACE = bytes(c for c in range(128) if chr(c).isspace())
-_OTHER_SPACE = (b"\xc2\x85", b"\xc2\xa0", b"\xe1\x9a\x80", b"\xe2\x80", b"\xe2\x81\x9f", b"\xe3\x80\x80")
+# Deleted to leave each message's ASCII characters that str.strip() keeps.
+_NOT_ASCII_TEXT = bytes(c for c in range(256) if c > 127 or chr(c).isspace())
 
 
 class _Columns:
@@ -212,15 +210,13 @@ class PackedRecipients(Sequence[Recipient]):
 
     def has_blank_message(self) -> bool:
         """Whether a message is empty or only whitespace (``not m.strip()``),
-        told from the buffer, a batch at a time: decoded only where it holds
-        a whitespace character beyond ASCII."""
+        told from the buffer a batch at a time: only a batch with a message
+        holding no ASCII text at all is decoded to tell."""
         for a in range(0, len(self), _COUNT_STEP):
             b = min(a + _COUNT_STEP, len(self))
             with self.message_bytes(a, b) as view:
-                squeezed = bytes(view).translate(None, _ASCII_SPACE)
-            if squeezed.startswith(SEP) or SEP + SEP in squeezed:
-                return True
-            if any(w in squeezed for w in _OTHER_SPACE) and not all(map(str.strip, self.messages(a, b) or [])):
+                text = bytes(view).translate(None, _NOT_ASCII_TEXT)
+            if (text.startswith(SEP) or SEP + SEP in text) and not all(map(str.strip, self.messages(a, b) or [])):
                 return True
         return False
 

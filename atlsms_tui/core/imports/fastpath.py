@@ -24,10 +24,10 @@ from operator import add, mod, ne, not_
 from .. import msisdn as _m
 from .. import numbering_plan as _plan
 from .cells import recover_text
-from .numbers import NumberRecords, count_operators, wire_lines
+from .numbers import NumberRecords, count_operators, national_lines
 from .report import ImportIssue, ImportReport
 
-__all__ = ["NumberRecords", "line_entries", "parse_text_list", "scan_list", "wire_lines"]
+__all__ = ["NumberRecords", "line_entries", "parse_text_list", "scan_list"]
 
 _WIRE_BASE = 994 * 10**9
 # Bytes of lines per block: big enough for C speed, small enough to keep
@@ -57,7 +57,10 @@ _ALL_VALID = re.compile(
     + b"".join(rb"(?!(?:" + p.pattern.encode() + rb")\n)" for p in _plan.EARLIER)
     + rb"(?:" + _plan.MOBILE.pattern.encode() + rb")\n)*+"
 ) if _plan.GENERAL is not None and _plan.MOBILE is not None else None
-_ALL_WIRE = re.compile(rb"(?:994[0-9]{9}\n)*+")
+# Blocks of lines all of one common shape, read a digit column at a time:
+# (pattern of the block, line width, first national digit, written
+# otherwise than the wire form).
+_SHAPES = ((re.compile(rb"(?:994[0-9]{9}\n)*+"), 13, 3, False), (re.compile(rb"(?:0[0-9]{9}\n)*+"), 11, 1, True))
 # One match per line: b"994" when the line is a number already written as
 # the wire form (so not "normalised").
 _CANONICAL = re.compile(rb"^(?:[ \r]*(994)[0-9]{9}[ \r]*$)?", re.MULTILINE)
@@ -201,20 +204,29 @@ def _all_fast(squeezed: bytes) -> bool:
     return _ALL_VALID is not None and _ALL_VALID.fullmatch(squeezed) is not None
 
 
+def _one_shape(body: bytes) -> tuple[array[int], Counter[str], bool] | None:
+    """(wire numbers, count by operator prefix, normalised) of a block
+    (ending in \n) of lines all in one of the common shapes with a known
+    operator's prefix; None for any other. Such a number is valid whatever
+    its last seven digits, so no pattern judges it line by line."""
+    for pattern, width, first, normalised in _SHAPES:
+        if pattern.fullmatch(body) is not None:
+            nums, prefixes = national_lines(body, width, first)
+            counts = Counter({pp: prefixes.count(int(pp)) for pp in _m._PREFIX_OPERATOR})
+            return (nums, counts, normalised) if counts.total() == len(nums) else None
+    return None
+
+
 def _take_wire_block(body: bytes, row0: int, e: _Entries) -> bool:
-    """A block every line of which is a number as written in the wire form
-    with a known operator's prefix (``body`` ends in \n), taken; False,
-    nothing taken, for any other. Such a number is valid whatever its last
-    seven digits, so no pattern judges it line by line."""
-    if _ALL_WIRE.fullmatch(body) is None:
+    """A block of lines in one common shape (:func:`_one_shape`) taken;
+    False, nothing taken, for any other."""
+    shaped = _one_shape(body)
+    if shaped is None:
         return False
-    nums, prefixes = wire_lines(body)
+    nums, counts, normalised = shaped
     k = len(nums)
-    counts = Counter({pp: prefixes.count(int(pp)) for pp in _m._PREFIX_OPERATOR})
-    if counts.total() != k:
-        return False
     e.nums.extend(nums)
-    e.normalised.extend(bytes(k))
+    e.normalised.extend(b"\x01" * k if normalised else bytes(k))
     if e.prefixes is not None:
         e.prefixes.update(counts)
     e.add_rows(row0, k)
@@ -386,6 +398,9 @@ def classify_cells(values: list[str]) -> tuple[list[int], list[bool]] | None:
     crs = block.count(b"\r")
     if crs == block.count(b"\r\n") + block.endswith(b"\r"):
         squeezed = block.translate(None, _IN_NUMBER_CR)
+        shaped = _one_shape(squeezed + b"\n") if len(squeezed) == len(block) - crs else None
+        if shaped is not None:
+            return shaped[0].tolist(), [shaped[2]] * len(values)
         if _all_fast(squeezed + b"\n"):
             # every cell one valid number: no per-line pattern
             toks = squeezed.split(b"\n")

@@ -16,7 +16,7 @@ from typing import Literal, overload
 from .. import msisdn as _m
 from .report import ColumnRecords, ImportRecord
 
-__all__ = ["NumberRecords", "count_operators", "wire_lines"]
+__all__ = ["NumberRecords", "count_operators", "national_lines"]
 
 
 class NumberRecords(ColumnRecords):
@@ -88,22 +88,24 @@ _HIGH = bytes([_WIRE_BASE >> 32])
 assert _LOW + 10**9 < 1 << 32 and _WIRE_BASE >> 32 < 256
 
 
-def wire_lines(body: bytes) -> tuple[array[int], bytes]:
-    """The numbers of ``body``, lines of ``994``, nine digits and a newline
-    each, as 64-bit integers, and each one's operator prefix (its two
-    digits after 994) as a byte.
+def national_lines(body: bytes, width: int, first: int) -> tuple[array[int], bytes]:
+    """The numbers of ``body``, lines of ``width`` bytes (newline included)
+    each holding a national number's nine digits from byte ``first`` (after
+    ``994`` or ``0``), as wire numbers in 64-bit integers, and each one's
+    operator prefix (its first two national digits) as a byte.
 
     No integer object per number: each digit column is one big integer
     holding a byte per number, and the columns are combined with a few
     multiplications over whole columns, in lanes wide enough that no lane
     carries into the next (a pair of digits fits a byte, four a 2-byte lane,
     the national number plus the wire base's low half a 4-byte lane)."""
-    k = len(body) // 13
+    k = len(body) // width
     d = body.translate(_DIGIT)
-    col = [int.from_bytes(d[j::13], _LE) for j in range(3, 11)]
+    col = [int.from_bytes(d[first + j::width], _LE) for j in range(8)]
     pairs = [(col[i] * 10 + col[i + 1]).to_bytes(k, _LE) for i in range(0, 8, 2)]
     quads = [(_lanes(pairs[i], 1, 2) * 100 + _lanes(pairs[i + 1], 1, 2)).to_bytes(2 * k, _LE) for i in (0, 2)]
-    low = _lanes(quads[0], 2, 4) * 10**5 + _lanes(quads[1], 2, 4) * 10 + _lanes(d[11::13], 1, 4) + _low_lanes(k)
+    low = (_lanes(quads[0], 2, 4) * 10**5 + _lanes(quads[1], 2, 4) * 10 + _lanes(d[first + 8::width], 1, 4)
+           + _low_lanes(k))
     out = bytearray(8 * k)
     _spread(low.to_bytes(4 * k, _LE), 4, out, 8)
     out[4::8] = _HIGH * k
