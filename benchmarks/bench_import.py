@@ -178,10 +178,10 @@ READ = r"""
 import json, sys, time
 t = time.perf_counter()
 from atlsms_tui.core.imports import read_recipients
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), time.process_time()
 rep = read_recipients(sys.argv[1])
-t2 = time.perf_counter()
-print(json.dumps({"import": t1 - t, "read": t2 - t1, "valid": rep.valid}))
+t2, c2 = time.perf_counter(), time.process_time()
+print(json.dumps({"import": t1 - t, "read": t2 - t1, "cpu": c2 - c1, "valid": rep.valid}))
 """
 
 
@@ -194,8 +194,11 @@ def bench_read(files: dict[str, Path]) -> None:
             raise SystemExit(p.stderr)
         runs.append(json.loads(p.stdout))
     best = min(r["read"] for r in runs)
+    # On a shared machine the wall time is mostly waiting for a core: the
+    # process's own CPU time says what the code costs.
+    cpu = min(r["cpu"] for r in runs)
     print(f"read_recipients of {runs[0]['valid']:,} numbers (.txt), best of 3 fresh processes")
-    print(f"  {best:7.3f} s   target < 1 s: {'MET' if best < 1 else 'NOT MET'}", flush=True)
+    print(f"  {best:7.3f} s  (CPU {cpu:.3f} s)   target < 1 s: {'MET' if best < 1 else 'NOT MET'}", flush=True)
 
 
 def main() -> None:
