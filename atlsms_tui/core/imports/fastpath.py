@@ -17,14 +17,14 @@ import re
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from itertools import compress, repeat
 from operator import add, mod, ne, not_
 
 from .. import msisdn as _m
 from .. import numbering_plan as _plan
 from .cells import recover_text
-from .numbers import NumberRecords, count_operators, national_lines
+from .numbers import Entries, NumberRecords, count_operators, national_lines
 from .report import ImportIssue, ImportReport
 
 __all__ = ["NumberRecords", "line_entries", "parse_text_list", "scan_list"]
@@ -119,43 +119,6 @@ def line_entries(line: str) -> list[tuple[int, str, str | None, str | None]]:
 # the scan
 
 
-class _Entries:
-    """Every entry read, valid or not, in file order."""
-
-    def __init__(self) -> None:
-        self.nums = array("q")  # wire form as an integer
-        # Each entry's line: a range while each entry is on the line after
-        # the last one's (a plain list), an array once not.
-        self._rows: array[int] | None = None
-        self._first_row = self._next_row = 0
-        self.normalised = bytearray()  # 1: written otherwise than the wire form
-        self.odd: dict[int, tuple[int, str, str | None]] = {}  # index -> (column, raw, note)
-        self.read = 0
-        # Numbers by operator prefix, while every block was clean wire-form
-        # numbers of the known prefixes (then, without duplicates, the
-        # breakdown); None once it cannot be told without the column.
-        self.prefixes: Counter[str] | None = Counter()
-        # Every number so far, while none repeats (None once one does).
-        self.unique: set[int] | None = set()
-
-    def add_rows(self, first: int, k: int) -> None:
-        """The next ``k`` entries are on lines ``first``.. onwards, one a line."""
-        if self._rows is None:
-            if self._next_row == 0:
-                self._first_row = self._next_row = first
-            if first == self._next_row:
-                self._next_row += k
-                return
-            self._rows = array("q", range(self._first_row, self._next_row))
-        self._rows.extend(range(first, first + k))
-
-    @property
-    def rows(self) -> Sequence[int]:
-        if self._rows is None:
-            return range(self._first_row, self._next_row)
-        return self._rows
-
-
 def _blocks(data: bytes, first_row: int) -> Iterator[tuple[int, int, int]]:
     """(first row, start, end) of blocks of whole lines (end excludes the
     newline that closes the block's last line)."""
@@ -177,7 +140,7 @@ def scan_list(data: bytes, rep: ImportReport, *, skip_first: bool = False,
     line 1 is a header word). ``progress(done, total)`` is called per block
     with byte counts; ``cancelled()`` true stops the scan (the report is
     then incomplete: the caller drops it)."""
-    e = _Entries()
+    e = Entries()
     blocks: list[tuple[int, int, int]] = []
     for row, start, end in _blocks(data, 1):
         if cancelled is not None and cancelled():
@@ -217,7 +180,7 @@ def _one_shape(body: bytes) -> tuple[array[int], Counter[str], bool] | None:
     return None
 
 
-def _take_wire_block(body: bytes, row0: int, e: _Entries) -> bool:
+def _take_wire_block(body: bytes, row0: int, e: Entries) -> bool:
     """A block of lines in one common shape (:func:`_one_shape`) taken;
     False, nothing taken, for any other."""
     shaped = _one_shape(body)
@@ -234,7 +197,7 @@ def _take_wire_block(body: bytes, row0: int, e: _Entries) -> bool:
     return True
 
 
-def _take_clean_block(squeezed: bytes, row0: int, e: _Entries, as_written: bool) -> None:
+def _take_clean_block(squeezed: bytes, row0: int, e: Entries, as_written: bool) -> None:
     """A block every line of which is one valid number (``squeezed`` ends in
     \n); ``as_written``: nothing but line ends was deleted from it."""
     if as_written and _take_wire_block(squeezed, row0, e):
@@ -251,7 +214,7 @@ def _take_clean_block(squeezed: bytes, row0: int, e: _Entries, as_written: bool)
     e.read += k
 
 
-def _scan_block(block: bytes, row0: int, e: _Entries, rep: ImportReport, skip_first: bool) -> None:
+def _scan_block(block: bytes, row0: int, e: Entries, rep: ImportReport, skip_first: bool) -> None:
     crs = block.count(b"\r")
     if crs == block.count(b"\r\n") + block.endswith(b"\r"):
         squeezed = block.translate(None, _IN_NUMBER_CR)
@@ -337,7 +300,7 @@ class _LineFinder:
         return self._lines[row - self._firsts[k]].decode("utf-8", "surrogatepass")
 
 
-def _finish(e: _Entries, rep: ImportReport, line_at: Callable[[int], str]) -> None:
+def _finish(e: Entries, rep: ImportReport, line_at: Callable[[int], str]) -> None:
     nums, rows, n = e.nums, e.rows, len(e.nums)
 
     def raw_col(i: int) -> tuple[str, int]:

@@ -16,7 +16,44 @@ from typing import Literal, overload
 from .. import msisdn as _m
 from .report import ColumnRecords, ImportRecord
 
-__all__ = ["NumberRecords", "count_operators", "national_lines"]
+__all__ = ["Entries", "NumberRecords", "count_operators", "national_lines"]
+
+
+class Entries:
+    """Every entry read, valid or not, in file order."""
+
+    def __init__(self) -> None:
+        self.nums = array("q")  # wire form as an integer
+        # Each entry's line: a range while each entry is on the line after
+        # the last one's (a plain list), an array from the first that is not.
+        self._rows: array[int] | None = None
+        self._first_row = self._next_row = 0
+        self.normalised = bytearray()  # 1: written otherwise than the wire form
+        self.odd: dict[int, tuple[int, str, str | None]] = {}  # index -> (column, raw, note)
+        self.read = 0
+        # Numbers by operator prefix, while every block was numbers of the
+        # known prefixes in one common shape (then, without duplicates, the
+        # breakdown); None once it cannot be told without the column.
+        self.prefixes: Counter[str] | None = Counter()
+        # Every number so far, while none repeats (None once one does).
+        self.unique: set[int] | None = set()
+
+    def add_rows(self, first: int, k: int) -> None:
+        """The next ``k`` entries are on lines ``first``.. onwards, one a line."""
+        if self._rows is None:
+            if self._next_row == 0:
+                self._first_row = self._next_row = first
+            if first == self._next_row:
+                self._next_row += k
+                return
+            self._rows = array("q", range(self._first_row, self._next_row))
+        self._rows.extend(range(first, first + k))
+
+    @property
+    def rows(self) -> Sequence[int]:
+        if self._rows is None:
+            return range(self._first_row, self._next_row)
+        return self._rows
 
 
 class NumberRecords(ColumnRecords):
