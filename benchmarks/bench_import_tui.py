@@ -56,10 +56,18 @@ async def _run(path: str, n: int) -> dict:
                 return want in str(summary.render())
 
             t0 = send_key(app, "enter")
-            await asyncio.sleep(0.02)
+            # The Enter must reach the file field before the focus moves (on
+            # a busy machine a fixed pause is not enough: the Enter then goes
+            # into the message and the file is never read).
+            while not (filled() or "reading" in str(summary.render())):
+                if time.perf_counter() - t0 > 30:
+                    raise TimeoutError("the file field never started reading")
+                await asyncio.sleep(0.002)
             area.focus()
             typed = 0
             while not filled():
+                if time.perf_counter() - t0 > 120:
+                    raise TimeoutError("the Numbers panel never showed the count")
                 typed += 1
                 keys.append(await painter.after(send_key(app, "x"), lambda k=typed: len(area.text) == k))
                 await asyncio.sleep(0.03)  # an operator's key repeat
