@@ -117,7 +117,8 @@ with httpx.Client(timeout=300) as c:
 WRAP = r"""
 import json, resource, subprocess, sys, time
 t = time.perf_counter()
-p = subprocess.run(json.loads(sys.argv[1]), capture_output=True, text=True, env=json.loads(sys.argv[2]))
+p = subprocess.run(json.loads(sys.argv[1]), capture_output=True, text=True, env=json.loads(sys.argv[2]),
+                   cwd=sys.argv[3])
 wall = time.perf_counter() - t
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"wall": wall, "rc": p.returncode, "stderr": p.stderr[-3000:], "cpu": ru.ru_utime + ru.ru_stime,
@@ -126,7 +127,9 @@ print(json.dumps({"wall": wall, "rc": p.returncode, "stderr": p.stderr[-3000:], 
 
 
 def measured(cmd: list[str], env: dict) -> dict:
-    p = subprocess.run([sys.executable, "-c", WRAP, json.dumps(cmd), json.dumps(env)],
+    # In the tree's directory: "-m" and "-c" put the working directory first
+    # on the import path, before PYTHONPATH.
+    p = subprocess.run([sys.executable, "-c", WRAP, json.dumps(cmd), json.dumps(env), str(ROOT)],
                        capture_output=True, text=True)
     if p.returncode:
         raise SystemExit(p.stderr)
@@ -193,7 +196,8 @@ def bench_read(files: dict[str, Path]) -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     runs = []
     for _ in range(3):
-        p = subprocess.run([sys.executable, "-c", READ, str(files["txt"])], capture_output=True, text=True, env=env)
+        p = subprocess.run([sys.executable, "-c", READ, str(files["txt"])], capture_output=True, text=True, env=env,
+                           cwd=ROOT)
         if p.returncode:
             raise SystemExit(p.stderr)
         runs.append(json.loads(p.stdout))

@@ -89,7 +89,7 @@ def bench_tui(path: Path, n: int, limit: float = 600) -> None:
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         try:
             rc = subprocess.run([sys.executable, "-c", code], stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                env=env, timeout=limit).returncode
+                                env=env, timeout=limit, cwd=ROOT).returncode
         except subprocess.TimeoutExpired:
             rc = -1
         out.seek(0)
