@@ -117,15 +117,19 @@ with httpx.Client(timeout=300) as c:
 WRAP = r"""
 import json, resource, subprocess, sys, time
 t = time.perf_counter()
-p = subprocess.run(json.loads(sys.argv[1]), capture_output=True, text=True, env=json.loads(sys.argv[2]))
+p = subprocess.run(json.loads(sys.argv[1]), capture_output=True, text=True, env=json.loads(sys.argv[2]),
+                   cwd=sys.argv[3])
 wall = time.perf_counter() - t
-print(json.dumps({"wall": wall, "rc": p.returncode, "stderr": p.stderr[-3000:],
-                  "maxrss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": wall, "rc": p.returncode, "stderr": p.stderr[-3000:], "cpu": ru.ru_utime + ru.ru_stime,
+                  "maxrss_mb": ru.ru_maxrss / 1024}))
 """
 
 
 def measured(cmd: list[str], env: dict) -> dict:
-    p = subprocess.run([sys.executable, "-c", WRAP, json.dumps(cmd), json.dumps(env)],
+    # In the tree's directory: "-m" and "-c" put the working directory first
+    # on the import path, before PYTHONPATH.
+    p = subprocess.run([sys.executable, "-c", WRAP, json.dumps(cmd), json.dumps(env), str(ROOT)],
                        capture_output=True, text=True)
     if p.returncode:
         raise SystemExit(p.stderr)
@@ -168,8 +172,11 @@ def bench_send(kind: str, files: dict[str, Path], n: int, tmp: Path, url: str) -
     ratio = ours["wall"] / floor["wall"]
     ok = ratio <= 8 and ours["maxrss_mb"] < rss_target
     print(f"{what}, {body.stat().st_size / MB:.0f} MB request, to a null server")
-    print(f"  atlsms-tui send          {ours['wall']:7.2f} s   peak RSS {ours['maxrss_mb']:6.0f} MB")
-    print(f"  upload floor (httpx)     {floor['wall']:7.2f} s   peak RSS {floor['maxrss_mb']:6.0f} MB")
+    # CPU time too: on a shared machine the wall time is mostly waiting for a core.
+    print(f"  atlsms-tui send          {ours['wall']:7.2f} s  CPU {ours['cpu']:6.2f} s   "
+          f"peak RSS {ours['maxrss_mb']:6.0f} MB")
+    print(f"  upload floor (httpx)     {floor['wall']:7.2f} s  CPU {floor['cpu']:6.2f} s   "
+          f"peak RSS {floor['maxrss_mb']:6.0f} MB")
     print(f"  ratio {ratio:.1f}x the floor   target <= 8x and < {rss_target} MB: {'MET' if ok else 'NOT MET'}",
           flush=True)
 
@@ -178,10 +185,10 @@ READ = r"""
 import json, sys, time
 t = time.perf_counter()
 from atlsms_tui.core.imports import read_recipients
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), time.process_time()
 rep = read_recipients(sys.argv[1])
-t2 = time.perf_counter()
-print(json.dumps({"import": t1 - t, "read": t2 - t1, "valid": rep.valid}))
+t2, c2 = time.perf_counter(), time.process_time()
+print(json.dumps({"import": t1 - t, "read": t2 - t1, "cpu": c2 - c1, "valid": rep.valid}))
 """
 
 
@@ -189,13 +196,17 @@ def bench_read(files: dict[str, Path]) -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     runs = []
     for _ in range(3):
-        p = subprocess.run([sys.executable, "-c", READ, str(files["txt"])], capture_output=True, text=True, env=env)
+        p = subprocess.run([sys.executable, "-c", READ, str(files["txt"])], capture_output=True, text=True, env=env,
+                           cwd=ROOT)
         if p.returncode:
             raise SystemExit(p.stderr)
         runs.append(json.loads(p.stdout))
     best = min(r["read"] for r in runs)
+    # On a shared machine the wall time is mostly waiting for a core: the
+    # process's own CPU time says what the code costs.
+    cpu = min(r["cpu"] for r in runs)
     print(f"read_recipients of {runs[0]['valid']:,} numbers (.txt), best of 3 fresh processes")
-    print(f"  {best:7.3f} s   target < 1 s: {'MET' if best < 1 else 'NOT MET'}", flush=True)
+    print(f"  {best:7.3f} s  (CPU {cpu:.3f} s)   target < 1 s: {'MET' if best < 1 else 'NOT MET'}", flush=True)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -55,10 +56,18 @@ async def _run(path: str, n: int) -> dict:
                 return want in str(summary.render())
 
             t0 = send_key(app, "enter")
-            await asyncio.sleep(0.02)
+            # The Enter must reach the file field before the focus moves (on
+            # a busy machine a fixed pause is not enough: the Enter then goes
+            # into the message and the file is never read).
+            while not (filled() or "reading" in str(summary.render())):
+                if time.perf_counter() - t0 > 30:
+                    raise TimeoutError("the file field never started reading")
+                await asyncio.sleep(0.002)
             area.focus()
             typed = 0
             while not filled():
+                if time.perf_counter() - t0 > 120:
+                    raise TimeoutError("the Numbers panel never showed the count")
                 typed += 1
                 keys.append(await painter.after(send_key(app, "x"), lambda k=typed: len(area.text) == k))
                 await asyncio.sleep(0.03)  # an operator's key repeat
@@ -70,15 +79,26 @@ async def _run(path: str, n: int) -> dict:
         sim.kill()
 
 
-def bench_tui(path: Path, n: int) -> None:
-    code = ("import asyncio, json, sys; sys.path.insert(0, %r); import bench_import_tui as b; "
-            "print(json.dumps(asyncio.run(b._run(%r, %d))))" % (str(HERE), str(path), n))
+def bench_tui(path: Path, n: int, limit: float = 600) -> None:
+    # The child's output goes to files, not pipes, and a stuck run dumps
+    # where it is stuck and stops: the figure is then missing, not waited for.
+    code = (f"import asyncio, faulthandler, json, sys; faulthandler.dump_traceback_later({limit - 30}, exit=True); "
+            f"sys.path.insert(0, {str(HERE)!r}); import bench_import_tui as b; "
+            f"print(json.dumps(asyncio.run(b._run({str(path)!r}, {n}))))")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    if p.returncode:
-        print(f"  TUI load failed:\n{p.stderr[-3000:]}")
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        try:
+            rc = subprocess.run([sys.executable, "-c", code], stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                env=env, timeout=limit, cwd=ROOT).returncode
+        except subprocess.TimeoutExpired:
+            rc = -1
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if rc or not stdout.strip():
+        print(f"  TUI load failed (exit {rc}):\n{stderr[-3000:]}")
         return
-    r = json.loads(p.stdout.strip().splitlines()[-1])
+    r = json.loads(stdout.strip().splitlines()[-1])
     keys = sorted(r["keys"])
     p95 = keys[min(len(keys) - 1, int(round(0.95 * (len(keys) - 1))))] * 1000 if keys else 0.0
     p50 = keys[len(keys) // 2] * 1000 if keys else 0.0

@@ -203,27 +203,9 @@ def child_reports(n: int, parts: int, data_dir: str) -> dict:
             async with httpx.AsyncClient(timeout=300) as c:
                 for tid in taskids:
                     body = protocol.build_report("login", Secret("pw"), tid, detailed=True)
-                    rows = []
-                    fields: dict = {}
-                    text: list = []
-
-                    def start(name, attrs):
-                        text.clear()
-
-                    def chars(d):
-                        text.append(d)
-
-                    def end(name):
-                        if name == "body":
-                            rows.append((fields.get("msisdn"), fields.get("message"), fields.get("status"), fields.get("date")))
-                            fields.clear()
-                        else:
-                            fields[name] = "".join(text)
-
+                    rows: list = []
                     t = time.perf_counter()
-                    parser = expat.ParserCreate()
-                    parser.buffer_text = True
-                    parser.StartElementHandler, parser.CharacterDataHandler, parser.EndElementHandler = start, chars, end
+                    parser = _row_parser(expat, rows)
                     async with c.stream("POST", url, content=body) as resp:
                         async for chunk in resp.aiter_bytes(1 << 16):
                             parser.Parse(chunk, False)
@@ -244,11 +226,35 @@ def child_reports(n: int, parts: int, data_dir: str) -> dict:
     return {"seconds": ours, "floor": floor, "rows": total}
 
 
+def _row_parser(expat, rows: list):
+    """An expat parser with minimal handlers appending each <body>'s fields to ``rows``."""
+    fields: dict = {}
+    text: list = []
+
+    def start(name, attrs):
+        text.clear()
+
+    def chars(d):
+        text.append(d)
+
+    def end(name):
+        if name == "body":
+            rows.append((fields.get("msisdn"), fields.get("message"), fields.get("status"), fields.get("date")))
+            fields.clear()
+        else:
+            fields[name] = "".join(text)
+
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.StartElementHandler, parser.CharacterDataHandler, parser.EndElementHandler = start, chars, end
+    return parser
+
+
 def run_child(fn: str, *args) -> dict:
     code = (
-        "import json, resource, sys; sys.path.insert(0, %r); import bench_scale as b; "
-        "r = b.%s(*%r); r['maxrss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; "
-        "print(json.dumps(r))" % (str(HERE), fn, args)
+        f"import json, resource, sys; sys.path.insert(0, {str(HERE)!r}); import bench_scale as b; "
+        f"r = b.{fn}(*{args!r}); r['maxrss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; "
+        "print(json.dumps(r))"
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if p.returncode:

@@ -123,11 +123,11 @@ class Painter:
 
         app._display = display
 
-    async def after(self, t0: float, done, timeout: float = 10.0) -> float:
+    async def after(self, t0: float, done, within: float = 10.0) -> float:
         """Seconds from t0 to the first paint showing ``done()``."""
         self.hit = None
         self.done = done
-        end = time.perf_counter() + timeout
+        end = time.perf_counter() + within
         try:
             while self.hit is None:
                 if time.perf_counter() > end:
@@ -203,7 +203,7 @@ async def bench_detail(n_rows: int) -> bool:
         sample = [r.msisdn for r in service.detail_window(sub.taskid, offset=n_rows // 2, limit=200).rows]
         app = AtlSmsApp(session)
         ok = True
-        async with app.run_test(size=(80, 24)) as pilot:
+        async with app.run_test(size=(80, 24)):
             painter = Painter(app)
             await idle(app)
             opens, pages, filters, searches = [], [], [], []
@@ -324,13 +324,13 @@ async def bench_dashboard(n_tasks: int, n_active: int) -> bool:
         session.settings.preferences.refresh_interval = 3600  # rounds are started by hand below
         app = AtlSmsApp(session)
         keys, rounds, first_show = [], [], []
-        async with app.run_test(size=(80, 24)) as pilot:
+        async with app.run_test(size=(80, 24)):
             painter = Painter(app)
             await idle(app)
             screen = app.screen
             table = screen.query_one("#dash-table")
             assert table.row_count == n_tasks, table.row_count
-            for r in range(6):
+            for _round in range(6):
                 screen._next_due.clear()  # as the refresh key does: every live task is due
                 t0 = time.perf_counter()
                 worker = screen.refresh_now()

@@ -57,18 +57,31 @@ def estimate(draft: Draft, balance: Units | None = None) -> Estimate:
     if draft.message is not None:
         info = smstext.analyze(draft.message)
         return Estimate(n, info.encoding, info.segments, info.segments * n, balance)
+    rs = draft.recipients
+    if isinstance(rs, PackedRecipients) and rs.individual:
+        # counted once over the buffer, however often estimated
+        total, longest, any_gsm, any_ucs2 = rs.segment_stats()
+    else:
+        total, longest, any_gsm, any_ucs2 = _batched_stats(rs)
+    encoding = "mixed" if any_gsm and any_ucs2 else ("UCS-2" if any_ucs2 else "GSM-7")
+    return Estimate(n, encoding, longest, total, balance)
+
+
+def _batched_stats(rs: Sequence[Recipient]) -> tuple[int, int, bool, bool]:
+    """:func:`smstext.batch_segments` of the messages of ``rs``, in batches
+    (a million messages never exist at once)."""
+    n = len(rs)
     total = longest = 0
     any_gsm = any_ucs2 = False
-    step = 65536  # in batches, so a million messages never exist at once
+    step = 65536
     for a in range(0, n, step):
-        texts = messages_of(draft.recipients, a, min(a + step, n))
+        texts = messages_of(rs, a, min(a + step, n))
         t, lg, g, u = smstext.batch_segments(texts if texts is not None else [""] * (min(a + step, n) - a))
         total += t
         longest = max(longest, lg)
         any_gsm = any_gsm or g
         any_ucs2 = any_ucs2 or u
-    encoding = "mixed" if any_gsm and any_ucs2 else ("UCS-2" if any_ucs2 else "GSM-7")
-    return Estimate(n, encoding, longest, total, balance)
+    return total, longest, any_gsm, any_ucs2
 
 
 def check_draft(draft: Draft, max_segments: int = Preferences.max_segments, *,
@@ -92,27 +105,34 @@ def check_draft(draft: Draft, max_segments: int = Preferences.max_segments, *,
                              f"shorten it, or raise the limit with --max-segments {n} "
                              "(setting max_segments, ATLSMS_MAX_SEGMENTS)")
     else:
-        rs = draft.recipients
-        step = 65536
-        for a in range(0, len(rs), step):
-            texts = messages_of(rs, a, min(a + step, len(rs)))
-            if texts is not None and all(map(str.strip, texts)) and (
-                    # at most 2 units a character, at least 66 units a part:
-                    # short texts need no count
-                    max(map(len, texts), default=0) * 2 <= 66 * max_segments
-                    or smstext.batch_segments(texts)[1] <= max_segments):
-                continue
-            ms, texts = columns_of(rs, a, min(a + step, len(rs)))
-            for row, (m, t) in enumerate(zip(ms, _or_none(texts, len(ms)), strict=True), start=a + 1):
-                if t is None or not t.strip():
-                    raise InputError(f"recipient row {row} ({m}): message is empty")
-                n = smstext.segments(t)
-                if n > max_segments:
-                    raise InputError(
-                        f"recipient row {row} ({m}): message is {n:,} segments, more than max_segments "
-                        f"({max_segments}): shorten it, or raise the limit with --max-segments {n} "
-                        "(setting max_segments, ATLSMS_MAX_SEGMENTS)")
+        _check_messages(draft.recipients, max_segments)
     check_schedule(draft.scheduled, now or baku.now_baku())
+
+
+def _check_messages(rs: Sequence[Recipient], max_segments: int) -> None:
+    """Refuse the first empty message, or the first longer than ``max_segments``."""
+    if (isinstance(rs, PackedRecipients) and rs.individual and rs.segment_stats()[1] <= max_segments
+            and not rs.has_blank_message()):
+        return  # told from figures counted once, without decoding the messages
+    step = 65536
+    for a in range(0, len(rs), step):
+        texts = messages_of(rs, a, min(a + step, len(rs)))
+        if texts is not None and all(map(str.strip, texts)) and (
+                # at most 2 units a character, at least 66 units a part:
+                # short texts need no count
+                max(map(len, texts), default=0) * 2 <= 66 * max_segments
+                or smstext.batch_segments(texts)[1] <= max_segments):
+            continue
+        ms, texts = columns_of(rs, a, min(a + step, len(rs)))
+        for row, (m, t) in enumerate(zip(ms, _or_none(texts, len(ms)), strict=True), start=a + 1):
+            if t is None or not t.strip():
+                raise InputError(f"recipient row {row} ({m}): message is empty")
+            n = smstext.segments(t)
+            if n > max_segments:
+                raise InputError(
+                    f"recipient row {row} ({m}): message is {n:,} segments, more than max_segments "
+                    f"({max_segments}): shorten it, or raise the limit with --max-segments {n} "
+                    "(setting max_segments, ATLSMS_MAX_SEGMENTS)")
 
 
 def check_schedule(scheduled: datetime | None, now: datetime) -> None:

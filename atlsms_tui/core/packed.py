@@ -21,6 +21,8 @@ from .smstext import Messages
 
 SEP = b"\x00"
 _COUNT_STEP = 65536  # messages counted together
+# Deleted to leave each message's ASCII characters that str.strip() keeps.
+_NOT_ASCII_TEXT = bytes(c for c in range(256) if c > 127 or chr(c).isspace())
 
 
 class _Columns:
@@ -193,6 +195,30 @@ class PackedRecipients(Sequence[Recipient]):
             return []
         texts = bytes(c.blob[c.starts[a]:c.starts[b] - 1]).decode("utf-8", "surrogatepass").split("\x00")
         return Messages(texts, lambda: self._c_stats(a, b))
+
+    def message_bytes(self, a: int = 0, b: int | None = None) -> memoryview:
+        """The messages of rows a..b (all by default) as held: each one's
+        UTF-8 followed by a NUL, what ``"\\0".join(messages) + "\\0"``
+        encodes to. A view, not a copy: release it before appending."""
+        c = self._c
+        if not c.individual:
+            raise ValueError("bulk recipients share one message")
+        n = len(self)
+        b = n if b is None else min(b, n)
+        a = min(a, b)
+        return memoryview(c.blob)[c.starts[self._start + a]:c.starts[self._start + b]]
+
+    def has_blank_message(self) -> bool:
+        """Whether a message is empty or only whitespace (``not m.strip()``),
+        told from the buffer a batch at a time: only a batch with a message
+        holding no ASCII text at all is decoded to tell."""
+        for a in range(0, len(self), _COUNT_STEP):
+            b = min(a + _COUNT_STEP, len(self))
+            with self.message_bytes(a, b) as view:
+                text = bytes(view).translate(None, _NOT_ASCII_TEXT)
+            if (text.startswith(SEP) or SEP + SEP in text) and not all(map(str.strip, self.messages(a, b) or [])):
+                return True
+        return False
 
     def segment_stats(self, a: int = 0, b: int | None = None) -> tuple[int, int, bool, bool]:
         """:func:`smstext.batch_segments` of the messages of rows a..b (all

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from . import baku
 from .errors import InputError
 from .models import Recipient
-from .packed import messages_of
+from .packed import PackedRecipients, messages_of
 from .store import Store
 
 DEFAULT_SHARE = 0.9
@@ -37,6 +37,12 @@ def content_key(title: str, message: str | None, template: str | None, recipient
     else:
         h.update(b"individual\0")
         step = 65536  # in batches from the packed columns: no Recipient per row
+        if isinstance(recipients, PackedRecipients):
+            # the buffer is those bytes already: hashed as held, not decoded
+            for a in range(0, len(recipients), step):
+                with recipients.message_bytes(a, a + step) as view:
+                    h.update(view)
+            return h.hexdigest()
         for a in range(0, len(recipients), step):
             texts = messages_of(recipients, a, min(a + step, len(recipients))) or []
             h.update("\0".join(texts).encode("utf-8", "surrogatepass") + b"\0")

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from atlsms_tui.core import msisdn as m
 from atlsms_tui.core.imports import ImportIssue, fastpath, parse_text_list, read_recipients
 from atlsms_tui.core.imports.cells import recover_text
+from atlsms_tui.core.imports.numbers import national_lines
 from atlsms_tui.core.imports.tables import NUMBER_HEADERS, norm_header
 
 
@@ -370,3 +371,28 @@ def test_csv_blocks_agree_with_the_csv_module(lines, block_chars):
                 list(rep.duplicate_rows), list(rep.recovered), +rep.operators, list(rep.records))
 
     assert run(parse_table_stream, block_chars=block_chars) == run(parse_table_lines)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.from_regex(r"\A[0-9]{9}\Z"), max_size=300), st.sampled_from(["994", "0", "+994 "]))
+def test_lines_read_a_digit_column_at_a_time_are_the_numbers(nats, lead):
+    body = "".join(f"{lead}{n}\n" for n in nats).encode()
+    nums, prefixes = national_lines(body, len(lead) + 10, len(lead))
+    assert nums.tolist() == [int("994" + n) for n in nats]
+    assert list(prefixes) == [int(n[:2]) for n in nats]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["994" + n for n in NATIONALS] + ["0" + n for n in NATIONALS]) | number_text() | junk,
+                min_size=1, max_size=80),
+       st.booleans(), st.sampled_from([16, 40, 1 << 20]))
+def test_common_shape_lists_agree_with_the_per_line_rules(lines, header, block):
+    """Lists mostly in the wire or the 0 form (blocks taken whole, by their
+    prefix counts), with repeats, a header line or an odd line cutting the
+    runs."""
+    saved = fastpath.BLOCK_BYTES
+    fastpath.BLOCK_BYTES = block
+    try:
+        assert_agrees(("phone\n" if header else "") + "".join(f"{x}\n" for x in lines))
+    finally:
+        fastpath.BLOCK_BYTES = saved

@@ -9,8 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from atlsms_tui.core import protocol, send_plan
+from atlsms_tui.core.drafts import check_draft
+from atlsms_tui.core.errors import InputError
 from atlsms_tui.core.models import Recipient, State
 from atlsms_tui.core.packed import PackedRecipients
+from atlsms_tui.core.repeat_guard import content_key
 from atlsms_tui.core.service import Draft, estimate
 from atlsms_tui.core.xmlchars import find_illegal
 
@@ -48,3 +51,30 @@ async def test_packed_campaign_with_optouts_end_to_end(service, sim):
     assert r.optouts_removed == 1 and {x.state for x in r.results} == {State.ACCEPTED}
     got = [pair for t in sim.tasks for pair in sim.recipients_of(t.taskid)]
     assert got == [(x.msisdn, x.message) for x in rows if x is not rows[1]]
+
+
+spacey = st.text(alphabet=st.sampled_from(" \t\r\n\x0b\x1f\x85\xa0\u1680\u2003\u2028\u3000\u2014aə…ş€"), max_size=8)
+
+
+def _outcome(draft, max_segments):
+    try:
+        check_draft(draft, max_segments)
+    except InputError as exc:
+        return str(exc)
+    return None
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.one_of(spacey, text), min_size=1, max_size=25), st.integers(1, 3))
+def test_packed_figures_and_checks_are_the_lists(msgs, max_segments):
+    """What is told from the packed buffer (blank messages, the longest, the
+    content key) is what the per-message rules say of the same list."""
+    rows = [Recipient(f"99450{i:07d}", m) for i, m in enumerate(msgs)]
+    packed = PackedRecipients(rows)
+    for p, r in ((packed, rows), (packed[1:], rows[1:]), (packed[:-1], rows[:-1])):
+        assert p.has_blank_message() == any(not m.message.strip() for m in r)
+        assert content_key("T", None, None, p) == content_key("T", None, None, r)
+        if r:
+            assert _outcome(Draft("T", p), max_segments) == _outcome(Draft("T", r), max_segments)
+        if r and all(m.message for m in r):  # (a draft with an empty message is refused, never estimated)
+            assert estimate(Draft("T", p)) == estimate(Draft("T", r))

@@ -24,7 +24,7 @@ from operator import add, mod, ne, not_
 from .. import msisdn as _m
 from .. import numbering_plan as _plan
 from .cells import recover_text
-from .numbers import NumberRecords, count_operators
+from .numbers import Entries, NumberRecords, count_operators, national_lines
 from .report import ImportIssue, ImportReport
 
 __all__ = ["NumberRecords", "line_entries", "parse_text_list", "scan_list"]
@@ -57,7 +57,10 @@ _ALL_VALID = re.compile(
     + b"".join(rb"(?!(?:" + p.pattern.encode() + rb")\n)" for p in _plan.EARLIER)
     + rb"(?:" + _plan.MOBILE.pattern.encode() + rb")\n)*+"
 ) if _plan.GENERAL is not None and _plan.MOBILE is not None else None
-_ALL_WIRE = re.compile(rb"(?:994[0-9]{9}\n)*+")
+# Blocks of lines all of one common shape, read a digit column at a time:
+# (pattern of the block, line width, first national digit, written
+# otherwise than the wire form).
+_SHAPES = ((re.compile(rb"(?:994[0-9]{9}\n)*+"), 13, 3, False), (re.compile(rb"(?:0[0-9]{9}\n)*+"), 11, 1, True))
 # One match per line: b"994" when the line is a number already written as
 # the wire form (so not "normalised").
 _CANONICAL = re.compile(rb"^(?:[ \r]*(994)[0-9]{9}[ \r]*$)?", re.MULTILINE)
@@ -116,24 +119,6 @@ def line_entries(line: str) -> list[tuple[int, str, str | None, str | None]]:
 # the scan
 
 
-class _Entries:
-    """Every entry read, valid or not, in file order."""
-
-    def __init__(self) -> None:
-        self.nums = array("q")  # wire form as an integer
-        self.rows = array("q")
-        self.normalised = bytearray()  # 1: written otherwise than the wire form
-        self.odd: dict[int, tuple[int, str, str | None]] = {}  # index -> (column, raw, note)
-        self.read = 0
-        # Numbers by operator prefix, while every block was clean wire-form
-        # numbers of the known prefixes (then, without duplicates, the
-        # breakdown); None once it cannot be told without the column.
-        self.prefixes: Counter[str] | None = Counter()
-        # Every number so far, while none repeats (None once one does).
-        self.unique: set[int] | None = set()
-        self.fresh: list[int] | None = None  # the last block's numbers, when they were listed
-
-
 def _blocks(data: bytes, first_row: int) -> Iterator[tuple[int, int, int]]:
     """(first row, start, end) of blocks of whole lines (end excludes the
     newline that closes the block's last line)."""
@@ -155,18 +140,19 @@ def scan_list(data: bytes, rep: ImportReport, *, skip_first: bool = False,
     line 1 is a header word). ``progress(done, total)`` is called per block
     with byte counts; ``cancelled()`` true stops the scan (the report is
     then incomplete: the caller drops it)."""
-    e = _Entries()
+    e = Entries()
     blocks: list[tuple[int, int, int]] = []
     for row, start, end in _blocks(data, 1):
         if cancelled is not None and cancelled():
             return rep
         blocks.append((row, start, end))
-        taken, e.fresh = len(e.nums), None
+        taken = len(e.nums)
         _scan_block(data[start:end], row, e, rep, skip_first and row == 1)
         if e.unique is not None:
             before = len(e.unique)
-            # the block's numbers as int objects already made, if any
-            e.unique.update(e.fresh if e.fresh is not None else e.nums[taken:])
+            # (ints made by tolist() in one go are inserted faster than
+            # ints made one by one while iterating the array)
+            e.unique.update(e.nums[taken:].tolist())
             if len(e.unique) - before != len(e.nums) - taken:
                 e.unique = None
         if progress is not None:
@@ -181,30 +167,37 @@ def _all_fast(squeezed: bytes) -> bool:
     return _ALL_VALID is not None and _ALL_VALID.fullmatch(squeezed) is not None
 
 
-def _take_wire_block(body: bytes, row0: int, e: _Entries) -> bool:
-    """A block every line of which is a number as written in the wire form
-    with a known operator's prefix (``body`` ends in \n), taken; False,
-    nothing taken, for any other. Such a number is valid whatever its last
-    seven digits, so no pattern judges it line by line."""
-    if _ALL_WIRE.fullmatch(body) is None:
+def _one_shape(body: bytes) -> tuple[array[int], Counter[str], bool] | None:
+    """(wire numbers, count by operator prefix, normalised) of a block
+    (ending in \n) of lines all in one of the common shapes with a known
+    operator's prefix; None for any other. Such a number is valid whatever
+    its last seven digits, so no pattern judges it line by line."""
+    for pattern, width, first, normalised in _SHAPES:
+        if pattern.fullmatch(body) is not None:
+            nums, prefixes = national_lines(body, width, first)
+            counts = Counter({pp: prefixes.count(int(pp)) for pp in _m._PREFIX_OPERATOR})
+            return (nums, counts, normalised) if counts.total() == len(nums) else None
+    return None
+
+
+def _take_wire_block(body: bytes, row0: int, e: Entries) -> bool:
+    """A block of lines in one common shape (:func:`_one_shape`) taken;
+    False, nothing taken, for any other."""
+    shaped = _one_shape(body)
+    if shaped is None:
         return False
-    k = body.count(b"\n")
-    counts = Counter({pp: body.count(b"\n994" + pp.encode()) + body.startswith(b"994" + pp.encode())
-                      for pp in _m._PREFIX_OPERATOR})
-    if counts.total() != k:
-        return False
-    ints = list(map(int, body[:-1].split(b"\n")))
-    e.nums.extend(ints)
-    e.fresh = ints
-    e.normalised.extend(bytes(k))
+    nums, counts, normalised = shaped
+    k = len(nums)
+    e.nums.extend(nums)
+    e.normalised.extend(b"\x01" * k if normalised else bytes(k))
     if e.prefixes is not None:
         e.prefixes.update(counts)
-    e.rows.extend(range(row0, row0 + k))
+    e.add_rows(row0, k)
     e.read += k
     return True
 
 
-def _take_clean_block(squeezed: bytes, row0: int, e: _Entries, as_written: bool) -> None:
+def _take_clean_block(squeezed: bytes, row0: int, e: Entries, as_written: bool) -> None:
     """A block every line of which is one valid number (``squeezed`` ends in
     \n); ``as_written``: nothing but line ends was deleted from it."""
     if as_written and _take_wire_block(squeezed, row0, e):
@@ -217,11 +210,11 @@ def _take_clean_block(squeezed: bytes, row0: int, e: _Entries, as_written: bool)
     else:
         e.normalised.extend(b"\x01" * k)  # filled in by the caller
     e.nums.extend(map(add, map(mod, map(int, toks), repeat(_NATIONAL)), repeat(_WIRE_BASE)))
-    e.rows.extend(range(row0, row0 + k))
+    e.add_rows(row0, k)
     e.read += k
 
 
-def _scan_block(block: bytes, row0: int, e: _Entries, rep: ImportReport, skip_first: bool) -> None:
+def _scan_block(block: bytes, row0: int, e: Entries, rep: ImportReport, skip_first: bool) -> None:
     crs = block.count(b"\r")
     if crs == block.count(b"\r\n") + block.endswith(b"\r"):
         squeezed = block.translate(None, _IN_NUMBER_CR)
@@ -248,7 +241,7 @@ def _scan_block(block: bytes, row0: int, e: _Entries, rep: ImportReport, skip_fi
         lines = block.split(b"\n")
         if skip_first:
             toks[0] = lines[0] = b""
-    nums, rows, norm = e.nums, e.rows, e.normalised
+    nums, norm = e.nums, e.normalised
     pos = 0  # toks[pos:] not yet taken
 
     def take_fast(a: int, b: int) -> None:
@@ -264,7 +257,7 @@ def _scan_block(block: bytes, row0: int, e: _Entries, rep: ImportReport, skip_fi
             nums.extend(map(int, seg))  # every one written as the wire form
         else:
             nums.extend(map(add, map(mod, map(int, seg), repeat(_NATIONAL)), repeat(_WIRE_BASE)))
-        rows.extend(range(row0 + a, row0 + b))
+        e.add_rows(row0 + a, b - a)
         e.prefixes = None
         e.read += b - a
 
@@ -283,7 +276,7 @@ def _scan_block(block: bytes, row0: int, e: _Entries, rep: ImportReport, skip_fi
                 e.prefixes = None
                 e.odd[len(nums)] = (col, raw, note)
                 nums.append(int(wire))
-                rows.append(row0 + i)
+                e.add_rows(row0 + i, 1)
                 norm.append(raw != wire)
     take_fast(pos, len(toks))
 
@@ -307,7 +300,7 @@ class _LineFinder:
         return self._lines[row - self._firsts[k]].decode("utf-8", "surrogatepass")
 
 
-def _finish(e: _Entries, rep: ImportReport, line_at: Callable[[int], str]) -> None:
+def _finish(e: Entries, rep: ImportReport, line_at: Callable[[int], str]) -> None:
     nums, rows, n = e.nums, e.rows, len(e.nums)
 
     def raw_col(i: int) -> tuple[str, int]:
@@ -368,6 +361,9 @@ def classify_cells(values: list[str]) -> tuple[list[int], list[bool]] | None:
     crs = block.count(b"\r")
     if crs == block.count(b"\r\n") + block.endswith(b"\r"):
         squeezed = block.translate(None, _IN_NUMBER_CR)
+        shaped = _one_shape(squeezed + b"\n") if len(squeezed) == len(block) - crs else None
+        if shaped is not None:
+            return shaped[0].tolist(), [shaped[2]] * len(values)
         if _all_fast(squeezed + b"\n"):
             # every cell one valid number: no per-line pattern
             toks = squeezed.split(b"\n")
