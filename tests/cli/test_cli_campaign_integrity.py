@@ -213,7 +213,9 @@ def test_two_processes_on_one_campaign(logged_in, sim):
 
 
 def test_cancel_by_another_process_is_reported_as_such(logged_in, sim):
-    sim.inject(Fault("delay", operation="submit", seconds=0.5, times=1000))
+    # parts slow enough that the cancel (a process of its own, slow to start
+    # on a loaded machine) lands before the last of the four
+    sim.inject(Fault("delay", operation="submit", seconds=2, times=1000))
     store = os.path.join(logged_in.env["ATLSMS_DATA_DIR"], "journal.sqlite")
     sender = popen(logged_in, "send", "--title", "ATL", "--message", "Salam", "--to", *NUMBERS[:16],
                    "--max-per-task", "4", "--yes", "--json")

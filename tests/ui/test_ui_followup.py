@@ -65,10 +65,10 @@ async def test_task_detail_resend_and_group_take_the_filtered_numbers(ui_env):
         blocked = sorted(failed)[0]
         session.store.lists.add_optouts([blocked], reason="asked to stop")
         keys = {keys: desc for _section, keys, desc in screen_keys(screen)}
-        assert keys["f"].startswith("Send again to the numbers of the status filter")
-        assert keys["g"].startswith("Save the numbers of the status filter as a group")
+        assert keys["f"].startswith("Resend: Send again to the numbers of the status filter")
+        assert keys["g"].startswith("Group: Save the numbers of the status filter as a group")
         footer = screen_text(app).splitlines()[-1]
-        assert "f Resend  g Group" in footer and "f1 Help" in footer, footer  # 80 columns hold them
+        assert "f Resend g Group" in footer and "f1 Help" in footer, footer  # 80 columns hold them
 
         await pilot.press("3")  # the failed filter
         await pilot.press("f")
@@ -111,8 +111,8 @@ async def test_campaign_detail_asks_the_statuses_then_resends_or_saves_a_group(u
         await settle(pilot)
         assert "f Resend" in screen_text(app).splitlines()[-1]
         keys = {keys: desc for _section, keys, desc in screen_keys(screen)}
-        assert keys["f"].startswith("Send again to the campaign's numbers")
-        assert keys["g"].startswith("Save the campaign's numbers")
+        assert keys["f"].startswith("Resend: Send again to the campaign's numbers")
+        assert keys["g"].startswith("Group: Save the campaign's numbers")
         await pilot.press("f")
         form = await _wait_for(pilot, FormScreen)
         field = form.query_one("#f-statuses", Input)

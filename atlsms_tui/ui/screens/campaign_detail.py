@@ -63,7 +63,8 @@ class CampaignDetailScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
         Binding("r", "refresh", "Refresh", id="campaign_refresh"),
-        Binding("s", "resume", "Settle/resume", id="campaign_resume_parts"),
+        Binding("s", "resume", "Settle", id="campaign_resume_parts",
+                tooltip="Settle uncertain parts and send the ones not sent yet (resume the campaign)"),
         Binding("x", "cancel_queued", "Cancel queued", id="campaign_cancel"),
         Binding("d", "part", "Part detail", id="part_detail", show=False),
         # Short words for the footer at 80 columns; help and the palette show the tooltips.
@@ -71,7 +72,8 @@ class CampaignDetailScreen(Screen[None]):
                 tooltip="Send again to the campaign's numbers in the statuses asked: compose opens with them and the earlier text"),
         Binding("g", "followup_group", "Group", id="followup_group",
                 tooltip="Save the campaign's numbers in the statuses asked as a group"),
-        Binding("o", "toggle_report", "Report", id="campaign_report"),
+        Binding("o", "toggle_report", "Report", id="campaign_report", show=False,
+                tooltip="Show or hide the delivery report (operators, time to delivery, deliveries over time)"),
         Binding("e", "export", "Export", id="campaign_export"),
     ]
 
