@@ -120,7 +120,7 @@ def show_figures(rep: CampaignReport) -> None:
     if not rep.parts_reported:
         out("report: no detailed report stored yet (campaign show ID --refresh fetches them)")
         return
-    out(f"by operator (detailed reports of {rep.parts_reported} of {rep.parts} part(s)):")
+    out(f"by operator (detailed reports of {rep.parts_reported} of {plural(rep.parts, 'part')}):")
     out(f"  {'operator':<9} {'sent':>9} {'delivered':>10} {'failed':>9} {'pending':>9} {'rate':>7}")
     for o in rep.operators:
         rate = "-" if o.rate is None else f"{o.rate:.1%}"
@@ -153,7 +153,7 @@ async def _export(args: Namespace) -> int:
             raise LocalError(f"cannot write {path}: {exc.strerror or exc}; nothing was written") from None
     finally:
         await core.aclose()
-    err(f"{n:,} row(s) written to {path}")
+    err(f"{plural(n, 'row')} written to {path}")
     return EXIT_OK
 
 

@@ -101,7 +101,7 @@ async def _group_from_report(args: argparse.Namespace) -> int:
             out_json({"name": info.name, "members": info.members, "columns": info.columns,
                       "followup": fu.as_json()})
         else:
-            out(f"group {info.name!r} saved: {info.members:,} member(s)")
+            out(f"group {info.name!r} saved: {plural(info.members, 'member')}")
         return EXIT_OK
     finally:
         await core.aclose()

@@ -20,6 +20,7 @@ from .errors import InputError, NotFoundError
 from .imports import ImportRecord, ImportReport
 from .models import DeliveryStatus, DetailRow, Recipient, State, Submission
 from .service import Service
+from .wording import plural
 
 # What an operator types for each status: the report's own names, and
 # "queued" as the detailed report's document calls status 1.
@@ -89,6 +90,8 @@ class Followup:
     @property
     def what(self) -> str:
         """"task 4837, failed or error"."""
+        if set(self.statuses) == set(DeliveryStatus):
+            return f"{self.source}, any status"
         names = status_names(self.statuses).split(",")
         return f"{self.source}, {' or '.join(names)}"
 
@@ -116,17 +119,20 @@ class Followup:
 
     def lines(self) -> list[str]:
         """What the operator is told about it, before anything is done."""
-        out = [f"{self.what}: {self.matched:,} number(s)"
+        out = [f"{self.what}: {plural(self.matched, 'number')}"
                + (f", {self.optouts_removed:,} on the opt-out list left out" if self.optouts_removed else "")]
         if self.fetched:
-            out.append(f"detailed report fetched from ATL for task(s) {', '.join(self.fetched)}")
+            out.append(f"detailed report fetched from ATL for {'task' if len(self.fetched) == 1 else 'tasks'} "
+                       f"{', '.join(self.fetched)}")
         if self.pending:
-            out.append(f"note: {self.pending:,} recipient(s) were still pending when the report was fetched; "
+            out.append(f"note: {plural(self.pending, 'recipient')} {'was' if self.pending == 1 else 'were'} still pending "
+                       "when the report was fetched; "
                        "their outcome may have changed since")
         if self.unsent_parts:
-            out.append(f"note: {self.unsent_parts} part(s) never accepted by ATL have no report and are left out")
+            out.append(f"note: {plural(self.unsent_parts, 'part')} never accepted by ATL "
+                       f"{'has' if self.unsent_parts == 1 else 'have'} no report and {'is' if self.unsent_parts == 1 else 'are'} left out")
         if self.unreadable:
-            out.append(f"note: {self.unreadable:,} report row(s) without a valid number left out")
+            out.append(f"note: {plural(self.unreadable, 'report row')} without a valid number left out")
         return out
 
     def as_json(self) -> dict[str, object]:

@@ -61,7 +61,7 @@ def test_show_json_carries_the_report_once_refreshed(campaign, sim, capsys):
 
     code, o, _e = run(capsys, "campaign", "show", campaign)
     assert code == 0
-    assert "by operator (detailed reports of 3 of 3 part(s)):" in o
+    assert "by operator (detailed reports of 3 of 3 parts):" in o
     assert "time to delivery: median " in o
     assert any(line.split()[:2] == ["Naxtel", "3"] for line in o.splitlines())
 
@@ -70,7 +70,7 @@ def test_export_csv_and_xlsx_and_refuses_to_overwrite(campaign, sim, capsys, tmp
     out = tmp_path / "camp.csv"
     code, _o, e = run(capsys, "campaign", "export", campaign, "--output", out, "--refresh")
     assert code == 0, e
-    assert f"12 row(s) written to {out}" in e
+    assert f"12 rows written to {out}" in e
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
     with open(out, newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))

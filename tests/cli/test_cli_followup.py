@@ -61,7 +61,7 @@ def test_follow_up_sends_exactly_the_failed_numbers_with_the_earlier_text(run, s
     assert code == 2 and "--allow-repeat" in err
     code, out, err = run("send", "--from-report", first, "--status", "failed", "--yes", "--allow-repeat", "--json")
     assert code == 0, err
-    assert f"task {first}, failed: {len(failed)} number(s)" in err
+    assert f"task {first}, failed: {len(failed)} number{'' if len(failed) == 1 else 's'}" in err
     new = json.loads(out)["taskid"]
     assert new == _newest(sim) and new != first
     got = sim.recipients_of(new)
