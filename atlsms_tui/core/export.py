@@ -12,14 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from . import paths
 
@@ -94,6 +92,11 @@ def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[object]], *
     return count
 
 
+# The control characters openpyxl refuses in a cell (its ILLEGAL_CHARACTERS_RE):
+# written here so that importing this module does not import openpyxl (a
+# seventh of every command's start-up) before an .xlsx is asked for.
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+
 # A worksheet holds 1,048,576 rows: a longer export goes on in another sheet.
 XLSX_SHEET_ROWS = 1_048_575
 
@@ -113,6 +116,8 @@ def write_xlsx(path: Path, header: list[str], rows: Iterable[Iterable[object]], 
     the rules of ``write_csv``; the number of rows. openpyxl's write-only
     mode streams the rows (through its own private temporary file), so a
     million rows take little memory."""
+    from openpyxl import Workbook
+
     head = [_xlsx_cell(c) for c in header]
     count = 0
     with _private_file(Path(path), replace) as f:

@@ -247,6 +247,19 @@ def test_core_imports_no_textual():
     assert int(p.stdout.split()[0]) > 60  # the walk really reached the modules
 
 
+def test_a_command_loads_openpyxl_only_for_a_spreadsheet():
+    """openpyxl costs a seventh of every start-up: the CLI (its whole core
+    API included) loads it only to read or write an .xlsx."""
+    code = (
+        "import sys\n"
+        "from atlsms_tui.cli import main\n"
+        "main(['count', 'Salam'])\n"
+        "assert 'openpyxl' not in sys.modules, 'openpyxl loaded'\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert p.returncode == 0 and "openpyxl loaded" not in p.stderr, p.stderr
+
+
 def test_global_options_before_or_after_the_command(logged_in, sim):
     p = logged_in("--profile", "nosuch", "units")
     assert p.returncode == 2 and "nosuch" in p.stderr

@@ -123,3 +123,13 @@ def test_core_module_does_not_import_textual():
     code = "import sys, atlsms_tui.core.export; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_xlsx_cells_refuse_what_openpyxl_refuses():
+    # our copy of openpyxl's pattern (so the module does not import it at start)
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE as openpyxl_illegal
+
+    from atlsms_tui.core.export import ILLEGAL_CHARACTERS_RE
+
+    every = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF)
+    assert ILLEGAL_CHARACTERS_RE.findall(every) == openpyxl_illegal.findall(every)
