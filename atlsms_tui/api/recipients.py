@@ -56,6 +56,9 @@ class Row:
     wire: str | None = None
     reason: str | None = None  # None: sent
     duplicate_of: int | None = None  # the earlier line with the same number
+    # the record's fault as the file holds it (more cells than the header):
+    # it stands until the operator fixes the row
+    fault: str = ""
 
     @property
     def valid(self) -> bool:
@@ -67,6 +70,9 @@ def validate_rows(rows: Sequence[Row]) -> None:
     judged exactly like a loaded one. A repeated number keeps its first row."""
     seen: dict[str, int] = {}
     for r in rows:
+        if r.fault:
+            r.wire, r.reason, r.duplicate_of = None, r.fault, None
+            continue
         recipient, issue, dup = recipients.judge_individual_row(r.number, r.message, r.line, seen)
         if recipient is not None:
             r.wire, r.reason, r.duplicate_of = recipient.msisdn, None, None
@@ -114,7 +120,8 @@ class IndividualFile:
 def _rows_of(text: str, source: str) -> list[Row]:
     """Every data record with its first file line; header and quoting
     problems raise the CSV reader's own InputError."""
-    rows = [Row(line, number, message) for line, number, message in recipients.individual_rows(text, source)]
+    rows = [Row(line, number, message, fault=fault)
+            for line, number, message, fault in recipients.individual_rows(text, source)]
     validate_rows(rows)
     return rows
 

@@ -316,10 +316,12 @@ def individual_header(text: str) -> list[str]:
     return []
 
 
-def individual_rows(text: str, source: str) -> list[tuple[int, str, str | None]]:
+def individual_rows(text: str, source: str) -> list[tuple[int, str, str | None, str]]:
     """Every data record of an individual CSV's text as (first file line,
-    number as written, message or None when the row has no such cell), valid
-    or not.
+    number as written, message or None when the row has no such cell, the
+    record's own fault or ""), valid or not. A record with more cells than
+    the header is at fault whatever its number and message say: an unquoted
+    comma split its message, and sending the first piece would be a guess.
 
     Header and quoting problems raise the same InputError as
     :func:`read_individual_csv`; judge each row with :func:`judge_individual_row`.
@@ -329,7 +331,7 @@ def individual_rows(text: str, source: str) -> list[tuple[int, str, str | None]]
         text = text[1:]
     delimiter = _sniff_delimiter(_header_line(text))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows: list[tuple[int, str, str | None]] = []
+    rows: list[tuple[int, str, str | None, str]] = []
     header: list[str] | None = None
     i_num = i_msg = -1
     last = 0
@@ -344,7 +346,10 @@ def individual_rows(text: str, source: str) -> list[tuple[int, str, str | None]]
             continue
         number = rec[i_num].strip() if i_num < len(rec) else ""
         message = rec[i_msg] if i_msg < len(rec) else None
-        rows.append((line, number, message))
+        fault = ""
+        if len(rec) > len(header) and any(c.strip() for c in rec[len(header):]):
+            fault = f"{len(rec)} cells where the header has {len(header)} (a delimiter inside an unquoted field?)"
+        rows.append((line, number, message, fault))
     return rows
 
 

@@ -31,7 +31,10 @@ COUNT_STYLES = (("delivered", "green"), ("failed", "red"), ("pending", "yellow")
 def delivery_bar(report: Report | None, width: int) -> Text:
     """Proportional coloured cells; each non-zero part gets at least one."""
     if report is None or not report.ready or report.total == 0:
-        return Text("waiting for ATL" if report is not None else "", style="dim")
+        if report is None:
+            return Text("", style="dim")
+        # a narrow column (a long state beside it, a small terminal) says it shorter, not cut
+        return Text("waiting for ATL" if width >= 15 else "waiting", style="dim")
     total = report.total
     counts = [int(getattr(report, f)) for f, _, _ in BAR_PARTS]
     cells = [(c * width) // total for c in counts]

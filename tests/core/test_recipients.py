@@ -295,3 +295,19 @@ def test_numbers_file_header_word_skipped(tmp_path):
     assert [x.msisdn for x in r.recipients] == ["994501234567"]
     assert r.invalid == [RecipientIssue(3, 1, "xyz", "contains letters")]
     assert r.rows == 2
+
+
+async def test_an_individual_record_split_by_a_comma_is_not_sent_as_its_first_piece(tmp_path):
+    # the compose form's reader: "Salam" alone must not go out for a message
+    # an unquoted comma cut in pieces; the operator's fix clears the fault
+    from atlsms_tui.api.recipients import judge_rows, read_individual
+
+    p = write(tmp_path, "ind.csv", "msisdn,message\n0551234567,Salam, dear customer\n0501234567,Hello\n")
+    got = await read_individual(str(p), None, None)
+    assert got.rows is not None
+    split, fine = got.rows
+    assert not split.valid and split.reason == "3 cells where the header has 2 (a delimiter inside an unquoted field?)"
+    assert fine.valid and fine.wire == "994501234567"
+    split.message, split.fault = "Salam, dear customer", ""
+    await judge_rows(got.rows)
+    assert split.valid and split.wire == "994551234567"

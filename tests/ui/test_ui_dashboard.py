@@ -28,7 +28,9 @@ def test_delivery_bar_is_proportional_and_shows_small_parts():
     assert len(bar.plain) == 20
     assert bar.plain.count("░") == 1  # one pending of 100 still shows
     assert bar.plain.count("█") == 19
-    assert delivery_bar(Report("1", False), 10).plain == "waiting for ATL"
+    assert delivery_bar(Report("1", False), 20).plain == "waiting for ATL"
+    # a column too narrow for it says it shorter rather than cut ("waiting for A")
+    assert delivery_bar(Report("1", False), 13).plain == "waiting"
 
 
 async def test_dashboard_shows_task_and_follows_delivery(ui_env):

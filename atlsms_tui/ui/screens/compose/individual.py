@@ -305,7 +305,7 @@ class IndividualSource(Vertical):
         row = self._row(event.line)
         if row is None:
             return
-        row.number, row.message = event.number, event.message
+        row.number, row.message, row.fault = event.number, event.message, ""
         await self._refresh(rows_changed=True)
         verdict = "valid" if row.valid else f"still invalid: {row.reason}"
         self.notify(f"line {row.line} updated, {verdict}")
