@@ -9,7 +9,7 @@ from atlsms_tui.core import send_plan
 from atlsms_tui.core.imports import ImportRecord
 from atlsms_tui.core.models import Recipient
 from atlsms_tui.core.service import Draft
-from atlsms_tui.simulator import DEMO_LOGIN
+from atlsms_tui.simulator import DEMO_LOGIN, Fault
 from atlsms_tui.ui.alerts import desktop_escape, desktop_protocol
 from atlsms_tui.ui.screens.lists import ListsScreen
 from atlsms_tui.ui.widgets.filter_bar import matches
@@ -68,6 +68,21 @@ async def test_dashboard_filter_and_copy(ui_env):
         assert not matches(atl.taskid, filter_fields(subs[info.controlid]))
         assert matches(info.controlid[-4:], filter_fields(subs[info.controlid]))
         assert matches("ACCEPTED", filter_fields(subs[atl.controlid]))
+
+
+async def test_copy_on_a_refused_row_gives_its_error(ui_env):
+    session = ui_env.demo_session()
+    ui_env.sim.inject(Fault("code", operation="submit", code="235"))
+    refused = await ui_env.submit(session, n=2, title="INFO")
+    app = ui_env.app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert dash_keys(app) == [refused.controlid]
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.clipboard.startswith(f"controlid {refused.controlid}: ")
+        assert "235" in app.clipboard
+        assert app.notices[-1].startswith("Copied error controlid")
 
 
 async def test_lists_filter_and_copy(ui_env):

@@ -17,13 +17,14 @@ from ...api.models import Campaign, State, Submission
 from ..format import (
     campaign_state_text,
     delivery_bar,
+    describe,
     scheduled_for,
     scheduled_text,
     short_time,
     state_text,
     waiting_for_schedule,
 )
-from ..literal import literal
+from ..literal import literal, visible
 
 Item = Submission | Campaign
 
@@ -205,7 +206,11 @@ def filter_fields(item: Item) -> list[object]:
 
 def copy_of(item: Item) -> tuple[str, str]:
     """(what, text) ``y`` copies from a row: its task id (its control id
-    before it has one), or a campaign's id."""
+    before it has one), a campaign's id, or for a submission ATL refused or
+    that could not leave, the error with its control id (what a support
+    ticket needs)."""
     if isinstance(item, Campaign):
         return "campaign id", item.campaign
+    if item.state in (State.REJECTED, State.FAILED):
+        return "error", f"controlid {visible(item.controlid)}: {describe(item)[1].plain}"
     return ("task id", item.taskid) if item.taskid else ("control id", item.controlid)
