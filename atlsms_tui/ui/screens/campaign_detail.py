@@ -14,14 +14,13 @@ exports every recipient row as CSV or .xlsx."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ...api.errors import AtlSmsError
@@ -34,12 +33,12 @@ from ..literal import literal, visible
 from ..messages import ProfileChanged, SubmissionFinished
 from ..widgets.campaign_report import CampaignExportBar, CampaignReportPanel
 from ..widgets.header import BalanceHeader
+from .base import AppScreen
 from .campaign_actions import ask_cancel, ask_resume
 from .task_detail import TaskDetailScreen
 
 if TYPE_CHECKING:
-    from ...api import Core
-    from ..app import AtlSmsApp
+    pass
 
 HOT = (State.UNCERTAIN, State.SENDING, State.QUEUED)
 
@@ -47,18 +46,7 @@ HOT = (State.UNCERTAIN, State.SENDING, State.QUEUED)
 # ---------------------------------------------------------------- screen
 
 
-class CampaignDetailScreen(Screen[None]):
-    @property
-    def atl(self) -> AtlSmsApp:
-        return cast("AtlSmsApp", self.app)
-
-    @property
-    def core(self) -> Core:
-        """The open session's core API: this screen is only opened with one."""
-        core = self.atl.core
-        assert core is not None
-        return core
-
+class CampaignDetailScreen(AppScreen):
     TITLE = "Campaign"
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),

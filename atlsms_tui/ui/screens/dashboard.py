@@ -14,14 +14,12 @@ changed are updated."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
@@ -35,27 +33,16 @@ from ..messages import PreferencesChanged, ProfileChanged, SubmissionFinished
 from ..widgets.filter_bar import FilterBar, matches
 from ..widgets.header import BalanceHeader
 from ..widgets.tasks_table import DashboardTable, Item, copy_of, filter_fields, group_campaigns
+from .base import LiveScreen
 from .campaign_actions import ask_approve, ask_cancel, ask_reject, ask_resume
 from .campaign_detail import CampaignDetailScreen
 from .task_detail import TaskDetailScreen
 
 if TYPE_CHECKING:
-    from ...api import Core
-    from ..app import AtlSmsApp
+    pass
 
 
-class DashboardScreen(Screen[None]):
-    @property
-    def atl(self) -> AtlSmsApp:
-        return cast("AtlSmsApp", self.app)
-
-    @property
-    def core(self) -> Core:
-        """The open session's core API (actions on a row: there is one)."""
-        core = self.atl.core
-        assert core is not None
-        return core
-
+class DashboardScreen(LiveScreen):
     TITLE = "Dashboard"
     BINDINGS = [
         Binding("c,f2", "app.compose", "Compose", id="compose"),
@@ -81,8 +68,6 @@ class DashboardScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._subs: list[Submission] = []
-        self._timer: Timer | None = None
-        self._suspended = False
         self._last_refresh: float | None = None
         self._offline = ""  # the last round's transport error, while it lasts
         self._awaiting: dict[str, Campaign] = {}  # campaigns waiting for approval, by id
@@ -110,12 +95,7 @@ class DashboardScreen(Screen[None]):
 
     # ------------------------------------------------------ visibility
 
-    def on_screen_suspend(self) -> None:
-        self._suspended = True
-        self._stop_timer()
-
-    def on_screen_resume(self) -> None:
-        self._suspended = False
+    def resumed(self) -> None:
         self.refresh_now()
 
     def on_resize(self) -> None:
@@ -129,15 +109,10 @@ class DashboardScreen(Screen[None]):
         self._stop_timer()
         return self._round(poll)
 
-    def _stop_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-
     def _arm(self) -> None:
         self._stop_timer()
-        if not self._suspended and self.atl.core is not None:
-            self._timer = self.set_timer(float(self.atl.preferences.refresh_interval), self.refresh_now)
+        if self.atl.core is not None:
+            self._chain(self.refresh_now)
 
     @work(exclusive=True, group="dashboard-refresh", exit_on_error=False)
     async def _round(self, poll: bool = True) -> None:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from ...api.errors import AtlSmsError, TransportError
@@ -33,11 +32,11 @@ from ..widgets.detail_table import FILTERS, DetailControls, PagedTable, PagerLin
 from ..widgets.export_bar import ExportBar
 from ..widgets.fields import Input
 from ..widgets.header import BalanceHeader
+from .base import LiveScreen
 from .followup_actions import save_as_group, send_again
 
 if TYPE_CHECKING:
-    from ...api import Core
-    from ..app import AtlSmsApp
+    pass
 
 # Rows of the screen that are not table body (header, summary 3, controls,
 # pager, footer, the table's own header row): the first page is read for the
@@ -47,18 +46,7 @@ CHROME_ROWS = 8
 FIRST_PAGE_WAIT = 0.05
 
 
-class TaskDetailScreen(Screen[None]):
-    @property
-    def atl(self) -> AtlSmsApp:
-        return cast("AtlSmsApp", self.app)
-
-    @property
-    def core(self) -> Core:
-        """The open session's core API: this screen is only opened with one."""
-        core = self.atl.core
-        assert core is not None
-        return core
-
+class TaskDetailScreen(LiveScreen):
     TITLE = "Task detail"
     # The table, not the search box, takes the keys: 0-5 and paging work at once.
     AUTO_FOCUS = "#detail-table"
@@ -98,8 +86,6 @@ class TaskDetailScreen(Screen[None]):
         self._first: asyncio.Future[TaskView] | None = None  # the read of the first page (compose, refresh)
         self._stored: tuple[int, str] | None = None  # the stored detailed report: (rows, fetched at)
         self._detail_sig: tuple[object, ...] | None = None  # the report figures the stored detail was fetched at
-        self._timer: Timer | None = None
-        self._suspended = False
         self._loading = False  # a summary load is running: it arms the next tick when done
         self._rows: list[DetailRow] = []  # the rows the table shows
 
@@ -148,26 +134,15 @@ class TaskDetailScreen(Screen[None]):
     # stopped while the screen is hidden; whether ATL is asked is the
     # poller's call (back-off, scheduled time, rate ceiling).
 
-    def on_screen_suspend(self) -> None:
-        self._suspended = True
-        self._stop_timer()
-
-    def on_screen_resume(self) -> None:
-        self._suspended = False
+    def resumed(self) -> None:
         if not self._loading:
             self._arm()
-
-    def _stop_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
 
     def _arm(self) -> None:
         self._stop_timer()
         sub = self.sub
-        if self._suspended or sub is None or not needs_poll(sub):
-            return
-        self._timer = self.set_timer(float(self.atl.preferences.refresh_interval), self._tick)
+        if sub is not None and needs_poll(sub):
+            self._chain(self._tick)
 
     def _tick(self) -> None:
         self._timer = None
