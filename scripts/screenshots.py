@@ -50,8 +50,11 @@ async def _seed_tasks(env, session) -> None:
     # oldest row: the last one)
     session.profile.approval_above = 2
     held = [Recipient(f"99450{3000000 + i:07d}") for i in range(3)]
-    await send_plan.submit_campaign(session.service, Draft("INFO", held, "Yeni filial açıldı"), max_per_task=2,
-                                    operator="aysel")
+    with pytest.MonkeyPatch.context() as mp:  # journalled by her, as its author line says
+        for var in ("LOGNAME", "USER"):
+            mp.setenv(var, "aysel")
+        await send_plan.submit_campaign(session.service, Draft("INFO", held, "Yeni filial açıldı"), max_per_task=2,
+                                        operator="aysel")
     session.profile.approval_above = None
     await env.submit(session, n=120, title="ATL")
     env.sim.inject(Fault("code", operation="submit", code="235"))
