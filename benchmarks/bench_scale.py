@@ -296,6 +296,9 @@ def bench_startup() -> None:
     env = dict(os.environ)
     env["ATLSMS_CONFIG_DIR"] = tempfile.mkdtemp()
     env["ATLSMS_DATA_DIR"] = tempfile.mkdtemp()
+    # a configured account, so that `tasks` lists a journal rather than
+    # stopping at "no profile configured"
+    env["ATLSMS_LOGIN"], env["ATLSMS_PASSWORD"] = "bench", "bench-password"
     exe = [sys.executable, "-m", "atlsms_tui"]
     for args in (["locate"], ["count", "Salam"], ["tasks"]):
         times = []

@@ -9,21 +9,19 @@ Everything that touches a file runs in a thread here, never in a face.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..core import paths
-from ..core.client import AtlClient, RetryPolicy, Timeouts
 from ..core.credentials import forget_password, load_password, store_password
 from ..core.endpoint import check_api_url, redact_url
 from ..core.errors import ConfigError, InputError
 from ..core.preferences import PREFERENCES, SPECS, Preferences, Spec
 from ..core.secret import Secret
-from ..core.session import Session
 from ..core.settings import (
     DEFAULT_API_URL,
     Profile,
@@ -34,6 +32,9 @@ from ..core.settings import (
     store_location,
 )
 from ..core.titles import MAX_TITLE, title_problem
+
+if TYPE_CHECKING:
+    from ..core.session import Session
 
 __all__ = [
     "DEFAULT_API_URL", "DEFAULT_PROFILE", "MAX_TITLE", "PREFERENCES", "SPECS", "Preferences", "Profile",
@@ -48,8 +49,16 @@ DEFAULT_PROFILE = "main"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 
 # The login test should answer quickly: one retry, short waits.
-_TEST_RETRY = RetryPolicy(attempts=2, base=0.2, cap=1.0)
-_TEST_TIMEOUTS = Timeouts(connect=10.0, read=20.0, write=20.0, pool=10.0)
+
+_T = TypeVar("_T")
+
+
+async def _in_thread(fn: Callable[..., _T], *args: Any) -> _T:
+    """``asyncio.to_thread``, imported by the first caller that awaits: a
+    command that only prints paths starts without an event loop."""
+    import asyncio
+
+    return await asyncio.to_thread(fn, *args)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,18 +111,23 @@ def locations() -> dict[str, Path]:
 
 
 async def load_settings_async() -> Settings:
-    return await asyncio.to_thread(load_settings)
+    return await _in_thread(load_settings)
 
 
 async def save_settings(settings: Settings) -> None:
-    await asyncio.to_thread(settings.save)
+    await _in_thread(settings.save)
 
 
 async def verify_login(api_url: str, login: str, password: Secret, *, allow_insecure_http: bool = False,
                        tls_legacy: bool = False, preferences: Preferences | None = None) -> int:
     """The account's units if ATL accepts ``login``/``password``; raises
     ApiError (refused), TransportError, ProtocolError, ConfigError (URL)."""
-    client = AtlClient(api_url, login, password, timeouts=_TEST_TIMEOUTS, retry=_TEST_RETRY,
+    # the HTTP client loads here, not with the module: `locate` needs none
+    from ..core.client import AtlClient, RetryPolicy, Timeouts
+
+    client = AtlClient(api_url, login, password,
+                       timeouts=Timeouts(connect=10.0, read=20.0, write=20.0, pool=10.0),
+                       retry=RetryPolicy(attempts=2, base=0.2, cap=1.0),
                        allow_insecure_http=allow_insecure_http, tls_legacy=tls_legacy,
                        deadlines=deadlines_of(preferences or Preferences()))
     try:
@@ -159,7 +173,7 @@ async def save_profile(name: str, login: str, password: Secret | None, api_url: 
     if password is None or not password:
         if old is None:
             raise InputError("password is empty")
-        password = await asyncio.to_thread(load_password, name)
+        password = await _in_thread(load_password, name)
         if password is None:
             raise ConfigError(f"no password is stored for profile {name!r}: give it")
     units = None
@@ -182,7 +196,7 @@ async def save_profile(name: str, login: str, password: Secret | None, api_url: 
             settings.current = name
         settings.save()
 
-    await asyncio.to_thread(write)
+    await _in_thread(write)
     return SavedProfile(profile, units, warning, becomes_current)
 
 
@@ -204,7 +218,7 @@ async def forget_profile(settings: Settings, name: str) -> None:
         settings.save()
         forget_password(name)
 
-    await asyncio.to_thread(remove)
+    await _in_thread(remove)
 
 
 class Profiles:

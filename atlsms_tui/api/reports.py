@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..core import baku, campaign_report, export, followup
+from ..core import campaign_report, export, followup
 from ..core.campaign import Campaign, load_campaign
 from ..core.campaign_report import CampaignReport
 from ..core.errors import InputError
@@ -25,6 +25,7 @@ from ..core.polling import Clock, Poller, PollRound, ReadClock, needs_poll, repo
 from ..core.service import DetailFetch, Service
 from ..core.session import Session
 from ..core.store import DetailMatches, DetailPage, DetailWindow
+from .journal import own_detail, own_report
 
 __all__ = [
     "CampaignReport", "Clock", "DetailFetch", "DetailMatches", "DetailQuery", "DetailView", "PollRound", "Poller", "ReadClock",
@@ -65,30 +66,6 @@ class TaskView:
     sub: Submission | None
     page: DetailView | None
     stored: tuple[int, str] | None
-
-
-def _when(text: str | None) -> datetime | None:
-    """A journal time, to the second (as the journal keeps report times)."""
-    when = baku.from_iso(text) if text else None
-    return None if when is None else when.replace(microsecond=0)
-
-
-def own_report(sub: Submission) -> Submission:
-    """Drop a stored report that was fetched before ``sub`` existed: it is
-    another (older) task's that had the same task id."""
-    rep, created = sub.report, _when(sub.created)
-    fetched = None if rep is None or rep.fetched_at is None else rep.fetched_at.replace(microsecond=0)
-    if fetched is not None and created is not None and fetched < created:
-        sub.report = None
-    return sub
-
-
-def own_detail(sub: Submission, info: tuple[int, str] | None) -> tuple[int, str] | None:
-    """The stored detailed report's (rows, fetched at), if fetched for ``sub``."""
-    fetched, created = _when(info[1] if info else None), _when(sub.created)
-    if info is not None and fetched is not None and created is not None and fetched < created:
-        return None
-    return info
 
 
 def read_page(service: Service, sub: Submission, query: DetailQuery, offset: int, limit: int,

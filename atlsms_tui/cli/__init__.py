@@ -10,20 +10,14 @@ problem (store, disk, permissions, proxy or URL settings), nothing sent; 7
 
 from __future__ import annotations
 
-import asyncio
+import importlib
 import os
 import sys
 
 from ..api.errors import ApiError, AtlSmsError, ConfigError, InputError, TransportError
-from ..api.profiles import credentials_advice
-from .account import cmd_count, cmd_locate, cmd_login, cmd_simulator, cmd_units
-from .campaigns import cmd_abandon, cmd_approve, cmd_campaign, cmd_reject, cmd_retry
 from .common import EXIT_API, EXIT_INPUT, EXIT_TRANSPORT, err
 from .failures import EXIT_BROKEN_PIPE, leaf, local_problem, unexpected
-from .lists import cmd_group, cmd_optout, cmd_template
 from .parser import parse
-from .send import cmd_send
-from .tasks import cmd_report, cmd_tasks
 
 # ATL's code for a login or password it does not accept
 LOGIN_REFUSED = "105"
@@ -36,15 +30,21 @@ def run_tui(args) -> int:
                allow_insecure_http=args.allow_insecure_http, monitor=args.monitor)
 
 
-ASYNC_COMMANDS = {
-    "units": cmd_units, "send": cmd_send, "tasks": cmd_tasks,
-    "report": cmd_report, "retry": cmd_retry, "campaign": cmd_campaign, "abandon": cmd_abandon,
-    "approve": cmd_approve, "reject": cmd_reject,
-    "group": cmd_group, "template": cmd_template, "optout": cmd_optout,
+# Each command's module is imported when that command runs: `locate` need
+# not load the HTTP client, nor `count` the journal.
+COMMAND_MODULES = {
+    "login": "account", "simulator": "account", "locate": "account", "count": "account", "units": "account",
+    "send": "send", "tasks": "tasks", "report": "tasks",
+    "retry": "campaigns", "campaign": "campaigns", "abandon": "campaigns", "approve": "campaigns", "reject": "campaigns",
+    "group": "lists", "template": "lists", "optout": "lists",
 }
-SYNC_COMMANDS = {
-    "login": cmd_login, "simulator": cmd_simulator, "locate": cmd_locate, "count": cmd_count,
-}
+SYNC_COMMANDS = frozenset({"login", "simulator", "locate", "count", "tasks"})
+
+
+def command_function(name: str):
+    """The function running command ``name``, from its module."""
+    module = importlib.import_module(f"{__name__}.{COMMAND_MODULES[name]}")
+    return getattr(module, f"cmd_{name}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,9 +62,12 @@ def main(argv: list[str] | None = None) -> int:
 def _command(args) -> int:
     if args.command is None:
         return run_tui(args)
+    fn = command_function(args.command)
     if args.command in SYNC_COMMANDS:
-        return SYNC_COMMANDS[args.command](args)
-    return asyncio.run(ASYNC_COMMANDS[args.command](args))
+        return fn(args)
+    import asyncio
+
+    return asyncio.run(fn(args))
 
 
 def _raise(exc: BaseException):
@@ -81,7 +84,12 @@ def _run(fn) -> int:
         return fn()
     except ApiError as exc:
         err(str(exc))
-        advice = credentials_advice() if exc.code == LOGIN_REFUSED else exc.advice
+        if exc.code == LOGIN_REFUSED:
+            from ..api.profiles import credentials_advice
+
+            advice = credentials_advice()
+        else:
+            advice = exc.advice
         if advice:
             err(advice)
         return EXIT_API

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import os
 import sys
@@ -44,6 +43,8 @@ def cmd_login(args) -> int:
         raise UsageError("no terminal to ask the password: use --password-stdin")
     if not password:
         raise UsageError("the password is empty")
+    import asyncio  # here: `locate` and `count` run without an event loop
+
     saved = asyncio.run(profiles.save_profile(name, login, password, api_url, titles, verify=not args.no_verify,
                                               settings=settings, allow_insecure_http=allow_insecure))
     if saved.units is not None:

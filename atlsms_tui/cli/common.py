@@ -9,9 +9,10 @@ import stat
 import sys
 from pathlib import Path
 
-from ..api import open_core, open_journal
+from .. import api
+from ..api import models
 from ..api.errors import InputError
-from ..api.models import State, count_of
+from ..api.models import State
 from ..api.rules import UNSAFE, printable
 
 EXIT_OK, EXIT_API, EXIT_INPUT, EXIT_TRANSPORT, EXIT_UNCERTAIN = 0, 1, 2, 3, 4
@@ -92,15 +93,15 @@ def open_cli_session(args, need_password: bool = True):
 def open_cli_core(args, need_password: bool = True):
     """The core API on the profile the arguments name; warns of plain HTTP
     and of submissions a previous run left uncertain."""
-    core = open_core(args.profile, args.api_url, need_password=need_password,
+    core = api.open_core(args.profile, args.api_url, need_password=need_password,
                      allow_insecure_http=getattr(args, "allow_insecure_http", False),
                      read_only=getattr(args, "monitor", False))
-    _tell_opened(core.profile, core.recovered)
+    tell_opened(core.profile, core.recovered)
     core.alerts.on_warning(lambda text: err(f"warning: {text}"))
     return core
 
 
-def _tell_opened(profile, recovered: list[str]) -> None:
+def tell_opened(profile, recovered: list[str]) -> None:
     if profile.insecure_http_warning:
         err(profile.insecure_http_warning)
     for cid in recovered:
@@ -146,7 +147,7 @@ def read_text_file(path: Path, what: str) -> str:
 
 
 def open_store():
-    return open_journal()
+    return api.open_journal()
 
 
 def print_import_report(rep, always: bool = True) -> None:
@@ -159,8 +160,8 @@ def print_import_report(rep, always: bool = True) -> None:
         return
     for title, issues in (("invalid, not sent to", rep.invalid), ("duplicates removed", rep.duplicate_rows)):
         if issues:
-            err(f"{rep.source}: {count_of(issues)} {title}:")
+            err(f"{rep.source}: {models.count_of(issues)} {title}:")
             for i in issues[:50]:
                 err(f"  {rep.issue_line(i)}")
-            if count_of(issues) > 50:
-                err(f"  ... and {count_of(issues) - 50} more")
+            if models.count_of(issues) > 50:
+                err(f"  ... and {models.count_of(issues) - 50} more")

@@ -12,8 +12,7 @@ import sqlite3
 import sys
 import traceback
 
-from ..api.errors import LocalError, journal_problem
-from ..api.profiles import locations
+from ..api.errors import LocalError
 from .common import err
 
 # 128 + SIGPIPE, what a shell reports for a tool whose reader went away
@@ -29,6 +28,9 @@ def local_problem(exc: BaseException) -> LocalError | None:
     """The one-line LocalError for ``exc`` if it is a local problem."""
     exc = leaf(exc)
     if isinstance(exc, sqlite3.Error):
+        from ..api.errors import journal_problem
+        from ..api.profiles import locations
+
         return journal_problem(locations()["journal"], exc)
     if isinstance(exc, OSError) and not isinstance(exc, ConnectionError):
         return LocalError(_os_problem(exc))
@@ -57,6 +59,8 @@ def leaf(exc: BaseException) -> BaseException:
 def _os_problem(exc: OSError) -> str:
     # a write to an open file carries no name: the journal's directory is
     # where this program writes most
+    from ..api.profiles import locations
+
     where = exc.filename or f"a file under {locations()['journal'].parent}"
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return f"{where}: no space left on the disk (or quota reached); free some space and run again"

@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..api import Core, rules
+from ..api import rules
 from ..api.models import DetailRow, Report
-from .common import EXIT_OK, err, json_text, open_cli_session, out, out_json
+from .common import EXIT_OK, err, json_text, open_cli_session, out, out_json, tell_opened
+
+if TYPE_CHECKING:
+    from ..api import Core
 
 
 def _scheduled(wire: str, now: datetime) -> str:
@@ -41,16 +44,19 @@ def clip(text: str, width: int) -> str:
 
 
 def _open_core(args: Any, need_password: bool = True) -> Core:
+    from ..api import Core
+
     return Core(open_cli_session(args, need_password=need_password))
 
 
-async def cmd_tasks(args: Any) -> int:
-    core = _open_core(args, need_password=False)
-    try:
-        subs = await core.reports.tasks()
-        now = core.reports.now()
-    finally:
-        await core.aclose()
+def cmd_tasks(args: Any) -> int:
+    # the journal alone: listing it needs no HTTP client nor event loop
+    from ..api.journal import journal_tasks
+
+    read = journal_tasks(args.profile, args.api_url,
+                         allow_insecure_http=getattr(args, "allow_insecure_http", False))
+    tell_opened(read.profile, read.recovered)
+    subs, now = read.tasks, read.now
     if args.json:
         out_json([x.as_json() for x in subs])
         return EXIT_OK

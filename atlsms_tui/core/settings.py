@@ -8,15 +8,13 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import paths
+from .deadlines import Deadlines
 from .errors import AtlSmsError, ConfigError
 from .preferences import PREFERENCES, RAIL_SETTINGS, SPECS, Preferences, Spec
 from .secret import Secret
-
-if TYPE_CHECKING:
-    from .client import Deadlines
 
 __all__ = [
     "DEFAULT_API_URL", "PREFERENCES", "RAIL_SETTINGS", "SPECS", "Preferences", "Profile", "ResolvedProfile",
@@ -203,7 +201,7 @@ class ResolvedProfile:
     demo: bool = False
     allow_insecure_http: bool = False
     tls_legacy: bool = False
-    deadlines: Any = None  # client.Deadlines; None: the defaults
+    deadlines: Any = None  # deadlines.Deadlines; None: the defaults
     # The rails as they apply to this run (see rails_of). Built by hand
     # (tests), a profile has none of them.
     quiet_hours: str = "off"
@@ -336,6 +334,4 @@ def rails_of(settings: Settings, profile: Profile | None) -> dict[str, Any]:
 
 
 def deadlines_of(prefs: Preferences) -> Deadlines:
-    from .client import Deadlines
-
     return Deadlines(read=prefs.deadline_read, submit=prefs.deadline_submit, detailed=prefs.deadline_detailed)

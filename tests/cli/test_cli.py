@@ -260,6 +260,28 @@ def test_a_command_loads_openpyxl_only_for_a_spreadsheet():
     assert p.returncode == 0 and "openpyxl loaded" not in p.stderr, p.stderr
 
 
+def test_local_commands_load_no_http_client_nor_numbering_plan(logged_in, sim):
+    """`locate`, `count` and `tasks` read files and the journal only: they
+    start without httpx, the TLS certificates or the numbering plan (the
+    CLI's start-up time is what its imports drag in), and `tasks` still
+    lists what the journal holds."""
+    sent = logged_in("send", "--title", "ATL", "--message", "Salam", "--to", "0501234567", "--yes")
+    assert sent.returncode == 0, sent.stderr
+    code = (
+        "import sys\n"
+        "from atlsms_tui.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "heavy = sorted(m for m in ('httpx', 'phonenumbers', 'ssl', 'openpyxl') if m in sys.modules)\n"
+        "print('LOADED', heavy, file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    for args in (["locate"], ["count", "Salam"], ["tasks"]):
+        p = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=logged_in.env)
+        assert p.returncode == 0, (args, p.stderr)
+        assert "LOADED []" in p.stderr, (args, p.stderr)
+    assert "accepted" in p.stdout and "Salam" not in p.stderr
+
+
 def test_global_options_before_or_after_the_command(logged_in, sim):
     p = logged_in("--profile", "nosuch", "units")
     assert p.returncode == 2 and "nosuch" in p.stderr

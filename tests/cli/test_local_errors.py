@@ -148,7 +148,9 @@ def test_unexpected_error_is_one_line_and_a_hint(private_dirs, monkeypatch, caps
     def boom(args):
         raise RuntimeError("something odd\nwith a second line")
 
-    monkeypatch.setitem(cli_main.SYNC_COMMANDS, "locate", boom)
+    import atlsms_tui.cli.account as account
+
+    monkeypatch.setattr(account, "cmd_locate", boom)
     code, _out, err = _main(["locate"], capsys)
     assert code == 70
     lines = err.strip().splitlines()

@@ -16,8 +16,9 @@ disk), ``submit`` (sending it without ever resending what may have arrived)
 and ``atl`` (AtlClient, the operations).
 """
 
+from ..deadlines import Deadlines
 from .atl import AtlClient, ClientProfile
-from .policy import Deadlines, RetryPolicy, Timeouts
+from .policy import RetryPolicy, Timeouts
 from .spool import SpooledBody
 from .submit import SubmitAnswer, SubmitUncertain
 from .transport import CONTENT_TYPE, LEGACY_CIPHERS, NOT_SENT_ERRORS, USER_AGENT, tls_context

@@ -14,11 +14,12 @@ from typing import Protocol, TypeVar
 import httpx
 
 from .. import codes, protocol
+from ..deadlines import Deadlines
 from ..endpoint import check_api_url, check_proxy_environment
 from ..errors import ApiError, TransportError
 from ..models import DetailRow, Report
 from ..secret import Secret
-from .policy import Deadlines, RetryPolicy, Timeouts
+from .policy import RetryPolicy, Timeouts
 from .spool import SpooledBody
 from .submit import SubmitAnswer, SubmitSender
 from .transport import Retryable, check_status, open_http, read_limited, retryable_transport_error, tls_context, within

@@ -7,13 +7,10 @@ drips.
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
 
 import httpx
-
-from ..errors import ConfigError
 
 
 @dataclass(slots=True)
@@ -29,24 +26,6 @@ class Timeouts:
 
     def for_submit(self) -> httpx.Timeout:
         return httpx.Timeout(connect=self.connect, read=self.submit_read, write=self.write, pool=self.pool)
-
-
-@dataclass(slots=True)
-class Deadlines:
-    """Overall seconds a call may take, whatever the server drips, retries
-    included (preferences deadline_read, deadline_submit, deadline_detailed)."""
-
-    read: float = 60.0  # units, report
-    submit: float = 300.0
-    detailed: float = 600.0
-
-    def __post_init__(self) -> None:
-        for name in ("read", "submit", "detailed"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-                raise ConfigError(
-                    f"setting deadline_{name}={value!r}: expected a number of seconds above 0"
-                )
 
 
 @dataclass(slots=True)

@@ -12,18 +12,22 @@ lists, each seam a repository over the same connection:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .campaigns import ApprovalRow, CampaignRow, Campaigns
 from .db import BUSY_TIMEOUT_MS, Db, journal_problem
 from .journal import OWNER, ControlIdClash, Journal, new_controlid
-from .lists import Lists
 from .reports import DetailPage, DetailWindow, Reports
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .search import MATCH_CAP, SCAN_ROWS, DetailMatches, search_prefixes, search_variants
 from .units import UnitsCache
+
+if TYPE_CHECKING:
+    from .lists import Lists
 
 __all__ = [
     "BUSY_TIMEOUT_MS", "MATCH_CAP", "MIGRATIONS", "OWNER", "SCAN_ROWS", "SCHEMA_VERSION", "ApprovalRow",
@@ -40,8 +44,15 @@ class Store:
         self.journal = Journal(self.db)
         self.campaigns = Campaigns(self.db)
         self.reports = Reports(self.db)
-        self.lists = Lists(self.db)
         self.units = UnitsCache(self.db)
+
+    @functools.cached_property
+    def lists(self) -> Lists:
+        # loaded on first use: the list rules bring the numbering plan and
+        # the importers, which reading the journal does not need
+        from .lists import Lists
+
+        return Lists(self.db)
 
     @property
     def path(self) -> Path:
