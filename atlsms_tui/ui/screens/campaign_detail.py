@@ -21,7 +21,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ...api.errors import AtlSmsError
 from ...api.models import Campaign, State, Submission
@@ -32,6 +32,7 @@ from ..format import by_text, campaign_state_text, counts_text, delivery_bar, de
 from ..literal import literal, visible
 from ..messages import ProfileChanged, SubmissionFinished
 from ..widgets.campaign_report import CampaignExportBar, CampaignReportPanel
+from ..widgets.footer import KeyFooter
 from ..widgets.header import BalanceHeader
 from .base import AppScreen
 from .campaign_actions import ask_cancel, ask_resume
@@ -86,7 +87,7 @@ class CampaignDetailScreen(AppScreen):
         yield table
         yield Static("", id="camp-about")
         yield Static("", id="camp-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#camp-parts").focus()

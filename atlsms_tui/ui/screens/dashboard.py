@@ -20,7 +20,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from ...api.errors import AtlSmsError
@@ -31,6 +31,7 @@ from ..bindings import allowed
 from ..format import describe, describe_campaign, refresh_status
 from ..messages import PreferencesChanged, ProfileChanged, SubmissionFinished
 from ..widgets.filter_bar import FilterBar, matches
+from ..widgets.footer import KeyFooter
 from ..widgets.header import BalanceHeader
 from ..widgets.tasks_table import DashboardTable, Item, copy_of, filter_fields, group_campaigns
 from .base import LiveScreen
@@ -82,7 +83,7 @@ class DashboardScreen(LiveScreen):
         yield DashboardTable(id="dash-table")
         yield Static("", id="dash-about")
         yield Static("", id="dash-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#dash-empty").display = False

@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from ...api.errors import InputError
 from ...api.lists import DEFAULT_OPTOUT_REASON, GroupInfo, Lists, OptOut, SavedTemplate
@@ -30,6 +30,7 @@ from ...api.rules import mailmerge, msisdn, smstext
 from ..format import baku_stamp
 from ..literal import literal, markup, visible
 from ..widgets.filter_bar import FilterBar, matches
+from ..widgets.footer import KeyFooter
 from .confirm import AskScreen, ImportReportScreen, app_header, error_text, plural
 from .lists_forms import CSS_FILE, Field, FormScreen, PickScreen, group_choice_text, template_choice_text
 
@@ -97,7 +98,7 @@ class ListsScreen(Screen[None]):
                 yield DataTable(id="optouts-table", cursor_type="row", zebra_stripes=True)
                 with VerticalScroll(id="optouts-detail", classes="detail"):
                     yield Static(id="optouts-text")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#groups-table", DataTable).add_columns("Name", "Numbers", "Columns", "Updated")

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from ...api import profiles
 from ...api.errors import ApiError, InputError
@@ -27,6 +27,7 @@ from ..errors import describe
 from ..literal import literal, markup
 from ..modals import AskScreen
 from ..widgets.fields import Input
+from ..widgets.footer import KeyFooter
 from ..widgets.header import BalanceHeader
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ class SetupScreen(Screen[str | None]):
                     placeholder="registered sender names, comma separated; first is the default",
                 )
             yield Static(id="setup-result")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#login" if self.existing else "#name", Input).focus()
@@ -240,7 +241,7 @@ class ProfilesScreen(Screen[None]):
         yield Static("Profiles  [dim]● in use · ★ default at start[/]", id="profiles-heading")
         yield DataTable(id="profiles", cursor_type="row", zebra_stripes=True)
         yield Static(id="profiles-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#profiles", DataTable)

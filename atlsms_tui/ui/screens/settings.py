@@ -14,13 +14,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Select, Static
+from textual.widgets import Label, Select, Static
 
 from ...api.profiles import PREFERENCES, Profile, Spec, title_problem
 from ...api.rules import plural
 from ..errors import describe
 from ..literal import literal
 from ..widgets.fields import Input
+from ..widgets.footer import KeyFooter
 from ..widgets.header import BalanceHeader
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ class SettingsScreen(Screen[None]):
                 hint = ("Default title applies to a stored profile; this session has none "
                         "(environment login).\n" + hint)
             yield Static(hint, id="settings-hint")
-        yield Footer()
+        yield KeyFooter()
 
     def _row(self, fid: str, label: str, value: str) -> ComposeResult:
         with Horizontal(classes="settings-row"):

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...api.errors import AtlSmsError, TransportError
 from ...api.models import DeliveryStatus, DetailRow, State, Submission
@@ -31,6 +31,7 @@ from ..literal import literal
 from ..widgets.detail_table import FILTERS, DetailControls, PagedTable, PagerLine
 from ..widgets.export_bar import ExportBar
 from ..widgets.fields import Input
+from ..widgets.footer import KeyFooter
 from ..widgets.header import BalanceHeader
 from .base import LiveScreen
 from .followup_actions import save_as_group, send_again
@@ -110,7 +111,7 @@ class TaskDetailScreen(LiveScreen):
         yield self.pager
         # The export bar (#detail-export) is mounted by the first "e": one
         # container, label and input fewer to build when the screen opens.
-        yield Footer()
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
         first = self._first

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Label, Select, Static
+from textual.widgets import ContentSwitcher, Label, Select, Static
 
 from ....api import Core
 from ....api.errors import InputError
@@ -22,6 +22,7 @@ from ...literal import literal
 from ...modals.import_report import ImportReportScreen
 from ...modals.wording import plural
 from ...widgets.fields import Input
+from ...widgets.footer import KeyFooter
 from ..confirm import AskScreen, app_header
 from .bulk import BulkRecipients
 from .estimate import ErrorLine, EstimateBar
@@ -136,7 +137,7 @@ class ComposeScreen(Screen[None]):
         yield ErrorLine(id="status")
         yield SendFlow()
         yield ListMenus()
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.bulk.per_task = self.core.sending.max_per_task
