@@ -263,8 +263,11 @@ class PackedRecipients(Sequence[Recipient]):
         segs, ucs2 = self._c.counted()
         return ucs2[self._start:self._stop].count(1)
 
-    def numbers(self) -> array[int]:
-        return self._c.nums[self._start:self._stop]
+    def numbers(self, a: int = 0, b: int | None = None) -> array[int]:
+        """The wire numbers of rows a..b (all by default), a copy."""
+        n = len(self)
+        b = n if b is None else min(b, n)
+        return self._c.nums[self._start + min(a, b):self._start + b]
 
     def __repr__(self) -> str:
         kind = "individual" if self.individual else "bulk"

@@ -44,6 +44,26 @@ def test_bulk_and_errors():
         list(protocol.iter_submit_bodies(bad))
 
 
+@pytest.mark.parametrize("bad", ["a\x01b", "a\x02", "\x03", "tab\x0bbed", "x\ufffe", "y\uffff", "\ud800 lone"])
+def test_packed_bodies_refuse_what_the_list_refuses(bad):
+    """The packed serialiser works on the buffer's bytes: every character a
+    list's body refuses (markers, XML-forbidden controls, non-characters, a
+    lone surrogate, a NUL) is refused the same way, naming the row."""
+    rows = [Recipient("994501234567", "ok"), Recipient("994501234568", "fine &<>\r"), Recipient("994551234567", bad)]
+    for recipients in (rows, PackedRecipients(rows)):
+        with pytest.raises(InputError, match="row 3"):
+            list(protocol.iter_submit_bodies(recipients, batch=2))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(text, min_size=2, max_size=30), st.integers(0, 29), st.integers(1, 30), st.integers(1, 9))
+def test_packed_slices_serialise_as_their_rows(msgs, a, size, batch):
+    rows = [Recipient(f"99450{i:07d}", m or "x") for i, m in enumerate(msgs)]
+    part = PackedRecipients(rows)[a:a + size]
+    assert b"".join(protocol.iter_submit_bodies(part, batch=batch)) == \
+        b"".join(protocol.iter_submit_bodies(rows[a:a + size], batch=batch))
+
+
 async def test_packed_campaign_with_optouts_end_to_end(service, sim):
     rows = [Recipient(f"9945012345{i:02d}", f"Hörmətli #{i}") for i in range(7)]
     service.store.lists.add_optouts([rows[1].msisdn])
