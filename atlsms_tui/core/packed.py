@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import overload
 
 from .models import Recipient
-from .smsbuffer import buffer_segments
+from .smsbuffer import Shapes, buffer_segments, shape_segments
 from .smstext import Messages
 
 SEP = b"\x00"
@@ -26,7 +26,7 @@ _NOT_ASCII_TEXT = bytes(c for c in range(256) if c > 127 or chr(c).isspace())
 
 
 class _Columns:
-    __slots__ = ("nums", "starts", "blob", "individual", "segs", "ucs2")
+    __slots__ = ("nums", "starts", "blob", "individual", "segs", "ucs2", "shapes")
 
     def __init__(self, individual: bool) -> None:
         self.nums = array("q")
@@ -37,23 +37,27 @@ class _Columns:
         # asked (an estimate, a check, a merge's figures ask several times).
         self.segs: array[int] | None = None
         self.ucs2: bytearray | None = None
+        # the messages' shapes (smsbuffer.Shapes), found by the same count:
+        # the whole list's transliterated figures follow from them
+        self.shapes: Shapes | None = None
 
     def counted(self) -> tuple[array[int], bytearray]:
         if self.segs is None or self.ucs2 is None:
             segs, ucs2 = array("L"), bytearray()
-            for s, f, _ in self.counts(0, len(self.starts) - 1):
+            shapes: Shapes = {}
+            for s, f, _ in self.counts(0, len(self.starts) - 1, shapes=shapes):
                 segs.extend(s)
                 ucs2 += f
-            self.segs, self.ucs2 = segs, ucs2
+            self.segs, self.ucs2, self.shapes = segs, ucs2, shapes
         return self.segs, self.ucs2
 
-    def counts(self, a: int, b: int, transform: Callable[[str], str] | None = None
+    def counts(self, a: int, b: int, transform: Callable[[str], str] | None = None, shapes: Shapes | None = None
                ) -> Iterator[tuple[array[int], bytearray, bool]]:
         """:func:`smsbuffer.buffer_segments` of messages a..b, a batch at a
         time (its working lists cost about a hundred bytes a message)."""
         for x in range(a, b, _COUNT_STEP):
             y = min(x + _COUNT_STEP, b)
-            yield buffer_segments(self.blob, self.starts[x + 1:y + 1], self.starts[x], transform)
+            yield buffer_segments(self.blob, self.starts[x + 1:y + 1], self.starts[x], transform, shapes)
 
 
 class PackedRecipients(Sequence[Recipient]):
@@ -115,7 +119,7 @@ class PackedRecipients(Sequence[Recipient]):
         if (message is not None) != c.individual:
             raise ValueError("a packed list is either all bulk or all individual")
         c.nums.append(int(r.msisdn))
-        c.segs = c.ucs2 = None
+        c.segs = c.ucs2 = c.shapes = None
         if message is not None:
             data = message.encode("utf-8", "surrogatepass")
             if SEP in data:
@@ -247,6 +251,13 @@ class PackedRecipients(Sequence[Recipient]):
             raise ValueError("bulk recipients share one message")
         if not self:
             return 0, 0, False, False, False
+        if self._start == 0 and self._stop == len(c.nums):
+            # the whole list: from the shapes its count found, not a pass
+            c.counted()
+            figures = None if c.shapes is None else shape_segments(c.shapes, transform)
+            if figures is not None:
+                total, longest, gsm, ucs2, changed = figures
+                return total, longest, gsm > 0, ucs2 > 0, changed
         total = longest = gsm = ucs2 = 0
         changed = False
         for segs, flags, ch in c.counts(self._start, self._stop, transform):

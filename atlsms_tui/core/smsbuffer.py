@@ -14,13 +14,14 @@ fall is counted by :func:`smstext.segments` itself.
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 from collections.abc import Callable, Sequence
 from itertools import repeat
 from operator import add, mul, sub
 
 from . import smstext
 
-__all__ = ["buffer_segments"]
+__all__ = ["Shapes", "buffer_segments", "shape_segments"]
 
 # ASCII characters that are one GSM-7 septet (the NUL separator is kept).
 _PLAIN = bytes(sorted({c for c in range(1, 128) if chr(c) in smstext.GSM7_BASIC}))
@@ -55,14 +56,22 @@ def _count(ucs2: bool, units: int, wide: int) -> int:
     return -(-units // multi)
 
 
+# (byte length with the NUL, reduced bytes) of a message, and how many
+# messages have it: what decides their counts, as written or transformed.
+Shapes = dict[tuple[int, bytes], int]
+
+
 def buffer_segments(blob: bytes | bytearray, ends: Sequence[int], first: int = 0,
-                    transform: Callable[[str], str] | None = None) -> tuple[array[int], bytearray, bool]:
+                    transform: Callable[[str], str] | None = None,
+                    shapes: Shapes | None = None) -> tuple[array[int], bytearray, bool]:
     """(segments, UCS-2 flags, changed) of each message of
     ``blob[first:ends[-1]]``, message i ending (its NUL included) at
     ``ends[i]``: what :func:`smstext.segments` and :func:`smstext.is_gsm7`
     say of each, after ``transform`` when given: a function of one
     character at a time that leaves plain ASCII GSM-7 alone, such as
-    :func:`smstext.transliterate`; ``changed``: it changed a message."""
+    :func:`smstext.transliterate`; ``changed``: it changed a message.
+    ``shapes``, when given, is added each message's shape (see
+    :func:`shape_segments`)."""
     n = len(ends)
     if n == 0:
         return array("L"), bytearray(), False
@@ -72,11 +81,20 @@ def buffer_segments(blob: bytes | bytearray, ends: Sequence[int], first: int = 0
     lens = list(map(sub, ends, starts))  # bytes, NUL included
     judged = {r: _judge(r, transform) for r in set(rests)}
     # One integer per message (no tuple: a million of those wake the
-    # garbage collector): units * 4 + 2 * UCS-2 + holds a wide character.
-    base_of = {r: (extra - 1) * 4 + 2 * ucs2 + (wide > 0) for r, (ucs2, extra, wide, _) in judged.items()}
-    keys = list(map(add, map(mul, lens, repeat(4)), map(base_of.__getitem__, rests)))
-    counts = {k: _count(bool(k & 2), k >> 2, k & 1) for k in set(keys)}
+    # garbage collector): its byte length and which reduction it has.
+    distinct = list(judged)
+    width = len(distinct)
+    rest_id = {r: i for i, r in enumerate(distinct)}
+    keys = list(map(add, map(mul, lens, repeat(width)), map(rest_id.__getitem__, rests)))
+    counts = {}
+    for k in set(keys):
+        ucs2, extra, wide, _ = judged[distinct[k % width]]
+        counts[k] = _count(ucs2, k // width + extra - 1, wide)
     values = list(map(counts.__getitem__, keys))
+    if shapes is not None:
+        for k, c in Counter(keys).items():
+            shape = (k // width, distinct[k % width])
+            shapes[shape] = shapes.get(shape, 0) + c
     if -1 in values:
         for i, v in enumerate(values):
             if v == -1:
@@ -85,3 +103,30 @@ def buffer_segments(blob: bytes | bytearray, ends: Sequence[int], first: int = 0
     flag_of = {r: int(j[0]) for r, j in judged.items()}
     changed = any(j[3] for j in judged.values())
     return array("L", values), bytearray(map(flag_of.__getitem__, rests)), changed
+
+
+def shape_segments(shapes: Shapes, transform: Callable[[str], str] | None = None
+                   ) -> tuple[int, int, int, int, bool] | None:
+    """(total segments, longest, GSM-7 messages, UCS-2 messages, changed) of
+    the messages ``shapes`` counts, after ``transform``: from the few
+    distinct shapes, not the messages. None when a shape's count depends on
+    where its two-unit characters fall (then only the text can tell)."""
+    judged: dict[bytes, tuple[bool, int, int, bool]] = {}
+    total = longest = gsm = ucs2_messages = 0
+    changed = False
+    for (length, rest), n in shapes.items():
+        j = judged.get(rest)
+        if j is None:
+            j = judged[rest] = _judge(rest, transform)
+        ucs2, extra, wide, ch = j
+        segs = _count(ucs2, length + extra - 1, wide)
+        if segs == -1:
+            return None
+        total += segs * n
+        longest = max(longest, segs)
+        if ucs2:
+            ucs2_messages += n
+        elif segs:
+            gsm += n
+        changed = changed or ch
+    return total, longest, gsm, ucs2_messages, changed

@@ -362,3 +362,43 @@ def test_packed_messages_carry_their_batch_figures(texts, a, b):
     if plain:
         tr = [transliterate(t) for t in plain]
         assert view.transformed_stats(transliterate) == (*figures(tr), tr != plain)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(buffer_text, min_size=1, max_size=12), st.booleans())
+def test_shapes_give_the_figures_of_the_messages(texts, translit):
+    """The whole list's figures from its messages' shapes (byte length and
+    reduction) are those of the messages counted one by one, written or
+    transliterated; a shape whose count depends on where its two-unit
+    characters fall says so (None) rather than guess."""
+    from itertools import accumulate
+
+    from atlsms_tui.core.smsbuffer import buffer_segments, shape_segments
+    from atlsms_tui.core.smstext import transliterate
+
+    encoded = [t.encode("utf-8") for t in texts]
+    blob = b"".join(e + b"\x00" for e in encoded)
+    ends = list(accumulate(len(e) + 1 for e in encoded))
+    shapes: dict = {}
+    buffer_segments(blob, ends, 0, None, shapes)
+    assert sum(shapes.values()) == len(texts)
+    transform = transliterate if translit else None
+    figures = shape_segments(shapes, transform)
+    sent = [transliterate(t) for t in texts] if translit else texts
+    if figures is None:
+        assert any(smstext_wide_multi(t) for t in sent)
+        return
+    total, longest, gsm, ucs2, changed = figures
+    counts = [segments(t) for t in sent]
+    assert total == sum(counts) and longest == max(counts)
+    assert ucs2 == sum(1 for t in sent if not is_gsm7(t))
+    assert gsm == sum(1 for t, n in zip(sent, counts, strict=True) if is_gsm7(t) and n)
+    assert changed == (sent != texts)
+
+
+def smstext_wide_multi(text: str) -> bool:
+    """A GSM-7 message over one part holding a two-septet character."""
+    from atlsms_tui.core.smstext import GSM7_EXTENSION, GSM7_SINGLE
+
+    return is_gsm7(text) and any(c in GSM7_EXTENSION for c in text) and \
+        len(text) + sum(text.count(c) for c in GSM7_EXTENSION) > GSM7_SINGLE
