@@ -28,7 +28,7 @@ from .imports.records import TableRecords
 from .imports.report import IssueList
 from .models import Recipient
 from .packed import SEP, PackedRecipients
-from .xmlchars import describe_char, find_illegal
+from .xmlchars import describe_char, encode_checked, find_illegal
 
 __all__ = [
     "Template",
@@ -248,16 +248,17 @@ _Parts = list[str | int]
 
 
 def _whole_batch(parts: _Parts, batch: list[list[str]], transform: Callable[[str], str] | None) -> list[str] | None:
-    """The messages of a batch when every row of it is sent (every value
-    present, no message empty or unsendable): joined in C, checked once.
-    None when some row needs judging alone."""
+    """The messages of a batch when every value of it is present: joined in
+    C. None when some row needs judging alone. A message can then be blank
+    only if the template has no field (values are kept stripped: a present
+    one is not blank); what it holds is checked on its bytes
+    (:func:`_encode_batch`)."""
     if transform is not None or not batch or any("" in values for values in batch):
         return None
-    columns = [repeat(p) if isinstance(p, str) else batch[p] for p in parts]
-    messages = list(map("".join, zip(*columns, strict=False)))  # literal parts repeat without end
-    if "" in map(str.strip, messages) or find_illegal("".join(messages)) is not None:
+    if all(isinstance(p, str) for p in parts) and not "".join(map(str, parts)).strip():
         return None
-    return messages
+    columns = [repeat(p) if isinstance(p, str) else batch[p] for p in parts]
+    return list(map("".join, zip(*columns, strict=False)))  # literal parts repeat without end
 
 
 def _judge_rows(parts: _Parts, names: list[str], batch: list[list[str]], nums: array[int], a: int,
@@ -354,23 +355,24 @@ def _merge_columns(template: Template, records: TableRecords, mapping: dict[str,
     step = 4096
     for a in range(0, n, step):
         b = min(a + step, n)
-        batch = [list(map(str.strip, records.column(c, a, b))) for c in names]
+        # an import keeps its cells stripped (TableSink)
+        batch = [records.column(c, a, b) for c in names]
         rows = records.rows(a, b)
         messages = _whole_batch(parts, batch, transform)
+        data = None if messages is None else encode_checked(messages)
         take_nums: Sequence[int]
         take_rows: Sequence[int]
-        if messages is not None:
+        if messages is not None and data is not None:
             take_nums, take_rows = nums[a:b], rows
         else:
             take_nums, take_rows, messages = _judge_rows(parts, names, batch, nums, a, rows, transform,
                                                          res.problems)
+            # no message holds a NUL nor a lone surrogate: find_illegal refused them
+            data = "\x00".join(messages).encode("utf-8")
         if not messages:
             continue
-        # no message holds a NUL (find_illegal refused it): encoded at once,
-        # their byte lengths from the bytes split back
-        joined = "\x00".join(messages)
-        data = joined.encode("utf-8", "surrogatepass")
-        lens = map(len, messages) if len(data) == len(joined) else map(len, data.split(SEP))
+        # encoded at once, their byte lengths from the bytes split back
+        lens = map(len, messages) if data.isascii() else map(len, data.split(SEP))
         base = len(cols.blob)
         cols.blob += data
         cols.blob += SEP

@@ -17,5 +17,29 @@ def find_illegal(text: str) -> tuple[int, str] | None:
     return m.start(), m.group()
 
 
+# Bytes of UTF-8 that are characters XML 1.0 cannot carry (the C0 controls
+# but tab, newline and carriage return): ``translate`` deleting every other
+# byte leaves only these, in C.
+_KEEP_ONLY_ILLEGAL_BYTES = bytes(b for b in range(256) if b < 0x20 and b not in (0x09, 0x0A, 0x0D))
+_OTHER_BYTES = bytes(b for b in range(256) if b not in _KEEP_ONLY_ILLEGAL_BYTES)
+
+
+def encode_checked(texts: list[str]) -> bytes | None:
+    """``texts`` joined by NULs and encoded as UTF-8, if no text holds a
+    character :func:`find_illegal` would find (the NULs joining them aside);
+    None otherwise. For a batch of a million messages: the check is made on
+    the bytes, in C, instead of a regular expression over the text."""
+    try:
+        data = "\x00".join(texts).encode("utf-8")  # a lone surrogate cannot be encoded
+    except UnicodeEncodeError:
+        return None
+    illegal = data.translate(None, _OTHER_BYTES)
+    if len(illegal) != len(texts) - 1 or illegal.count(0) != len(illegal):
+        return None
+    if b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data:  # U+FFFE, U+FFFF
+        return None
+    return data
+
+
 def describe_char(ch: str) -> str:
     return f"U+{ord(ch):04X}"
