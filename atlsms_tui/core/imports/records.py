@@ -10,6 +10,7 @@ readers (the mail merge) take a column's values a batch at a time.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, repeat
 from operator import add, itemgetter, methodcaller
@@ -29,44 +30,99 @@ _ENCODE = methodcaller("encode", "utf-8", "surrogatepass")
 
 
 class _Column:
-    __slots__ = ("blob", "ends", "clean")
+    """One kept column: its cells' UTF-8 in one buffer, each followed by a
+    NUL. Cells are found by chunk (what one ``extend`` added) rather than
+    each cell's end: counting a million ends costs more than the import's
+    parsing, and reading a batch of cells is one split of their chunk.
+    Per-cell ends are made only when asked for (``ends``), or from the
+    start once a cell holds a NUL itself."""
+
+    __slots__ = ("blob", "clean", "_ends", "_chunk_rows", "_chunk_bytes", "_cached")
 
     def __init__(self) -> None:
         self.blob = bytearray()
-        self.ends = array("Q")  # cell i is blob[ends[i-1]:ends[i]-1]
-        self.clean = True  # no cell holds a NUL (then a batch is one split)
+        self.clean = True  # no cell holds a NUL (then a chunk is one split)
+        self._ends: array[int] | None = None  # cell i is blob[ends[i-1]:ends[i]-1]
+        # chunk k holds rows _chunk_rows[k].._chunk_rows[k+1] and bytes
+        # _chunk_bytes[k].._chunk_bytes[k+1] (its last NUL included)
+        self._chunk_rows = array("Q", [0])
+        self._chunk_bytes = array("Q", [0])
+        self._cached: tuple[int, list[str]] | None = None  # the last chunk split
+
+    def __getstate__(self) -> tuple[bytearray, bool, array[int] | None, array[int], array[int]]:
+        return self.blob, self.clean, self._ends, self._chunk_rows, self._chunk_bytes
+
+    def __setstate__(self, state: tuple[bytearray, bool, array[int] | None, array[int], array[int]]) -> None:
+        self.blob, self.clean, self._ends, self._chunk_rows, self._chunk_bytes = state
+        self._cached = None
 
     def extend(self, values: list[str]) -> None:
         if not values:
             return
         joined = "\x00".join(values)
         if self.clean and joined.count("\x00") != len(values) - 1:
+            self.ends  # noqa: B018 - the cells so far, ended while they still split cleanly
             self.clean = False
-        if not self.clean:
+        base = len(self.blob)
+        if self.clean:
+            data = joined.encode("utf-8", "surrogatepass")
+            lens: Iterable[int] | None = None
+        else:
             encoded = list(map(_ENCODE, values))
             data = _SEP.join(encoded)
             lens = map(len, encoded)
-        else:
-            # encoded once; the cells' byte lengths from the bytes split back
-            data = joined.encode("utf-8", "surrogatepass")
-            lens = map(len, values) if len(data) == len(joined) else map(len, data.split(_SEP))
-        base = len(self.blob)
         self.blob += data
         self.blob += _SEP
-        self.ends.extend(map(add, accumulate(map(add, lens, repeat(1))), repeat(base)))
+        self._chunk_rows.append(self._chunk_rows[-1] + len(values))
+        self._chunk_bytes.append(len(self.blob))
+        if self._ends is not None:
+            if lens is None:
+                lens = map(len, values) if len(data) == len(joined) else map(len, data.split(_SEP))
+            self._ends.extend(map(add, accumulate(map(add, lens, repeat(1))), repeat(base)))
+
+    @property
+    def ends(self) -> array[int]:
+        """Each cell's end in the buffer (NUL included), made once."""
+        if self._ends is None:
+            ends: array[int] = array("Q")
+            for k in range(len(self._chunk_rows) - 1):
+                first, last = self._chunk_bytes[k], self._chunk_bytes[k + 1]
+                lens = map(len, bytes(self.blob[first:last - 1]).split(_SEP))
+                ends.extend(map(add, accumulate(map(add, lens, repeat(1))), repeat(first)))
+            self._ends = ends
+        return self._ends
+
+    def _chunk(self, k: int) -> list[str]:
+        cached = self._cached
+        if cached is not None and cached[0] == k:
+            return cached[1]
+        first, last = self._chunk_bytes[k], self._chunk_bytes[k + 1]
+        cells = bytes(self.blob[first:last - 1]).decode("utf-8", "surrogatepass").split("\x00")
+        self._cached = (k, cells)
+        return cells
 
     def values(self, a: int, b: int) -> list[str]:
         if a >= b:
             return []
-        start = self.ends[a - 1] if a else 0
-        if self.clean:
-            return bytes(self.blob[start:self.ends[b - 1] - 1]).decode("utf-8", "surrogatepass").split("\x00")
-        out: list[str] = []
-        for i in range(a, b):
-            end = self.ends[i]
-            out.append(self.blob[start:end - 1].decode("utf-8", "surrogatepass"))
-            start = end
-        return out
+        if not self.clean:
+            ends = self.ends
+            start = ends[a - 1] if a else 0
+            out: list[str] = []
+            for i in range(a, b):
+                end = ends[i]
+                out.append(self.blob[start:end - 1].decode("utf-8", "surrogatepass"))
+                start = end
+            return out
+        rows = self._chunk_rows
+        k = bisect_right(rows, a) - 1
+        if b <= rows[k + 1]:
+            return self._chunk(k)[a - rows[k]:b - rows[k]]
+        got: list[str] = []
+        while a < b:
+            stop = min(b, rows[k + 1])
+            got += self._chunk(k)[a - rows[k]:stop - rows[k]]
+            a, k = stop, k + 1
+        return got
 
 
 class TableRecords(ColumnRecords):
@@ -209,9 +265,11 @@ class TableSink:
                  cells: Iterable[Sequence[object]]) -> bool:
         """Every one of a batch of numbers judged valid in bulk, when none
         repeats another (then True); False, nothing taken, otherwise."""
-        if 0 in numbers or not self._seen.isdisjoint(numbers) or len(set(numbers)) != len(numbers):
+        # one set of the batch: its numbers become objects once, not per pass
+        batch = set(numbers)
+        if len(batch) != len(numbers) or 0 in batch or not self._seen.isdisjoint(batch):
             return False
-        self._seen.update(numbers)
+        self._seen |= batch
         self._nums.extend(numbers)
         self._rows.extend(rows)
         if self._idx:
