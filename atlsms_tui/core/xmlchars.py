@@ -41,5 +41,22 @@ def encode_checked(texts: list[str]) -> bytes | None:
     return data
 
 
+_SURROGATE_UTF8 = re.compile(b"\xed[\xa0-\xbf]")
+
+
+def cells_checked(blob: bytes | bytearray, cells: int) -> bool:
+    """Whether ``blob`` is ``cells`` UTF-8 texts each followed by a NUL, none
+    empty and none holding a character :func:`find_illegal` would find (a
+    lone surrogate, kept as ``surrogatepass`` encodes it, included): a
+    million cells checked in a few passes in C."""
+    if not blob.endswith(b"\x00") or blob.startswith(b"\x00") or b"\x00\x00" in blob:
+        return False
+    illegal = blob.translate(None, _OTHER_BYTES)
+    if len(illegal) != cells or illegal.count(0) != cells:
+        return False
+    return (b"\xef\xbf\xbe" not in blob and b"\xef\xbf\xbf" not in blob
+            and _SURROGATE_UTF8.search(blob) is None)
+
+
 def describe_char(ch: str) -> str:
     return f"U+{ord(ch):04X}"

@@ -112,7 +112,7 @@ def test_compare_costs_individual_and_what_stays_ucs2():
 
 
 # with characters a message cannot carry, which the merge must report row by row
-_value = st.text(alphabet=st.sampled_from(list("aZ9 ,.\"'") + list("əşğıİçöü€[]{}~^|😀Ж\u00a0") + ["\x01", "\x0b", "\ufffe"]),
+_value = st.text(alphabet=st.sampled_from(list("aZ9 ,.\"'") + list("əşğıİçöü€[]{}~^|😀Ж\u00a0") + ["\x01", "\x0b", "\ufffe", "\ud83d"]),
                  max_size=90)
 
 
@@ -147,3 +147,26 @@ def test_merge_over_columns_is_the_merge_over_records(rows, body, block_chars):
         assert (packed.as_typed, packed.transliterated, packed.changed, packed.still_ucs2) == \
             (plain.as_typed, plain.transliterated, plain.changed, plain.still_ucs2)
         assert estimate(Draft("T", fast.recipients)) == estimate(Draft("T", list(slow.recipients)))
+
+
+@pytest.mark.parametrize("bad", ["x\ud83dy", "a\x01", "a\x0bb", "z\ufffe", "\uffff"])
+@pytest.mark.parametrize("body", ["{message}", "Salam {message}!"])
+def test_an_unsendable_value_is_reported_on_the_fast_paths(bad, body):
+    """The column fast paths check a million values on their bytes: each
+    character a message cannot carry is still found, and only its row is
+    left out, as the row-by-row merge reports it."""
+    import csv
+    import io
+
+    from atlsms_tui.core.imports import ImportReport
+    from atlsms_tui.core.imports.tables import parse_table_stream
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["msisdn", "message"])
+    w.writerows([["0501200001", "ok"], ["0501200002", bad], ["0501200003", "fine"]])
+    rep = ImportReport(source="m.csv", kind="csv", delimiter=",")
+    parse_table_stream(io.StringIO(buf.getvalue(), newline=""), rep)
+    res = merge(parse_template(body), rep.records, rep.columns)
+    assert [r.msisdn for r in res.recipients] == ["994501200001", "994501200003"]
+    assert [(p.row, "cannot be sent" in p.reason) for p in res.problems] == [(3, True)]
