@@ -85,24 +85,33 @@ def buffer_segments(blob: bytes | bytearray, ends: Sequence[int], first: int = 0
     distinct = list(judged)
     width = len(distinct)
     rest_id = {r: i for i, r in enumerate(distinct)}
-    keys = list(map(add, map(mul, lens, repeat(width)), map(rest_id.__getitem__, rests)))
+    # (messages sharing their non-ASCII letters, as a template's do: the
+    # lengths alone)
+    keys = lens if width == 1 else list(map(add, map(mul, lens, repeat(width)), map(rest_id.__getitem__, rests)))
+    seen: Counter[int] | set[int] = Counter(keys) if shapes is not None else set(keys)
     counts = {}
-    for k in set(keys):
+    for k in seen:
         ucs2, extra, wide, _ = judged[distinct[k % width]]
         counts[k] = _count(ucs2, k // width + extra - 1, wide)
-    values = list(map(counts.__getitem__, keys))
-    if shapes is not None:
-        for k, c in Counter(keys).items():
+    if isinstance(seen, Counter) and shapes is not None:
+        for k, c in seen.items():
             shape = (k // width, distinct[k % width])
             shapes[shape] = shapes.get(shape, 0) + c
+    flag_of = {r: int(j[0]) for r, j in judged.items()}
+    changed = any(j[3] for j in judged.values())
+    # A campaign's messages mostly share their count and encoding: then
+    # the columns are one value repeated, made in C.
+    flags = bytearray(flag_of.values())[:1] * n if len(set(flag_of.values())) == 1 \
+        else bytearray(map(flag_of.__getitem__, rests))
+    if len(set(counts.values())) == 1 and -1 not in counts.values():
+        return array("L", [next(iter(counts.values()))]) * n, flags, changed
+    values = list(map(counts.__getitem__, keys))
     if -1 in values:
         for i, v in enumerate(values):
             if v == -1:
                 text = data[starts[i] - first:ends[i] - first - 1].decode("utf-8", "surrogatepass")
                 values[i] = smstext.segments(text if transform is None else transform(text))
-    flag_of = {r: int(j[0]) for r, j in judged.items()}
-    changed = any(j[3] for j in judged.values())
-    return array("L", values), bytearray(map(flag_of.__getitem__, rests)), changed
+    return array("L", values), flags, changed
 
 
 def shape_segments(shapes: Shapes, transform: Callable[[str], str] | None = None

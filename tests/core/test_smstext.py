@@ -397,8 +397,12 @@ def test_shapes_give_the_figures_of_the_messages(texts, translit):
 
 
 def smstext_wide_multi(text: str) -> bool:
-    """A GSM-7 message over one part holding a two-septet character."""
-    from atlsms_tui.core.smstext import GSM7_EXTENSION, GSM7_SINGLE
+    """Over one part and holding a two-unit character (a GSM-7 extension
+    one, or an astral one in UCS-2): where it falls decides the parts."""
+    from atlsms_tui.core.smstext import GSM7_EXTENSION, GSM7_SINGLE, UCS2_SINGLE
 
-    return is_gsm7(text) and any(c in GSM7_EXTENSION for c in text) and \
-        len(text) + sum(text.count(c) for c in GSM7_EXTENSION) > GSM7_SINGLE
+    if is_gsm7(text):
+        wide = sum(text.count(c) for c in GSM7_EXTENSION)
+        return wide > 0 and len(text) + wide > GSM7_SINGLE
+    astral = sum(1 for c in text if ord(c) > 0xFFFF)
+    return astral > 0 and len(text) + astral > UCS2_SINGLE
