@@ -13,7 +13,7 @@ from atlsms_tui.ui.screens.dashboard import DashboardScreen
 from atlsms_tui.ui.screens.task_detail import TaskDetailScreen
 from atlsms_tui.ui.widgets.detail_table import PagedTable
 
-from ui_helpers import screen_text, settle
+from ui_helpers import screen_text, settle, wait_until
 
 SIZE = (80, 24)
 
@@ -523,6 +523,8 @@ def test_snapshot_task_detail(ui_env_sync, snap_compare):
                 break
             await pilot.pause(0.05)
         await settle(pilot)
+        # the message column widens once the table has measured its rows
+        await wait_until(pilot, lambda: "Hello from the test" in screen_text(app))
         app.clear_notifications()
         await pilot.pause(0.3)
         await settle(pilot)
