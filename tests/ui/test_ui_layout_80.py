@@ -63,6 +63,30 @@ async def test_at_60x20_the_footer_keeps_quit_and_help_and_the_state_is_whole(ui
         assert row.rstrip().endswith(state), (row, state)
 
 
+async def test_at_60x20_a_scheduled_task_reads_scheduled_in_full(ui_env):
+    """A scheduled row's times take two columns: at 60 columns Created gives
+    way so that its state is whole (at 80 the table keeps it)."""
+    from datetime import timedelta
+
+    from atlsms_tui.core.models import Recipient
+    from atlsms_tui.core.service import Draft
+
+    session = ui_env.demo_session()
+    when = session.service.now() + timedelta(days=2)
+    await session.service.submit(Draft(title="ATL", recipients=[Recipient("994501000001")], message="Salam",
+                                       scheduled=when))
+    app = ui_env.app(session)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        row = next(line for line in screen_text(app).splitlines() if " ATL " in line)
+        assert row.rstrip().endswith("scheduled"), row
+        assert "Created" not in screen_text(app)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        row = next(line for line in screen_text(app).splitlines() if " ATL " in line)
+        assert row.rstrip().endswith("scheduled") and "Created" in screen_text(app), row
+
+
 async def test_at_60x20_the_length_panel_is_no_wider_than_the_message(ui_env):
     app = ui_env.app(ui_env.demo_session())
     async with app.run_test(size=(60, 20)) as pilot:

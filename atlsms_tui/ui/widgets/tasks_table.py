@@ -114,6 +114,8 @@ class DashboardTable(DataTable[Any]):
         self._shown_sig: dict[str, tuple[Any, ...]] = {}
         self._shown_cells: dict[str, list[Any]] = {}
         self._widths: list[int] = []
+        # Below about 70 columns Created gives way, so that State is whole
+        self._narrow = False
 
     def empty(self) -> None:
         """No rows, no columns."""
@@ -143,16 +145,23 @@ class DashboardTable(DataTable[Any]):
             for j in (0, 1, 3, 4, 6):
                 widths[j] = max(widths[j], len(cells[j]))
         avail = (width or 80) - 2 - 2 * len(widths)  # scrollbar; a cell pad each side
-        widths[5] = max(8, min(60, avail - sum(w for j, w in enumerate(widths) if j != 5)))
-        if same_rows and widths == self._widths:
+        rest = sum(w for j, w in enumerate(widths) if j != 5)
+        narrow = avail - rest < 8
+        if narrow:  # the Created column and its padding go
+            avail, rest = avail + 2, rest - widths[2]
+        widths[5] = max(8, min(60, avail - rest))
+        if same_rows and widths == self._widths and narrow == self._narrow:
             for k, cells in fresh.items():
                 cells[5] = bar_for(self._by_key[k], widths[5], now)
                 old = self._shown_cells.get(k, ())
                 for j, (col, value) in enumerate(zip(self.COLUMNS, cells, strict=False)):
+                    if narrow and j == 2:
+                        continue
                     if j >= len(old) or old[j] != value:  # usually the bar and the state only
                         self.update_cell(k, col.lower(), value)
                 self._shown_cells[k] = cells
         else:
+            self._narrow = narrow
             self._rebuild(items, keys, fresh, widths, now)
         self._shown_keys = keys
         self._shown_sig = sigs
@@ -165,12 +174,13 @@ class DashboardTable(DataTable[Any]):
             keep = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
         self.clear(columns=True)
         self._shown_cells = {}
-        for label, w in zip(self.COLUMNS, widths, strict=False):
-            self.add_column(label, width=w, key=label.lower())
+        shown = [j for j in range(len(self.COLUMNS)) if not (self._narrow and j == 2)]
+        for j in shown:
+            self.add_column(self.COLUMNS[j], width=widths[j], key=self.COLUMNS[j].lower())
         for k, item in zip(keys, items, strict=False):
             cells = fresh.get(k) or row_cells(item, now)
             cells[5] = bar_for(item, widths[5], now)
-            self.add_row(*cells, key=k)
+            self.add_row(*(cells[j] for j in shown), key=k)
             self._shown_cells[k] = cells
         if keep is not None and keep in self._by_key:
             try:
