@@ -101,7 +101,8 @@ def campaign_alert(result: CampaignResult, title: str, profile: str) -> Alert | 
     (some outcome unknown). Nothing for a run the operator stopped, one
     paused by quiet hours, one held for approval, or one with no part."""
     state = result.state
-    if state == "accepted":
+    # ATL took it; a resend it already had answers without the task id
+    if state in ("accepted", "accepted_without_taskid"):
         event = CAMPAIGN_FINISHED
     elif state == "uncertain":
         event = CAMPAIGN_UNCERTAIN

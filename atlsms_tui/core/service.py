@@ -22,7 +22,7 @@ from .errors import InputError, ReadOnly
 from .journal_payload import numbers_blob
 from .models import DetailRow, Report, Submission, Units
 from .notify import Notifier
-from .outcomes import SubmitResult
+from .outcomes import CampaignResult, SubmitResult
 from .settings import Preferences, ResolvedProfile
 from .store import DetailPage, Store, new_controlid
 from .submit import NotQueued, Progress, SenderBusy, Submitter, WrongAccount, check_bound
@@ -195,7 +195,13 @@ class Service:
                     abort: asyncio.Event | None = None) -> SubmitResult:
         """Settle an uncertain submission: resend it, same controlid, same payload."""
         self.writable("settling")
-        return await resend.retry(self.sender, controlid, progress, abort=abort)
+        result = await resend.retry(self.sender, controlid, progress, abort=abort)
+        # A send on its own alerts as a one-part run does when it settles (a
+        # campaign's part is told by its campaign's run).
+        sub = await asyncio.to_thread(self.task, controlid)
+        if sub is not None and sub.campaign is None and not sub.proof:
+            self.notifier.campaign_settled(CampaignResult(None, [result]), sub.title, self.profile.name)
+        return result
 
     async def abandon(self, controlid: str, reason: str) -> Submission:
         """Close an uncertain submission that cannot be settled."""

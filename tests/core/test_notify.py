@@ -91,6 +91,22 @@ async def test_uncertain_campaign_alerts(service, sim):
     assert [(a.event, a.uncertain) for a in seen] == [("campaign_uncertain", 2)]
 
 
+async def test_settling_an_uncertain_send_alerts_as_its_run_did(service, sim):
+    """A send left uncertain and settled later (retry) tells its outcome as
+    the first run told its uncertainty."""
+    seen: list[Alert] = []
+    service.notifier.listen(seen.append)
+    sim.inject(Fault("drop", operation="submit", times=10))
+    r = await send_plan.submit_campaign(service, draft(2), max_per_task=5)
+    assert r.state == "uncertain"
+    sim.clear_faults()
+    settled = await service.retry(r.results[0].controlid)
+    # the dropped answer hid an accepted submit: ATL knows the controlid
+    assert settled.state.value in ("accepted", "accepted_without_taskid")
+    assert [(a.event, a.campaign, a.accepted) for a in seen] == [
+        ("campaign_uncertain", r.results[0].controlid, 0), ("campaign_finished", r.results[0].controlid, 2)]
+
+
 async def test_low_balance_alerts_once_on_the_way_down(service, sim, tmp_path):
     argv, out = recorder(tmp_path)
     service.preferences.notify_command = argv
