@@ -326,17 +326,22 @@ class Reports:
 
         return await asyncio.to_thread(due)
 
-    async def export_campaign(self, campaign_id: str, path: Path, replace: bool = False) -> int:
+    async def export_campaign(self, campaign_id: str, path: Path, replace: bool = False,
+                              progress: Callable[[int, int], None] | None = None) -> int:
         """Every recipient row of the campaign (number, operator, status,
         date in Baku time, task, part, author) to ``path``, CSV or .xlsx by
         its name (InputError otherwise), private, formula-safe, never over
-        an existing file unless ``replace`` (FileExistsError); rows written."""
+        an existing file unless ``replace`` (FileExistsError); rows written.
+        ``progress(rows written, recipients)`` is called from the writing
+        thread every ten thousand rows."""
         campaign_report.export_format(path)
 
         def write() -> int:
             c = load_campaign(self._service, campaign_id)
-            rows = campaign_report.export_rows(self._service.store, self._service.profile.name, c,
-                                               self._reported(c))
+            rows: Iterable[tuple[object, ...]] = campaign_report.export_rows(
+                self._service.store, self._service.profile.name, c, self._reported(c))
+            if progress is not None:
+                rows = campaign_report.with_progress(rows, sum(p.recipients for p in c.parts), progress)
             return campaign_report.write_export(path, rows, replace=replace)
 
         return await asyncio.to_thread(write)

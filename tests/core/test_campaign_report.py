@@ -204,6 +204,20 @@ async def test_export_csv_and_xlsx_hold_every_recipient(core, sim, clock, tmp_pa
     assert not (tmp_path / "camp.txt").exists()
 
 
+async def test_export_tells_its_progress_to_the_last_row(core, clock, tmp_path):
+    """A long export says how far it is (rows written of the campaign's
+    recipients), from the writing thread, ending at every row."""
+    from atlsms_tui.core.campaign_report import with_progress
+
+    c = await send_campaign(core, clock, detailed_parts={1})
+    seen: list[tuple[int, int]] = []
+    n = await core.reports.export_campaign(c.campaign, tmp_path / "p.xlsx", progress=lambda d, t: seen.append((d, t)))
+    assert n == len(NUMBERS) and seen[-1] == (len(NUMBERS), len(NUMBERS))
+    ticks: list[tuple[int, int]] = []
+    assert list(with_progress(iter(range(25)), 25, lambda d, t: ticks.append((d, t)), every=10)) == list(range(25))
+    assert ticks == [(10, 25), (20, 25), (25, 25)]
+
+
 def test_delays_count_from_the_scheduled_time_in_baku(store):
     """A part scheduled for 18:00 Baku time (accepted earlier): delays are
     counted from 18:00; a date with a zone is read in it; a date before

@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Sparkline, Static
+from textual.widgets import Label, Sparkline, Static
 
 from ...api.models import CampaignReport
 from ...api.reports import DetailQuery
@@ -105,13 +105,27 @@ class CampaignExportBar(ExportBar):
     .xlsx by the file's name."""
 
     KIND = "Export"
+    LABEL = "CSV/XLSX file:"
 
     def __init__(self, campaign_id: str) -> None:
-        super().__init__(campaign_id, DetailQuery, label="CSV/XLSX file:")
+        super().__init__(campaign_id, DetailQuery, label=self.LABEL)
 
     def default_name(self) -> str:
         return "campaign-" + re.sub(r"[^A-Za-z0-9_-]", "_", self.taskid) + ".csv"
 
     async def write_rows(self, path: Path, replace: bool) -> str:
-        count = await self.core.reports.export_campaign(self.taskid, path, replace)
+        # a million rows to .xlsx take minutes: the label counts them
+        label = self.query_one("#detail-export-label", Label)
+        app = self.app
+
+        def progress(done: int, total: int) -> None:
+            try:
+                app.call_from_thread(label.update, f"writing {done * 100 // max(total, 1)}%…")
+            except RuntimeError:  # the app is closing: the export ends with it
+                pass
+
+        try:
+            count = await self.core.reports.export_campaign(self.taskid, path, replace, progress=progress)
+        finally:
+            label.update(self.LABEL)
         return f"Exported {plural(count, 'recipient row')} to {path}"
