@@ -156,6 +156,27 @@ async def test_bulk_import_of_a_damaged_xlsx_with_sheet_and_column(ui_env, tmp_p
 # ------------------------------------------------------------ mail merge
 
 
+async def test_enter_in_the_template_reads_the_file_typed_above(ui_env, tmp_path):
+    """A path typed in File, then Tab to the Template and Enter there: the
+    file is read (not a hint to go back), once; Enter again does not read
+    it a second time."""
+    path = tmp_path / "people.csv"
+    path.write_text("msisdn,name\n0501234567,Ali\n0551234567,Vüsal\n", encoding="utf-8")
+    app = ui_env.app(ui_env.demo_session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_compose(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await set_input(pilot, screen, "#csv-file", str(path), enter=False)
+        await set_input(pilot, screen, "#template", "Salam {name}", enter=True)
+        summary = widget_text(screen, "#ind-summary")
+        assert "2 messages to send" in summary, summary
+        source = screen.query_one("#individual").source
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.query_one("#individual").source is source
+
+
 async def test_mail_merge_preview_and_send(ui_env, tmp_path):
     path = tmp_path / "customers.xlsx"
     damaged_xlsx(path)

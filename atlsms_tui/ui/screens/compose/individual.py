@@ -55,6 +55,7 @@ class IndividualSource(Vertical):
         self.estimate: Estimate | None = None  # of the valid rows
         self.opted_out = 0  # set by the screen's opt-out preview
         self._merge_timer: Timer | None = None
+        self._loaded_path = ""  # the File field's text when it was last read
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="csv-row", classes="form-row"):
@@ -158,6 +159,15 @@ class IndividualSource(Vertical):
         event.stop()
         self.load()
 
+    @on(Input.Submitted, "#template")
+    def _template_submitted(self, event: Input.Submitted) -> None:
+        # A path typed, then Tab to the template and Enter: the operator
+        # means that file, not the hint to go back and press Enter there.
+        event.stop()
+        path = self.query_one("#csv-file", Input).value.strip()
+        if path and path != self._loaded_path:
+            self.load()
+
     def load(self) -> None:
         path = self.query_one("#csv-file", Input).value.strip()
         if not path:
@@ -179,6 +189,7 @@ class IndividualSource(Vertical):
             return
         self.rows, self.rows_name = read.rows or [], read.name
         self.source, self.source_name = read.source, read.name
+        self._loaded_path = path
         template = self.template
         if read.rows is None and not template.value.strip():
             columns = read.source.columns if read.source else []
@@ -198,6 +209,7 @@ class IndividualSource(Vertical):
     def use_group(self, report: ImportReport, label: str) -> None:
         self.rows, self.rows_name = [], ""
         self.source, self.source_name = report, label
+        self._loaded_path = ""
         self.query_one("#csv-file", Input).value = ""
         self.post_message(FieldError("file", ""))
         template = self.template
