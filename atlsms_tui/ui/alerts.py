@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from textual.notifications import SeverityLevel
+from textual.worker import WorkerState
 
 from ..api.models import Alert
 from ..api.rules import UNSAFE
@@ -37,6 +38,8 @@ SEVERITY: dict[str, SeverityLevel] = {
     "campaign_uncertain": "warning",
     "low_balance": "warning",
 }
+
+CAMPAIGN_EVENTS = ("campaign_finished", "campaign_failed", "campaign_uncertain")
 
 OSC9, OSC777 = "osc9", "osc777"
 # What TERM_PROGRAM / LC_TERMINAL / TERM say about the terminal -> the escape it shows.
@@ -100,9 +103,26 @@ def _on_app_thread(app: AtlSmsApp, fn: Callable[..., None], *args: Any) -> None:
         fn(*args)
 
 
+# Workers whose run ends on a result modal of its own (compose's send, the
+# dashboard's settle, a campaign's resume or approval).
+_RESULT_GROUPS = ("submit", "settle")
+_RESULT_GROUP_PREFIX = "campaign-"
+
+
+def result_on_screen(app: AtlSmsApp) -> bool:
+    """Whether a run started here is about to show its own result: then a
+    notice saying the same would only cover the modal."""
+    return any(w.state is WorkerState.RUNNING
+               and (w.group in _RESULT_GROUPS or w.group.startswith(_RESULT_GROUP_PREFIX))
+               for w in app.workers)
+
+
 def show_alert(app: AtlSmsApp, alert: Alert) -> None:
     """A notification, the bell, and a desktop notification where the
-    terminal shows one (preference desktop_notify)."""
-    app.notify(alert.text, title=alert.headline, severity=severity_of(alert), timeout=10)
+    terminal shows one (preference desktop_notify). A run this TUI started
+    tells its outcome in its result modal: no notice over it, but the bell
+    and the desktop notification still reach an operator who looked away."""
+    if alert.event not in CAMPAIGN_EVENTS or not result_on_screen(app):
+        app.notify(alert.text, title=alert.headline, severity=severity_of(alert), timeout=10)
     app.bell()
     app.desktop_notify(alert.headline, alert.text)

@@ -143,6 +143,23 @@ async def test_campaign_and_low_balance_alerts_notify(ui_env, monkeypatch):
         assert len(app.notices) == count
 
 
+async def test_a_send_from_compose_tells_its_outcome_once_on_screen(ui_env):
+    """The result modal says how the send went: no notice over it saying
+    the same, while the bell and the desktop notification still go out."""
+    from test_ui_compose import confirm_send, fill_bulk, open_compose
+
+    session = ui_env.demo_session()
+    session.settings.preferences.desktop_notify = "osc777"
+    app = ui_env.app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compose(pilot)
+        fill_bulk(screen)
+        await settle(pilot)
+        await confirm_send(pilot)
+        assert not any(n.startswith("Campaign sent") for n in app.notices), list(app.notices)
+        assert any(d.startswith("\x1b]777;notify;Campaign sent;") for d in app.desktop_notices)
+
+
 def test_desktop_escape_drops_control_characters():
     hostile = "Ti;tle\x07\x1b]52;c;AAAA\x07\u202e"
     seq = desktop_escape("osc777", hostile, "body\x1b[2J\nnext\x9c")
