@@ -304,10 +304,10 @@ def add_final_tasks(store, profile: str, n: int) -> None:
 
 
 async def bench_dashboard(n_tasks: int, n_active: int) -> bool:
+    from atlsms_tui.api.reports import needs_poll
     from atlsms_tui.core.models import Recipient
     from atlsms_tui.core.service import Draft
     from atlsms_tui.ui.app import AtlSmsApp
-    from atlsms_tui.api.reports import needs_poll
 
     tmp = private_env()
     sim, url = start_simulator(0.2, 3600)
