@@ -19,7 +19,7 @@ from ..errors import InputError
 from ..models import Recipient
 from ..packed import PackedRecipients
 from ..secret import Secret
-from ..xmlchars import describe_char, find_illegal
+from ..xmlchars import describe_char, find_illegal, nul_separated_sendable
 
 DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -268,9 +268,6 @@ def _iter_packed_bodies(recipients: PackedRecipients, batch: int) -> Iterator[by
         )
 
 
-# Bytes that may not appear in a packed message: the control characters XML
-# forbids and the row markers (the NUL separating messages is counted apart).
-_KEEP_ONLY_BAD_IN_TEXT = bytes(b for b in range(256) if b == 0 or (b not in _BAD_CONTROL and b not in (1, 2, 3)))
 _ROW_OPEN, _ROW_MID, _ROW_CLOSE = b"<body><msisdn>", b"</msisdn><message>", b"</message></body>"
 
 
@@ -281,13 +278,8 @@ def _packed_individual_body(recipients: PackedRecipients, a: int, b: int) -> byt
     with recipients.message_bytes(a, b) as view:
         raw = bytes(view[:-1])  # the last message's NUL left out
     n = b - a
-    try:
-        raw.decode("utf-8")  # a lone surrogate, kept by the buffer, is not UTF-8
-        valid = True
-    except UnicodeDecodeError:
-        valid = False
-    if (not valid or raw.count(b"\x00") != n - 1 or raw.translate(None, _KEEP_ONLY_BAD_IN_TEXT)
-            or b"\xef\xbf\xbe" in raw or b"\xef\xbf\xbf" in raw):
+    # the row markers are control characters too: none may be in a message
+    if not nul_separated_sendable(raw, n - 1):
         _name_illegal(_ColumnRows(recipients, a, n), a)
         raise InputError("recipient data holds characters that cannot be sent")
     numbers = "\x00".join(map(str, recipients.numbers(a, b))).encode("ascii").split(b"\x00")

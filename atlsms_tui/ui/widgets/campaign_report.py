@@ -15,6 +15,7 @@ from textual.widgets import Label, Sparkline, Static
 from ...api.models import CampaignReport
 from ...api.reports import DetailQuery
 from ...api.rules import plural
+from ..literal import literal
 from .export_bar import ExportBar
 
 
@@ -120,12 +121,12 @@ class CampaignExportBar(ExportBar):
 
         def progress(done: int, total: int) -> None:
             try:
-                app.call_from_thread(label.update, f"writing {done * 100 // max(total, 1)}%…")
+                app.call_from_thread(label.update, literal(f"writing {done * 100 // max(total, 1)}%…"))
             except RuntimeError:  # the app is closing: the export ends with it
                 pass
 
         try:
             count = await self.core.reports.export_campaign(self.taskid, path, replace, progress=progress)
         finally:
-            label.update(self.LABEL)
+            label.update(literal(self.LABEL))
         return f"Exported {plural(count, 'recipient row')} to {path}"
